@@ -1,0 +1,139 @@
+using Capacity.Service.Registry;
+using Capacity.Service.Shared;
+using Capacity.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace Capacity.Service.Capacity;
+
+public sealed class CapacityGrpcService(CapacityStore store, RegistryCache registry, TimeProvider time)
+    : CapacityService.CapacityServiceBase
+{
+    public const int MaxFreePlaces = 10_000;
+    public const double MaxHoursPerWeek = 10_000;
+    public const long MaxVersion = (1L << 53) - 1; // the write script compares versions as Lua doubles
+    const int PublishBatchSize = 512;
+    const int MaxRejectedListed = 1_000;
+
+    public override async Task<SetCapacityResponse> SetCapacity(SetCapacityRequest request, ServerCallContext context)
+    {
+        var writes = new List<CapacityWrite>();
+        var errors = new InputErrors();
+        Expand(request, "", registry.Current, time, errors, writes);
+        errors.ThrowIfAny();
+
+        var outcomes = await store.WriteAsync(writes);
+        return new SetCapacityResponse
+        {
+            Results = { outcomes.Select(o => new CapacityWriteResult { Pc4 = Codes.Pc4(o.Pc4), Applied = o.Applied, StoredVersion = o.StoredVersion }) },
+        };
+    }
+
+    public override async Task<PublishCapacityResponse> PublishCapacity(IAsyncStreamReader<SetCapacityRequest> requestStream, ServerCallContext context)
+    {
+        var response = new PublishCapacityResponse();
+        var batch = new List<CapacityWrite>(PublishBatchSize);
+
+        async Task FlushAsync()
+        {
+            foreach (var outcome in await store.WriteAsync(batch))
+            {
+                if (outcome.Applied) response.Applied++;
+                else response.Outdated++;
+            }
+            batch.Clear();
+        }
+
+        await foreach (var item in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            response.Received++;
+            var errors = new InputErrors();
+            var before = batch.Count;
+            Expand(item, "", registry.Current, time, errors, batch);
+            if (errors.Any)
+            {
+                batch.RemoveRange(before, batch.Count - before);
+                if (response.Rejected.Count < MaxRejectedListed)
+                    response.Rejected.Add(new RejectedItem { Sequence = response.Received, Status = errors.ToStatus() });
+            }
+            if (batch.Count >= PublishBatchSize) await FlushAsync();
+        }
+        if (batch.Count > 0) await FlushAsync();
+        return response;
+    }
+
+    public override async Task<GetProviderCapacityResponse> GetProviderCapacity(GetProviderCapacityRequest request, ServerCallContext context)
+    {
+        if (!Codes.IsAgb(request.Agb)) throw InputErrors.Single("agb", "must be an AGB code of 8 digits");
+        if (!registry.Current.Providers.TryGetValue(request.Agb, out var provider))
+            throw InputErrors.Single("agb", $"provider {request.Agb} is not registered");
+
+        var figures = await store.GetProviderAsync(provider.Agb, provider.ServedPc4s);
+        var response = new GetProviderCapacityResponse();
+        response.Figures.AddRange(figures.Select(f => ToFigure(f.Pc4, f.CareType, f.Cell)));
+        return response;
+    }
+
+    /// <summary>
+    /// Validates one request and appends one write per area it covers. Areas the provider does
+    /// not serve are refused: capacity there could never match.
+    /// </summary>
+    static void Expand(SetCapacityRequest request, string prefix, RegistrySnapshot snapshot, TimeProvider time, InputErrors errors, List<CapacityWrite> writes)
+    {
+        ProviderInfo? provider = null;
+        if (!Codes.IsAgb(request.Agb)) errors.Add(prefix + "agb", "must be an AGB code of 8 digits");
+        else if (!snapshot.Providers.TryGetValue(request.Agb, out provider)) errors.Add(prefix + "agb", $"provider {request.Agb} is not registered");
+
+        IReadOnlyList<int> areas = [];
+        switch (request.AreaCase)
+        {
+            case SetCapacityRequest.AreaOneofCase.Pc4:
+                if (request.Pc4.Length != 4 || !int.TryParse(request.Pc4, out var pc4)) errors.Add(prefix + "pc4", "must be a PC4 code of 4 digits");
+                else if (provider is not null && !provider.Serves(pc4)) errors.Add(prefix + "pc4", $"area {request.Pc4} is not served by provider {provider.Agb}");
+                else areas = [pc4];
+                break;
+            case SetCapacityRequest.AreaOneofCase.AllServedAreas when request.AllServedAreas:
+                areas = provider?.ServedPc4s ?? [];
+                break;
+            default:
+                errors.Add(prefix + "area", "set pc4, or all_served_areas to true");
+                break;
+        }
+        if (!CareTypes.IsKnown(request.CareType)) errors.Add(prefix + "care_type", "must be a known care type");
+        if (request.FreePlaces < 0) errors.Add(prefix + "free_places", "must not be negative");
+        else if (request.FreePlaces > MaxFreePlaces) errors.Add(prefix + "free_places", $"at most {MaxFreePlaces}");
+        if (request.HasHoursPerWeek && request.HoursPerWeek is < 0 or > MaxHoursPerWeek or double.NaN)
+            errors.Add(prefix + "hours_per_week", $"must be between 0 and {MaxHoursPerWeek}");
+        if (request.Version is < 1 or > MaxVersion) errors.Add(prefix + "version", $"must be between 1 and {MaxVersion}");
+
+        var today = time.Today();
+        var from = today;
+        if (request.AvailableFrom is not null)
+        {
+            if (request.AvailableFrom.TryToDateOnly() is not { } date) errors.Add(prefix + "available_from", "is not a valid date");
+            else if (date > today.AddYears(1)) errors.Add(prefix + "available_from", "at most one year ahead");
+            else if (date > today) from = date; // a date in the past means "free now"
+        }
+        if (errors.Any) return;
+
+        var cell = new CapacityCell(request.Version, time.GetUtcNow().ToUnixTimeMilliseconds(), request.FreePlaces, from,
+            request.HasHoursPerWeek ? request.HoursPerWeek : null);
+        foreach (var area in areas) writes.Add(new CapacityWrite(request.Agb, area, request.CareType, cell));
+    }
+
+    static CapacityFigure ToFigure(int pc4, CareType careType, CapacityCell c)
+    {
+        var figure = new CapacityFigure
+        {
+            Pc4 = Codes.Pc4(pc4),
+            CareType = careType,
+            FreePlaces = c.FreePlaces,
+            Unit = CareTypes.UnitOf(careType),
+            AvailableFrom = c.AvailableFrom.ToDate(),
+            Version = c.Version,
+            PublishedAt = Timestamp.FromDateTimeOffset(c.PublishedAt),
+        };
+        if (c.HoursPerWeek is { } h) figure.HoursPerWeek = h;
+        return figure;
+    }
+}

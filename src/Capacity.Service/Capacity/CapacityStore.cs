@@ -1,0 +1,153 @@
+using System.Globalization;
+using Capacity.Service.Shared;
+using Capacity.V1;
+using StackExchange.Redis;
+
+namespace Capacity.Service.Capacity;
+
+/// <summary>
+/// One published capacity figure: free places (beds) of one provider in one area for one care
+/// type, stored as "version|publishedAtMs|free|availableFromDayNumber|hoursPerWeek".
+/// The version leads so the write script can compare it without decoding the rest.
+/// </summary>
+public readonly record struct CapacityCell(long Version, long PublishedAtMs, int FreePlaces, DateOnly AvailableFrom, double? HoursPerWeek)
+{
+    public DateTimeOffset PublishedAt => DateTimeOffset.FromUnixTimeMilliseconds(PublishedAtMs);
+
+    public string Encode() => string.Create(CultureInfo.InvariantCulture,
+        $"{Version}|{PublishedAtMs}|{FreePlaces}|{AvailableFrom.DayNumber}|{HoursPerWeek}");
+
+    public static CapacityCell? Decode(RedisValue value)
+    {
+        if (value.IsNullOrEmpty) return null;
+        ReadOnlySpan<char> s = (string)value!;
+        Span<Range> parts = stackalloc Range[6];
+        if (s.Split(parts, '|') != 5) return null;
+        var hours = s[parts[4]];
+        return new CapacityCell(
+            long.Parse(s[parts[0]], CultureInfo.InvariantCulture),
+            long.Parse(s[parts[1]], CultureInfo.InvariantCulture),
+            int.Parse(s[parts[2]], CultureInfo.InvariantCulture),
+            DateOnly.FromDayNumber(int.Parse(s[parts[3]], CultureInfo.InvariantCulture)),
+            hours.IsEmpty ? null : double.Parse(hours, CultureInfo.InvariantCulture));
+    }
+}
+
+public sealed record CapacityWrite(string Agb, int Pc4, CareType CareType, CapacityCell Cell);
+
+public sealed record CapacityWriteOutcome(int Pc4, bool Applied, long StoredVersion);
+
+/// <summary>
+/// Capacity in Redis: one hash per postcode area, <c>cap:{1183}</c>, with a field per provider
+/// and care type (<c>12345678:1</c>). A search needs the figures of the patient's own area only,
+/// so it reads one hash on one slot in one round trip, whatever the size of the country. Writes
+/// to an area are one script that keeps the highest provider version per field and announces
+/// the change on the area's sharded channel <c>cap:{1183}:changed</c> (same slot).
+/// </summary>
+public sealed class CapacityStore(IConnectionMultiplexer redis)
+{
+    public static class Keys
+    {
+        public static RedisKey Area(int pc4) => $"cap:{{{Codes.Pc4(pc4)}}}";
+
+        public static RedisChannel Changed(int pc4) => RedisChannel.Sharded($"cap:{{{Codes.Pc4(pc4)}}}:changed");
+
+        public static string Field(string agb, CareType careType) => $"{agb}:{(int)careType}";
+
+        public static (string Agb, CareType CareType)? ParseField(string field) =>
+            field.Length == 10 && field[8] == ':' && int.TryParse(field.AsSpan(9), out var ct)
+                ? (field[..8], (CareType)ct)
+                : null;
+    }
+
+    // Per field: store only when the new version is higher than the stored one. Returns the
+    // stored version per field, negated when this write was not applied.
+    const string WriteScript = """
+        local out = {}
+        local changed = {}
+        for i = 2, #ARGV, 2 do
+          local new = tonumber(string.match(ARGV[i + 1], '^(%d+)'))
+          local cur = redis.call('HGET', KEYS[1], ARGV[i])
+          local stored = 0
+          if cur then stored = tonumber(string.match(cur, '^(%d+)')) end
+          if new > stored then
+            redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+            out[#out + 1] = new
+            changed[#changed + 1] = ARGV[i]
+          else
+            out[#out + 1] = -stored
+          end
+        end
+        if #changed > 0 then redis.call('SPUBLISH', ARGV[1], table.concat(changed, ' ')) end
+        return out
+        """;
+
+    IDatabase Db => redis.GetDatabase();
+
+    /// <summary>Writes figures, one script call per area, all areas in flight at once. Outcomes follow the input order.</summary>
+    public async Task<CapacityWriteOutcome[]> WriteAsync(IReadOnlyList<CapacityWrite> writes)
+    {
+        var outcomes = new CapacityWriteOutcome[writes.Count];
+        var perArea = new List<Task>();
+        foreach (var area in Enumerable.Range(0, writes.Count).GroupBy(i => writes[i].Pc4))
+        {
+            var indices = area.ToArray();
+            var args = new RedisValue[1 + indices.Length * 2];
+            args[0] = Keys.Changed(area.Key).ToString();
+            for (var j = 0; j < indices.Length; j++)
+            {
+                var w = writes[indices[j]];
+                args[1 + j * 2] = Keys.Field(w.Agb, w.CareType);
+                args[2 + j * 2] = w.Cell.Encode();
+            }
+            perArea.Add(WriteAreaAsync(area.Key, indices, args));
+        }
+        await Task.WhenAll(perArea);
+        return outcomes;
+
+        async Task WriteAreaAsync(int pc4, int[] indices, RedisValue[] args)
+        {
+            var stored = (long[])(await Db.ScriptEvaluateAsync(WriteScript, [Keys.Area(pc4)], args))!;
+            for (var j = 0; j < indices.Length; j++)
+                outcomes[indices[j]] = new CapacityWriteOutcome(pc4, stored[j] > 0, Math.Abs(stored[j]));
+        }
+    }
+
+    /// <summary>The figures of the given providers for one care type in one area: one HMGET.</summary>
+    public async Task<CapacityCell?[]> GetAsync(int pc4, IReadOnlyList<string> agbs, CareType careType)
+    {
+        if (agbs.Count == 0) return [];
+        var fields = new RedisValue[agbs.Count];
+        for (var i = 0; i < fields.Length; i++) fields[i] = Keys.Field(agbs[i], careType);
+        var values = await Db.HashGetAsync(Keys.Area(pc4), fields);
+        var cells = new CapacityCell?[values.Length];
+        for (var i = 0; i < values.Length; i++) cells[i] = CapacityCell.Decode(values[i]);
+        return cells;
+    }
+
+    /// <summary>Every figure of one provider in the given areas: one HMGET per area, all pipelined.</summary>
+    public async Task<List<(int Pc4, CareType CareType, CapacityCell Cell)>> GetProviderAsync(string agb, IReadOnlyList<int> pc4s)
+    {
+        var db = Db;
+        var fields = CareTypes.All.Select(ct => (RedisValue)Keys.Field(agb, ct)).ToArray();
+        var reads = pc4s.Select(pc4 => (pc4, task: db.HashGetAsync(Keys.Area(pc4), fields))).ToArray();
+        var figures = new List<(int, CareType, CapacityCell)>();
+        foreach (var (pc4, task) in reads)
+        {
+            var values = await task;
+            for (var i = 0; i < values.Length; i++)
+                if (CapacityCell.Decode(values[i]) is { } cell) figures.Add((pc4, CareTypes.All[i], cell));
+        }
+        return figures;
+    }
+
+    /// <summary>Every figure in each of the given areas: one HGETALL per area, all pipelined.</summary>
+    public async Task<Dictionary<int, HashEntry[]>> GetAreasAsync(IReadOnlyCollection<int> pc4s)
+    {
+        var db = Db;
+        var reads = pc4s.Distinct().Select(pc4 => (pc4, task: db.HashGetAllAsync(Keys.Area(pc4)))).ToArray();
+        var areas = new Dictionary<int, HashEntry[]>(reads.Length);
+        foreach (var (pc4, task) in reads) areas[pc4] = await task;
+        return areas;
+    }
+}

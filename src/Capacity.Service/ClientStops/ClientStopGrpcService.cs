@@ -1,0 +1,109 @@
+using Capacity.Service.Registry;
+using Capacity.Service.Shared;
+using Capacity.V1;
+using Grpc.Core;
+
+namespace Capacity.Service.ClientStops;
+
+/// <summary>
+/// Client stops are registry data (they change a few times a day and every search reads them), so
+/// they are stored in the registry hashes and served from the registry snapshot.
+/// </summary>
+public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cache, TimeProvider time)
+    : ClientStopService.ClientStopServiceBase
+{
+    public const int MaxReasonTextLength = 500;
+
+    public override async Task<ClientStop> DeclareClientStop(DeclareClientStopRequest request, ServerCallContext context)
+    {
+        var snapshot = cache.Current;
+        Validate(request.Stop, snapshot, time.Today()).ThrowIfAny();
+
+        var stop = request.Stop.Clone();
+        stop.Id = "cs_" + Guid.CreateVersion7().ToString("N");
+        stop.InsurerUzovis.Clear();
+        stop.InsurerUzovis.AddRange(request.Stop.InsurerUzovis.Distinct().Order(StringComparer.Ordinal));
+        stop.CareTypes.Clear();
+        stop.CareTypes.AddRange(request.Stop.CareTypes.Distinct().Order());
+        stop.Pc4S.Clear();
+        stop.Pc4S.AddRange(request.Stop.Pc4S.Distinct().Order(StringComparer.Ordinal));
+
+        var (version, _) = await store.WriteAsync(
+            [RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop)], ChangeOf(stop.ToModel(), snapshot));
+        await cache.EnsureVersionAsync(version);
+        return stop;
+    }
+
+    public override async Task<LiftClientStopResponse> LiftClientStop(LiftClientStopRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.Id) || request.Id.Length > 64) throw InputErrors.Single("id", "must be a client stop id");
+        var snapshot = cache.Current;
+        var change = snapshot.Stops.TryGetValue(request.Id, out var known) ? ChangeOf(known, snapshot) : RegistryChange.Everything;
+        var (version, removed) = await store.WriteAsync([RegistryWrite.Delete(RegistryHash.Stops, request.Id)], change);
+        await cache.EnsureVersionAsync(version);
+        if (removed == 0) throw new RpcException(new Status(StatusCode.NotFound, $"Client stop {request.Id} does not exist."));
+        return new LiftClientStopResponse { RegistryVersion = version };
+    }
+
+    public override Task<ListClientStopsResponse> ListClientStops(ListClientStopsRequest request, ServerCallContext context)
+    {
+        var errors = new InputErrors();
+        if (request.ProviderAgb.Length > 0 && !Codes.IsAgb(request.ProviderAgb)) errors.Add("provider_agb", "must be an AGB code of 8 digits");
+        if (request.InsurerUzovi.Length > 0 && !Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", "must be a UZOVI code of 4 digits");
+        var onOrAfter = time.Today();
+        if (request.OnOrAfter is not null)
+        {
+            if (request.OnOrAfter.TryToDateOnly() is { } date) onOrAfter = date;
+            else errors.Add("on_or_after", "is not a valid date");
+        }
+        errors.ThrowIfAny();
+
+        var stops = cache.Current.Stops.Values
+            .Where(s => request.ProviderAgb.Length == 0 || s.Agb == request.ProviderAgb)
+            .Where(s => request.InsurerUzovi.Length == 0 || s.Uzovis.Count == 0 || s.Uzovis.Contains(request.InsurerUzovi))
+            .Where(s => s.Until is null || s.Until >= onOrAfter)
+            .OrderBy(s => s.Agb, StringComparer.Ordinal).ThenBy(s => s.From).ThenBy(s => s.Id, StringComparer.Ordinal);
+        return Task.FromResult(new ListClientStopsResponse { Stops = { stops.Select(s => s.ToProto()) } });
+    }
+
+    static InputErrors Validate(ClientStop? stop, RegistrySnapshot snapshot, DateOnly today)
+    {
+        var errors = new InputErrors();
+        if (stop is null) return errors.Add("stop", "is required");
+
+        ProviderInfo? provider = null;
+        if (!Codes.IsAgb(stop.ProviderAgb)) errors.Add("stop.provider_agb", "must be an AGB code of 8 digits");
+        else if (!snapshot.Providers.TryGetValue(stop.ProviderAgb, out provider)) errors.Add("stop.provider_agb", $"provider {stop.ProviderAgb} is not registered");
+
+        foreach (var uzovi in stop.InsurerUzovis)
+        {
+            if (!Codes.IsUzovi(uzovi)) errors.Add("stop.insurer_uzovis", $"'{uzovi}' is not a UZOVI code of 4 digits");
+            else if (!snapshot.Insurers.ContainsKey(uzovi)) errors.Add("stop.insurer_uzovis", $"insurer {uzovi} is not registered");
+        }
+        RegistryValidation.ValidateCareTypes(stop.CareTypes, "stop.care_types", errors, required: false);
+        if (provider is not null)
+        {
+            var notServed = stop.Pc4S.Where(pc4 => !int.TryParse(pc4, out var n) || pc4.Length != 4 || !provider.Serves(n)).Take(5).ToArray();
+            if (notServed.Length > 0) errors.Add("stop.pc4s", $"not served by provider {provider.Agb}: {string.Join(", ", notServed)}");
+        }
+
+        var from = stop.From.TryToDateOnly();
+        if (from is null) errors.Add("stop.from", stop.From is null ? "is required" : "is not a valid date");
+        if (stop.Until is not null)
+        {
+            var until = stop.Until.TryToDateOnly();
+            if (until is null) errors.Add("stop.until", "is not a valid date");
+            else if (from is not null && until < from) errors.Add("stop.until", "must not be before stop.from");
+            else if (until < today) errors.Add("stop.until", "lies in the past; a stop that has ended need not be declared");
+        }
+        if (stop.Reason == ClientStopReason.Unspecified || !Enum.IsDefined(stop.Reason))
+            errors.Add("stop.reason", "must be COST_CEILING, STAFF_SHORTAGE or OTHER");
+        else if (stop.Reason == ClientStopReason.Other && string.IsNullOrWhiteSpace(stop.ReasonText))
+            errors.Add("stop.reason_text", "is required when the reason is OTHER");
+        if (stop.ReasonText.Length > MaxReasonTextLength) errors.Add("stop.reason_text", $"at most {MaxReasonTextLength} characters");
+        return errors;
+    }
+
+    static RegistryChange ChangeOf(ClientStopInfo stop, RegistrySnapshot snapshot) =>
+        new([stop.Agb], stop.Pc4s.Count > 0 ? stop.Pc4s : snapshot.Providers.GetValueOrDefault(stop.Agb)?.ServedPc4s ?? []);
+}

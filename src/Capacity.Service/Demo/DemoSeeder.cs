@@ -1,0 +1,108 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Capacity.Service.Capacity;
+using Capacity.Service.Geography;
+using Capacity.Service.Registry;
+using Capacity.Service.Shared;
+using Capacity.V1;
+using Microsoft.Extensions.Options;
+
+namespace Capacity.Service.Demo;
+
+public sealed class DemoOptions
+{
+    /// <summary>Load the demo region (Amstelland and Amsterdam, fictional providers) at start-up.</summary>
+    public bool Seed { get; set; }
+}
+
+/// <summary>
+/// Loads the demo region into Redis at start-up: real postcode areas, the main insurers,
+/// fictional providers with contracts that differ per insurer, client stops that hold for one
+/// insurer and not another, and capacity (some of it stale). Idempotent: a restart writes the
+/// same registry again and newer capacity versions.
+/// </summary>
+public sealed class DemoSeeder(
+    RegistryStore registryStore,
+    RegistryCache registry,
+    CapacityStore capacity,
+    PostcodeDirectory postcodes,
+    TimeProvider time,
+    IOptions<DemoOptions> options,
+    ILogger<DemoSeeder> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.Seed) return;
+        var demo = Load();
+        var today = time.Today();
+        var now = time.GetUtcNow();
+
+        var region = demo.Municipalities.SelectMany(code => postcodes.FindMunicipality(code)!.Pc4s).Select(pc4 => postcodes.Find(pc4)!).ToArray();
+        var writes = new List<RegistryWrite>();
+        writes.AddRange(demo.Insurers.Select(i => RegistryWrite.Set(RegistryHash.Insurers, i.Uzovi, new Insurer { Uzovi = i.Uzovi, Name = i.Name })));
+
+        var served = new Dictionary<string, int[]>();
+        foreach (var p in demo.Providers)
+        {
+            var baseArea = postcodes.Find(int.Parse(p.Base))!;
+            served[p.Agb] = region.Where(a => PostcodeDirectory.DistanceKm(baseArea, a) <= p.RadiusKm).Select(a => a.Pc4).Order().ToArray();
+            var provider = new ProviderInfo(p.Agb, p.Name, baseArea.Pc4, served[p.Agb],
+                (p.Qualifications ?? []).Aggregate(QualificationFlags.None, (q, f) => q | f));
+            writes.Add(RegistryWrite.Set(RegistryHash.Providers, p.Agb, provider.ToProto()));
+            foreach (var (uzovi, type) in p.Contracts)
+                foreach (var year in new[] { today.Year, today.Year + 1 })
+                    writes.Add(RegistryWrite.Set(RegistryHash.Contracts, RegistryStore.Keys.ContractField(p.Agb, uzovi, year),
+                        new ContractInfo(p.Agb, uzovi, year, CareTypeSet.Of(p.CareTypes), type).ToProto()));
+        }
+        for (var i = 0; i < demo.ClientStops.Length; i++)
+        {
+            var s = demo.ClientStops[i];
+            var stop = new ClientStopInfo($"cs_demo_{i + 1}", s.Agb, s.Insurers ?? [], CareTypeSet.Of(s.CareTypes ?? []),
+                (s.Pc4s ?? []).Select(int.Parse).ToArray(), today.AddDays(s.FromDays), s.UntilDays is { } u ? today.AddDays(u) : null, s.Reason, s.Text);
+            writes.Add(RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop.ToProto()));
+        }
+        var (version, _) = await registryStore.WriteAsync(writes, RegistryChange.Everything);
+        await registry.EnsureVersionAsync(version);
+
+        // Capacity: a deterministic spread of free places, about a third of the cells full.
+        var random = new Random(2026);
+        var cells = new List<CapacityWrite>();
+        foreach (var p in demo.Providers)
+        {
+            var publishedAt = now - TimeSpan.FromHours(p.StaleHours);
+            foreach (var pc4 in served[p.Agb])
+                foreach (var careType in p.CareTypes)
+                {
+                    var free = random.Next(0, 6) switch { 0 or 1 => 0, var n => n - 1 };
+                    var hours = careType == CareType.ShortTermStay ? (double?)null : free * 6;
+                    cells.Add(new CapacityWrite(p.Agb, pc4, careType,
+                        new CapacityCell(now.ToUnixTimeMilliseconds(), publishedAt.ToUnixTimeMilliseconds(), free, today, hours)));
+                }
+        }
+        await capacity.WriteAsync(cells);
+        logger.LogInformation("Demo region loaded: {Areas} postcode areas, {Insurers} insurers, {Providers} providers, {Stops} client stops, {Cells} capacity figures",
+            region.Length, demo.Insurers.Length, demo.Providers.Length, demo.ClientStops.Length, cells.Count);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    static DemoRegion Load()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Capacity.Demo.demo-region.json")!;
+        return JsonSerializer.Deserialize<DemoRegion>(stream, Json)!;
+    }
+
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    sealed record DemoRegion(string[] Municipalities, DemoInsurer[] Insurers, DemoProvider[] Providers, DemoStop[] ClientStops);
+
+    sealed record DemoInsurer(string Uzovi, string Name);
+
+    sealed record DemoProvider(
+        string Agb, string Name, string Base, double RadiusKm, QualificationFlags[]? Qualifications, CareType[] CareTypes,
+        Dictionary<string, ContractType> Contracts, int StaleHours = 0);
+
+    sealed record DemoStop(
+        string Agb, string[]? Insurers, CareType[]? CareTypes, string[]? Pc4s, int FromDays, int? UntilDays, ClientStopReason Reason, string Text);
+}

@@ -1,0 +1,107 @@
+using System.Text.Json.Serialization;
+using Capacity.Service.Capacity;
+using Capacity.Service.ClientStops;
+using Capacity.Service.Demo;
+using Capacity.Service.Geography;
+using Capacity.Service.Live;
+using Capacity.Service.Matching;
+using Capacity.Service.Redis;
+using Capacity.Service.Regions;
+using Capacity.Service.Registry;
+using Capacity.Web;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
+namespace Capacity.Service.Extensions;
+
+public static class CapacityServices
+{
+    public static WebApplicationBuilder AddCapacityServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddRedis();
+        services.AddSingleton(_ => PostcodeDirectory.LoadEmbedded());
+
+        services.AddOptions<RegistryOptions>().BindConfiguration("Registry").ValidateOnStart();
+        services.AddOptions<MatchingOptions>().BindConfiguration("Matching")
+            .Validate(o => o.FreshnessWindow > TimeSpan.Zero && o.DefaultRadiusKm > 0 && o.MaxRadiusKm >= o.DefaultRadiusKm,
+                "Matching: FreshnessWindow must be positive and 0 < DefaultRadiusKm <= MaxRadiusKm")
+            .ValidateOnStart();
+        services.AddOptions<LiveOptions>().BindConfiguration("Live").ValidateOnStart();
+        services.AddOptions<DemoOptions>().BindConfiguration("Demo");
+
+        services.AddSingleton<RegistryStore>();
+        services.AddSingleton<CapacityStore>();
+        services.AddSingleton<MatchingEngine>();
+        services.AddSingleton<RegionalAvailabilityService>();
+        services.AddSingleton<RegistryCache>();
+        services.AddSingleton<LiveSubscriptions>();
+        // Start order matters: the registry is loaded before the demo is seeded and before
+        // live subscriptions listen for its changes.
+        services.AddHostedService(sp => sp.GetRequiredService<RegistryCache>());
+        services.AddHostedService<DemoSeeder>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveSubscriptions>());
+        services.AddHostedService<StartupBanner>();
+
+        services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment());
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck<RedisHealthCheck>("redis");
+        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        return builder;
+    }
+
+    public static WebApplication MapCapacityEndpoints(this WebApplication app)
+    {
+        app.UseCoordinatorWeb();
+        app.MapGrpcService<RegistryGrpcService>();
+        app.MapGrpcService<CapacityGrpcService>();
+        app.MapGrpcService<ClientStopGrpcService>();
+        app.MapGrpcService<MatchingGrpcService>();
+        app.MapGrpcService<RegionGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapHealthChecks("/healthz");
+        app.MapHub<CoordinationHub>(CoordinationHub.Path);
+        return app;
+    }
+}
+
+/// <summary>Healthy when Redis answers a PING.</summary>
+sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var latency = await redis.GetDatabase().PingAsync();
+            return HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:F1} ms");
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("Redis is not reachable", e);
+        }
+    }
+}
+
+/// <summary>Says where to open the service once it listens.</summary>
+sealed class StartupBanner(Microsoft.AspNetCore.Hosting.Server.IServer server, IHostApplicationLifetime lifetime, IConfiguration config, ILogger<StartupBanner> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            if (addresses.Count == 0) return; // in-memory test server
+            var web = config["Kestrel:Endpoints:Web:Url"] ?? addresses.First();
+            var grpc = config["Kestrel:Endpoints:Grpc:Url"] ?? addresses.First();
+            var display = (string url) => url.Replace("://0.0.0.0", "://localhost").Replace("://[::]", "://localhost").Replace("://+", "://localhost");
+            logger.LogInformation(
+                "Capacity is ready.\n  Web page:     {Web}/\n  SignalR hub:  {Web}{Hub}\n  gRPC (h2c):   {Grpc}  (server reflection and grpc.health.v1 are on)",
+                display(web).TrimEnd('/'), display(web).TrimEnd('/'), CoordinationHub.Path, display(grpc));
+        });
+        return Task.CompletedTask;
+    }
+}

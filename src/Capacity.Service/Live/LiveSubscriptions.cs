@@ -1,0 +1,315 @@
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using Capacity.Service.Capacity;
+using Capacity.Service.Matching;
+using Capacity.Service.Regions;
+using Capacity.Service.Registry;
+using Capacity.Service.Shared;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Capacity.Service.Live;
+
+/// <summary>
+/// The live searches and region views of the coordinators connected to this instance, and the
+/// loop that keeps them current. Each subscription is indexed by the areas whose capacity it
+/// reads (a search: the patient's area; a region: its areas); this instance subscribes to the
+/// sharded channel of exactly those areas, so a publish elsewhere in the country never reaches
+/// it. Registry changes are matched against the providers and areas a subscription depends on.
+/// Only affected subscriptions are recomputed, bursts are coalesced, and a result is pushed only
+/// when what the coordinator sees has changed. Every instance does this for its own
+/// connections, so no SignalR backplane is needed for these pushes.
+/// </summary>
+public sealed class LiveSubscriptions(
+    MatchingEngine matching,
+    RegionalAvailabilityService regions,
+    RegistryCache registry,
+    IConnectionMultiplexer redis,
+    IHubContext<CoordinationHub, ICoordinationClient> hub,
+    IOptions<LiveOptions> options,
+    TimeProvider time,
+    IMeterFactory meters,
+    ILogger<LiveSubscriptions> logger) : BackgroundService
+{
+    abstract class Subscription(string id, string connectionId, IReadOnlyCollection<int> areas)
+    {
+        public string Id { get; } = id;
+        public string ConnectionId { get; } = connectionId;
+        public IReadOnlyCollection<int> Areas { get; } = areas;
+        public abstract DateTimeOffset? StaleAt { get; }
+        public abstract bool AffectedBy(RegistryChange change);
+    }
+
+    sealed class SearchSubscription(string id, string connectionId, MatchQuery query)
+        : Subscription(id, connectionId, [query.PatientArea.Pc4])
+    {
+        public MatchQuery Query { get; } = query;
+        public MatchResult? Last { get; set; }
+        public override DateTimeOffset? StaleAt => Last?.StaleAt;
+
+        public override bool AffectedBy(RegistryChange change) =>
+            change.All || Last is null
+            || change.Agbs.Any(Last.ProviderAgbs.Contains)
+            || change.Pc4s.Any(Last.AreasInReach.Contains);
+    }
+
+    sealed class RegionSubscription(string id, string connectionId, RegionScope scope)
+        : Subscription(id, connectionId, scope.Pc4s)
+    {
+        public RegionScope Scope { get; } = scope;
+        public RegionAvailability? Last { get; set; }
+        public override DateTimeOffset? StaleAt => Last?.StaleAt;
+
+        // Contracts are not part of regional aggregates; providers and stops are, through their areas.
+        public override bool AffectedBy(RegistryChange change) => change.All || change.Pc4s.Any(Scope.Pc4s.Contains);
+    }
+
+    abstract record Signal;
+    sealed record AreaChanged(int Pc4) : Signal;
+    sealed record RegistryChanged(RegistryChange Change) : Signal;
+    sealed record Tick : Signal;
+
+    readonly Lock _lock = new();
+    readonly Dictionary<string, Subscription> _subscriptions = [];
+    readonly Dictionary<int, HashSet<Subscription>> _byArea = [];
+    readonly Dictionary<string, HashSet<string>> _byConnection = [];
+    readonly HashSet<int> _channelsSubscribed = [];
+    readonly SemaphoreSlim _channelLock = new(1, 1);
+    readonly Channel<Signal> _signals = Channel.CreateUnbounded<Signal>(new() { SingleReader = true });
+    readonly Counter<long> _recomputed = meters.Create("Capacity.Live").CreateCounter<long>("capacity.live.recomputations");
+    readonly Counter<long> _pushed = meters.Create("Capacity.Live").CreateCounter<long>("capacity.live.pushes");
+
+    public int Count
+    {
+        get { lock (_lock) return _subscriptions.Count; }
+    }
+
+    public async Task<SearchUpdate> SubscribeToSearchAsync(string connectionId, SearchRequest request)
+    {
+        var errors = new InputErrors();
+        var query = matching.Validate(request, errors);
+        if (errors.Any) throw new HubException("Invalid search: " + errors.Message);
+
+        var subscription = new SearchSubscription(NewId("search"), connectionId, query!);
+        await AddAsync(subscription);
+        var result = await matching.FindAsync(subscription.Query);
+        lock (_lock) subscription.Last = result;
+        return new SearchUpdate(subscription.Id, result);
+    }
+
+    public async Task<RegionUpdate> SubscribeToRegionAsync(string connectionId, RegionRequest request)
+    {
+        var errors = new InputErrors();
+        var scope = regions.Resolve(request, errors);
+        if (errors.Any) throw new HubException("Invalid region: " + errors.Message);
+
+        var subscription = new RegionSubscription(NewId("region"), connectionId, scope!);
+        await AddAsync(subscription);
+        var availability = await regions.GetAsync(subscription.Scope);
+        lock (_lock) subscription.Last = availability;
+        return new RegionUpdate(subscription.Id, availability);
+    }
+
+    public async Task UnsubscribeAsync(string connectionId, string subscriptionId)
+    {
+        Subscription? removed;
+        lock (_lock)
+        {
+            if (!_subscriptions.TryGetValue(subscriptionId, out removed) || removed.ConnectionId != connectionId) return;
+            Remove(removed);
+        }
+        await ReconcileChannelsAsync(removed.Areas);
+    }
+
+    public async Task RemoveConnectionAsync(string connectionId)
+    {
+        var areas = new List<int>();
+        lock (_lock)
+        {
+            if (!_byConnection.TryGetValue(connectionId, out var ids)) return;
+            foreach (var id in ids.ToArray())
+            {
+                var subscription = _subscriptions[id];
+                areas.AddRange(subscription.Areas);
+                Remove(subscription);
+            }
+        }
+        await ReconcileChannelsAsync(areas);
+    }
+
+    async Task AddAsync(Subscription subscription)
+    {
+        lock (_lock)
+        {
+            var ids = _byConnection.TryGetValue(subscription.ConnectionId, out var existing) ? existing : _byConnection[subscription.ConnectionId] = [];
+            if (ids.Count >= options.Value.MaxSubscriptionsPerConnection)
+                throw new HubException($"At most {options.Value.MaxSubscriptionsPerConnection} subscriptions per connection; unsubscribe first.");
+            ids.Add(subscription.Id);
+            _subscriptions[subscription.Id] = subscription;
+            foreach (var area in subscription.Areas)
+                (_byArea.TryGetValue(area, out var set) ? set : _byArea[area] = []).Add(subscription);
+        }
+        // Listen before computing the first result, so no change can fall between the two.
+        await ReconcileChannelsAsync(subscription.Areas);
+    }
+
+    void Remove(Subscription subscription)
+    {
+        _subscriptions.Remove(subscription.Id);
+        if (_byConnection.TryGetValue(subscription.ConnectionId, out var ids) && ids.Remove(subscription.Id) && ids.Count == 0)
+            _byConnection.Remove(subscription.ConnectionId);
+        foreach (var area in subscription.Areas)
+            if (_byArea.TryGetValue(area, out var set) && set.Remove(subscription) && set.Count == 0)
+                _byArea.Remove(area);
+    }
+
+    /// <summary>
+    /// Brings the Redis channel subscriptions in line with the areas watched now. Serialised, and
+    /// reading the current state each time, so racing subscribe/unsubscribe calls cannot leave a
+    /// watched area unheard.
+    /// </summary>
+    async Task ReconcileChannelsAsync(IEnumerable<int> areas)
+    {
+        var subscriber = redis.GetSubscriber();
+        await _channelLock.WaitAsync();
+        try
+        {
+            foreach (var pc4 in areas.Distinct())
+            {
+                bool wanted;
+                lock (_lock) wanted = _byArea.ContainsKey(pc4);
+                if (wanted && _channelsSubscribed.Add(pc4))
+                    await subscriber.SubscribeAsync(CapacityStore.Keys.Changed(pc4), (_, _) => _signals.Writer.TryWrite(new AreaChanged(pc4)));
+                else if (!wanted && _channelsSubscribed.Remove(pc4))
+                    await subscriber.UnsubscribeAsync(CapacityStore.Keys.Changed(pc4));
+            }
+        }
+        finally
+        {
+            _channelLock.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        registry.Changed += OnRegistryChanged;
+        var ticks = TickAsync(stoppingToken);
+        try
+        {
+            while (await _signals.Reader.WaitToReadAsync(stoppingToken))
+            {
+                // Let a burst arrive, then handle it as one.
+                await Task.Delay(options.Value.CoalesceWindow, time, stoppingToken);
+                var areas = new HashSet<int>();
+                var change = RegistryChange.Nothing;
+                var tick = false;
+                while (_signals.Reader.TryRead(out var signal))
+                {
+                    switch (signal)
+                    {
+                        case AreaChanged a: areas.Add(a.Pc4); break;
+                        case RegistryChanged r: change = change.Merge(r.Change); break;
+                        case Tick: tick = true; break;
+                    }
+                }
+                await RecomputeAsync(Affected(areas, change, tick), stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            registry.Changed -= OnRegistryChanged;
+        }
+        await ticks;
+    }
+
+    void OnRegistryChanged(RegistryNotice notice)
+    {
+        if (notice.Change.All || notice.Change.Agbs.Count > 0 || notice.Change.Pc4s.Count > 0)
+            _signals.Writer.TryWrite(new RegistryChanged(notice.Change));
+    }
+
+    async Task TickAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.StaleCheckInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) _signals.Writer.TryWrite(new Tick());
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    List<Subscription> Affected(HashSet<int> areas, RegistryChange change, bool tick)
+    {
+        var now = time.GetUtcNow();
+        var affected = new HashSet<Subscription>();
+        lock (_lock)
+        {
+            foreach (var area in areas)
+                if (_byArea.TryGetValue(area, out var set)) affected.UnionWith(set);
+            foreach (var subscription in _subscriptions.Values)
+            {
+                if (change != RegistryChange.Nothing && subscription.AffectedBy(change)) affected.Add(subscription);
+                else if (tick && subscription.StaleAt <= now) affected.Add(subscription);
+            }
+        }
+        return affected.ToList();
+    }
+
+    async Task RecomputeAsync(List<Subscription> subscriptions, CancellationToken stoppingToken)
+    {
+        if (subscriptions.Count == 0) return;
+        await Parallel.ForEachAsync(subscriptions,
+            new ParallelOptions { MaxDegreeOfParallelism = options.Value.RecomputeParallelism, CancellationToken = stoppingToken },
+            async (subscription, _) =>
+            {
+                try
+                {
+                    _recomputed.Add(1);
+                    await (subscription switch
+                    {
+                        SearchSubscription s => RecomputeAsync(s),
+                        RegionSubscription r => RecomputeAsync(r),
+                        _ => Task.CompletedTask,
+                    });
+                }
+                catch (Exception e) when (e is RedisException or TimeoutException)
+                {
+                    logger.LogWarning(e, "Could not refresh subscription {Subscription}", subscription.Id);
+                }
+            });
+    }
+
+    async Task RecomputeAsync(SearchSubscription s)
+    {
+        var result = await matching.FindAsync(s.Query);
+        lock (_lock)
+        {
+            var unchanged = s.Last is not null && s.Last.Fingerprint() == result.Fingerprint();
+            s.Last = result;
+            if (unchanged || !_subscriptions.ContainsKey(s.Id)) return;
+        }
+        _pushed.Add(1);
+        await hub.Clients.Client(s.ConnectionId).SearchUpdated(new SearchUpdate(s.Id, result));
+    }
+
+    async Task RecomputeAsync(RegionSubscription r)
+    {
+        var availability = await regions.GetAsync(r.Scope);
+        lock (_lock)
+        {
+            var unchanged = availability.SameFiguresAs(r.Last);
+            r.Last = availability;
+            if (unchanged || !_subscriptions.ContainsKey(r.Id)) return;
+        }
+        _pushed.Add(1);
+        await hub.Clients.Client(r.ConnectionId).RegionUpdated(new RegionUpdate(r.Id, availability));
+    }
+
+    static string NewId(string kind) => $"{kind}_{Guid.CreateVersion7():N}";
+}

@@ -1,0 +1,103 @@
+using System.Text.Json.Serialization;
+using Capacity.Service.Geography;
+using Capacity.Service.Registry;
+using Capacity.V1;
+
+namespace Capacity.Service.Matching;
+
+/// <summary>
+/// A search as a coordinator asks it: the same fields as the gRPC FindProvidersRequest, also the
+/// message a browser sends over SignalR to follow a search live.
+/// </summary>
+public sealed record SearchRequest(
+    string PatientPostcode,
+    string InsurerUzovi,
+    CareType CareType,
+    DateOnly? StartDate,
+    bool Urgent = false,
+    int? PatientAge = null,
+    double RadiusKm = 0);
+
+/// <summary>A validated search, resolved against geography and registry.</summary>
+public sealed record MatchQuery(
+    PostcodeArea PatientArea,
+    InsurerInfo Insurer,
+    CareType CareType,
+    DateOnly StartDate,
+    bool Urgent,
+    int? PatientAge,
+    double RadiusKm);
+
+public sealed record ProviderRef(string Agb, string Name, string BasePc4)
+{
+    public static ProviderRef Of(ProviderInfo p) => new(p.Agb, p.Name, Shared.Codes.Pc4(p.BasePc4));
+}
+
+public sealed record Candidate(
+    ProviderRef Provider,
+    double DistanceKm,
+    int FreePlaces,
+    CapacityUnit Unit,
+    double? HoursPerWeek,
+    DateOnly AvailableFrom,
+    DateTimeOffset CapacityPublishedAt,
+    TimeSpan CapacityAge,
+    ContractType ContractType);
+
+public sealed record Exclusion(
+    ProviderRef Provider,
+    double DistanceKm,
+    ExclusionReason Reason,
+    string Detail,
+    string? ClientStopId = null,
+    DateOnly? ClientStopUntil = null,
+    DateOnly? AvailableFrom = null,
+    DateTimeOffset? CapacityPublishedAt = null);
+
+public sealed record MatchResult(
+    string PatientPc4,
+    string Municipality,
+    double RadiusKm,
+    IReadOnlyList<Candidate> Candidates,
+    IReadOnlyList<Exclusion> Exclusions,
+    DateTimeOffset EvaluatedAt)
+{
+    /// <summary>When the first candidate's figure turns stale; the result must be recomputed then.</summary>
+    [JsonIgnore]
+    public DateTimeOffset? StaleAt { get; init; }
+
+    /// <summary>The providers in the result, for deciding whether a registry change can affect it.</summary>
+    [JsonIgnore]
+    public IReadOnlySet<string> ProviderAgbs { get; init; } = new HashSet<string>();
+
+    /// <summary>The areas within the radius, for deciding whether a new provider can enter it.</summary>
+    [JsonIgnore]
+    public IReadOnlySet<int> AreasInReach { get; init; } = new HashSet<int>();
+
+    /// <summary>
+    /// Identifies what a coordinator sees, without the evaluation moment and the ages that follow
+    /// from it: two results with the same fingerprint need not both be pushed.
+    /// </summary>
+    public int Fingerprint()
+    {
+        var hash = new HashCode();
+        foreach (var c in Candidates)
+        {
+            hash.Add(c.Provider);
+            hash.Add(c.FreePlaces);
+            hash.Add(c.HoursPerWeek);
+            hash.Add(c.AvailableFrom);
+            hash.Add(c.CapacityPublishedAt);
+            hash.Add(c.ContractType);
+        }
+        hash.Add(-1);
+        foreach (var e in Exclusions)
+        {
+            hash.Add(e.Provider);
+            hash.Add(e.Reason);
+            hash.Add(e.Detail);
+            hash.Add(e.CapacityPublishedAt);
+        }
+        return hash.ToHashCode();
+    }
+}

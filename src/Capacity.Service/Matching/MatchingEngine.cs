@@ -1,0 +1,37 @@
+using Capacity.Service.Capacity;
+using Capacity.Service.Geography;
+using Capacity.Service.Registry;
+using Capacity.Service.Shared;
+using Microsoft.Extensions.Options;
+
+namespace Capacity.Service.Matching;
+
+/// <summary>
+/// Answers a search with one Redis round trip: the registry comes from the in-process snapshot,
+/// the areas in reach from the postcode index, and the only remote read is one HMGET on the
+/// patient's area hash for the providers that serve it. The cost does not grow with the number
+/// of providers in the country, only with those near the patient.
+/// </summary>
+public sealed class MatchingEngine(
+    RegistryCache registry,
+    CapacityStore capacity,
+    PostcodeDirectory postcodes,
+    IOptionsMonitor<MatchingOptions> options,
+    TimeProvider time)
+{
+    /// <summary>Validates the request; throws nothing, reports bad fields in <paramref name="errors"/>.</summary>
+    public MatchQuery? Validate(SearchRequest request, InputErrors errors) =>
+        SearchValidation.Validate(request, registry.Current, postcodes, options.CurrentValue, time.Today(), errors);
+
+    public async Task<MatchResult> FindAsync(MatchQuery query)
+    {
+        var snapshot = registry.Current;
+        var local = snapshot.ProvidersServing(query.PatientArea.Pc4);
+        var agbs = new string[local.Count];
+        for (var i = 0; i < agbs.Length; i++) agbs[i] = local[i].Agb;
+
+        var cells = await capacity.GetAsync(query.PatientArea.Pc4, agbs, query.CareType);
+        var reach = postcodes.Within(query.PatientArea, query.RadiusKm);
+        return MatchRules.Evaluate(query, snapshot, reach, local, cells, postcodes, time.GetUtcNow(), options.CurrentValue.FreshnessWindow);
+    }
+}

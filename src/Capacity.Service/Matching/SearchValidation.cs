@@ -1,0 +1,44 @@
+using Capacity.Service.Geography;
+using Capacity.Service.Registry;
+using Capacity.Service.Shared;
+using Capacity.V1;
+
+namespace Capacity.Service.Matching;
+
+/// <summary>Turns a <see cref="SearchRequest"/> into a <see cref="MatchQuery"/>, or says which fields are wrong.</summary>
+public static class SearchValidation
+{
+    public const int AdultAge = 18, MaxAge = 130;
+
+    public static MatchQuery? Validate(
+        SearchRequest request, RegistrySnapshot registry, PostcodeDirectory postcodes, MatchingOptions options, DateOnly today, InputErrors errors)
+    {
+        PostcodeArea? area = null;
+        if (!postcodes.TryParsePostcode(request.PatientPostcode, out var pc4, out var postcodeError)) errors.Add("patient_postcode", postcodeError);
+        else area = postcodes.Find(pc4);
+
+        InsurerInfo? insurer = null;
+        if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", "must be a UZOVI code of 4 digits");
+        else if (!registry.Insurers.TryGetValue(request.InsurerUzovi, out insurer)) errors.Add("insurer_uzovi", $"insurer {request.InsurerUzovi} is not registered");
+
+        if (!CareTypes.IsKnown(request.CareType)) errors.Add("care_type", "must be a known care type");
+
+        if (errors.Has("start_date")) { } // already reported by the caller (e.g. not a calendar day)
+        else if (request.StartDate is not { } start) errors.Add("start_date", "is required");
+        else if (start < today) errors.Add("start_date", $"lies in the past (today is {today.Iso()})");
+        else if (start > today.AddDays(options.MaxDaysAhead)) errors.Add("start_date", $"at most {options.MaxDaysAhead} days ahead");
+
+        if (request.PatientAge is < 0 or > MaxAge) errors.Add("patient_age", $"must be between 0 and {MaxAge} years");
+        else if (request.CareType == CareType.MedicalChildCare)
+        {
+            // Medical child care (MKZ) is for patients under 18: an adult needs another care type.
+            if (request.PatientAge is null) errors.Add("patient_age", "is required for medical child care");
+            else if (request.PatientAge >= AdultAge) errors.Add("patient_age", "medical child care is for patients under 18; choose district nursing for an adult");
+        }
+
+        var radius = request.RadiusKm == 0 ? options.DefaultRadiusKm : request.RadiusKm;
+        if (double.IsNaN(radius) || radius < 0 || radius > options.MaxRadiusKm) errors.Add("radius_km", $"must be between 0 and {options.MaxRadiusKm} km (0 for the default of {options.DefaultRadiusKm} km)");
+
+        return errors.Any ? null : new MatchQuery(area!, insurer!, request.CareType, request.StartDate!.Value, request.Urgent, request.PatientAge, radius);
+    }
+}

@@ -1,0 +1,55 @@
+using Capacity.Service.Geography;
+using Capacity.Service.Shared;
+using Capacity.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace Capacity.Service.Regions;
+
+public sealed class RegionGrpcService(RegionalAvailabilityService regions, PostcodeDirectory postcodes) : RegionService.RegionServiceBase
+{
+    public override async Task<V1.RegionalAvailability> GetRegionalAvailability(GetRegionalAvailabilityRequest request, ServerCallContext context)
+    {
+        var errors = new InputErrors();
+        var scope = regions.Resolve(request.ToModel(), errors);
+        errors.ThrowIfAny();
+        return (await regions.GetAsync(scope!)).ToProto();
+    }
+
+    public override Task<ListMunicipalitiesResponse> ListMunicipalities(ListMunicipalitiesRequest request, ServerCallContext context) =>
+        Task.FromResult(new ListMunicipalitiesResponse
+        {
+            Municipalities = { postcodes.Municipalities.Select(m => new V1.Municipality { Code = m.Code, Name = m.Name, Pc4S = { m.Pc4s.Select(Codes.Pc4) } }) },
+        });
+}
+
+/// <summary>Between the gRPC region messages and the region model.</summary>
+public static class RegionMapping
+{
+    public static RegionRequest ToModel(this GetRegionalAvailabilityRequest r) => r.RegionCase switch
+    {
+        GetRegionalAvailabilityRequest.RegionOneofCase.Municipality => new(r.Municipality, null, r.CareTypes),
+        GetRegionalAvailabilityRequest.RegionOneofCase.Pc4S => new(null, r.Pc4S.Pc4S, r.CareTypes),
+        _ => new(null, null, r.CareTypes),
+    };
+
+    public static V1.RegionalAvailability ToProto(this RegionAvailability a) => new()
+    {
+        MunicipalityCode = a.MunicipalityCode ?? "",
+        Municipality = a.Municipality ?? "",
+        EvaluatedAt = Timestamp.FromDateTimeOffset(a.EvaluatedAt),
+        Areas = { a.Areas.Select(area => new V1.AreaAvailability { Pc4 = area.Pc4, Municipality = area.Municipality, CareTypes = { area.CareTypes.Select(ToProto) } }) },
+        Totals = { a.Totals.Select(ToProto) },
+    };
+
+    static V1.CareTypeAvailability ToProto(CareTypeAvailability c) => new()
+    {
+        CareType = c.CareType,
+        Unit = c.Unit,
+        FreePlaces = c.FreePlaces,
+        ProvidersWithRoom = c.ProvidersWithRoom,
+        ProvidersServing = c.ProvidersServing,
+        ProvidersWithClientStop = c.ProvidersWithClientStop,
+        ProvidersStale = c.ProvidersStale,
+    };
+}

@@ -1,0 +1,190 @@
+using Capacity.Service.Geography;
+using Capacity.Service.Shared;
+using Capacity.V1;
+using Grpc.Core;
+
+namespace Capacity.Service.Registry;
+
+public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache, PostcodeDirectory postcodes)
+    : RegistryService.RegistryServiceBase
+{
+    const int ImportBatchSize = 256;
+
+    public override async Task<UpsertInsurerResponse> UpsertInsurer(UpsertInsurerRequest request, ServerCallContext context)
+    {
+        var errors = new InputErrors();
+        RegistryValidation.Validate(request.Insurer, "insurer", errors);
+        errors.ThrowIfAny();
+        return new() { RegistryVersion = await WriteAsync([Write(request.Insurer)], RegistryChange.Nothing) };
+    }
+
+    public override async Task<UpsertProviderResponse> UpsertProvider(UpsertProviderRequest request, ServerCallContext context)
+    {
+        var errors = new InputErrors();
+        RegistryValidation.Validate(request.Provider, "provider", errors, postcodes);
+        errors.ThrowIfAny();
+        return new() { RegistryVersion = await WriteAsync([Write(request.Provider)], ChangeOf(request.Provider, cache.Current)) };
+    }
+
+    public override async Task<UpsertContractResponse> UpsertContract(UpsertContractRequest request, ServerCallContext context)
+    {
+        var snapshot = cache.Current;
+        var errors = new InputErrors();
+        RegistryValidation.Validate(request.Contract, "contract", errors, snapshot.Providers.ContainsKey, snapshot.Insurers.ContainsKey);
+        errors.ThrowIfAny();
+        return new() { RegistryVersion = await WriteAsync([Write(request.Contract)], new([request.Contract.ProviderAgb], [])) };
+    }
+
+    public override async Task<RemoveContractResponse> RemoveContract(RemoveContractRequest request, ServerCallContext context)
+    {
+        var errors = new InputErrors();
+        if (!Codes.IsAgb(request.ProviderAgb)) errors.Add("provider_agb", "must be an AGB code of 8 digits");
+        if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", "must be a UZOVI code of 4 digits");
+        if (request.Year is < 2000 or > 2100) errors.Add("year", "must be a calendar year between 2000 and 2100");
+        errors.ThrowIfAny();
+
+        var field = RegistryStore.Keys.ContractField(request.ProviderAgb, request.InsurerUzovi, request.Year);
+        var (version, removed) = await store.WriteAsync(
+            [RegistryWrite.Delete(RegistryHash.Contracts, field)], new([request.ProviderAgb], []));
+        await cache.EnsureVersionAsync(version);
+        return new() { Removed = removed > 0, RegistryVersion = version };
+    }
+
+    public override Task<Provider> GetProvider(GetProviderRequest request, ServerCallContext context)
+    {
+        if (!Codes.IsAgb(request.Agb)) throw InputErrors.Single("agb", "must be an AGB code of 8 digits");
+        return cache.Current.Providers.TryGetValue(request.Agb, out var provider)
+            ? Task.FromResult(provider.ToProto())
+            : throw new RpcException(new Status(StatusCode.NotFound, $"Provider {request.Agb} is not registered."));
+    }
+
+    public override Task<ListInsurersResponse> ListInsurers(ListInsurersRequest request, ServerCallContext context) =>
+        Task.FromResult(new ListInsurersResponse
+        {
+            Insurers = { cache.Current.Insurers.Values.OrderBy(i => i.Name, StringComparer.CurrentCultureIgnoreCase).Select(i => new Insurer { Uzovi = i.Uzovi, Name = i.Name }) },
+        });
+
+    public override Task<ListContractsResponse> ListContracts(ListContractsRequest request, ServerCallContext context)
+    {
+        var contracts = cache.Current.Contracts.Values.AsEnumerable();
+        contracts = request.OwnerCase switch
+        {
+            ListContractsRequest.OwnerOneofCase.ProviderAgb when Codes.IsAgb(request.ProviderAgb) => contracts.Where(c => c.Agb == request.ProviderAgb),
+            ListContractsRequest.OwnerOneofCase.InsurerUzovi when Codes.IsUzovi(request.InsurerUzovi) => contracts.Where(c => c.Uzovi == request.InsurerUzovi),
+            ListContractsRequest.OwnerOneofCase.ProviderAgb => throw InputErrors.Single("provider_agb", "must be an AGB code of 8 digits"),
+            ListContractsRequest.OwnerOneofCase.InsurerUzovi => throw InputErrors.Single("insurer_uzovi", "must be a UZOVI code of 4 digits"),
+            _ => throw InputErrors.Single("owner", "set provider_agb or insurer_uzovi"),
+        };
+        if (request.Year != 0) contracts = contracts.Where(c => c.Year == request.Year);
+        return Task.FromResult(new ListContractsResponse
+        {
+            Contracts = { contracts.OrderBy(c => c.Agb, StringComparer.Ordinal).ThenBy(c => c.Uzovi, StringComparer.Ordinal).ThenBy(c => c.Year).Select(c => c.ToProto()) },
+        });
+    }
+
+    /// <summary>
+    /// Validates each item against the registry plus the items accepted earlier in the stream, and
+    /// writes accepted items in batches (one script call each); every item is answered, in order,
+    /// once its batch is stored.
+    /// </summary>
+    public override async Task ImportRegistry(
+        IAsyncStreamReader<ImportRegistryRequest> requestStream,
+        IServerStreamWriter<ImportRegistryResponse> responseStream,
+        ServerCallContext context)
+    {
+        var snapshot = cache.Current;
+        var newProviders = new Dictionary<string, Provider>();
+        var newInsurers = new HashSet<string>();
+        var writes = new List<RegistryWrite>();
+        var pending = new List<ImportRegistryResponse>();
+        var change = RegistryChange.Nothing;
+        long sequence = 0, lastVersion = 0;
+
+        async Task FlushAsync()
+        {
+            if (writes.Count > 0)
+            {
+                (lastVersion, _) = await store.WriteAsync(writes, change);
+                writes.Clear();
+                change = RegistryChange.Nothing;
+            }
+            foreach (var response in pending) await responseStream.WriteAsync(response);
+            pending.Clear();
+        }
+
+        await foreach (var item in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            sequence++;
+            var errors = new InputErrors();
+            switch (item.ItemCase)
+            {
+                case ImportRegistryRequest.ItemOneofCase.Insurer:
+                    RegistryValidation.Validate(item.Insurer, "insurer", errors);
+                    if (errors.Any) break;
+                    newInsurers.Add(item.Insurer.Uzovi);
+                    writes.Add(Write(item.Insurer));
+                    break;
+                case ImportRegistryRequest.ItemOneofCase.Provider:
+                    RegistryValidation.Validate(item.Provider, "provider", errors, postcodes);
+                    if (errors.Any) break;
+                    change = change.Merge(ChangeOf(item.Provider, snapshot, newProviders.GetValueOrDefault(item.Provider.Agb)));
+                    newProviders[item.Provider.Agb] = item.Provider;
+                    writes.Add(Write(item.Provider));
+                    break;
+                case ImportRegistryRequest.ItemOneofCase.Contract:
+                    RegistryValidation.Validate(item.Contract, "contract", errors,
+                        agb => newProviders.ContainsKey(agb) || snapshot.Providers.ContainsKey(agb),
+                        uzovi => newInsurers.Contains(uzovi) || snapshot.Insurers.ContainsKey(uzovi));
+                    if (errors.Any) break;
+                    change = change.Merge(new([item.Contract.ProviderAgb], []));
+                    writes.Add(Write(item.Contract));
+                    break;
+                default:
+                    errors.Add("item", "set insurer, provider or contract");
+                    break;
+            }
+            pending.Add(new ImportRegistryResponse { Sequence = sequence, Status = errors.Any ? errors.ToStatus() : InputErrors.Ok });
+            if (writes.Count >= ImportBatchSize) await FlushAsync();
+        }
+        await FlushAsync();
+        await cache.EnsureVersionAsync(lastVersion);
+    }
+
+    async Task<long> WriteAsync(IReadOnlyList<RegistryWrite> writes, RegistryChange change)
+    {
+        var (version, _) = await store.WriteAsync(writes, change);
+        await cache.EnsureVersionAsync(version);
+        return version;
+    }
+
+    static RegistryWrite Write(Insurer i) => RegistryWrite.Set(RegistryHash.Insurers, i.Uzovi, i);
+
+    static RegistryWrite Write(Provider p) => RegistryWrite.Set(RegistryHash.Providers, p.Agb, Normalize(p));
+
+    static RegistryWrite Write(Contract c)
+    {
+        var copy = c.Clone();
+        copy.CareTypes.Clear();
+        copy.CareTypes.AddRange(c.CareTypes.Distinct().Order());
+        return RegistryWrite.Set(RegistryHash.Contracts, RegistryStore.Keys.ContractField(c.ProviderAgb, c.InsurerUzovi, c.Year), copy);
+    }
+
+    /// <summary>Stores served areas sorted and without duplicates, so the stored form is canonical.</summary>
+    static Provider Normalize(Provider p)
+    {
+        var copy = p.Clone();
+        copy.Qualifications ??= new Qualifications();
+        copy.ServedPc4S.Clear();
+        copy.ServedPc4S.AddRange(p.ServedPc4S.Distinct().Order(StringComparer.Ordinal));
+        return copy;
+    }
+
+    /// <summary>A provider change may affect searches near its old and its new areas.</summary>
+    static RegistryChange ChangeOf(Provider updated, RegistrySnapshot snapshot, Provider? earlierInStream = null)
+    {
+        var areas = new HashSet<int>(updated.ServedPc4S.Select(int.Parse));
+        if (snapshot.Providers.TryGetValue(updated.Agb, out var old)) areas.UnionWith(old.ServedPc4s);
+        if (earlierInStream is not null) areas.UnionWith(earlierInStream.ServedPc4S.Select(int.Parse));
+        return new RegistryChange([updated.Agb], areas);
+    }
+}

@@ -1,0 +1,48 @@
+using Capacity.Service.Shared;
+using Capacity.V1;
+
+namespace Capacity.Service.Registry;
+
+[Flags]
+public enum QualificationFlags
+{
+    None = 0,
+    PalliativeNetwork = 1,
+    DementiaNetwork = 2,
+    PaediatricNurse = 4,
+    NightService = 8,
+}
+
+public sealed record InsurerInfo(string Uzovi, string Name);
+
+public sealed record ProviderInfo(string Agb, string Name, int BasePc4, IReadOnlyList<int> ServedPc4s, QualificationFlags Qualifications)
+{
+    public bool Serves(int pc4) => ServedPc4s is int[] sorted ? Array.BinarySearch(sorted, pc4) >= 0 : ServedPc4s.Contains(pc4);
+}
+
+public sealed record ContractInfo(string Agb, string Uzovi, int Year, CareTypeSet CareTypes, ContractType Type);
+
+public sealed record ClientStopInfo(
+    string Id,
+    string Agb,
+    IReadOnlyList<string> Uzovis,
+    CareTypeSet CareTypes,
+    IReadOnlyList<int> Pc4s,
+    DateOnly From,
+    DateOnly? Until,
+    ClientStopReason Reason,
+    string ReasonText)
+{
+    /// <summary>Empty lists mean "all insurers", "all care types", "all areas the provider serves".</summary>
+    public bool Covers(string uzovi, CareType careType, int pc4, DateOnly date) =>
+        (Uzovis.Count == 0 || Uzovis.Contains(uzovi))
+        && (CareTypes.IsEmpty || CareTypes.Contains(careType))
+        && (Pc4s.Count == 0 || Pc4s.Contains(pc4))
+        && InForceOn(date);
+
+    public bool InForceOn(DateOnly date) => From <= date && (Until is null || date <= Until);
+
+    /// <summary>Whether it holds for any insurer's patients in this area and care type on that day.</summary>
+    public bool CoversArea(CareType careType, int pc4, DateOnly date) =>
+        (CareTypes.IsEmpty || CareTypes.Contains(careType)) && (Pc4s.Count == 0 || Pc4s.Contains(pc4)) && InForceOn(date);
+}

@@ -1,0 +1,58 @@
+using System.Collections.Frozen;
+using Capacity.Service.Geography;
+
+namespace Capacity.Service.Registry;
+
+/// <summary>
+/// An immutable, indexed copy of the registry at one version. Searches read it without locks or
+/// Redis round trips; a newer snapshot replaces it whole when the registry changes.
+/// </summary>
+public sealed class RegistrySnapshot
+{
+    static readonly ProviderInfo[] None = [];
+    readonly ProviderInfo[]?[] _servingByPc4 = new ProviderInfo[]?[PostcodeDirectory.MaxPc4 + 1];
+
+    public RegistrySnapshot(
+        long version,
+        IEnumerable<InsurerInfo> insurers,
+        IEnumerable<ProviderInfo> providers,
+        IEnumerable<ContractInfo> contracts,
+        IEnumerable<ClientStopInfo> stops)
+    {
+        Version = version;
+        Insurers = insurers.ToFrozenDictionary(i => i.Uzovi);
+        Providers = providers.ToFrozenDictionary(p => p.Agb);
+        Contracts = contracts.ToFrozenDictionary(c => (c.Agb, c.Uzovi, c.Year));
+        Stops = stops.ToFrozenDictionary(s => s.Id);
+        StopsByProvider = Stops.Values.GroupBy(s => s.Agb)
+            .ToFrozenDictionary(g => g.Key, g => g.OrderBy(s => s.From).ThenBy(s => s.Id, StringComparer.Ordinal).ToArray());
+
+        foreach (var group in Providers.Values
+                     .SelectMany(p => p.ServedPc4s.Select(pc4 => (pc4, p)))
+                     .GroupBy(x => x.pc4, x => x.p))
+            _servingByPc4[group.Key] = group.OrderBy(p => p.Agb, StringComparer.Ordinal).ToArray();
+    }
+
+    public static RegistrySnapshot Empty { get; } = new(0, [], [], [], []);
+
+    /// <summary>The registry version this snapshot was read at (see RegistryStore).</summary>
+    public long Version { get; }
+
+    public FrozenDictionary<string, InsurerInfo> Insurers { get; }
+
+    public FrozenDictionary<string, ProviderInfo> Providers { get; }
+
+    public FrozenDictionary<(string Agb, string Uzovi, int Year), ContractInfo> Contracts { get; }
+
+    public FrozenDictionary<string, ClientStopInfo> Stops { get; }
+
+    public FrozenDictionary<string, ClientStopInfo[]> StopsByProvider { get; }
+
+    /// <summary>Providers that serve a PC4 area, ordered by AGB.</summary>
+    public IReadOnlyList<ProviderInfo> ProvidersServing(int pc4) =>
+        pc4 is >= PostcodeDirectory.MinPc4 and <= PostcodeDirectory.MaxPc4 ? _servingByPc4[pc4] ?? None : None;
+
+    public IReadOnlyList<ClientStopInfo> StopsOf(string agb) => StopsByProvider.GetValueOrDefault(agb) ?? [];
+
+    public ContractInfo? ContractOf(string agb, string uzovi, int year) => Contracts.GetValueOrDefault((agb, uzovi, year));
+}

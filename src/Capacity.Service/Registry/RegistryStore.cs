@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Capacity.V1;
+using Google.Protobuf;
+using StackExchange.Redis;
+
+namespace Capacity.Service.Registry;
+
+/// <summary>The four registry hashes; the enum value is the key's position in the write script.</summary>
+public enum RegistryHash
+{
+    Insurers = 1,
+    Providers = 2,
+    Contracts = 3,
+    Stops = 4,
+}
+
+/// <summary>Set (Value not null) or delete one field of a registry hash.</summary>
+public sealed record RegistryWrite(RegistryHash Hash, string Field, byte[]? Value)
+{
+    public static RegistryWrite Set(RegistryHash hash, string field, IMessage value) => new(hash, field, value.ToByteArray());
+
+    public static RegistryWrite Delete(RegistryHash hash, string field) => new(hash, field, null);
+}
+
+/// <summary>
+/// What a registry change may affect, announced with it so that each instance recomputes only
+/// the live searches and regions that depend on it. All = "assume everything changed".
+/// </summary>
+public sealed record RegistryChange(IReadOnlyCollection<string> Agbs, IReadOnlyCollection<int> Pc4s, bool All = false)
+{
+    public static readonly RegistryChange Nothing = new([], []);
+    public static readonly RegistryChange Everything = new([], [], true);
+
+    public RegistryChange Merge(RegistryChange other) =>
+        All || other.All ? Everything : new(Agbs.Union(other.Agbs).ToArray(), Pc4s.Union(other.Pc4s).ToArray());
+}
+
+/// <summary>A change announcement as received from Redis: the registry version it produced and its scope.</summary>
+public sealed record RegistryNotice(long Version, RegistryChange Change);
+
+/// <summary>
+/// The registry in Redis. Everything lives under one hash tag, {registry}, so a snapshot is one
+/// MULTI/EXEC on one cluster slot and a write — fields, version bump and change announcement — is
+/// one script. The registry is small (a few MB for the whole country) and changes a few times a
+/// day; searches never read it from Redis but from the snapshot in <see cref="RegistryCache"/>.
+/// Values are the public protobuf messages, so the stored form evolves with the API's rules.
+/// </summary>
+public sealed class RegistryStore(IConnectionMultiplexer redis)
+{
+    public static class Keys
+    {
+        public static readonly RedisKey Insurers = "reg:{registry}:insurers";
+        public static readonly RedisKey Providers = "reg:{registry}:providers";
+        public static readonly RedisKey Contracts = "reg:{registry}:contracts";
+        public static readonly RedisKey Stops = "reg:{registry}:stops";
+        public static readonly RedisKey Version = "reg:{registry}:version";
+        public static readonly RedisChannel Changed = RedisChannel.Sharded("reg:{registry}:changed");
+
+        public static string ContractField(string agb, string uzovi, int year) => $"{agb}:{uzovi}:{year}";
+    }
+
+    // Bumps the version, applies every set/delete and announces the change, atomically: an
+    // instance that sees version N in a snapshot has seen every write up to N.
+    const string WriteScript = """
+        local v = redis.call('INCR', KEYS[5])
+        local removed = 0
+        for i = 3, #ARGV, 3 do
+          local key = KEYS[tonumber(ARGV[i])]
+          if ARGV[i + 2] == '' then
+            removed = removed + redis.call('HDEL', key, ARGV[i + 1])
+          else
+            redis.call('HSET', key, ARGV[i + 1], ARGV[i + 2])
+          end
+        end
+        redis.call('SPUBLISH', ARGV[1], v .. ' ' .. ARGV[2])
+        return {v, removed}
+        """;
+
+    static readonly RedisKey[] ScriptKeys = [Keys.Insurers, Keys.Providers, Keys.Contracts, Keys.Stops, Keys.Version];
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    IDatabase Db => redis.GetDatabase();
+
+    /// <summary>Applies the writes atomically and returns the new registry version and how many fields were deleted.</summary>
+    public async Task<(long Version, long Removed)> WriteAsync(IReadOnlyList<RegistryWrite> writes, RegistryChange change)
+    {
+        // An empty value means "delete"; no stored message serializes to zero bytes because every
+        // registry message has a required non-empty key field.
+        var args = new RedisValue[2 + writes.Count * 3];
+        args[0] = Keys.Changed.ToString();
+        args[1] = JsonSerializer.Serialize(change, Json);
+        for (var i = 0; i < writes.Count; i++)
+        {
+            args[2 + i * 3] = (int)writes[i].Hash;
+            args[3 + i * 3] = writes[i].Field;
+            args[4 + i * 3] = writes[i].Value ?? RedisValue.EmptyString;
+        }
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(WriteScript, ScriptKeys, args))!;
+        return ((long)result[0], (long)result[1]);
+    }
+
+    public async Task<long> GetVersionAsync() => (long?)await Db.StringGetAsync(Keys.Version) ?? 0;
+
+    /// <summary>Reads the whole registry at one version (one MULTI/EXEC on one slot).</summary>
+    public async Task<RegistrySnapshot> LoadAsync()
+    {
+        var tx = Db.CreateTransaction();
+        var version = tx.StringGetAsync(Keys.Version);
+        var insurers = tx.HashGetAllAsync(Keys.Insurers);
+        var providers = tx.HashGetAllAsync(Keys.Providers);
+        var contracts = tx.HashGetAllAsync(Keys.Contracts);
+        var stops = tx.HashGetAllAsync(Keys.Stops);
+        if (!await tx.ExecuteAsync()) throw new InvalidOperationException("Registry snapshot transaction was aborted.");
+
+        return new RegistrySnapshot(
+            (long?)await version ?? 0,
+            (await insurers).Select(e => Insurer.Parser.ParseFrom((byte[])e.Value!).ToModel()),
+            (await providers).Select(e => Provider.Parser.ParseFrom((byte[])e.Value!).ToModel()),
+            (await contracts).Select(e => Contract.Parser.ParseFrom((byte[])e.Value!).ToModel()),
+            (await stops).Select(e => ClientStop.Parser.ParseFrom((byte[])e.Value!).ToModel()));
+    }
+
+    public static RegistryNotice ParseNotice(RedisValue message)
+    {
+        var text = (string)message!;
+        var space = text.IndexOf(' ');
+        var change = JsonSerializer.Deserialize<RegistryChangeDto>(text.AsSpan(space + 1), Json);
+        return new RegistryNotice(
+            long.Parse(text.AsSpan(0, space), System.Globalization.CultureInfo.InvariantCulture),
+            change is null ? RegistryChange.Everything : new RegistryChange(change.Agbs ?? [], change.Pc4s ?? [], change.All));
+    }
+
+    sealed record RegistryChangeDto(string[]? Agbs, int[]? Pc4s, bool All);
+}

@@ -1,0 +1,75 @@
+using Capacity.Service.Geography;
+using Capacity.Service.Shared;
+using Capacity.V1;
+
+namespace Capacity.Service.Registry;
+
+/// <summary>Rules for registry input. Field names are the proto's, prefixed with the enclosing field.</summary>
+public static class RegistryValidation
+{
+    public const int MaxNameLength = 200;
+    public const int MaxServedAreas = 5000; // a national provider may serve every PC4 (4,067)
+
+    public static void Validate(Insurer? insurer, string prefix, InputErrors errors)
+    {
+        if (insurer is null)
+        {
+            errors.Add(prefix, "is required");
+            return;
+        }
+        if (!Codes.IsUzovi(insurer.Uzovi)) errors.Add($"{prefix}.uzovi", "must be a UZOVI code of 4 digits");
+        ValidateName(insurer.Name, $"{prefix}.name", errors);
+    }
+
+    public static void Validate(Provider? provider, string prefix, InputErrors errors, PostcodeDirectory postcodes)
+    {
+        if (provider is null)
+        {
+            errors.Add(prefix, "is required");
+            return;
+        }
+        if (!Codes.IsAgb(provider.Agb)) errors.Add($"{prefix}.agb", "must be an AGB code of 8 digits");
+        ValidateName(provider.Name, $"{prefix}.name", errors);
+        if (!IsKnownPc4(provider.BasePc4, postcodes)) errors.Add($"{prefix}.base_pc4", $"'{provider.BasePc4}' is not a known PC4 area");
+        if (provider.ServedPc4S.Count == 0) errors.Add($"{prefix}.served_pc4s", "must list at least one PC4 area");
+        else if (provider.ServedPc4S.Count > MaxServedAreas) errors.Add($"{prefix}.served_pc4s", $"at most {MaxServedAreas} areas");
+        else
+        {
+            var unknown = provider.ServedPc4S.Where(pc4 => !IsKnownPc4(pc4, postcodes)).Take(5).ToArray();
+            if (unknown.Length > 0) errors.Add($"{prefix}.served_pc4s", $"unknown PC4 area(s): {string.Join(", ", unknown)}");
+        }
+    }
+
+    public static void Validate(Contract? contract, string prefix, InputErrors errors, Func<string, bool> providerExists, Func<string, bool> insurerExists)
+    {
+        if (contract is null)
+        {
+            errors.Add(prefix, "is required");
+            return;
+        }
+        if (!Codes.IsAgb(contract.ProviderAgb)) errors.Add($"{prefix}.provider_agb", "must be an AGB code of 8 digits");
+        else if (!providerExists(contract.ProviderAgb)) errors.Add($"{prefix}.provider_agb", $"provider {contract.ProviderAgb} is not registered");
+        if (!Codes.IsUzovi(contract.InsurerUzovi)) errors.Add($"{prefix}.insurer_uzovi", "must be a UZOVI code of 4 digits");
+        else if (!insurerExists(contract.InsurerUzovi)) errors.Add($"{prefix}.insurer_uzovi", $"insurer {contract.InsurerUzovi} is not registered");
+        if (contract.Year is < 2000 or > 2100) errors.Add($"{prefix}.year", "must be a calendar year between 2000 and 2100");
+        ValidateCareTypes(contract.CareTypes, $"{prefix}.care_types", errors, required: true);
+        if (contract.ContractType == ContractType.Unspecified || !Enum.IsDefined(contract.ContractType))
+            errors.Add($"{prefix}.contract_type", "must be PLUS, STANDAARD, CLIENTVOLGEND or ZZP");
+    }
+
+    public static void ValidateCareTypes(IEnumerable<CareType> types, string field, InputErrors errors, bool required)
+    {
+        var list = types.ToList();
+        if (required && list.Count == 0) errors.Add(field, "must list at least one care type");
+        if (list.Any(t => !CareTypes.IsKnown(t))) errors.Add(field, "contains an unknown care type");
+    }
+
+    public static bool IsKnownPc4(string? text, PostcodeDirectory postcodes) =>
+        text is { Length: 4 } && int.TryParse(text, out var pc4) && postcodes.Contains(pc4);
+
+    static void ValidateName(string? name, string field, InputErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(name)) errors.Add(field, "is required");
+        else if (name.Length > MaxNameLength) errors.Add(field, $"at most {MaxNameLength} characters");
+    }
+}

@@ -1,0 +1,17 @@
+namespace Capacity.Service.Shared;
+
+/// <summary>
+/// Dates in this domain are Dutch calendar days: a contract year, a start date, a client stop's
+/// last day. "Today" is therefore today in Europe/Amsterdam, whatever the server's time zone.
+/// </summary>
+public static class DutchCalendar
+{
+    static readonly TimeZoneInfo Amsterdam = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
+
+    public static DateOnly Today(this TimeProvider time) => DateOf(time.GetUtcNow());
+
+    public static DateOnly DateOf(DateTimeOffset instant) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, Amsterdam).DateTime);
+
+    public static string Iso(this DateOnly date) => date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+}
