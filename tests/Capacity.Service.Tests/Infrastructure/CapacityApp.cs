@@ -1,0 +1,102 @@
+using System.Text.Json.Serialization;
+using Capacity.V1;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Capacity.Service.Tests.Infrastructure;
+
+/// <summary>
+/// The real service host (Program) on an in-memory server, against a real Redis database of its
+/// own, with a controllable clock. Talks to it as clients do: gRPC and SignalR.
+/// </summary>
+public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    /// <summary>Tests run on a fixed day so dates in them never drift into the past.</summary>
+    public static readonly DateTimeOffset Epoch = new(2026, 6, 15, 10, 0, 0, TimeSpan.Zero);
+    public static readonly DateOnly Today = new(2026, 6, 15);
+
+    readonly Dictionary<string, string?> _settings = new();
+    string? _redis;
+    GrpcChannel? _channel;
+
+    public CapacityApp() : this(null) { }
+
+    CapacityApp(string? redis) => _redis = redis;
+
+    public FakeTimeProvider Time { get; private set; } = new(Epoch);
+
+    /// <summary>The Redis configuration this host uses (its own logical database).</summary>
+    public string Redis => _redis ?? throw new InvalidOperationException("Not initialised");
+
+    /// <summary>A second service instance on the same Redis and the same clock, as in a scaled-out deployment.</summary>
+    public async Task<CapacityApp> StartSecondInstanceAsync()
+    {
+        var other = new CapacityApp(Redis) { Time = Time };
+        await other.InitializeAsync();
+        return other;
+    }
+
+    /// <summary>Overrides a configuration value before the host starts.</summary>
+    public CapacityApp With(string key, string value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        _redis ??= await TestRedis.LeaseDatabaseAsync();
+        _ = Server; // builds and starts the host: registry loaded, hosted services running
+        _channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Redis:Configuration", Redis);
+        builder.UseSetting("Demo:Seed", "false");
+        builder.UseSetting("Registry:VersionPollInterval", "00:00:01");
+        builder.UseSetting("Live:CoalesceWindow", "00:00:00.020");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
+    }
+
+    GrpcChannel Channel => _channel ?? throw new InvalidOperationException("Not initialised");
+
+    public RegistryService.RegistryServiceClient Registry => new(Channel);
+    public CapacityService.CapacityServiceClient Capacity => new(Channel);
+    public ClientStopService.ClientStopServiceClient Stops => new(Channel);
+    public MatchingService.MatchingServiceClient Matching => new(Channel);
+    public RegionService.RegionServiceClient Regions => new(Channel);
+
+    public GrpcChannel CreateChannel() => GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
+
+    /// <summary>A SignalR connection to the coordination hub over WebSockets, started.</summary>
+    public async Task<HubConnection> ConnectHubAsync()
+    {
+        var server = Server;
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(server.BaseAddress, "hubs/coordination"), o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+                o.WebSocketFactory = async (context, token) => await server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
+            })
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
+            .Build();
+        await connection.StartAsync(TestContext.Current.CancellationToken);
+        return connection;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        _channel?.Dispose();
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+}

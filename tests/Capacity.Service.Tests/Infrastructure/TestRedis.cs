@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+using Testcontainers.Redis;
+
+namespace Capacity.Service.Tests.Infrastructure;
+
+/// <summary>
+/// The one real Redis the tests run against, found in this order: the connection string in
+/// CAPACITY_TEST_REDIS; a redis-server (Debian package) started here on a free loopback port;
+/// Testcontainers.Redis where a Docker engine runs. If none works the tests fail and say what to
+/// install — they never skip and never fall back to a fake.
+/// Each test class leases its own logical database, flushed at lease, so classes run in parallel
+/// without seeing each other's data.
+/// </summary>
+public static class TestRedis
+{
+    const int Databases = 64;
+    static readonly SemaphoreSlim Gate = new(1, 1);
+    static string? _endpoint;
+    static int _databases;
+    static int _nextDatabase;
+    static Process? _server;
+    static RedisContainer? _container;
+
+    /// <summary>
+    /// A database of its own for one test host, emptied first. When there are more hosts than
+    /// databases (a shared server with the default 16), later hosts share one; that is safe
+    /// because every test uses codes unique in the run (see TestData), and it is never flushed
+    /// twice, so no running test loses its data.
+    /// </summary>
+    public static async Task<string> LeaseDatabaseAsync()
+    {
+        var endpoint = await EndpointAsync();
+        var lease = Interlocked.Increment(ref _nextDatabase);
+        var db = 1 + (lease - 1) % (_databases - 1); // database 0 is left to whoever else uses that server
+        var config = $"{endpoint},defaultDatabase={db}";
+        if (lease < _databases)
+        {
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(config + ",allowAdmin=true");
+            await redis.GetDatabase(db).ExecuteAsync("FLUSHDB");
+        }
+        return config;
+    }
+
+    static async Task<string> EndpointAsync()
+    {
+        if (_endpoint is not null) return _endpoint;
+        await Gate.WaitAsync();
+        try
+        {
+            return _endpoint ??= await FindAsync();
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    static async Task<string> FindAsync()
+    {
+        var failures = new List<string>();
+
+        if (Environment.GetEnvironmentVariable("CAPACITY_TEST_REDIS") is { Length: > 0 } given)
+        {
+            _databases = await CountDatabasesAsync(given);
+            return given;
+        }
+
+        if (FindOnPath("redis-server") is { } redisServer)
+        {
+            try
+            {
+                var endpoint = await StartRedisServerAsync(redisServer);
+                _databases = Databases;
+                return endpoint;
+            }
+            catch (Exception e)
+            {
+                failures.Add($"redis-server at {redisServer} did not start: {e.Message}");
+            }
+        }
+        else failures.Add("no redis-server on PATH");
+
+        try
+        {
+            _container = new RedisBuilder("redis:7.2").WithCommand("--databases", Databases.ToString()).Build();
+            await _container.StartAsync();
+            _databases = Databases;
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => _container.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return _container.GetConnectionString();
+        }
+        catch (Exception e)
+        {
+            failures.Add($"Testcontainers could not start Redis: {e.Message}");
+        }
+
+        throw new InvalidOperationException(
+            "The tests need a real Redis and found none (" + string.Join("; ", failures) + "). " +
+            "Install it with 'apt-get install redis-server' (Debian/Ubuntu), run a Docker engine for Testcontainers, " +
+            "or point CAPACITY_TEST_REDIS at a Redis 7 server, e.g. CAPACITY_TEST_REDIS=localhost:6379.");
+    }
+
+    static async Task<string> StartRedisServerAsync(string path)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo(path,
+            ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--databases", Databases.ToString()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        _server = Process.Start(info) ?? throw new InvalidOperationException("Process.Start returned null");
+        _server.OutputDataReceived += (_, _) => { };
+        _server.BeginOutputReadLine();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { _server.Kill(); } catch (InvalidOperationException) { }
+        };
+
+        var endpoint = $"127.0.0.1:{port}";
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            if (_server.HasExited) throw new InvalidOperationException($"exited with code {_server.ExitCode}: {await _server.StandardError.ReadToEndAsync()}");
+            try
+            {
+                await using var probe = await ConnectionMultiplexer.ConnectAsync(endpoint + ",connectTimeout=200");
+                await probe.GetDatabase().PingAsync();
+                return endpoint;
+            }
+            catch (RedisConnectionException)
+            {
+                await Task.Delay(50);
+            }
+        }
+        throw new TimeoutException("no PING answer within 5 s");
+    }
+
+    static async Task<int> CountDatabasesAsync(string config)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(config + ",allowAdmin=true");
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var values = await server.ConfigGetAsync("databases");
+        return values.Length > 0 ? int.Parse(values[0].Value) : 16;
+    }
+
+    static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
