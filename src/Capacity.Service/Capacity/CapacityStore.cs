@@ -1,4 +1,5 @@
 using System.Globalization;
+using Capacity.Service.Redis;
 using Capacity.Service.Shared;
 using Capacity.V1;
 using StackExchange.Redis;
@@ -50,8 +51,6 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
     {
         public static RedisKey Area(int pc4) => $"cap:{{{Codes.Pc4(pc4)}}}";
 
-        public static RedisChannel Changed(int pc4) => RedisChannel.Sharded($"cap:{{{Codes.Pc4(pc4)}}}:changed");
-
         public static string Field(string agb, CareType careType) => $"{agb}:{(int)careType}";
 
         public static (string Agb, CareType CareType)? ParseField(string field) =>
@@ -84,6 +83,9 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
 
     IDatabase Db => redis.GetDatabase();
 
+    /// <summary>Sharded channel on the area's slot where every applied write announces itself.</summary>
+    public RedisChannel ChangedChannel(int pc4) => RedisChannels.Sharded(redis, $"cap:{{{Codes.Pc4(pc4)}}}:changed");
+
     /// <summary>Writes figures, one script call per area, all areas in flight at once. Outcomes follow the input order.</summary>
     public async Task<CapacityWriteOutcome[]> WriteAsync(IReadOnlyList<CapacityWrite> writes)
     {
@@ -93,7 +95,7 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
         {
             var indices = area.ToArray();
             var args = new RedisValue[1 + indices.Length * 2];
-            args[0] = Keys.Changed(area.Key).ToString();
+            args[0] = ChangedChannel(area.Key).ToString();
             for (var j = 0; j < indices.Length; j++)
             {
                 var w = writes[indices[j]];

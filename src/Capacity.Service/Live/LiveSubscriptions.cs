@@ -23,6 +23,7 @@ namespace Capacity.Service.Live;
 /// </summary>
 public sealed class LiveSubscriptions(
     MatchingEngine matching,
+    CapacityStore capacity,
     RegionalAvailabilityService regions,
     RegistryCache registry,
     IConnectionMultiplexer redis,
@@ -32,11 +33,19 @@ public sealed class LiveSubscriptions(
     IMeterFactory meters,
     ILogger<LiveSubscriptions> logger) : BackgroundService
 {
+    /// <summary>
+    /// One followed search or region. Results carry a ticket taken before they were computed, so
+    /// a slower, older computation never replaces a newer one, and nothing is pushed before the
+    /// subscriber has been handed its first result.
+    /// </summary>
     abstract class Subscription(string id, string connectionId, IReadOnlyCollection<int> areas)
     {
         public string Id { get; } = id;
         public string ConnectionId { get; } = connectionId;
         public IReadOnlyCollection<int> Areas { get; } = areas;
+        public long Ticket { get; set; }
+        public int Fingerprint { get; set; }
+        public bool Delivered { get; set; }
         public abstract DateTimeOffset? StaleAt { get; }
         public abstract bool AffectedBy(RegistryChange change);
     }
@@ -76,6 +85,7 @@ public sealed class LiveSubscriptions(
     readonly Dictionary<string, HashSet<string>> _byConnection = [];
     readonly HashSet<int> _channelsSubscribed = [];
     readonly SemaphoreSlim _channelLock = new(1, 1);
+    long _tickets;
     readonly Channel<Signal> _signals = Channel.CreateUnbounded<Signal>(new() { SingleReader = true });
     readonly Counter<long> _recomputed = meters.Create("Capacity.Live").CreateCounter<long>("capacity.live.recomputations");
     readonly Counter<long> _pushed = meters.Create("Capacity.Live").CreateCounter<long>("capacity.live.pushes");
@@ -93,9 +103,8 @@ public sealed class LiveSubscriptions(
 
         var subscription = new SearchSubscription(NewId("search"), connectionId, query!);
         await AddAsync(subscription);
-        var result = await matching.FindAsync(subscription.Query);
-        lock (_lock) subscription.Last = result;
-        return new SearchUpdate(subscription.Id, result);
+        await RefreshAsync(subscription, initial: true);
+        lock (_lock) return new SearchUpdate(subscription.Id, subscription.Last!);
     }
 
     public async Task<RegionUpdate> SubscribeToRegionAsync(string connectionId, RegionRequest request)
@@ -106,9 +115,8 @@ public sealed class LiveSubscriptions(
 
         var subscription = new RegionSubscription(NewId("region"), connectionId, scope!);
         await AddAsync(subscription);
-        var availability = await regions.GetAsync(subscription.Scope);
-        lock (_lock) subscription.Last = availability;
-        return new RegionUpdate(subscription.Id, availability);
+        await RefreshAsync(subscription, initial: true);
+        lock (_lock) return new RegionUpdate(subscription.Id, subscription.Last!);
     }
 
     public async Task UnsubscribeAsync(string connectionId, string subscriptionId)
@@ -180,9 +188,9 @@ public sealed class LiveSubscriptions(
                 bool wanted;
                 lock (_lock) wanted = _byArea.ContainsKey(pc4);
                 if (wanted && _channelsSubscribed.Add(pc4))
-                    await subscriber.SubscribeAsync(CapacityStore.Keys.Changed(pc4), (_, _) => _signals.Writer.TryWrite(new AreaChanged(pc4)));
+                    await subscriber.SubscribeAsync(capacity.ChangedChannel(pc4), (_, _) => _signals.Writer.TryWrite(new AreaChanged(pc4)));
                 else if (!wanted && _channelsSubscribed.Remove(pc4))
-                    await subscriber.UnsubscribeAsync(CapacityStore.Keys.Changed(pc4));
+                    await subscriber.UnsubscribeAsync(capacity.ChangedChannel(pc4));
             }
         }
         finally
@@ -199,8 +207,9 @@ public sealed class LiveSubscriptions(
         {
             while (await _signals.Reader.WaitToReadAsync(stoppingToken))
             {
-                // Let a burst arrive, then handle it as one.
-                await Task.Delay(options.Value.CoalesceWindow, time, stoppingToken);
+                // Let a burst arrive, then handle it as one. (Wall-clock waits; `time` is the
+                // domain clock that decides freshness.)
+                await Task.Delay(options.Value.CoalesceWindow, stoppingToken);
                 var areas = new HashSet<int>();
                 var change = RegistryChange.Nothing;
                 var tick = false;
@@ -234,7 +243,7 @@ public sealed class LiveSubscriptions(
 
     async Task TickAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.StaleCheckInterval, time);
+        using var timer = new PeriodicTimer(options.Value.StaleCheckInterval);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken)) _signals.Writer.TryWrite(new Tick());
@@ -244,39 +253,37 @@ public sealed class LiveSubscriptions(
         }
     }
 
-    List<Subscription> Affected(HashSet<int> areas, RegistryChange change, bool tick)
+    /// <summary>The subscriptions a batch of changes can affect, each with what affected it.</summary>
+    Dictionary<Subscription, string> Affected(HashSet<int> areas, RegistryChange change, bool tick)
     {
         var now = time.GetUtcNow();
-        var affected = new HashSet<Subscription>();
+        var affected = new Dictionary<Subscription, string>();
         lock (_lock)
         {
             foreach (var area in areas)
-                if (_byArea.TryGetValue(area, out var set)) affected.UnionWith(set);
+                if (_byArea.TryGetValue(area, out var set))
+                    foreach (var subscription in set) affected.TryAdd(subscription, "capacity");
             foreach (var subscription in _subscriptions.Values)
             {
-                if (change != RegistryChange.Nothing && subscription.AffectedBy(change)) affected.Add(subscription);
-                else if (tick && subscription.StaleAt <= now) affected.Add(subscription);
+                if (change != RegistryChange.Nothing && subscription.AffectedBy(change)) affected.TryAdd(subscription, "registry");
+                else if (tick && subscription.StaleAt <= now) affected.TryAdd(subscription, "time");
             }
         }
-        return affected.ToList();
+        return affected;
     }
 
-    async Task RecomputeAsync(List<Subscription> subscriptions, CancellationToken stoppingToken)
+    async Task RecomputeAsync(Dictionary<Subscription, string> subscriptions, CancellationToken stoppingToken)
     {
         if (subscriptions.Count == 0) return;
         await Parallel.ForEachAsync(subscriptions,
             new ParallelOptions { MaxDegreeOfParallelism = options.Value.RecomputeParallelism, CancellationToken = stoppingToken },
-            async (subscription, _) =>
+            async (entry, _) =>
             {
+                var (subscription, cause) = (entry.Key, entry.Value);
                 try
                 {
-                    _recomputed.Add(1);
-                    await (subscription switch
-                    {
-                        SearchSubscription s => RecomputeAsync(s),
-                        RegionSubscription r => RecomputeAsync(r),
-                        _ => Task.CompletedTask,
-                    });
+                    _recomputed.Add(1, new KeyValuePair<string, object?>("cause", cause));
+                    await RefreshAsync(subscription);
                 }
                 catch (Exception e) when (e is RedisException or TimeoutException)
                 {
@@ -285,30 +292,51 @@ public sealed class LiveSubscriptions(
             });
     }
 
-    async Task RecomputeAsync(SearchSubscription s)
+    /// <summary>
+    /// Computes a subscription's result and keeps it if it is the newest; pushes it when it
+    /// differs from what the subscriber last saw. The initial computation is returned by the
+    /// subscribe call instead of pushed.
+    /// </summary>
+    async Task RefreshAsync(Subscription subscription, bool initial = false)
     {
-        var result = await matching.FindAsync(s.Query);
-        lock (_lock)
+        var ticket = Interlocked.Increment(ref _tickets);
+        var (result, fingerprint) = subscription switch
         {
-            var unchanged = s.Last is not null && s.Last.Fingerprint() == result.Fingerprint();
-            s.Last = result;
-            if (unchanged || !_subscriptions.ContainsKey(s.Id)) return;
-        }
-        _pushed.Add(1);
-        await hub.Clients.Client(s.ConnectionId).SearchUpdated(new SearchUpdate(s.Id, result));
-    }
+            SearchSubscription s => await matching.FindAsync(s.Query) is var m ? ((object)m, m.Fingerprint()) : default,
+            RegionSubscription r => await regions.GetAsync(r.Scope) is var a ? ((object)a, a.Fingerprint()) : default,
+            _ => throw new InvalidOperationException(),
+        };
 
-    async Task RecomputeAsync(RegionSubscription r)
-    {
-        var availability = await regions.GetAsync(r.Scope);
+        bool push;
         lock (_lock)
         {
-            var unchanged = availability.SameFiguresAs(r.Last);
-            r.Last = availability;
-            if (unchanged || !_subscriptions.ContainsKey(r.Id)) return;
+            if (ticket < subscription.Ticket)
+            {
+                // A newer result is already in place; the subscribe call returns that one.
+                if (initial) subscription.Delivered = true;
+                return;
+            }
+            var changed = subscription.Ticket == 0 || subscription.Fingerprint != fingerprint;
+            subscription.Ticket = ticket;
+            subscription.Fingerprint = fingerprint;
+            switch (subscription)
+            {
+                case SearchSubscription s: s.Last = (MatchResult)result; break;
+                case RegionSubscription r: r.Last = (RegionAvailability)result; break;
+            }
+            push = changed && subscription.Delivered && _subscriptions.ContainsKey(subscription.Id);
+            if (initial) subscription.Delivered = true;
         }
+        if (!push) return;
+
         _pushed.Add(1);
-        await hub.Clients.Client(r.ConnectionId).RegionUpdated(new RegionUpdate(r.Id, availability));
+        var client = hub.Clients.Client(subscription.ConnectionId);
+        await (result switch
+        {
+            MatchResult m => client.SearchUpdated(new SearchUpdate(subscription.Id, m)),
+            RegionAvailability a => client.RegionUpdated(new RegionUpdate(subscription.Id, a)),
+            _ => Task.CompletedTask,
+        });
     }
 
     static string NewId(string kind) => $"{kind}_{Guid.CreateVersion7():N}";

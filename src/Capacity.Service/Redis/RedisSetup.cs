@@ -29,3 +29,14 @@ public static class RedisSetup
         return services;
     }
 }
+
+/// <summary>
+/// Pub/sub channels are server-wide, keys belong to a logical database. Where a deployment uses
+/// a database other than 0 (Redis Cluster only has 0), its channels carry the database number,
+/// so deployments sharing one server on different databases never hear each other's changes.
+/// </summary>
+public static class RedisChannels
+{
+    public static RedisChannel Sharded(IConnectionMultiplexer redis, string name) =>
+        redis.GetDatabase().Database is var db and not 0 ? RedisChannel.Sharded($"{name}@db{db}") : RedisChannel.Sharded(name);
+}

@@ -32,11 +32,18 @@ public sealed record RegionAvailability(
     [JsonIgnore]
     public DateTimeOffset? StaleAt { get; init; }
 
-    /// <summary>Compares what a viewer sees, without the evaluation moment.</summary>
-    public bool SameFiguresAs(RegionAvailability? other) =>
-        other is not null && Totals.SequenceEqual(other.Totals)
-        && Areas.Count == other.Areas.Count
-        && Areas.Zip(other.Areas).All(p => p.First.Pc4 == p.Second.Pc4 && p.First.CareTypes.SequenceEqual(p.Second.CareTypes));
+    /// <summary>Identifies what a viewer sees, without the evaluation moment.</summary>
+    public int Fingerprint()
+    {
+        var hash = new HashCode();
+        foreach (var total in Totals) hash.Add(total);
+        foreach (var area in Areas)
+        {
+            hash.Add(area.Pc4);
+            foreach (var careType in area.CareTypes) hash.Add(careType);
+        }
+        return hash.ToHashCode();
+    }
 }
 
 /// <summary>A region resolved to its areas.</summary>

@@ -40,7 +40,7 @@ public sealed class RegistryCache(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Subscribe before the first load, so no change can slip between the two.
-        await redis.GetSubscriber().SubscribeAsync(RegistryStore.Keys.Changed,
+        await redis.GetSubscriber().SubscribeAsync(store.ChangedChannel,
             (_, message) => _notices.Writer.TryWrite(RegistryStore.ParseNotice(message)));
 
         // Searches need the registry; start serving only once it is loaded.

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Capacity.V1;
 using Google.Protobuf;
+using Capacity.Service.Redis;
 using StackExchange.Redis;
 
 namespace Capacity.Service.Registry;
@@ -54,7 +55,6 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
         public static readonly RedisKey Contracts = "reg:{registry}:contracts";
         public static readonly RedisKey Stops = "reg:{registry}:stops";
         public static readonly RedisKey Version = "reg:{registry}:version";
-        public static readonly RedisChannel Changed = RedisChannel.Sharded("reg:{registry}:changed");
 
         public static string ContractField(string agb, string uzovi, int year) => $"{agb}:{uzovi}:{year}";
     }
@@ -76,6 +76,9 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
         return {v, removed}
         """;
 
+    /// <summary>Sharded channel on the registry's slot where every write announces itself.</summary>
+    public RedisChannel ChangedChannel { get; } = RedisChannels.Sharded(redis, "reg:{registry}:changed");
+
     static readonly RedisKey[] ScriptKeys = [Keys.Insurers, Keys.Providers, Keys.Contracts, Keys.Stops, Keys.Version];
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -87,7 +90,7 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
         // An empty value means "delete"; no stored message serializes to zero bytes because every
         // registry message has a required non-empty key field.
         var args = new RedisValue[2 + writes.Count * 3];
-        args[0] = Keys.Changed.ToString();
+        args[0] = ChangedChannel.ToString();
         args[1] = JsonSerializer.Serialize(change, Json);
         for (var i = 0; i < writes.Count; i++)
         {

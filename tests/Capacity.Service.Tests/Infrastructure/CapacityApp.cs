@@ -33,10 +33,15 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The Redis configuration this host uses (its own logical database).</summary>
     public string Redis => _redis ?? throw new InvalidOperationException("Not initialised");
 
-    /// <summary>A second service instance on the same Redis and the same clock, as in a scaled-out deployment.</summary>
-    public async Task<CapacityApp> StartSecondInstanceAsync()
+    /// <summary>
+    /// Another service instance on the same Redis database and clock, with the same settings
+    /// unless overridden, as in a scaled-out deployment.
+    /// </summary>
+    public async Task<CapacityApp> StartSecondInstanceAsync(params (string Key, string Value)[] overrides)
     {
         var other = new CapacityApp(Redis) { Time = Time };
+        foreach (var (key, value) in _settings.Concat(overrides.Select(o => KeyValuePair.Create(o.Key, (string?)o.Value))))
+            other._settings[key] = value;
         await other.InitializeAsync();
         return other;
     }

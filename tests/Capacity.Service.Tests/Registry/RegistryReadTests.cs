@@ -1,0 +1,74 @@
+using Capacity.Service.Tests.Infrastructure;
+using Capacity.V1;
+
+namespace Capacity.Service.Tests.Registry;
+
+public sealed class RegistryReadTests(CapacityApp app) : IClassFixture<CapacityApp>
+{
+    [Fact]
+    public async Task ProviderIsReadBackAsStoredWithAreasSortedAndDeduplicated()
+    {
+        var agb = TestData.NewAgb();
+        await app.Registry.UpsertProviderAsync(new UpsertProviderRequest
+        {
+            Provider = new Provider
+            {
+                Agb = agb, Name = "Thuiszorg Terug", BasePc4 = "1431", ServedPc4S = { "1432", "1431", "1432" },
+                Qualifications = new Qualifications { NightService = true, PaediatricNurse = true },
+            },
+        });
+
+        var provider = await app.Registry.GetProviderAsync(new GetProviderRequest { Agb = agb });
+
+        Assert.Equal(["1431", "1432"], provider.ServedPc4S);
+        Assert.True(provider.Qualifications.NightService);
+        Assert.True(provider.Qualifications.PaediatricNurse);
+        Assert.False(provider.Qualifications.PalliativeNetwork);
+    }
+
+    [Fact]
+    public async Task UpsertReplacesAndRemoveContractRemoves()
+    {
+        var uzovi = await app.AddInsurerAsync("Eerst");
+        await app.Registry.UpsertInsurerAsync(new UpsertInsurerRequest { Insurer = new Insurer { Uzovi = uzovi, Name = "Daarna" } });
+        var agb = await app.AddProviderAsync("1183", ["1183"]);
+        await app.ContractAsync(agb, uzovi, 2026, ContractType.Standaard, CareType.DistrictNursing);
+        await app.ContractAsync(agb, uzovi, 2026, ContractType.Plus, CareType.DistrictNursing, CareType.NightCare);
+
+        var insurers = await app.Registry.ListInsurersAsync(new ListInsurersRequest());
+        var contracts = await app.Registry.ListContractsAsync(new ListContractsRequest { ProviderAgb = agb });
+        var removed = await app.Registry.RemoveContractAsync(new RemoveContractRequest { ProviderAgb = agb, InsurerUzovi = uzovi, Year = 2026 });
+        var again = await app.Registry.RemoveContractAsync(new RemoveContractRequest { ProviderAgb = agb, InsurerUzovi = uzovi, Year = 2026 });
+
+        Assert.Equal("Daarna", insurers.Insurers.Single(i => i.Uzovi == uzovi).Name);
+        var contract = Assert.Single(contracts.Contracts);
+        Assert.Equal(ContractType.Plus, contract.ContractType);
+        Assert.Equal([CareType.DistrictNursing, CareType.NightCare], contract.CareTypes);
+        Assert.True(removed.Removed);
+        Assert.False(again.Removed);
+        Assert.Empty((await app.Registry.ListContractsAsync(new ListContractsRequest { ProviderAgb = agb })).Contracts);
+    }
+
+    [Fact]
+    public async Task ActiveClientStopsAreListedPerProviderAndInsurer()
+    {
+        var vgz = await app.AddInsurerAsync();
+        var cz = await app.AddInsurerAsync();
+        var agb = await app.AddProviderAsync("1183", ["1183"]);
+        var forVgz = await app.Stops.DeclareClientStopAsync(new DeclareClientStopRequest
+        {
+            Stop = new ClientStop { ProviderAgb = agb, InsurerUzovis = { vgz }, From = CapacityApp.Today.ToDate(), Reason = ClientStopReason.CostCeiling },
+        });
+        var ended = await app.Stops.DeclareClientStopAsync(new DeclareClientStopRequest
+        {
+            Stop = new ClientStop { ProviderAgb = agb, From = CapacityApp.Today.ToDate(), Until = CapacityApp.Today.ToDate(), Reason = ClientStopReason.Other, ReasonText = "Verhuizing" },
+        });
+
+        var forCz = await app.Stops.ListClientStopsAsync(new ListClientStopsRequest { ProviderAgb = agb, InsurerUzovi = cz });
+        var tomorrow = await app.Stops.ListClientStopsAsync(new ListClientStopsRequest { ProviderAgb = agb, OnOrAfter = CapacityApp.Today.AddDays(1).ToDate() });
+
+        Assert.StartsWith("cs_", forVgz.Id);
+        Assert.Equal([ended.Id], forCz.Stops.Select(s => s.Id)); // the all-insurer stop holds for CZ, the VGZ stop does not
+        Assert.Equal([forVgz.Id], tomorrow.Stops.Select(s => s.Id)); // the one-day stop is over by then
+    }
+}
