@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs Capacity with the demo region (Amstelland and Amsterdam) loaded, and prints where to open
+# it. Uses Docker Compose where a Docker engine runs; otherwise a local redis-server (installed
+# with apt-get if missing) and `dotnet run`. Stop with Ctrl+C.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/setup.sh
+
+if [ -z "${CAPACITY_NO_DOCKER:-}" ] && docker info >/dev/null 2>&1; then
+  exec docker compose up --build
+fi
+
+ensure_dotnet
+ensure_redis
+
+port="${CAPACITY_REDIS_PORT:-6379}"
+started_redis=""
+if ! redis-cli -p "$port" ping >/dev/null 2>&1; then
+  # Referrals and registry are hard state: keep them across restarts (append-only file).
+  mkdir -p .data/redis
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$PWD/.data/redis" --appendonly yes \
+    --daemonize yes --pidfile "$PWD/.data/redis/redis.pid" --logfile "$PWD/.data/redis/redis.log"
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  started_redis=1
+  echo "Started redis-server on 127.0.0.1:$port (data in .data/redis)."
+else
+  echo "Using the Redis already running on 127.0.0.1:$port."
+fi
+stop_redis() { [ -n "$started_redis" ] && redis-cli -p "$port" shutdown >/dev/null 2>&1 || true; }
+trap stop_redis EXIT
+
+dotnet run -c Release --project src/Capacity.Service --no-launch-profile -- \
+  --Demo:Seed=true \
+  --Redis:Configuration="127.0.0.1:$port" \
+  --Kestrel:Endpoints:Web:Url="${CAPACITY_WEB_URL:-http://localhost:5080}" \
+  --Kestrel:Endpoints:Grpc:Url="${CAPACITY_GRPC_URL:-http://localhost:5081}"
