@@ -19,7 +19,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
     {
         var writes = new List<CapacityWrite>();
         var errors = new InputErrors();
-        Expand(request, "", registry.Current, time, errors, writes);
+        Expand(request, registry.Current, time, errors, writes);
         errors.ThrowIfAny();
 
         var outcomes = await store.WriteAsync(writes);
@@ -49,7 +49,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
             response.Received++;
             var errors = new InputErrors();
             var before = batch.Count;
-            Expand(item, "", registry.Current, time, errors, batch);
+            Expand(item, registry.Current, time, errors, batch);
             if (errors.Any)
             {
                 batch.RemoveRange(before, batch.Count - before);
@@ -78,40 +78,40 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
     /// Validates one request and appends one write per area it covers. Areas the provider does
     /// not serve are refused: capacity there could never match.
     /// </summary>
-    static void Expand(SetCapacityRequest request, string prefix, RegistrySnapshot snapshot, TimeProvider time, InputErrors errors, List<CapacityWrite> writes)
+    static void Expand(SetCapacityRequest request, RegistrySnapshot snapshot, TimeProvider time, InputErrors errors, List<CapacityWrite> writes)
     {
         ProviderInfo? provider = null;
-        if (!Codes.IsAgb(request.Agb)) errors.Add(prefix + "agb", "must be an AGB code of 8 digits");
-        else if (!snapshot.Providers.TryGetValue(request.Agb, out provider)) errors.Add(prefix + "agb", $"provider {request.Agb} is not registered");
+        if (!Codes.IsAgb(request.Agb)) errors.Add("agb", "must be an AGB code of 8 digits");
+        else if (!snapshot.Providers.TryGetValue(request.Agb, out provider)) errors.Add("agb", $"provider {request.Agb} is not registered");
 
         IReadOnlyList<int> areas = [];
         switch (request.AreaCase)
         {
             case SetCapacityRequest.AreaOneofCase.Pc4:
-                if (request.Pc4.Length != 4 || !int.TryParse(request.Pc4, out var pc4)) errors.Add(prefix + "pc4", "must be a PC4 code of 4 digits");
-                else if (provider is not null && !provider.Serves(pc4)) errors.Add(prefix + "pc4", $"area {request.Pc4} is not served by provider {provider.Agb}");
+                if (request.Pc4.Length != 4 || !int.TryParse(request.Pc4, out var pc4)) errors.Add("pc4", "must be a PC4 code of 4 digits");
+                else if (provider is not null && !provider.Serves(pc4)) errors.Add("pc4", $"area {request.Pc4} is not served by provider {provider.Agb}");
                 else areas = [pc4];
                 break;
             case SetCapacityRequest.AreaOneofCase.AllServedAreas when request.AllServedAreas:
                 areas = provider?.ServedPc4s ?? [];
                 break;
             default:
-                errors.Add(prefix + "area", "set pc4, or all_served_areas to true");
+                errors.Add("area", "set pc4, or all_served_areas to true");
                 break;
         }
-        if (!CareTypes.IsKnown(request.CareType)) errors.Add(prefix + "care_type", "must be a known care type");
-        if (request.FreePlaces < 0) errors.Add(prefix + "free_places", "must not be negative");
-        else if (request.FreePlaces > MaxFreePlaces) errors.Add(prefix + "free_places", $"at most {MaxFreePlaces}");
+        if (!CareTypes.IsKnown(request.CareType)) errors.Add("care_type", "must be a known care type");
+        if (request.FreePlaces < 0) errors.Add("free_places", "must not be negative");
+        else if (request.FreePlaces > MaxFreePlaces) errors.Add("free_places", $"at most {MaxFreePlaces}");
         if (request.HasHoursPerWeek && request.HoursPerWeek is < 0 or > MaxHoursPerWeek or double.NaN)
-            errors.Add(prefix + "hours_per_week", $"must be between 0 and {MaxHoursPerWeek}");
-        if (request.Version is < 1 or > MaxVersion) errors.Add(prefix + "version", $"must be between 1 and {MaxVersion}");
+            errors.Add("hours_per_week", $"must be between 0 and {MaxHoursPerWeek}");
+        if (request.Version is < 1 or > MaxVersion) errors.Add("version", $"must be between 1 and {MaxVersion}");
 
         var today = time.Today();
         var from = today;
         if (request.AvailableFrom is not null)
         {
-            if (request.AvailableFrom.TryToDateOnly() is not { } date) errors.Add(prefix + "available_from", "is not a valid date");
-            else if (date > today.AddYears(1)) errors.Add(prefix + "available_from", "at most one year ahead");
+            if (request.AvailableFrom.TryToDateOnly() is not { } date) errors.Add("available_from", "is not a valid date");
+            else if (date > today.AddYears(1)) errors.Add("available_from", "at most one year ahead");
             else if (date > today) from = date; // a date in the past means "free now"
         }
         if (errors.Any) return;

@@ -95,8 +95,9 @@ public sealed class LiveSubscriptions(
         get { lock (_lock) return _subscriptions.Count; }
     }
 
-    public async Task<SearchUpdate> SubscribeToSearchAsync(string connectionId, SearchRequest request)
+    public async Task<SearchUpdate> SubscribeToSearchAsync(string connectionId, SearchRequest? request)
     {
+        if (request is null) throw new HubException("Invalid search: a search request is required");
         var errors = new InputErrors();
         var query = matching.Validate(request, errors);
         if (errors.Any) throw new HubException("Invalid search: " + errors.Message);
@@ -107,8 +108,9 @@ public sealed class LiveSubscriptions(
         lock (_lock) return new SearchUpdate(subscription.Id, subscription.Last!);
     }
 
-    public async Task<RegionUpdate> SubscribeToRegionAsync(string connectionId, RegionRequest request)
+    public async Task<RegionUpdate> SubscribeToRegionAsync(string connectionId, RegionRequest? request)
     {
+        if (request is null) throw new HubException("Invalid region: a region request is required");
         var errors = new InputErrors();
         var scope = regions.Resolve(request, errors);
         if (errors.Any) throw new HubException("Invalid region: " + errors.Message);
@@ -285,8 +287,9 @@ public sealed class LiveSubscriptions(
                     _recomputed.Add(1, new KeyValuePair<string, object?>("cause", cause));
                     await RefreshAsync(subscription);
                 }
-                catch (Exception e) when (e is RedisException or TimeoutException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    // One subscription's failure must not stop the loop that serves all the others.
                     logger.LogWarning(e, "Could not refresh subscription {Subscription}", subscription.Id);
                 }
             });

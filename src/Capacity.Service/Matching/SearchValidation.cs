@@ -23,10 +23,13 @@ public static class SearchValidation
 
         if (!CareTypes.IsKnown(request.CareType)) errors.Add("care_type", "must be a known care type");
 
-        if (errors.Has("start_date")) { } // already reported by the caller (e.g. not a calendar day)
-        else if (request.StartDate is not { } start) errors.Add("start_date", "is required");
-        else if (start < today) errors.Add("start_date", $"lies in the past (today is {today.Iso()})");
-        else if (start > today.AddDays(options.MaxDaysAhead)) errors.Add("start_date", $"at most {options.MaxDaysAhead} days ahead");
+        // The caller may already have refused the date (not a calendar day); say so once.
+        if (!errors.Has("start_date"))
+        {
+            if (request.StartDate is not { } start) errors.Add("start_date", "is required");
+            else if (start < today) errors.Add("start_date", $"lies in the past (today is {today.Iso()})");
+            else if (start > today.AddDays(options.MaxDaysAhead)) errors.Add("start_date", $"at most {options.MaxDaysAhead} days ahead");
+        }
 
         if (request.PatientAge is < 0 or > MaxAge) errors.Add("patient_age", $"must be between 0 and {MaxAge} years");
         else if (request.CareType == CareType.MedicalChildCare)

@@ -39,15 +39,19 @@ public sealed class RegistryCache(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Subscribe before the first load, so no change can slip between the two.
-        await redis.GetSubscriber().SubscribeAsync(store.ChangedChannel,
-            (_, message) => _notices.Writer.TryWrite(RegistryStore.ParseNotice(message)));
-
-        // Searches need the registry; start serving only once it is loaded.
+        // Searches need the registry; start serving only once it is loaded. Subscribe before the
+        // first load, so no change can slip between the two.
+        var subscribed = false;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
+                if (!subscribed)
+                {
+                    await redis.GetSubscriber().SubscribeAsync(store.ChangedChannel,
+                        (_, message) => _notices.Writer.TryWrite(RegistryStore.ParseNotice(message)));
+                    subscribed = true;
+                }
                 await ReloadAsync(force: true);
                 break;
             }

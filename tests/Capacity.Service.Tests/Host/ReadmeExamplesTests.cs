@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+using Capacity.Service.Tests.Infrastructure;
+using Capacity.V1;
+using Google.Protobuf;
+
+namespace Capacity.Service.Tests.Host;
+
+/// <summary>
+/// The README's grpcurl examples, run against a host with the demo region loaded: the docs stay
+/// true to the API, and the demo answers them the way the README says.
+/// </summary>
+public sealed partial class ReadmeExamplesTests : IAsyncLifetime
+{
+    readonly CapacityApp _app = new CapacityApp().With("Demo:Seed", "true");
+
+    public ValueTask InitializeAsync() => _app.InitializeAsync();
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    static IReadOnlyList<(string Method, string Json)> Examples()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var tomorrow = CapacityApp.Today.AddDays(1);
+        return GrpcurlExample().Matches(readme)
+            .Select(m => (m.Groups["method"].Value, m.Groups["json"].Value
+                .Replace("""'"$tomorrow"'""", $"\"year\":{tomorrow.Year},\"month\":{tomorrow.Month},\"day\":{tomorrow.Day}")
+                .Replace("""'"$(date +%s%3N)"'""", CapacityApp.Epoch.AddMinutes(1).ToUnixTimeMilliseconds().ToString())))
+            .ToArray();
+    }
+
+    [Fact]
+    public async Task EveryGrpcurlExampleIsAValidRequestThatTheDemoAnswers()
+    {
+        var examples = Examples();
+        Assert.Equal(["FindProviders", "SetCapacity", "DeclareClientStop", "GetRegionalAvailability"], examples.Select(e => e.Method));
+
+        foreach (var (method, json) in examples)
+        {
+            switch (method)
+            {
+                case "FindProviders":
+                    var found = await _app.Matching.FindProvidersAsync(JsonParser.Default.Parse<FindProvidersRequest>(json));
+                    Assert.NotEmpty(found.Candidates);
+                    Assert.Contains(found.Exclusions, e => e.Reason == ExclusionReason.ClientStop); // a stop for VGZ only in the demo
+                    break;
+                case "SetCapacity":
+                    var set = await _app.Capacity.SetCapacityAsync(JsonParser.Default.Parse<SetCapacityRequest>(json));
+                    Assert.True(set.Results.Single().Applied);
+                    break;
+                case "DeclareClientStop":
+                    var stop = await _app.Stops.DeclareClientStopAsync(JsonParser.Default.Parse<DeclareClientStopRequest>(json));
+                    Assert.StartsWith("cs_", stop.Id);
+                    break;
+                case "GetRegionalAvailability":
+                    var region = await _app.Regions.GetRegionalAvailabilityAsync(JsonParser.Default.Parse<GetRegionalAvailabilityRequest>(json));
+                    Assert.Equal(9, region.Areas.Count);
+                    Assert.True(region.Totals.Single().FreePlaces > 0);
+                    break;
+            }
+        }
+    }
+
+    static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Capacity.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException("Capacity.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"grpcurl -plaintext -d '(?<json>\{.*?\})'\s*(?:\\\s*)?localhost:5081 capacity\.v1\.\w+/(?<method>\w+)", RegexOptions.Singleline)]
+    private static partial Regex GrpcurlExample();
+}
