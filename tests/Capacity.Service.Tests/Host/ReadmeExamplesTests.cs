@@ -32,7 +32,7 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
     public async Task EveryGrpcurlExampleIsAValidRequestThatTheDemoAnswers()
     {
         var examples = Examples();
-        Assert.Equal(["FindProviders", "SetCapacity", "DeclareClientStop", "GetRegionalAvailability"], examples.Select(e => e.Method));
+        Assert.Equal(["FindProviders", "SetCapacity", "DeclareClientStop", "UpsertContract", "GetRegionalAvailability"], examples.Select(e => e.Method));
 
         foreach (var (method, json) in examples)
         {
@@ -50,6 +50,12 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
                 case "DeclareClientStop":
                     var stop = await _app.Stops.DeclareClientStopAsync(JsonParser.Default.Parse<DeclareClientStopRequest>(json));
                     Assert.StartsWith("cs_", stop.Id);
+                    break;
+                case "UpsertContract":
+                    var contract = JsonParser.Default.Parse<UpsertContractRequest>(json);
+                    await _app.Registry.UpsertContractAsync(contract);
+                    var listed = await _app.Registry.ListContractsAsync(new ListContractsRequest { ProviderAgb = contract.Contract.ProviderAgb, Year = 2027 });
+                    Assert.Contains(listed.Contracts, c => c.InsurerUzovi == "7095");
                     break;
                 case "GetRegionalAvailability":
                     var region = await _app.Regions.GetRegionalAvailabilityAsync(JsonParser.Default.Parse<GetRegionalAvailabilityRequest>(json));
