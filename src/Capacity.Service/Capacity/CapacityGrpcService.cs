@@ -19,7 +19,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
     {
         var writes = new List<CapacityWrite>();
         var errors = new InputErrors();
-        Expand(request, registry.Current, time, errors, writes);
+        Expand(request, await registry.KnowingAsync(agb: Codes.IsAgb(request.Agb) ? request.Agb : null), time, errors, writes);
         errors.ThrowIfAny();
 
         var outcomes = await store.WriteAsync(writes);
@@ -49,7 +49,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
             response.Received++;
             var errors = new InputErrors();
             var before = batch.Count;
-            Expand(item, registry.Current, time, errors, batch);
+            Expand(item, await registry.KnowingAsync(agb: Codes.IsAgb(item.Agb) ? item.Agb : null), time, errors, batch);
             if (errors.Any)
             {
                 batch.RemoveRange(before, batch.Count - before);
@@ -65,7 +65,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
     public override async Task<GetProviderCapacityResponse> GetProviderCapacity(GetProviderCapacityRequest request, ServerCallContext context)
     {
         if (!Codes.IsAgb(request.Agb)) throw InputErrors.Single("agb", "must be an AGB code of 8 digits");
-        if (!registry.Current.Providers.TryGetValue(request.Agb, out var provider))
+        if (!(await registry.KnowingAsync(agb: request.Agb)).Providers.TryGetValue(request.Agb, out var provider))
             throw InputErrors.Single("agb", $"provider {request.Agb} is not registered");
 
         var figures = await store.GetProviderAsync(provider.Agb, provider.ServedPc4s);

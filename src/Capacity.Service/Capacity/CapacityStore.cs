@@ -115,6 +115,18 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
         }
     }
 
+    /// <summary>
+    /// Removes a provider's figures from areas it no longer serves, so they cannot come back to
+    /// life if it serves the area again, and do not linger in the area hashes. One HDEL per area, pipelined.
+    /// </summary>
+    public async Task ForgetAsync(string agb, IReadOnlyCollection<int> pc4s)
+    {
+        if (pc4s.Count == 0) return;
+        var db = Db;
+        var fields = CareTypes.All.Select(ct => (RedisValue)Keys.Field(agb, ct)).ToArray();
+        await Task.WhenAll(pc4s.Select(pc4 => db.HashDeleteAsync(Keys.Area(pc4), fields)));
+    }
+
     /// <summary>The figures of the given providers for one care type in one area: one HMGET.</summary>
     public async Task<CapacityCell?[]> GetAsync(int pc4, IReadOnlyList<string> agbs, CareType careType)
     {

@@ -17,6 +17,8 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
     public override async Task<ClientStop> DeclareClientStop(DeclareClientStopRequest request, ServerCallContext context)
     {
         var snapshot = cache.Current;
+        if (request.Stop is { } s && (!snapshot.Providers.ContainsKey(s.ProviderAgb) || s.InsurerUzovis.Any(u => !snapshot.Insurers.ContainsKey(u))))
+            snapshot = await cache.CatchUpAsync(); // registered through another instance a moment ago?
         Validate(request.Stop, snapshot, time.Today()).ThrowIfAny();
 
         var stop = request.Stop.Clone();

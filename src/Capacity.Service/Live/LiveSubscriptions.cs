@@ -78,6 +78,7 @@ public sealed class LiveSubscriptions(
     sealed record AreaChanged(int Pc4) : Signal;
     sealed record RegistryChanged(RegistryChange Change) : Signal;
     sealed record Tick : Signal;
+    sealed record Reconnected : Signal;
 
     readonly Lock _lock = new();
     readonly Dictionary<string, Subscription> _subscriptions = [];
@@ -99,12 +100,11 @@ public sealed class LiveSubscriptions(
     {
         if (request is null) throw new HubException("Invalid search: a search request is required");
         var errors = new InputErrors();
-        var query = matching.Validate(request, errors);
+        var query = await matching.ValidateAsync(request, errors);
         if (errors.Any) throw new HubException("Invalid search: " + errors.Message);
 
         var subscription = new SearchSubscription(NewId("search"), connectionId, query!);
-        await AddAsync(subscription);
-        await RefreshAsync(subscription, initial: true);
+        await StartAsync(subscription);
         lock (_lock) return new SearchUpdate(subscription.Id, subscription.Last!);
     }
 
@@ -116,8 +116,7 @@ public sealed class LiveSubscriptions(
         if (errors.Any) throw new HubException("Invalid region: " + errors.Message);
 
         var subscription = new RegionSubscription(NewId("region"), connectionId, scope!);
-        await AddAsync(subscription);
-        await RefreshAsync(subscription, initial: true);
+        await StartAsync(subscription);
         lock (_lock) return new RegionUpdate(subscription.Id, subscription.Last!);
     }
 
@@ -148,6 +147,21 @@ public sealed class LiveSubscriptions(
         await ReconcileChannelsAsync(areas);
     }
 
+    /// <summary>Registers, listens, computes the first result; leaves nothing behind if any step fails.</summary>
+    async Task StartAsync(Subscription subscription)
+    {
+        await AddAsync(subscription);
+        try
+        {
+            await RefreshAsync(subscription, initial: true);
+        }
+        catch
+        {
+            await UnsubscribeAsync(subscription.ConnectionId, subscription.Id);
+            throw;
+        }
+    }
+
     async Task AddAsync(Subscription subscription)
     {
         lock (_lock)
@@ -161,7 +175,15 @@ public sealed class LiveSubscriptions(
                 (_byArea.TryGetValue(area, out var set) ? set : _byArea[area] = []).Add(subscription);
         }
         // Listen before computing the first result, so no change can fall between the two.
-        await ReconcileChannelsAsync(subscription.Areas);
+        try
+        {
+            await ReconcileChannelsAsync(subscription.Areas);
+        }
+        catch
+        {
+            await UnsubscribeAsync(subscription.ConnectionId, subscription.Id);
+            throw;
+        }
     }
 
     void Remove(Subscription subscription)
@@ -189,10 +211,17 @@ public sealed class LiveSubscriptions(
             {
                 bool wanted;
                 lock (_lock) wanted = _byArea.ContainsKey(pc4);
-                if (wanted && _channelsSubscribed.Add(pc4))
+                // The set records only what Redis has confirmed, so a failed call is retried by the next reconcile.
+                if (wanted && !_channelsSubscribed.Contains(pc4))
+                {
                     await subscriber.SubscribeAsync(capacity.ChangedChannel(pc4), (_, _) => _signals.Writer.TryWrite(new AreaChanged(pc4)));
-                else if (!wanted && _channelsSubscribed.Remove(pc4))
+                    _channelsSubscribed.Add(pc4);
+                }
+                else if (!wanted && _channelsSubscribed.Contains(pc4))
+                {
                     await subscriber.UnsubscribeAsync(capacity.ChangedChannel(pc4));
+                    _channelsSubscribed.Remove(pc4);
+                }
             }
         }
         finally
@@ -204,6 +233,8 @@ public sealed class LiveSubscriptions(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         registry.Changed += OnRegistryChanged;
+        // Capacity announcements sent while the connection was down are lost: recompute everything once.
+        redis.ConnectionRestored += (_, _) => _signals.Writer.TryWrite(new Reconnected());
         var ticks = TickAsync(stoppingToken);
         try
         {
@@ -214,7 +245,7 @@ public sealed class LiveSubscriptions(
                 await Task.Delay(options.Value.CoalesceWindow, stoppingToken);
                 var areas = new HashSet<int>();
                 var change = RegistryChange.Nothing;
-                var tick = false;
+                bool tick = false, reconnected = false;
                 while (_signals.Reader.TryRead(out var signal))
                 {
                     switch (signal)
@@ -222,9 +253,10 @@ public sealed class LiveSubscriptions(
                         case AreaChanged a: areas.Add(a.Pc4); break;
                         case RegistryChanged r: change = change.Merge(r.Change); break;
                         case Tick: tick = true; break;
+                        case Reconnected: reconnected = true; break;
                     }
                 }
-                await RecomputeAsync(Affected(areas, change, tick), stoppingToken);
+                await RecomputeAsync(Affected(areas, change, tick, reconnected), stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -256,7 +288,7 @@ public sealed class LiveSubscriptions(
     }
 
     /// <summary>The subscriptions a batch of changes can affect, each with what affected it.</summary>
-    Dictionary<Subscription, string> Affected(HashSet<int> areas, RegistryChange change, bool tick)
+    Dictionary<Subscription, string> Affected(HashSet<int> areas, RegistryChange change, bool tick, bool reconnected)
     {
         var now = time.GetUtcNow();
         var affected = new Dictionary<Subscription, string>();
@@ -267,7 +299,8 @@ public sealed class LiveSubscriptions(
                     foreach (var subscription in set) affected.TryAdd(subscription, "capacity");
             foreach (var subscription in _subscriptions.Values)
             {
-                if (change != RegistryChange.Nothing && subscription.AffectedBy(change)) affected.TryAdd(subscription, "registry");
+                if (reconnected) affected.TryAdd(subscription, "reconnect");
+                else if (change != RegistryChange.Nothing && subscription.AffectedBy(change)) affected.TryAdd(subscription, "registry");
                 else if (tick && subscription.StaleAt <= now) affected.TryAdd(subscription, "time");
             }
         }

@@ -91,11 +91,14 @@ public sealed record MatchResult(
             hash.Add(c.ContractType);
         }
         hash.Add(-1);
+        // Not the detail text: for stale figures it states an age, which changes by itself.
         foreach (var e in Exclusions)
         {
             hash.Add(e.Provider);
             hash.Add(e.Reason);
-            hash.Add(e.Detail);
+            hash.Add(e.ClientStopId);
+            hash.Add(e.ClientStopUntil);
+            hash.Add(e.AvailableFrom);
             hash.Add(e.CapacityPublishedAt);
         }
         return hash.ToHashCode();

@@ -20,8 +20,11 @@ public sealed class MatchingEngine(
     TimeProvider time)
 {
     /// <summary>Validates the request; throws nothing, reports bad fields in <paramref name="errors"/>.</summary>
-    public MatchQuery? Validate(SearchRequest request, InputErrors errors) =>
-        SearchValidation.Validate(request, registry.Current, postcodes, options.CurrentValue, time.Today(), errors);
+    public async Task<MatchQuery?> ValidateAsync(SearchRequest request, InputErrors errors)
+    {
+        var snapshot = Shared.Codes.IsUzovi(request.InsurerUzovi) ? await registry.KnowingAsync(uzovi: request.InsurerUzovi) : registry.Current;
+        return SearchValidation.Validate(request, snapshot, postcodes, options.CurrentValue, time.Today(), errors);
+    }
 
     public async Task<MatchResult> FindAsync(MatchQuery query)
     {

@@ -12,7 +12,7 @@ public sealed class MatchingGrpcService(MatchingEngine engine) : MatchingService
     {
         var errors = new InputErrors();
         var search = request.ToSearch(errors);
-        var query = engine.Validate(search, errors);
+        var query = await engine.ValidateAsync(search, errors);
         errors.ThrowIfAny();
         return (await engine.FindAsync(query!)).ToProto();
     }

@@ -31,6 +31,10 @@ public static class SearchValidation
             else if (start > today.AddDays(options.MaxDaysAhead)) errors.Add("start_date", $"at most {options.MaxDaysAhead} days ahead");
         }
 
+        // Urgent care (spoedzorg) starts within 24 hours; only then may it pass client stops.
+        if (request.Urgent && request.StartDate is { } urgentStart && urgentStart > today.AddDays(1) && !errors.Has("start_date"))
+            errors.Add("urgent", "urgent care starts within 24 hours: the start date must be today or tomorrow");
+
         if (request.PatientAge is < 0 or > MaxAge) errors.Add("patient_age", $"must be between 0 and {MaxAge} years");
         else if (request.CareType == CareType.MedicalChildCare)
         {

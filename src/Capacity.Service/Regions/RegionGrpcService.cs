@@ -11,7 +11,7 @@ public sealed class RegionGrpcService(RegionalAvailabilityService regions, Postc
     public override async Task<V1.RegionalAvailability> GetRegionalAvailability(GetRegionalAvailabilityRequest request, ServerCallContext context)
     {
         var errors = new InputErrors();
-        var scope = regions.Resolve(request.ToModel(), errors);
+        var scope = regions.Resolve(request.ToModel(), errors, pc4sField: "pc4s.pc4s");
         errors.ThrowIfAny();
         return (await regions.GetAsync(scope!)).ToProto();
     }

@@ -28,7 +28,7 @@ public sealed record RegionAvailability(
     IReadOnlyList<CareTypeAvailability> Totals,
     DateTimeOffset EvaluatedAt)
 {
-    /// <summary>When the first fresh figure turns stale; the aggregates change then.</summary>
+    /// <summary>When the aggregates change by time alone: a figure turns stale, or the day changes.</summary>
     [JsonIgnore]
     public DateTimeOffset? StaleAt { get; init; }
 

@@ -22,7 +22,8 @@ public sealed class RegionalAvailabilityService(
 {
     public const int MaxAreas = 500;
 
-    public RegionScope? Resolve(RegionRequest request, InputErrors errors)
+    /// <param name="pc4sField">How the PC4 list is named in error details (gRPC nests it: pc4s.pc4s).</param>
+    public RegionScope? Resolve(RegionRequest request, InputErrors errors, string pc4sField = "pc4s")
     {
         var careTypes = request.CareTypes is { Count: > 0 } ? request.CareTypes.Distinct().Order().ToArray() : CareTypes.All;
         if (careTypes.Any(t => !CareTypes.IsKnown(t))) errors.Add("care_types", "contains an unknown care type");
@@ -45,9 +46,9 @@ public sealed class RegionalAvailabilityService(
             return errors.Any ? null : new RegionScope(municipality.Code, municipality.Name, municipality.Pc4s, careTypes);
         }
 
-        if (request.Pc4s!.Count > MaxAreas) errors.Add("pc4s", $"at most {MaxAreas} areas");
+        if (request.Pc4s!.Count > MaxAreas) errors.Add(pc4sField, $"at most {MaxAreas} areas");
         var unknown = request.Pc4s.Where(p => !RegistryValidation.IsKnownPc4(p, postcodes)).Take(5).ToArray();
-        if (unknown.Length > 0) errors.Add("pc4s", $"unknown PC4 area(s): {string.Join(", ", unknown)}");
+        if (unknown.Length > 0) errors.Add(pc4sField, $"unknown PC4 area(s): {string.Join(", ", unknown)}");
         return errors.Any ? null : new RegionScope(null, null, request.Pc4s.Select(int.Parse).Distinct().Order().ToArray(), careTypes);
     }
 
@@ -105,6 +106,9 @@ public sealed class RegionalAvailabilityService(
                 all.Sum(a => a.ProvidersServing), all.Sum(a => a.ProvidersWithClientStop), all.Sum(a => a.ProvidersStale));
         }).ToArray();
 
+        // Stops in force and places "free from" a date also change at midnight.
+        var midnight = time.NextMidnight();
+        if (staleAt is null || midnight < staleAt) staleAt = midnight;
         return new RegionAvailability(scope.MunicipalityCode, scope.Municipality, areas, totals, now) { StaleAt = staleAt };
     }
 }

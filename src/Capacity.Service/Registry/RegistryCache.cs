@@ -29,6 +29,7 @@ public sealed class RegistryCache(
     ILogger<RegistryCache> logger) : BackgroundService
 {
     readonly SemaphoreSlim _reloadLock = new(1, 1);
+    readonly SemaphoreSlim _pollNow = new(0);
     readonly Channel<RegistryNotice> _notices = Channel.CreateUnbounded<RegistryNotice>(new() { SingleReader = true });
     volatile RegistrySnapshot _current = RegistrySnapshot.Empty;
 
@@ -55,7 +56,7 @@ public sealed class RegistryCache(
                 await ReloadAsync(force: true);
                 break;
             }
-            catch (RedisException e) when (attempt < 30 && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is RedisException or TimeoutException && attempt < 30 && !cancellationToken.IsCancellationRequested)
             {
                 logger.LogWarning("Registry not loaded yet, Redis unavailable ({Message}); retrying", e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
@@ -66,6 +67,26 @@ public sealed class RegistryCache(
         await base.StartAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The snapshot, caught up with Redis first. For the rare path where a request names a
+    /// provider or insurer this instance does not know yet: it may have been registered through
+    /// another instance a moment ago, with the announcement still on its way.
+    /// </summary>
+    public async Task<RegistrySnapshot> CatchUpAsync()
+    {
+        await EnsureVersionAsync(await store.GetVersionAsync());
+        return _current;
+    }
+
+    /// <summary>The current snapshot if it knows these codes, else the snapshot caught up with Redis.</summary>
+    public async Task<RegistrySnapshot> KnowingAsync(string? agb = null, string? uzovi = null)
+    {
+        var snapshot = _current;
+        return (agb is null || snapshot.Providers.ContainsKey(agb)) && (uzovi is null || snapshot.Insurers.ContainsKey(uzovi))
+            ? snapshot
+            : await CatchUpAsync();
+    }
+
     /// <summary>Returns once the snapshot includes registry version <paramref name="version"/>.</summary>
     public async Task EnsureVersionAsync(long version)
     {
@@ -74,6 +95,8 @@ public sealed class RegistryCache(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Messages published while the connection was down are lost: look at once, not at the next poll.
+        redis.ConnectionRestored += (_, _) => _pollNow.Release();
         var poll = PollAsync(stoppingToken);
         try
         {
@@ -98,11 +121,11 @@ public sealed class RegistryCache(
 
     async Task PollAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.VersionPollInterval);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (true)
             {
+                await _pollNow.WaitAsync(options.Value.VersionPollInterval, stoppingToken);
                 try
                 {
                     var version = await store.GetVersionAsync();

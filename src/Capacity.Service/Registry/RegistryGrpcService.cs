@@ -1,3 +1,4 @@
+using Capacity.Service.Capacity;
 using Capacity.Service.Geography;
 using Capacity.Service.Shared;
 using Capacity.V1;
@@ -5,7 +6,7 @@ using Grpc.Core;
 
 namespace Capacity.Service.Registry;
 
-public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache, PostcodeDirectory postcodes)
+public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache, CapacityStore capacity, PostcodeDirectory postcodes)
     : RegistryService.RegistryServiceBase
 {
     const int ImportBatchSize = 256;
@@ -23,12 +24,17 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         var errors = new InputErrors();
         RegistryValidation.Validate(request.Provider, "provider", errors, postcodes);
         errors.ThrowIfAny();
-        return new() { RegistryVersion = await WriteAsync([Write(request.Provider)], ChangeOf(request.Provider, cache.Current)) };
+        var snapshot = await cache.KnowingAsync(agb: request.Provider.Agb);
+        var version = await WriteAsync([Write(request.Provider)], ChangeOf(request.Provider, snapshot));
+        await capacity.ForgetAsync(request.Provider.Agb, DroppedAreas(request.Provider, snapshot.Providers.GetValueOrDefault(request.Provider.Agb)));
+        return new() { RegistryVersion = version };
     }
 
     public override async Task<UpsertContractResponse> UpsertContract(UpsertContractRequest request, ServerCallContext context)
     {
-        var snapshot = cache.Current;
+        var c = request.Contract;
+        var snapshot = c is null ? cache.Current
+            : await cache.KnowingAsync(Codes.IsAgb(c.ProviderAgb) ? c.ProviderAgb : null, Codes.IsUzovi(c.InsurerUzovi) ? c.InsurerUzovi : null);
         var errors = new InputErrors();
         RegistryValidation.Validate(request.Contract, "contract", errors, snapshot.Providers.ContainsKey, snapshot.Insurers.ContainsKey);
         errors.ThrowIfAny();
@@ -98,6 +104,7 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         var writes = new List<RegistryWrite>();
         var pending = new List<ImportRegistryResponse>();
         var change = RegistryChange.Nothing;
+        var dropped = new List<(string Agb, IReadOnlyCollection<int> Areas)>();
         long sequence = 0, lastVersion = 0;
 
         async Task FlushAsync()
@@ -108,6 +115,8 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
                 writes.Clear();
                 change = RegistryChange.Nothing;
             }
+            foreach (var (agb, areas) in dropped) await capacity.ForgetAsync(agb, areas);
+            dropped.Clear();
             foreach (var response in pending) await responseStream.WriteAsync(response);
             pending.Clear();
         }
@@ -128,10 +137,15 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
                     RegistryValidation.Validate(item.Provider, "provider", errors, postcodes);
                     if (errors.Any) break;
                     change = change.Merge(ChangeOf(item.Provider, snapshot, newProviders.GetValueOrDefault(item.Provider.Agb)));
+                    dropped.Add((item.Provider.Agb, DroppedAreas(item.Provider, snapshot.Providers.GetValueOrDefault(item.Provider.Agb),
+                        newProviders.GetValueOrDefault(item.Provider.Agb))));
                     newProviders[item.Provider.Agb] = item.Provider;
                     writes.Add(Write(item.Provider));
                     break;
                 case ImportRegistryRequest.ItemOneofCase.Contract:
+                    if (!newProviders.ContainsKey(item.Contract.ProviderAgb) && !snapshot.Providers.ContainsKey(item.Contract.ProviderAgb)
+                        || !newInsurers.Contains(item.Contract.InsurerUzovi) && !snapshot.Insurers.ContainsKey(item.Contract.InsurerUzovi))
+                        snapshot = await cache.CatchUpAsync(); // registered through another instance a moment ago?
                     RegistryValidation.Validate(item.Contract, "contract", errors,
                         agb => newProviders.ContainsKey(agb) || snapshot.Providers.ContainsKey(agb),
                         uzovi => newInsurers.Contains(uzovi) || snapshot.Insurers.ContainsKey(uzovi));
@@ -177,6 +191,15 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         copy.ServedPc4S.Clear();
         copy.ServedPc4S.AddRange(p.ServedPc4S.Distinct().Order(StringComparer.Ordinal));
         return copy;
+    }
+
+    /// <summary>Areas the provider served before (stored, or earlier in this stream) and no longer serves.</summary>
+    static IReadOnlyCollection<int> DroppedAreas(Provider updated, ProviderInfo? stored, Provider? earlierInStream = null)
+    {
+        var before = new HashSet<int>(stored?.ServedPc4s ?? []);
+        if (earlierInStream is not null) before.UnionWith(earlierInStream.ServedPc4S.Select(int.Parse));
+        before.ExceptWith(updated.ServedPc4S.Select(int.Parse));
+        return before;
     }
 
     /// <summary>A provider change may affect searches near its old and its new areas.</summary>

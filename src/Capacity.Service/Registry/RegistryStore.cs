@@ -59,19 +59,25 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
         public static string ContractField(string agb, string uzovi, int year) => $"{agb}:{uzovi}:{year}";
     }
 
-    // Bumps the version, applies every set/delete and announces the change, atomically: an
-    // instance that sees version N in a snapshot has seen every write up to N.
+    // Applies every set/delete, then bumps the version and announces the change, atomically: an
+    // instance that sees version N in a snapshot has seen every write up to N. A write that
+    // changes nothing (deleting what is not there) neither bumps nor announces, so it costs the
+    // other instances nothing.
     const string WriteScript = """
-        local v = redis.call('INCR', KEYS[5])
-        local removed = 0
+        local removed, set = 0, 0
         for i = 3, #ARGV, 3 do
           local key = KEYS[tonumber(ARGV[i])]
           if ARGV[i + 2] == '' then
             removed = removed + redis.call('HDEL', key, ARGV[i + 1])
           else
             redis.call('HSET', key, ARGV[i + 1], ARGV[i + 2])
+            set = set + 1
           end
         end
+        if removed + set == 0 then
+          return {tonumber(redis.call('GET', KEYS[5]) or '0'), 0}
+        end
+        local v = redis.call('INCR', KEYS[5])
         redis.call('SPUBLISH', ARGV[1], v .. ' ' .. ARGV[2])
         return {v, removed}
         """;

@@ -20,19 +20,22 @@ public static class CareTypes
 }
 
 /// <summary>A set of care types as a bit mask; the empty set is stored as "all" where the API says so.</summary>
-public readonly record struct CareTypeSet(int Bits)
+public readonly record struct CareTypeSet(ulong Bits)
 {
     public static readonly CareTypeSet Empty = new(0);
     public static readonly CareTypeSet Every = Of(CareTypes.All);
 
     public static CareTypeSet Of(IEnumerable<CareType> types)
     {
-        var bits = 0;
-        foreach (var t in types) bits |= 1 << (int)t;
+        var bits = 0UL;
+        foreach (var t in types) bits |= Bit(t);
         return new CareTypeSet(bits);
     }
 
-    public bool Contains(CareType type) => (Bits & (1 << (int)type)) != 0;
+    public bool Contains(CareType type) => (Bits & Bit(type)) != 0;
+
+    // Room for 64 care types; an unknown or out-of-range value is never in a set.
+    static ulong Bit(CareType type) => (int)type is >= 0 and < 64 ? 1UL << (int)type : 0;
 
     public bool IsEmpty => Bits == 0;
 

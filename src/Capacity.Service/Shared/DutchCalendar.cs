@@ -13,5 +13,12 @@ public static class DutchCalendar
     public static DateOnly DateOf(DateTimeOffset instant) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, Amsterdam).DateTime);
 
+    /// <summary>The next midnight in Amsterdam, when "today" changes.</summary>
+    public static DateTimeOffset NextMidnight(this TimeProvider time)
+    {
+        var tomorrow = time.Today().AddDays(1).ToDateTime(TimeOnly.MinValue);
+        return new DateTimeOffset(tomorrow, Amsterdam.GetUtcOffset(tomorrow));
+    }
+
     public static string Iso(this DateOnly date) => date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 }

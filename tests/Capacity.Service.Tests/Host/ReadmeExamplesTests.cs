@@ -21,9 +21,11 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
         var tomorrow = CapacityApp.Today.AddDays(1);
+        var in3Months = CapacityApp.Today.AddMonths(3);
         return GrpcurlExample().Matches(readme)
             .Select(m => (m.Groups["method"].Value, m.Groups["json"].Value
                 .Replace("""'"$tomorrow"'""", $"\"year\":{tomorrow.Year},\"month\":{tomorrow.Month},\"day\":{tomorrow.Day}")
+                .Replace("""'"$in3months"'""", $"\"year\":{in3Months.Year},\"month\":{in3Months.Month},\"day\":{in3Months.Day}")
                 .Replace("""'"$(date +%s%3N)"'""", CapacityApp.Epoch.AddMinutes(1).ToUnixTimeMilliseconds().ToString())))
             .ToArray();
     }

@@ -48,6 +48,22 @@ public sealed class ScaleOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProviderThisInstanceHasNotHeardOfYetCanPublishAtOnce()
+    {
+        // Registered without an announcement reaching anyone (as if it were still in flight) and
+        // with the version poll an hour away: the instance must catch up when it meets the AGB.
+        var agb = TestData.NewAgb();
+        var provider = new Provider { Agb = agb, Name = "Nieuwe Zorg", BasePc4 = "1424", ServedPc4S = { "1424" }, Qualifications = new() };
+        var redis = _first.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        await redis.HashSetAsync(RegistryStore.Keys.Providers, agb, provider.ToByteArray());
+        await redis.StringIncrementAsync(RegistryStore.Keys.Version);
+
+        var written = await _second.PublishAsync(agb, "1424", CareType.DistrictNursing, 2);
+
+        Assert.True(written.Applied);
+    }
+
+    [Fact]
     public async Task CapacityPublishedThroughOneInstanceIsPushedToCoordinatorsOnTheOther()
     {
         var uzovi = await _first.AddInsurerAsync();

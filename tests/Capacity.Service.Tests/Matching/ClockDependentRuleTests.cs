@@ -97,4 +97,17 @@ public sealed class ClockDependentRuleTests : IAsyncLifetime
         Assert.Equal([nearManyNewer, nearManyOlder, nearFew, far], result.Candidates.Select(c => c.Provider.Agb));
         Assert.True(result.Candidates[2].DistanceKm < result.Candidates[3].DistanceKm);
     }
+
+    [Fact]
+    public async Task TodayIsTheDutchCalendarDayNotTheUtcDay()
+    {
+        var uzovi = await app.AddInsurerAsync();
+        app.Time.SetUtcNow(new DateTimeOffset(2026, 6, 15, 22, 30, 0, TimeSpan.Zero)); // 00:30 on 16 June in Amsterdam (CEST)
+
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => app.FindAsync(TestData.Search(Patient, uzovi, Nursing, new DateOnly(2026, 6, 15))));
+        var accepted = await app.FindAsync(TestData.Search(Patient, uzovi, Nursing, new DateOnly(2026, 6, 16)));
+
+        Assert.Contains("today is 2026-06-16", Assert.Single(e.BadRequest().FieldViolations).Description);
+        Assert.Equal("1183", accepted.PatientPc4);
+    }
 }

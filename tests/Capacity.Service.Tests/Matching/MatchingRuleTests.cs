@@ -133,6 +133,24 @@ public sealed class MatchingRuleTests(CapacityApp app) : IClassFixture<CapacityA
     }
 
     [Fact]
+    public async Task UrgentRequestPassesAStopForItsInsurerButMustStartWithin24Hours()
+    {
+        var (uzovi, agb) = await ReadyProviderAsync();
+        await app.Stops.DeclareClientStopAsync(new DeclareClientStopRequest
+        {
+            Stop = new ClientStop { ProviderAgb = agb, InsurerUzovis = { uzovi }, From = CapacityApp.Today.ToDate(), Reason = ClientStopReason.CostCeiling },
+        });
+        var today = TestData.Search(Patient, uzovi, Nursing, CapacityApp.Today);
+        today.Urgent = true;
+        var nextWeek = TestData.Search(Patient, uzovi, Nursing, CapacityApp.Today.AddDays(7));
+        nextWeek.Urgent = true;
+
+        Assert.Equal("Candidate", (await app.FindAsync(today)).VerdictFor(agb));
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => app.FindAsync(nextWeek));
+        Assert.Equal("urgent", Assert.Single(refused.BadRequest().FieldViolations).Field);
+    }
+
+    [Fact]
     public async Task ClientStopCoversOnlyItsPeriodAreasAndCareTypes()
     {
         var (uzovi, agb) = await ReadyProviderAsync();

@@ -54,7 +54,7 @@ public sealed class RegionalAvailabilityTests(CapacityApp app) : IClassFixture<C
     public async Task UnknownRegionIsRejected()
     {
         await AssertInvalidAsync(() => app.Regions.GetRegionalAvailabilityAsync(new GetRegionalAvailabilityRequest { Municipality = "Atlantis" }).ResponseAsync, "municipality");
-        await AssertInvalidAsync(() => app.Regions.GetRegionalAvailabilityAsync(new GetRegionalAvailabilityRequest { Pc4S = new Pc4List { Pc4S = { "1191", "1000" } } }).ResponseAsync, "pc4s");
+        await AssertInvalidAsync(() => app.Regions.GetRegionalAvailabilityAsync(new GetRegionalAvailabilityRequest { Pc4S = new Pc4List { Pc4S = { "1191", "1000" } } }).ResponseAsync, "pc4s.pc4s");
         await AssertInvalidAsync(() => app.Regions.GetRegionalAvailabilityAsync(new GetRegionalAvailabilityRequest()).ResponseAsync, "region");
     }
 

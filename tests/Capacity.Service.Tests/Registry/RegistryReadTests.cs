@@ -1,5 +1,7 @@
 using Capacity.Service.Tests.Infrastructure;
 using Capacity.V1;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Capacity.Service.Tests.Registry;
 
@@ -47,6 +49,32 @@ public sealed class RegistryReadTests(CapacityApp app) : IClassFixture<CapacityA
         Assert.True(removed.Removed);
         Assert.False(again.Removed);
         Assert.Empty((await app.Registry.ListContractsAsync(new ListContractsRequest { ProviderAgb = agb })).Contracts);
+    }
+
+    [Fact]
+    public async Task LiftingAnUnknownStopIsNotFoundAndChangesNothing()
+    {
+        var store = app.Services.GetRequiredService<global::Capacity.Service.Registry.RegistryStore>();
+        var before = await store.GetVersionAsync();
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => app.Stops.LiftClientStopAsync(new LiftClientStopRequest { Id = "cs_nonexistent" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+        Assert.Equal(before, await store.GetVersionAsync());
+    }
+
+    [Fact]
+    public async Task AreaDroppedByAProviderLosesItsFiguresForGood()
+    {
+        var agb = await app.AddProviderAsync("1183", ["1183", "1184"]);
+        await app.PublishAsync(agb, "1184", CareType.DistrictNursing, 3);
+        await app.PublishAsync(agb, "1183", CareType.DistrictNursing, 2);
+
+        await app.Registry.UpsertProviderAsync(new UpsertProviderRequest { Provider = new Provider { Agb = agb, Name = "Krimp", BasePc4 = "1183", ServedPc4S = { "1183" } } });
+        await app.Registry.UpsertProviderAsync(new UpsertProviderRequest { Provider = new Provider { Agb = agb, Name = "Krimp", BasePc4 = "1183", ServedPc4S = { "1183", "1184" } } });
+
+        var figures = (await app.Capacity.GetProviderCapacityAsync(new GetProviderCapacityRequest { Agb = agb })).Figures;
+        Assert.Equal(["1183"], figures.Select(f => f.Pc4));
     }
 
     [Fact]
