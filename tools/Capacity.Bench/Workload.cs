@@ -58,9 +58,14 @@ static class Workload
             CareType = careType,
             // From tomorrow on, so a run that crosses midnight never sends a date in the past.
             StartDate = ToDate(today.AddDays(random.Next(1, 29))),
-            Urgent = random.Next(20) == 0,
             RadiusKm = Pick(random, Radii),
         };
+        // Urgent care starts within 24 hours: tomorrow at the latest.
+        if (random.Next(20) == 0)
+        {
+            request.Urgent = true;
+            request.StartDate = ToDate(today.AddDays(1));
+        }
         if (careType == CareType.MedicalChildCare) request.PatientAge = random.Next(0, 18);
         else if (random.Next(2) == 0) request.PatientAge = random.Next(18, 100);
         return request;
