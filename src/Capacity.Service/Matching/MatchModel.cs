@@ -72,7 +72,7 @@ public sealed record MatchResult(
 
     /// <summary>The areas within the radius, for deciding whether a new provider can enter it.</summary>
     [JsonIgnore]
-    public IReadOnlySet<int> AreasInReach { get; init; } = new HashSet<int>();
+    public IReadOnlyList<int> AreasInReach { get; init; } = [];
 
     /// <summary>
     /// Identifies what a coordinator sees, without the evaluation moment and the ages that follow

@@ -128,7 +128,7 @@ public static class MatchRules
         {
             StaleAt = staleAt,
             ProviderAgbs = seen,
-            AreasInReach = areasInReach.Select(a => a.Area.Pc4).ToHashSet(),
+            AreasInReach = areasInReach.Select(a => a.Area.Pc4).ToArray(), // only live subscriptions look, rarely
         };
     }
 
