@@ -128,6 +128,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
             Pc4 = Codes.Pc4(pc4),
             CareType = careType,
             FreePlaces = c.FreePlaces,
+            HeldPlaces = c.Held,
             Unit = CareTypes.UnitOf(careType),
             AvailableFrom = c.AvailableFrom.ToDate(),
             Version = c.Version,

@@ -10,10 +10,18 @@ namespace Capacity.Service.Capacity;
 /// One published capacity figure: free places (beds) of one provider in one area for one care
 /// type, stored as "version|publishedAtMs|free|availableFromDayNumber|hoursPerWeek".
 /// The version leads so the write script can compare it without decoding the rest.
+/// <see cref="Held"/> (not part of the encoding; its own field) counts places held for referrals
+/// that a provider has not answered yet: they come out of the published figure.
 /// </summary>
 public readonly record struct CapacityCell(long Version, long PublishedAtMs, int FreePlaces, DateOnly AvailableFrom, double? HoursPerWeek)
 {
     public DateTimeOffset PublishedAt => DateTimeOffset.FromUnixTimeMilliseconds(PublishedAtMs);
+
+    /// <summary>Places held for open offers.</summary>
+    public int Held { get; init; }
+
+    /// <summary>What others searching can still have: the published figure minus the holds.</summary>
+    public int Available => Math.Max(0, FreePlaces - Held);
 
     public string Encode() => string.Create(CultureInfo.InvariantCulture,
         $"{Version}|{PublishedAtMs}|{FreePlaces}|{AvailableFrom.DayNumber}|{HoursPerWeek}");
@@ -53,9 +61,14 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
 
         public static string Field(string agb, CareType careType) => $"{agb}:{(int)careType}";
 
-        public static (string Agb, CareType CareType)? ParseField(string field) =>
-            field.Length == 10 && field[8] == ':' && int.TryParse(field.AsSpan(9), out var ct)
-                ? (field[..8], (CareType)ct)
+        /// <summary>The count of places held, next to the figure in the same hash (so one HMGET reads both).</summary>
+        public static string HeldField(string agb, CareType careType) => $"{agb}:{(int)careType}:h";
+
+        /// <summary>Parses "agb:careType" (a figure) and "agb:careType:h" (its holds).</summary>
+        public static (string Agb, CareType CareType, bool Held)? ParseField(string field) =>
+            field.Length is 10 or 12 && field[8] == ':' && char.IsAsciiDigit(field[9])
+            && (field.Length == 10 || field.AsSpan(10).SequenceEqual(":h"))
+                ? (field[..8], (CareType)(field[9] - '0'), field.Length == 12)
                 : null;
     }
 
@@ -125,17 +138,23 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
         var db = Db;
         var fields = CareTypes.All.Select(ct => (RedisValue)Keys.Field(agb, ct)).ToArray();
         await Task.WhenAll(pc4s.Select(pc4 => db.HashDeleteAsync(Keys.Area(pc4), fields)));
+        // Held counts stay: open offers there still release or consume their places.
     }
 
-    /// <summary>The figures of the given providers for one care type in one area: one HMGET.</summary>
+    /// <summary>The figures, with their holds, of the given providers for one care type in one area: one HMGET.</summary>
     public async Task<CapacityCell?[]> GetAsync(int pc4, IReadOnlyList<string> agbs, CareType careType)
     {
         if (agbs.Count == 0) return [];
-        var fields = new RedisValue[agbs.Count];
-        for (var i = 0; i < fields.Length; i++) fields[i] = Keys.Field(agbs[i], careType);
+        var fields = new RedisValue[agbs.Count * 2];
+        for (var i = 0; i < agbs.Count; i++)
+        {
+            fields[2 * i] = Keys.Field(agbs[i], careType);
+            fields[2 * i + 1] = Keys.HeldField(agbs[i], careType);
+        }
         var values = await Db.HashGetAsync(Keys.Area(pc4), fields);
-        var cells = new CapacityCell?[values.Length];
-        for (var i = 0; i < values.Length; i++) cells[i] = CapacityCell.Decode(values[i]);
+        var cells = new CapacityCell?[agbs.Count];
+        for (var i = 0; i < cells.Length; i++)
+            cells[i] = CapacityCell.Decode(values[2 * i]) is { } cell ? cell with { Held = (int)((long?)values[2 * i + 1] ?? 0) } : null;
         return cells;
     }
 
@@ -143,14 +162,15 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
     public async Task<List<(int Pc4, CareType CareType, CapacityCell Cell)>> GetProviderAsync(string agb, IReadOnlyList<int> pc4s)
     {
         var db = Db;
-        var fields = CareTypes.All.Select(ct => (RedisValue)Keys.Field(agb, ct)).ToArray();
+        var fields = CareTypes.All.SelectMany(ct => new RedisValue[] { Keys.Field(agb, ct), Keys.HeldField(agb, ct) }).ToArray();
         var reads = pc4s.Select(pc4 => (pc4, task: db.HashGetAsync(Keys.Area(pc4), fields))).ToArray();
         var figures = new List<(int, CareType, CapacityCell)>();
         foreach (var (pc4, task) in reads)
         {
             var values = await task;
-            for (var i = 0; i < values.Length; i++)
-                if (CapacityCell.Decode(values[i]) is { } cell) figures.Add((pc4, CareTypes.All[i], cell));
+            for (var i = 0; i < CareTypes.All.Count; i++)
+                if (CapacityCell.Decode(values[2 * i]) is { } cell)
+                    figures.Add((pc4, CareTypes.All[i], cell with { Held = (int)((long?)values[2 * i + 1] ?? 0) }));
         }
         return figures;
     }

@@ -35,6 +35,7 @@ public static class CapacityServices
 
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<CapacityStore>();
+        services.AddSingleton<HoldStore>();
         services.AddSingleton<MatchingEngine>();
         services.AddSingleton<RegionalAvailabilityService>();
         services.AddSingleton<RegistryCache>();

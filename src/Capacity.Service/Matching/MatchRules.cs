@@ -51,8 +51,9 @@ public static class MatchRules
         // ... with free capacity on the start date ...
         if (cell is not { } c)
             return Excluded(ExclusionReason.NoCapacity, $"no capacity published for {Describe(careType)} in {query.PatientArea.Code}");
-        if (c.FreePlaces <= 0)
-            return Excluded(ExclusionReason.NoCapacity, "full: no free " + (CareTypes.UnitOf(careType) == CapacityUnit.Beds ? "beds" : "places"));
+        if (c.Available <= 0)
+            return Excluded(ExclusionReason.NoCapacity, "full: no free " + (CareTypes.UnitOf(careType) == CapacityUnit.Beds ? "beds" : "places")
+                + (c.Held > 0 ? $" ({c.Held} held for referrals awaiting an answer)" : ""));
         if (c.AvailableFrom > start)
             return Excluded(ExclusionReason.NoCapacity, $"free only from {c.AvailableFrom.Iso()}") with { AvailableFrom = c.AvailableFrom };
 
@@ -106,7 +107,7 @@ public static class MatchRules
                     continue;
                 }
                 var c = cell!.Value;
-                candidates.Add(new Candidate(ProviderRef.Of(provider), distance, c.FreePlaces, CareTypes.UnitOf(query.CareType),
+                candidates.Add(new Candidate(ProviderRef.Of(provider), distance, c.Available, CareTypes.UnitOf(query.CareType),
                     c.HoursPerWeek, c.AvailableFrom, c.PublishedAt, now - c.PublishedAt, contract!.Type));
                 var expires = c.PublishedAt + freshness;
                 if (staleAt is null || expires < staleAt) staleAt = expires;

@@ -67,11 +67,15 @@ public sealed class RegionalAvailabilityService(
             var serving = snapshot.ProvidersServing(pc4);
             var servingAgbs = serving.Select(p => p.Agb).ToHashSet();
             var cells = new Dictionary<(string, CareType), CapacityCell>();
+            var held = new Dictionary<(string, CareType), int>();
             foreach (var entry in figures[pc4])
             {
                 if (CapacityStore.Keys.ParseField(entry.Name!) is not { } key || !servingAgbs.Contains(key.Agb)) continue;
-                if (CapacityCell.Decode(entry.Value) is { } cell) cells[key] = cell;
+                if (key.Held) held[(key.Agb, key.CareType)] = (int)entry.Value;
+                else if (CapacityCell.Decode(entry.Value) is { } cell) cells[(key.Agb, key.CareType)] = cell;
             }
+            foreach (var (key, count) in held)
+                if (cells.TryGetValue(key, out var cell)) cells[key] = cell with { Held = count };
 
             var perType = new List<CareTypeAvailability>(scope.CareTypes.Count);
             foreach (var careType in scope.CareTypes)
@@ -86,9 +90,9 @@ public sealed class RegionalAvailabilityService(
                         stale++;
                         continue;
                     }
-                    if (cell.FreePlaces > 0 && cell.AvailableFrom <= today)
+                    if (cell.Available > 0 && cell.AvailableFrom <= today)
                     {
-                        free += cell.FreePlaces;
+                        free += cell.Available;
                         withRoom++;
                     }
                     var expires = cell.PublishedAt + freshness;
