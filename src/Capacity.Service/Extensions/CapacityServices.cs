@@ -6,6 +6,7 @@ using Capacity.Service.Geography;
 using Capacity.Service.Live;
 using Capacity.Service.Matching;
 using Capacity.Service.Redis;
+using Capacity.Service.Referrals;
 using Capacity.Service.Regions;
 using Capacity.Service.Registry;
 using Capacity.Web;
@@ -32,6 +33,11 @@ public static class CapacityServices
             .ValidateOnStart();
         services.AddOptions<LiveOptions>().BindConfiguration("Live").ValidateOnStart();
         services.AddOptions<DemoOptions>().BindConfiguration("Demo");
+        services.AddOptions<ReferralOptions>().BindConfiguration("Referrals")
+            .Validate(o => o.OfferDeadline > TimeSpan.Zero && o.UrgentOfferDeadline > TimeSpan.Zero && o.DefaultParallelOffers is >= 1
+                && o.MaxParallelOffers >= o.DefaultParallelOffers && o.SweepInterval > TimeSpan.Zero,
+                "Referrals: deadlines and sweep interval must be positive and 1 <= DefaultParallelOffers <= MaxParallelOffers")
+            .ValidateOnStart();
 
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<CapacityStore>();
@@ -40,17 +46,33 @@ public static class CapacityServices
         services.AddSingleton<RegionalAvailabilityService>();
         services.AddSingleton<RegistryCache>();
         services.AddSingleton<LiveSubscriptions>();
+        services.AddSingleton<ReferralStore>();
+        services.AddSingleton<ReferralNotifier>();
+        services.AddSingleton<ReferralWorkflow>();
+        services.AddSingleton<ReferralSweeper>();
         // Start order matters: the registry is loaded before the demo is seeded and before
         // live subscriptions listen for its changes.
         services.AddHostedService(sp => sp.GetRequiredService<RegistryCache>());
         services.AddHostedService<DemoSeeder>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveSubscriptions>());
+        services.AddHostedService(sp => sp.GetRequiredService<ReferralSweeper>());
         services.AddHostedService<StartupBanner>();
 
         services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment());
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<RedisHealthCheck>("redis");
-        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        // The Redis backplane carries group messages (a referral step on one instance, its parties
+        // connected to another) between instances; it shares the service's multiplexer.
+        services.AddSignalR()
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
+            .AddStackExchangeRedis();
+        services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
+            .Configure<IConnectionMultiplexer>((o, redis) =>
+            {
+                o.ConnectionFactory = _ => Task.FromResult(redis);
+                var db = redis.GetDatabase().Database;
+                o.Configuration.ChannelPrefix = RedisChannel.Literal(db == 0 ? "capacity:" : $"capacity@db{db}:");
+            });
         return builder;
     }
 
@@ -62,6 +84,9 @@ public static class CapacityServices
         app.MapGrpcService<ClientStopGrpcService>();
         app.MapGrpcService<MatchingGrpcService>();
         app.MapGrpcService<RegionGrpcService>();
+        app.MapGrpcService<ReferralGrpcService>();
+        app.MapGrpcService<OfferGrpcService>();
+        app.MapGrpcService<MediationGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapHealthChecks("/healthz");

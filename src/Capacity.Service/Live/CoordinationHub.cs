@@ -1,5 +1,7 @@
 using Capacity.Service.Matching;
+using Capacity.Service.Referrals;
 using Capacity.Service.Regions;
+using Capacity.Service.Shared;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Capacity.Service.Live;
@@ -12,6 +14,12 @@ public interface ICoordinationClient
 
     /// <summary>A followed region has new aggregates.</summary>
     Task RegionUpdated(RegionUpdate update);
+
+    /// <summary>A referral of the followed organisation (or, once escalated, of the followed desk) took a step.</summary>
+    Task ReferralChanged(ReferralNotice notice);
+
+    /// <summary>One of the followed provider's offers was made, withdrawn, expired, accepted or declined.</summary>
+    Task OfferChanged(OfferNotice notice);
 }
 
 public sealed record SearchUpdate(string SubscriptionId, MatchResult Result);
@@ -36,5 +44,20 @@ public sealed class CoordinationHub(LiveSubscriptions live) : Hub<ICoordinationC
     /// <summary>Stops a search or region subscription of this connection.</summary>
     public Task Unsubscribe(string subscriptionId) => live.UnsubscribeAsync(Context.ConnectionId, subscriptionId);
 
+    /// <summary>Receive the steps of this organisation's referrals. (Who may follow what is checked once sign-in exists.)</summary>
+    public Task FollowOrganisation(string org) =>
+        Groups.AddToGroupAsync(Context.ConnectionId, ReferralNotifier.OrganisationGroup(Valid(org, o => o is { Length: > 0 and <= 64 }, "organisation")));
+
+    /// <summary>Receive changes to this provider's offers.</summary>
+    public Task FollowProvider(string agb) =>
+        Groups.AddToGroupAsync(Context.ConnectionId, ReferralNotifier.ProviderGroup(Valid(agb, Codes.IsAgb, "AGB code")));
+
+    /// <summary>Receive the steps of referrals escalated to this insurer's mediation desk.</summary>
+    public Task FollowDesk(string uzovi) =>
+        Groups.AddToGroupAsync(Context.ConnectionId, ReferralNotifier.DeskGroup(Valid(uzovi, Codes.IsUzovi, "UZOVI code")));
+
     public override Task OnDisconnectedAsync(Exception? exception) => live.RemoveConnectionAsync(Context.ConnectionId);
+
+    static string Valid(string? value, Func<string?, bool> isValid, string what) =>
+        isValid(value) ? value! : throw new HubException($"Not a valid {what}.");
 }

@@ -13,10 +13,14 @@ namespace Capacity.Service.Matching;
 /// </summary>
 public static class MatchRules
 {
-    /// <summary>Null when the provider can take the patient; else why not.</summary>
+    /// <summary>
+    /// Null when the provider can take the patient; else why not. Without
+    /// <paramref name="requireContract"/> rule 1 is skipped: a mediation desk may, as a last
+    /// resort, offer to a provider the insurer has not contracted (DOMAIN.md rule 6).
+    /// </summary>
     public static Exclusion? Exclude(
         MatchQuery query, ProviderInfo provider, double distanceKm, RegistrySnapshot registry, CapacityCell? cell,
-        DateTimeOffset now, TimeSpan freshness, out ContractInfo? contract)
+        DateTimeOffset now, TimeSpan freshness, out ContractInfo? contract, bool requireContract = true)
     {
         var careType = query.CareType;
         var pc4 = query.PatientArea.Pc4;
@@ -24,7 +28,8 @@ public static class MatchRules
 
         // 1. Contracted by the patient's insurer for this care type in the start date's year.
         contract = registry.ContractOf(provider.Agb, query.Insurer.Uzovi, start.Year);
-        if (contract is null || !contract.CareTypes.Contains(careType))
+        if (contract is not null && !contract.CareTypes.Contains(careType)) contract = null;
+        if (contract is null && requireContract)
             return Excluded(ExclusionReason.NotContracted,
                 $"no contract with {query.Insurer.Name} for {Describe(careType)} in {start.Year}");
 
@@ -85,7 +90,8 @@ public static class MatchRules
         IReadOnlyList<CapacityCell?> localCells,
         PostcodeDirectory postcodes,
         DateTimeOffset now,
-        TimeSpan freshness)
+        TimeSpan freshness,
+        bool requireContract = true)
     {
         var cells = new Dictionary<string, CapacityCell?>(localProviders.Count);
         for (var i = 0; i < localProviders.Count; i++) cells[localProviders[i].Agb] = localCells[i];
@@ -101,14 +107,14 @@ public static class MatchRules
                 if (!seen.Add(provider.Agb)) continue;
                 var distance = Math.Round(PostcodeDirectory.DistanceKm(postcodes.Find(provider.BasePc4)!, query.PatientArea), 2);
                 var cell = cells.GetValueOrDefault(provider.Agb);
-                if (Exclude(query, provider, distance, registry, cell, now, freshness, out var contract) is { } exclusion)
+                if (Exclude(query, provider, distance, registry, cell, now, freshness, out var contract, requireContract) is { } exclusion)
                 {
                     exclusions.Add(exclusion);
                     continue;
                 }
                 var c = cell!.Value;
                 candidates.Add(new Candidate(ProviderRef.Of(provider), distance, c.Available, CareTypes.UnitOf(query.CareType),
-                    c.HoursPerWeek, c.AvailableFrom, c.PublishedAt, now - c.PublishedAt, contract!.Type));
+                    c.HoursPerWeek, c.AvailableFrom, c.PublishedAt, now - c.PublishedAt, contract?.Type ?? ContractType.Unspecified));
                 var expires = c.PublishedAt + freshness;
                 if (staleAt is null || expires < staleAt) staleAt = expires;
             }

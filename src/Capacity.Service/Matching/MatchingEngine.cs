@@ -26,7 +26,8 @@ public sealed class MatchingEngine(
         return SearchValidation.Validate(request, snapshot, postcodes, options.CurrentValue, time.Today(), errors);
     }
 
-    public async Task<MatchResult> FindAsync(MatchQuery query)
+    /// <param name="requireContract">False only for a mediation desk looking for uncontracted providers as a last resort.</param>
+    public async Task<MatchResult> FindAsync(MatchQuery query, bool requireContract = true)
     {
         var snapshot = registry.Current;
         var local = snapshot.ProvidersServing(query.PatientArea.Pc4);
@@ -35,6 +36,6 @@ public sealed class MatchingEngine(
 
         var cells = await capacity.GetAsync(query.PatientArea.Pc4, agbs, query.CareType);
         var reach = postcodes.Within(query.PatientArea, query.RadiusKm);
-        return MatchRules.Evaluate(query, snapshot, reach, local, cells, postcodes, time.GetUtcNow(), options.CurrentValue.FreshnessWindow);
+        return MatchRules.Evaluate(query, snapshot, reach, local, cells, postcodes, time.GetUtcNow(), options.CurrentValue.FreshnessWindow, requireContract);
     }
 }

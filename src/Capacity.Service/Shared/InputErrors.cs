@@ -23,6 +23,13 @@ public sealed class InputErrors
         return this;
     }
 
+    /// <summary>Adds another set's violations with their fields nested under <paramref name="prefix"/>.</summary>
+    public InputErrors AddNested(string prefix, InputErrors inner)
+    {
+        foreach (var v in inner._violations) Add($"{prefix}.{v.Field}", v.Description);
+        return this;
+    }
+
     public bool Has(string field) => _violations.Exists(v => v.Field == field);
 
     public string Message => string.Join("; ", _violations.Select(v => $"{v.Field}: {v.Description}"));

@@ -67,6 +67,7 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Demo:Seed", "false");
         builder.UseSetting("Registry:VersionPollInterval", "00:00:01");
         builder.UseSetting("Live:CoalesceWindow", "00:00:00.020");
+        builder.UseSetting("Referrals:SweepInterval", "00:00:00.100");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
     }

@@ -1,0 +1,102 @@
+using System.Threading.Channels;
+using Capacity.Service.Shared;
+using Capacity.V1;
+using Grpc.Core;
+using StackExchange.Redis;
+
+namespace Capacity.Service.Referrals;
+
+/// <summary>The requester's side of referrals; the work is in <see cref="ReferralWorkflow"/>.</summary>
+public sealed class ReferralGrpcService(ReferralWorkflow workflow) : ReferralService.ReferralServiceBase
+{
+    public override Task<Referral> CreateReferral(CreateReferralRequest request, ServerCallContext context) => workflow.CreateAsync(request);
+
+    public override Task<OfferReferralResponse> OfferReferral(OfferReferralRequest request, ServerCallContext context) => workflow.OfferAsync(request);
+
+    public override Task<Referral> CancelReferral(CancelReferralRequest request, ServerCallContext context) => workflow.CancelAsync(request);
+
+    public override Task<Referral> EscalateReferral(EscalateReferralRequest request, ServerCallContext context) => workflow.EscalateAsync(request);
+
+    public override Task<GetReferralResponse> GetReferral(GetReferralRequest request, ServerCallContext context) => workflow.GetAsync(request.ReferralId);
+
+    public override async Task<ListReferralsResponse> ListReferrals(ListReferralsRequest request, ServerCallContext context) =>
+        new() { Referrals = { await workflow.ListOpenAsync(request.RequesterOrg) } };
+}
+
+/// <summary>The provider's side: its offers and its answers.</summary>
+public sealed class OfferGrpcService(ReferralWorkflow workflow, ReferralStore store, IConnectionMultiplexer redis) : OfferService.OfferServiceBase
+{
+    public override async Task<ListOffersResponse> ListOffers(ListOffersRequest request, ServerCallContext context) =>
+        new() { Offers = { await workflow.OpenOffersAsync(request.ProviderAgb) } };
+
+    public override Task<AnswerOfferResponse> AnswerOffer(AnswerOfferRequest request, ServerCallContext context) => workflow.AnswerAsync(request);
+
+    /// <summary>Open offers first, then each change as announced on the provider's channel, until the client hangs up.</summary>
+    public override async Task WatchOffers(WatchOffersRequest request, IServerStreamWriter<OfferUpdate> responseStream, ServerCallContext context)
+    {
+        if (!Codes.IsAgb(request.ProviderAgb)) throw InputErrors.Single("provider_agb", "must be an AGB code of 8 digits");
+        var changes = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        var channel = store.OffersChannel(request.ProviderAgb);
+        Action<RedisChannel, RedisValue> handler = (_, message) => changes.Writer.TryWrite((string)message!);
+        var subscriber = redis.GetSubscriber();
+        // Listen first, then send what is open: a change in between is sent twice rather than never.
+        await subscriber.SubscribeAsync(channel, handler);
+        try
+        {
+            foreach (var view in await workflow.OpenOffersAsync(request.ProviderAgb))
+                await responseStream.WriteAsync(new OfferUpdate { Offer = view });
+            await foreach (var key in changes.Reader.ReadAllAsync(context.CancellationToken))
+            {
+                var parts = key.Split('|');
+                if (parts.Length == 2 && await store.GetAsync(parts[0]) is { } stored && ReferralWorkflow.ViewOf(stored.Referral, parts[1]) is { } view)
+                    await responseStream.WriteAsync(new OfferUpdate { Offer = view });
+            }
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await subscriber.UnsubscribeAsync(channel, handler);
+        }
+    }
+}
+
+/// <summary>The mediation desk's side: the queue of escalated referrals and the unmet demand they signal.</summary>
+public sealed class MediationGrpcService(ReferralWorkflow workflow, ReferralStore store, Geography.PostcodeDirectory postcodes) : MediationService.MediationServiceBase
+{
+    public override async Task<ListDeskQueueResponse> ListDeskQueue(ListDeskQueueRequest request, ServerCallContext context) =>
+        new() { Referrals = { await workflow.DeskQueueAsync(request.InsurerUzovi) } };
+
+    public override Task<Referral> TakeReferral(TakeReferralRequest request, ServerCallContext context) => workflow.TakeAsync(request);
+
+    public override Task<FindProvidersResponse> SearchForReferral(SearchForReferralRequest request, ServerCallContext context) => workflow.SearchForDeskAsync(request);
+
+    public override Task<OfferReferralResponse> OfferFromDesk(OfferFromDeskRequest request, ServerCallContext context) => workflow.OfferFromDeskAsync(request);
+
+    public override Task<Referral> CloseReferral(CloseReferralRequest request, ServerCallContext context) => workflow.CloseAsync(request);
+
+    public override async Task<GetUnmetDemandResponse> GetUnmetDemand(GetUnmetDemandRequest request, ServerCallContext context)
+    {
+        var response = new GetUnmetDemandResponse();
+        switch (request.ScopeCase)
+        {
+            case GetUnmetDemandRequest.ScopeOneofCase.InsurerUzovi when Codes.IsUzovi(request.InsurerUzovi):
+                response.Counts.AddRange((await store.UnmetByInsurerAsync(request.InsurerUzovi))
+                    .OrderBy(c => c.MunicipalityCode, StringComparer.Ordinal).ThenBy(c => c.CareType)
+                    .Select(c => new UnmetDemandCount { InsurerUzovi = request.InsurerUzovi, MunicipalityCode = c.MunicipalityCode, CareType = c.CareType, Escalations = c.Count }));
+                break;
+            case GetUnmetDemandRequest.ScopeOneofCase.InsurerUzovi:
+                throw InputErrors.Single("insurer_uzovi", "must be a UZOVI code of 4 digits");
+            case GetUnmetDemandRequest.ScopeOneofCase.Municipality:
+                var municipality = postcodes.FindMunicipality(request.Municipality)
+                    ?? throw InputErrors.Single("municipality", $"'{request.Municipality}' is not a municipality (CBS code like GM0362 or name)");
+                response.Counts.AddRange((await store.UnmetByMunicipalityAsync(municipality.Code)).OrderBy(c => c.CareType)
+                    .Select(c => new UnmetDemandCount { MunicipalityCode = municipality.Code, CareType = c.CareType, Escalations = c.Count }));
+                break;
+            default:
+                throw InputErrors.Single("scope", "set insurer_uzovi or municipality");
+        }
+        return response;
+    }
+}

@@ -1,0 +1,43 @@
+using Capacity.Service.Live;
+using Capacity.V1;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Capacity.Service.Referrals;
+
+/// <summary>What a referral's parties are told over SignalR: the step's events, never more than is theirs.</summary>
+public sealed record ReferralNotice(string ReferralId, string RequesterOrg, string PatientRef, ReferralState State, long Version, IReadOnlyList<ReferralEventNotice> Events);
+
+public sealed record ReferralEventNotice(string Type, DateTimeOffset At, string OfferId, string ProviderAgb, string Detail);
+
+/// <summary>What a provider is told about one of its own offers.</summary>
+public sealed record OfferNotice(string ReferralId, string OfferId, OfferState State, string Type, DateTimeOffset? Deadline, string Detail);
+
+/// <summary>
+/// Tells each party what a referral step means for it: the requesting organisation every step of
+/// its referrals; a provider the steps of its own offers (not who else was asked); once
+/// escalated, the insurer's mediation desk. Also announces offer changes on the provider's
+/// channel for gRPC WatchOffers. SignalR groups reach every instance through the Redis backplane.
+/// </summary>
+public sealed class ReferralNotifier(IHubContext<CoordinationHub, ICoordinationClient> hub, ReferralStore store)
+{
+    public static string OrganisationGroup(string org) => $"org:{org}";
+    public static string ProviderGroup(string agb) => $"provider:{agb}";
+    public static string DeskGroup(string uzovi) => $"desk:{uzovi}";
+
+    public async Task PublishAsync(Step step)
+    {
+        var r = step.Referral;
+        var events = step.Events.Select(e => new ReferralEventNotice(e.Type, e.At.ToDateTimeOffset(), e.OfferId, e.ProviderAgb, e.Detail)).ToArray();
+        var notice = new ReferralNotice(r.Id, r.RequesterOrg, r.PatientRef, r.State, r.Version, events);
+        var sends = new List<Task> { hub.Clients.Group(OrganisationGroup(r.RequesterOrg)).ReferralChanged(notice) };
+        if (r.Escalation is not null) sends.Add(hub.Clients.Group(DeskGroup(r.Search.InsurerUzovi)).ReferralChanged(notice));
+        foreach (var e in step.Events.Where(e => e.ProviderAgb.Length > 0))
+        {
+            var offer = r.Offers.First(o => o.Id == e.OfferId);
+            sends.Add(hub.Clients.Group(ProviderGroup(e.ProviderAgb)).OfferChanged(
+                new OfferNotice(r.Id, offer.Id, offer.State, e.Type, offer.Deadline?.ToDateTimeOffset(), e.Detail)));
+            sends.Add(store.AnnounceOfferAsync(e.ProviderAgb, r.Id, offer.Id));
+        }
+        await Task.WhenAll(sends);
+    }
+}

@@ -1,0 +1,184 @@
+using Capacity.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace Capacity.Service.Referrals;
+
+/// <summary>A referral after one step, and the events that tell what happened.</summary>
+public sealed record Step(Referral Referral, IReadOnlyList<ReferralEvent> Events);
+
+/// <summary>
+/// The referral lifecycle as pure functions: each step takes the referral as it is and returns it
+/// as it becomes, or refuses with FAILED_PRECONDITION. See the state diagram in
+/// docs/ARCHITECTURE.md.
+/// <code>
+/// OPEN ──offer──▶ OFFERED ──accept──▶ PLACED
+///  │ ▲              │ │
+///  │ └─last offer───┘ └─(escalated: last offer ended)──▶ MEDIATING
+///  │   ended                                              ▲     │
+///  └──escalate──▶ ESCALATED ──take──────────────────────────┘     └─offer─▶ OFFERED
+/// any open state ──cancel──▶ CANCELLED;  ESCALATED/MEDIATING/OFFERED(escalated) ──close──▶ CLOSED
+/// </code>
+/// </summary>
+public static class ReferralSteps
+{
+    public const string Requester = "requester", Desk = "desk";
+
+    public static bool IsFinal(ReferralState s) => s is ReferralState.Placed or ReferralState.Closed or ReferralState.Cancelled;
+
+    public static IEnumerable<Offer> Pending(Referral r) => r.Offers.Where(o => o.State == OfferState.Pending);
+
+    public static Step Create(Referral draft, DateTimeOffset now)
+    {
+        var r = draft.Clone();
+        r.State = ReferralState.Open;
+        r.CreatedAt = r.UpdatedAt = Timestamp.FromDateTimeOffset(now);
+        r.Version = 1;
+        return new Step(r, [Event(r, "created", now, detail: $"referral for {r.Search.CareType} in {r.Search.PatientPostcode}")]);
+    }
+
+    public static Step AddOffers(Referral current, IReadOnlyList<Offer> offers, string by, DateTimeOffset now)
+    {
+        var allowed = by == Desk
+            ? current.State is ReferralState.Mediating || current.State == ReferralState.Offered && current.Escalation is not null
+            : current.State is ReferralState.Open or ReferralState.Offered && current.Escalation is null;
+        if (!allowed) throw Refused($"a referral that is {current.State} cannot be offered by the {by}");
+        var r = Next(current, now);
+        var events = new List<ReferralEvent>();
+        foreach (var offer in offers)
+        {
+            r.Offers.Add(offer);
+            events.Add(Event(r, "offered", now, offer, offer.Uncontracted ? offer.Warning : $"place held until {offer.Deadline.ToDateTimeOffset():u}"));
+        }
+        r.State = ReferralState.Offered;
+        return new Step(r, Stamp(r, events));
+    }
+
+    public static Step Accept(Referral current, string offerId, DateTimeOffset now)
+    {
+        var offer = OfferOf(current, offerId);
+        if (current.State == ReferralState.Placed) throw Refused(current.PlacedWithAgb == offer.Provider.Agb
+            ? "this offer is accepted already" : "the referral has been placed with another provider");
+        if (offer.State != OfferState.Pending) throw Refused($"the offer is {offer.State}, not open");
+        if (current.State != ReferralState.Offered) throw Refused($"the referral is {current.State}");
+
+        var r = Next(current, now);
+        var events = new List<ReferralEvent>();
+        foreach (var o in r.Offers.Where(o => o.State == OfferState.Pending))
+        {
+            var accepted = o.Id == offerId;
+            o.State = accepted ? OfferState.Accepted : OfferState.Withdrawn;
+            o.EndedAt = Timestamp.FromDateTimeOffset(now);
+            events.Add(Event(r, accepted ? "accepted" : "withdrawn", now, o, accepted ? "" : "placed with another provider"));
+        }
+        r.State = ReferralState.Placed;
+        r.PlacedWithAgb = offer.Provider.Agb;
+        events.Add(Event(r, "placed", now, offer, $"placed with {offer.Provider.Name}"));
+        return new Step(r, Stamp(r, events));
+    }
+
+    /// <summary>A decline or an expiry. When it ends the last open offer, the referral opens again (or returns to its desk).</summary>
+    public static Step EndOffer(Referral current, string offerId, OfferState end, DateTimeOffset now, DeclineReason reason = DeclineReason.Unspecified, string text = "")
+    {
+        var offer = OfferOf(current, offerId);
+        if (offer.State != OfferState.Pending) throw Refused($"the offer is {offer.State}, not open");
+        var r = Next(current, now);
+        var o = r.Offers.Single(x => x.Id == offerId);
+        o.State = end;
+        o.EndedAt = Timestamp.FromDateTimeOffset(now);
+        o.DeclineReason = reason;
+        o.DeclineText = text;
+        var events = new List<ReferralEvent>
+        {
+            Event(r, end == OfferState.Declined ? "declined" : "expired", now, o, end == OfferState.Declined ? $"{reason}{(text.Length > 0 ? ": " + text : "")}" : "no answer before the deadline"),
+        };
+        if (!Pending(r).Any())
+        {
+            r.State = r.Escalation is null ? ReferralState.Open : ReferralState.Mediating;
+            events.Add(Event(r, "reopened", now, detail: "no offer open"));
+        }
+        return new Step(r, Stamp(r, events));
+    }
+
+    public static Step Cancel(Referral current, DateTimeOffset now)
+    {
+        if (IsFinal(current.State)) throw Refused($"the referral is {current.State} already");
+        var r = Next(current, now);
+        var events = WithdrawAll(r, now, "the referral was cancelled");
+        r.State = ReferralState.Cancelled;
+        events.Add(Event(r, "cancelled", now));
+        return new Step(r, Stamp(r, events));
+    }
+
+    public static Step Escalate(Referral current, string reason, FindProvidersResponse explanation, DateTimeOffset now)
+    {
+        if (current.State != ReferralState.Open) throw Refused(current.State == ReferralState.Offered
+            ? "offers are open; wait for their answers or cancel" : $"a referral that is {current.State} cannot be escalated");
+        var r = Next(current, now);
+        r.State = ReferralState.Escalated;
+        r.Escalation = new Escalation { Reason = reason, EscalatedAt = Timestamp.FromDateTimeOffset(now), Explanation = explanation };
+        return new Step(r, [Event(r, "escalated", now, detail: $"to the mediation desk of {r.Search.InsurerUzovi}: {reason}")]);
+    }
+
+    public static Step Take(Referral current, string takenBy, DateTimeOffset now)
+    {
+        if (current.State != ReferralState.Escalated) throw Refused($"a referral that is {current.State} cannot be taken");
+        var r = Next(current, now);
+        r.State = ReferralState.Mediating;
+        r.Escalation.TakenBy = takenBy;
+        return new Step(r, [Event(r, "taken", now, detail: $"by {takenBy}")]);
+    }
+
+    public static Step Close(Referral current, ClosureOutcome outcome, string text, DateTimeOffset now)
+    {
+        if (current.Escalation is null || IsFinal(current.State)) throw Refused($"only an escalated referral that is not final can be closed; this one is {current.State}");
+        var r = Next(current, now);
+        var events = WithdrawAll(r, now, "the desk closed the referral");
+        r.State = ReferralState.Closed;
+        r.Closure = new Closure { Outcome = outcome, Text = text, ClosedAt = Timestamp.FromDateTimeOffset(now) };
+        events.Add(Event(r, "closed", now, detail: outcome.ToString()));
+        return new Step(r, Stamp(r, events));
+    }
+
+    static List<ReferralEvent> WithdrawAll(Referral r, DateTimeOffset now, string why)
+    {
+        var events = new List<ReferralEvent>();
+        foreach (var o in r.Offers.Where(o => o.State == OfferState.Pending))
+        {
+            o.State = OfferState.Withdrawn;
+            o.EndedAt = Timestamp.FromDateTimeOffset(now);
+            events.Add(Event(r, "withdrawn", now, o, why));
+        }
+        return events;
+    }
+
+    static Offer OfferOf(Referral r, string offerId) =>
+        r.Offers.FirstOrDefault(o => o.Id == offerId) ?? throw new RpcException(new Status(StatusCode.NotFound, $"Offer {offerId} is not part of referral {r.Id}."));
+
+    static Referral Next(Referral current, DateTimeOffset now)
+    {
+        var r = current.Clone();
+        r.Version = current.Version + 1;
+        r.UpdatedAt = Timestamp.FromDateTimeOffset(now);
+        return r;
+    }
+
+    static ReferralEvent Event(Referral r, string type, DateTimeOffset now, Offer? offer = null, string detail = "") => new()
+    {
+        At = Timestamp.FromDateTimeOffset(now),
+        Type = type,
+        State = r.State,
+        OfferId = offer?.Id ?? "",
+        ProviderAgb = offer?.Provider.Agb ?? "",
+        Detail = detail,
+    };
+
+    // Events are built while the referral changes; each carries the state the step ends in.
+    static List<ReferralEvent> Stamp(Referral r, List<ReferralEvent> events)
+    {
+        foreach (var e in events) e.State = r.State;
+        return events;
+    }
+
+    static RpcException Refused(string why) => new(new Status(StatusCode.FailedPrecondition, char.ToUpperInvariant(why[0]) + why[1..] + "."));
+}

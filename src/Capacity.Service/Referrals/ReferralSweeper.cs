@@ -1,0 +1,69 @@
+using Capacity.Service.Capacity;
+using Microsoft.Extensions.Options;
+
+namespace Capacity.Service.Referrals;
+
+/// <summary>
+/// Runs on every instance: ends holds whose deadline passed (expiring their offers and moving the
+/// referral on), and finishes steps an instance left half-way when it stopped. Nothing here
+/// depends on the instance that made a hold still running; running it on several instances at
+/// once is safe because every action it takes is idempotent or a conditioned write.
+/// </summary>
+public sealed class ReferralSweeper(
+    HoldStore holds,
+    ReferralStore store,
+    ReferralWorkflow workflow,
+    IOptions<ReferralOptions> options,
+    TimeProvider time,
+    ILogger<ReferralSweeper> logger) : BackgroundService
+{
+    const int Batch = 100;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await SweepAsync();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One pass; public so tests can drive it without waiting for the timer.</summary>
+    public async Task SweepAsync()
+    {
+        var now = time.GetUtcNow();
+        try
+        {
+            foreach (var due in await holds.DueAsync(now, Batch))
+            {
+                try
+                {
+                    await workflow.ExpireAsync(due);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Could not end hold {Hold} of referral {Referral}", due.HoldId, due.ReferralId);
+                }
+            }
+            foreach (var referralId in await store.PendingDueAsync(now, Batch))
+            {
+                try
+                {
+                    await workflow.AdvanceAsync(referralId);
+                    await store.ClearPendingAsync(referralId);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Could not move referral {Referral} on", referralId);
+                }
+            }
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            logger.LogWarning("Referral sweep failed: {Message}", e.Message);
+        }
+    }
+}
