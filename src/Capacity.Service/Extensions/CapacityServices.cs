@@ -62,15 +62,18 @@ public static class CapacityServices
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<RedisHealthCheck>("redis");
         // The Redis backplane carries group messages (a referral step on one instance, its parties
-        // connected to another) between instances; it shares the service's multiplexer.
+        // connected to another) between instances. It gets a connection of its own, because its
+        // channel prefix (which keeps deployments on different databases apart) is set per connection.
         services.AddSignalR()
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
             .AddStackExchangeRedis();
         services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
-            .Configure<IConnectionMultiplexer>((o, redis) =>
+            .Configure<Microsoft.Extensions.Options.IOptions<RedisOptions>>((o, redis) =>
             {
-                o.ConnectionFactory = _ => Task.FromResult(redis);
-                var db = redis.GetDatabase().Database;
+                o.Configuration = ConfigurationOptions.Parse(redis.Value.Configuration);
+                o.Configuration.AbortOnConnectFail = false;
+                o.Configuration.ClientName = "capacity-signalr";
+                var db = o.Configuration.DefaultDatabase ?? 0;
                 o.Configuration.ChannelPrefix = RedisChannel.Literal(db == 0 ? "capacity:" : $"capacity@db{db}:");
             });
         return builder;

@@ -43,6 +43,8 @@ public sealed class OfferGrpcService(ReferralWorkflow workflow, ReferralStore st
         await subscriber.SubscribeAsync(channel, handler);
         try
         {
+            // Headers now: the watcher knows it is connected even while nothing is open.
+            await context.WriteResponseHeadersAsync([]);
             foreach (var view in await workflow.OpenOffersAsync(request.ProviderAgb))
                 await responseStream.WriteAsync(new OfferUpdate { Offer = view });
             await foreach (var key in changes.Reader.ReadAllAsync(context.CancellationToken))

@@ -57,7 +57,7 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         _redis ??= await TestRedis.LeaseDatabaseAsync();
         _ = Server; // builds and starts the host: registry loaded, hosted services running
-        _channel = GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
+        _channel = CreateChannel();
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

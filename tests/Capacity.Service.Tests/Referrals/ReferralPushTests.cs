@@ -1,0 +1,115 @@
+using Capacity.Service.Live;
+using Capacity.Service.Referrals;
+using Capacity.Service.Tests.Infrastructure;
+using Capacity.V1;
+using Grpc.Core;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Capacity.Service.Tests.Referrals;
+
+/// <summary>Each party hears the steps meant for it, and not those of others.</summary>
+public sealed class ReferralPushTests(CapacityApp app) : IClassFixture<CapacityApp>
+{
+    static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+
+    async Task<(HubConnection Hub, Pushes<ReferralNotice> Referrals, Pushes<OfferNotice> Offers)> FollowAsync(string method, string id)
+    {
+        var hub = await app.ConnectHubAsync();
+        var referrals = new Pushes<ReferralNotice>(hub, nameof(ICoordinationClient.ReferralChanged));
+        var offers = new Pushes<OfferNotice>(hub, nameof(ICoordinationClient.OfferChanged));
+        await hub.InvokeAsync(method, id, TestContext.Current.CancellationToken);
+        return (hub, referrals, offers);
+    }
+
+    [Fact]
+    public async Task RequesterAndOfferedProvidersHearTheirStepsOthersHearNothing()
+    {
+        var (uzovi, agbs) = await app.ProvidersAsync("1091", 3);
+        var org = "ziekenhuis-" + Guid.NewGuid().ToString("N")[..6];
+        var (requesterHub, requester, _) = await FollowAsync(nameof(CoordinationHub.FollowOrganisation), org);
+        var (otherOrgHub, otherOrg, _) = await FollowAsync(nameof(CoordinationHub.FollowOrganisation), "ander-ziekenhuis");
+        var (winnerHub, _, winner) = await FollowAsync(nameof(CoordinationHub.FollowProvider), agbs[0]);
+        var (loserHub, _, loser) = await FollowAsync(nameof(CoordinationHub.FollowProvider), agbs[1]);
+        var (bystanderHub, _, bystander) = await FollowAsync(nameof(CoordinationHub.FollowProvider), agbs[2]);
+        await using var _1 = requesterHub;
+        await using var _2 = otherOrgHub;
+        await using var _3 = winnerHub;
+        await using var _4 = loserHub;
+        await using var _5 = bystanderHub;
+
+        var referral = await app.CreateAsync(ReferralData.NewReferral(uzovi, "1091", org: org));
+        var offered = (await app.OfferAsync(referral.Id, agbs[0], agbs[1])).Referral;
+        await app.AnswerAsync(offered, agbs[0], accept: true);
+
+        Assert.Equal(["created"], (await requester.NextAsync(Second)).Events.Select(e => e.Type));
+        Assert.Equal(["offered", "offered"], (await requester.NextAsync(Second)).Events.Select(e => e.Type));
+        var placed = await requester.NextAsync(Second);
+        Assert.Equal(ReferralState.Placed, placed.State);
+        Assert.Equal(["accepted", "withdrawn", "placed"], placed.Events.Select(e => e.Type));
+
+        Assert.Equal(("offered", OfferState.Pending), Pick(await winner.NextAsync(Second)));
+        Assert.Equal(("accepted", OfferState.Accepted), Pick(await winner.NextAsync(Second)));
+        Assert.Equal(("offered", OfferState.Pending), Pick(await loser.NextAsync(Second)));
+        Assert.Equal(("withdrawn", OfferState.Withdrawn), Pick(await loser.NextAsync(Second)));
+
+        await Task.WhenAll(otherOrg.NoneAsync(TimeSpan.FromMilliseconds(300)), bystander.NoneAsync(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task OnlyThePatientsInsurersDeskHearsOfAnEscalation()
+    {
+        var (uzovi, _) = await app.ProvidersAsync("1092", 1, free: 0);
+        var otherInsurer = await app.AddInsurerAsync();
+        var (deskHub, desk, _) = await FollowAsync(nameof(CoordinationHub.FollowDesk), uzovi);
+        var (otherDeskHub, otherDesk, _) = await FollowAsync(nameof(CoordinationHub.FollowDesk), otherInsurer);
+        await using var _1 = deskHub;
+        await using var _2 = otherDeskHub;
+
+        var referral = await app.CreateAsync(ReferralData.NewReferral(uzovi, "1092"));
+
+        var notice = await desk.NextAsync(Second);
+        Assert.Equal((referral.Id, ReferralState.Escalated), (notice.ReferralId, notice.State));
+        await otherDesk.NoneAsync(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public async Task ProviderWatchingOverGrpcGetsItsOpenOffersThenEachChange()
+    {
+        var (uzovi, agbs) = await app.ProvidersAsync("1093", 2, free: 2);
+        var first = (await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, "1093"))).Id, agbs[0])).Referral;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cancel.CancelAfter(TimeSpan.FromSeconds(10));
+        using var watch = app.Offers().WatchOffers(new WatchOffersRequest { ProviderAgb = agbs[0] }, cancellationToken: cancel.Token);
+        var stream = watch.ResponseStream;
+
+        Assert.True(await stream.MoveNext(cancel.Token));
+        var open = stream.Current.Offer;
+        var second = (await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, "1093"))).Id, agbs[0])).Referral;
+        Assert.True(await stream.MoveNext(cancel.Token));
+        var added = stream.Current.Offer;
+        await app.AnswerAsync(first, agbs[0], accept: false);
+        Assert.True(await stream.MoveNext(cancel.Token));
+        var declined = stream.Current.Offer;
+
+        Assert.Equal((first.Id, OfferState.Pending), (open.ReferralId, open.Offer.State));
+        Assert.Equal((second.Id, OfferState.Pending), (added.ReferralId, added.Offer.State));
+        Assert.Equal((first.Id, OfferState.Declined), (declined.ReferralId, declined.Offer.State));
+        cancel.Cancel();
+    }
+
+    [Fact]
+    public async Task ProviderCannotAnswerAnotherProvidersOffer()
+    {
+        var (uzovi, agbs) = await app.ProvidersAsync("1094", 2);
+        var referral = (await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, "1094"))).Id, agbs[0])).Referral;
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => app.Offers().AnswerOfferAsync(new AnswerOfferRequest
+        {
+            RequestId = ReferralData.NewRequestId(), ReferralId = referral.Id, OfferId = referral.Offers[0].Id, ProviderAgb = agbs[1], Accept = true,
+        }).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+    }
+
+    static (string, OfferState) Pick(OfferNotice n) => (n.Type, n.State);
+}
