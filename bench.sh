@@ -15,8 +15,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=$root/bench-results
 
 case "${1:-}" in
-  "") concurrency=50 duration=20 warmup=15 geo_requests=100000 ;;
-  --smoke) concurrency=4 duration=3 warmup=1 geo_requests=5000 ;;
+  "") concurrency=50 duration=20 warmup=15 geo_requests=100000 hold_rounds=20 hold_places=5 ;;
+  --smoke) concurrency=4 duration=3 warmup=1 geo_requests=5000 hold_rounds=2 hold_places=2 ;;
   *) echo "usage: $0 [--smoke]" >&2; exit 64 ;;
 esac
 concurrency=${BENCH_CONCURRENCY:-$concurrency}
@@ -62,7 +62,7 @@ EOF
 }
 
 mkdir -p "$out"
-rm -f "$out"/bench.json "$out"/bench.md "$out"/geosearch.csv
+rm -f "$out"/bench.json "$out"/bench.md "$out"/holds.json "$out"/holds.md "$out"/geosearch.csv
 
 echo "==> build (Release)"
 dotnet build -c Release -nologo -v quiet "$root/src/Capacity.Service/Capacity.Service.csproj"
@@ -127,10 +127,17 @@ dotnet "$root/tools/Capacity.Bench/bin/Release/net10.0/Capacity.Bench.dll" \
   --seed "$seed" --json "$out/bench.json" --markdown "$out/bench.md" \
   --geosearch-csv "$out/geosearch.csv" --geosearch-members "$members" || status=$?
 
-if [[ -f $out/bench.md ]]; then
-  echo
-  cat "$out/bench.md"
-fi
+echo "==> racing for the last places: $hold_rounds rounds of $concurrency offers on $hold_places places"
+dotnet "$root/tools/Capacity.Bench/bin/Release/net10.0/Capacity.Bench.dll" holds \
+  --target "http://127.0.0.1:$grpc_port" --rounds "$hold_rounds" --racers "$concurrency" --places "$hold_places" \
+  --json "$out/holds.json" --markdown "$out/holds.md" || status=$?
+
+for report in bench.md holds.md; do
+  if [[ -f $out/$report ]]; then
+    echo
+    cat "$out/$report"
+  fi
+done
 if ((status != 0)); then
   echo "benchmark failed (exit $status); last lines of the service log:" >&2
   tail -n 40 "$out/service.log" >&2

@@ -5,6 +5,8 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using HdrHistogram;
 
+if (args is ["holds", ..]) return await HoldRace.RunAsync(args[1..]);
+
 BenchOptions options;
 try { options = BenchOptions.Parse(args); }
 catch (FormatException e)

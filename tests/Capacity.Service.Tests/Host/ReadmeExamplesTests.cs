@@ -34,10 +34,19 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
     public async Task EveryGrpcurlExampleIsAValidRequestThatTheDemoAnswers()
     {
         var examples = Examples();
-        Assert.Equal(["FindProviders", "SetCapacity", "DeclareClientStop", "UpsertContract", "GetRegionalAvailability"], examples.Select(e => e.Method));
+        Assert.Equal(
+            ["FindProviders", "SetCapacity", "DeclareClientStop", "UpsertContract", "GetRegionalAvailability",
+             "CreateReferral", "GetReferral", "GetReferral", "ListOffers", "AnswerOffer", "ListDeskQueue", "GetUnmetDemand"],
+            examples.Select(e => e.Method));
 
-        foreach (var (method, json) in examples)
+        // What the README's shell takes from earlier answers ($ref, $agb, $offer).
+        var vars = new Dictionary<string, string>();
+        string Fill(string json) => vars.Aggregate(json, (j, v) => j.Replace($"'\"${v.Key}\"'", v.Value))
+            .Replace("'\"$RANDOM\"'", Guid.NewGuid().ToString("N")[..8]);
+
+        foreach (var (method, template) in examples)
         {
+            var json = Fill(template);
             switch (method)
             {
                 case "FindProviders":
@@ -63,6 +72,30 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
                     var region = await _app.Regions.GetRegionalAvailabilityAsync(JsonParser.Default.Parse<GetRegionalAvailabilityRequest>(json));
                     Assert.Equal(9, region.Areas.Count);
                     Assert.True(region.Totals.Single().FreePlaces > 0);
+                    break;
+                case "CreateReferral":
+                    var created = await _app.Referrals().CreateReferralAsync(JsonParser.Default.Parse<CreateReferralRequest>(json));
+                    Assert.Equal(ReferralState.Offered, created.State); // auto-cascade offered it at once
+                    vars["ref"] = created.Id;
+                    break;
+                case "GetReferral":
+                    var read = await _app.Referrals().GetReferralAsync(JsonParser.Default.Parse<GetReferralRequest>(json));
+                    var pending = read.Referral.Offers.First(o => o.State == OfferState.Pending);
+                    (vars["agb"], vars["offer"]) = (pending.Provider.Agb, pending.Id);
+                    break;
+                case "ListOffers":
+                    var offers = await _app.Offers().ListOffersAsync(JsonParser.Default.Parse<ListOffersRequest>(json));
+                    Assert.Contains(offers.Offers, o => o.Offer.Id == vars["offer"]);
+                    break;
+                case "AnswerOffer":
+                    var answered = await _app.Offers().AnswerOfferAsync(JsonParser.Default.Parse<AnswerOfferRequest>(json));
+                    Assert.Equal(ReferralState.Placed, answered.Referral.State);
+                    break;
+                case "ListDeskQueue":
+                    await _app.Mediation().ListDeskQueueAsync(JsonParser.Default.Parse<ListDeskQueueRequest>(json));
+                    break;
+                case "GetUnmetDemand":
+                    await _app.Mediation().GetUnmetDemandAsync(JsonParser.Default.Parse<GetUnmetDemandRequest>(json));
                     break;
             }
         }
