@@ -270,7 +270,10 @@ public sealed partial class ReferralWorkflow(
         {
             try
             {
-                await OfferCoreAsync(referralId, untried.Take(r.MaxParallelOffers).ToArray(), ReferralSteps.Requester, $"cascade-{r.Version}");
+                var offered = await OfferCoreAsync(referralId, untried.Take(r.MaxParallelOffers).ToArray(), ReferralSteps.Requester, $"cascade-{r.Version}");
+                // Every candidate's last place went to someone else in the meantime: nobody is left to ask.
+                if (offered.Referral.State == ReferralState.Open)
+                    await TryStepAsync(referralId, current => ReferralSteps.Escalate(current, "no candidate had a free place left", result.ToProto(), time.GetUtcNow()));
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
             {

@@ -248,9 +248,12 @@ public sealed class ReferralLifecycleTests(CapacityApp app) : IClassFixture<Capa
         var (uzovi, agbs) = await app.ProvidersAsync(Area, 2);
         var referral = (await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, Area))).Id, agbs)).Referral;
 
-        var cancelled = await app.Referrals().CancelReferralAsync(new CancelReferralRequest { RequestId = ReferralData.NewRequestId(), ReferralId = referral.Id });
+        var cancel = new CancelReferralRequest { RequestId = ReferralData.NewRequestId(), ReferralId = referral.Id };
+        var cancelled = await app.Referrals().CancelReferralAsync(cancel);
+        var cancelledAgain = await app.Referrals().CancelReferralAsync(cancel);
 
         Assert.Equal(ReferralState.Cancelled, cancelled.State);
+        Assert.Equal(cancelled, cancelledAgain); // a retry, not a second cancel refused as final
         Assert.All(cancelled.Offers, o => Assert.Equal(OfferState.Withdrawn, o.State));
         Assert.All(agbs, agb => Assert.Equal(1, app.AvailableAsync(agb).Result));
         var late = await Assert.ThrowsAsync<RpcException>(() => app.AnswerAsync(referral, agbs[0], accept: true));

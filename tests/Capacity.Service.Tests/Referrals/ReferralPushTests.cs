@@ -98,6 +98,22 @@ public sealed class ReferralPushTests(CapacityApp app) : IClassFixture<CapacityA
     }
 
     [Fact]
+    public async Task FollowedSearchSeesAHeldPlaceGoneAtOnce()
+    {
+        var (uzovi, agbs) = await app.ProvidersAsync("1095", 1);
+        await using var hub = await app.ConnectHubAsync();
+        var pushes = new Pushes<SearchUpdate>(hub, nameof(ICoordinationClient.SearchUpdated));
+        var initial = await hub.InvokeAsync<SearchUpdate>(nameof(CoordinationHub.SubscribeToSearch),
+            new global::Capacity.Service.Matching.SearchRequest("1095", uzovi, CareType.DistrictNursing, CapacityApp.Today.AddDays(1)), TestContext.Current.CancellationToken);
+
+        await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, "1095"))).Id, agbs[0]);
+        var update = await pushes.NextAsync(Second);
+
+        Assert.Contains(initial.Result.Candidates, c => c.Provider.Agb == agbs[0]);
+        Assert.Equal(ExclusionReason.NoCapacity, update.Result.Exclusions.Single(e => e.Provider.Agb == agbs[0]).Reason);
+    }
+
+    [Fact]
     public async Task ProviderCannotAnswerAnotherProvidersOffer()
     {
         var (uzovi, agbs) = await app.ProvidersAsync("1094", 2);
