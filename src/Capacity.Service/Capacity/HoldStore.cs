@@ -17,6 +17,8 @@ public enum HoldOutcome
     NoPlace,
     /// <summary>The provider has published no figure for this area and care type.</summary>
     NoCapacity,
+    /// <summary>This hold id held a place before and that hold has ended: a hold id holds at most once.</summary>
+    Ended,
 }
 
 /// <summary>A hold whose deadline has passed, as listed by the due index.</summary>
@@ -37,12 +39,19 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     {
         public static RedisKey Holds(int pc4) => $"hold:{{{Codes.Pc4(pc4)}}}";
 
+        /// <summary>Marks a hold id as ended (expires after <see cref="EndedMemory"/>), so a late retry cannot hold again.</summary>
+        public static RedisKey Ended(int pc4, string holdId) => $"hold:{{{Codes.Pc4(pc4)}}}:ended:{holdId}";
+
         public static readonly RedisKey Due = "holds:{due}";
     }
 
+    /// <summary>How long an ended hold id is remembered; far longer than any offer deadline.</summary>
+    public static readonly TimeSpan EndedMemory = TimeSpan.FromDays(7);
+
     const string HoldScript = """
-        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}; ARGV: 1 field, 2 hold id, 3 record, 4 channel
+        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}, 3 ended marker; ARGV: 1 field, 2 hold id, 3 record, 4 channel
         if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 2 end
+        if redis.call('EXISTS', KEYS[3]) == 1 then return 3 end
         local cell = redis.call('HGET', KEYS[1], ARGV[1])
         if not cell then return -1 end
         local free = tonumber(string.match(cell, '^[^|]*|[^|]*|([^|]*)'))
@@ -55,9 +64,10 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
         """;
 
     // Ends a hold: its place is released, or consumed (the provider accepted: one place fewer in
-    // the published figure). Acts only if the hold still exists, so each hold ends exactly once.
+    // the published figure). Acts only if the hold still exists, so each hold ends exactly once;
+    // the ended marker keeps the same id from holding again.
     const string EndScript = """
-        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}; ARGV: 1 hold id, 2 '1' to consume, 3 channel
+        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}, 3 ended marker; ARGV: 1 hold id, 2 '1' to consume, 3 channel, 4 marker ttl (s)
         local record = redis.call('HGET', KEYS[2], ARGV[1])
         if not record then return 0 end
         local field = string.match(record, '^([^|]+)')
@@ -72,6 +82,7 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
           end
         end
         redis.call('HDEL', KEYS[2], ARGV[1])
+        redis.call('SET', KEYS[3], '1', 'EX', ARGV[4])
         redis.call('SPUBLISH', ARGV[3], field)
         return 1
         """;
@@ -87,16 +98,17 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
         var member = DueMember(hold);
         await Db.SortedSetAddAsync(Keys.Due, member, hold.Deadline.ToUnixTimeMilliseconds());
         var field = CapacityStore.Keys.Field(hold.Agb, hold.CareType);
-        var result = (int)await Db.ScriptEvaluateAsync(HoldScript, [CapacityStore.Keys.Area(hold.Pc4), Keys.Holds(hold.Pc4)],
+        var result = (int)await Db.ScriptEvaluateAsync(HoldScript, [CapacityStore.Keys.Area(hold.Pc4), Keys.Holds(hold.Pc4), Keys.Ended(hold.Pc4, hold.HoldId)],
             [field, hold.HoldId, $"{field}|{hold.Deadline.ToUnixTimeMilliseconds()}|{hold.ReferralId}|{hold.OfferId}", capacity.ChangedChannel(hold.Pc4).ToString()]);
         var outcome = result switch
         {
             1 => HoldOutcome.Held,
             2 => HoldOutcome.AlreadyHeld,
+            3 => HoldOutcome.Ended,
             0 => HoldOutcome.NoPlace,
             _ => HoldOutcome.NoCapacity,
         };
-        if (outcome is HoldOutcome.NoPlace or HoldOutcome.NoCapacity) await Db.SortedSetRemoveAsync(Keys.Due, member);
+        if (outcome is HoldOutcome.NoPlace or HoldOutcome.NoCapacity or HoldOutcome.Ended) await Db.SortedSetRemoveAsync(Keys.Due, member);
         return outcome;
     }
 
@@ -121,8 +133,8 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     }
 
     async Task<bool> EndAsync(int pc4, string holdId, bool consume) =>
-        (int)await Db.ScriptEvaluateAsync(EndScript, [CapacityStore.Keys.Area(pc4), Keys.Holds(pc4)],
-            [holdId, consume ? "1" : "0", capacity.ChangedChannel(pc4).ToString()]) == 1;
+        (int)await Db.ScriptEvaluateAsync(EndScript, [CapacityStore.Keys.Area(pc4), Keys.Holds(pc4), Keys.Ended(pc4, holdId)],
+            [holdId, consume ? "1" : "0", capacity.ChangedChannel(pc4).ToString(), (long)EndedMemory.TotalSeconds]) == 1;
 
     static string DueMember(Hold hold) => $"{Codes.Pc4(hold.Pc4)}|{hold.HoldId}|{hold.ReferralId}|{hold.OfferId}";
 }

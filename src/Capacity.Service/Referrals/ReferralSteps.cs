@@ -61,6 +61,8 @@ public static class ReferralSteps
             ? "this offer is accepted already" : "the referral has been placed with another provider");
         if (offer.State != OfferState.Pending) throw Refused($"the offer is {offer.State}, not open");
         if (current.State != ReferralState.Offered) throw Refused($"the referral is {current.State}");
+        // Past the deadline the place may already be given back; the offer is as good as expired.
+        if (now > offer.Deadline.ToDateTimeOffset()) throw Refused("the offer's deadline has passed");
 
         var r = Next(current, now);
         var events = new List<ReferralEvent>();

@@ -28,8 +28,10 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         public static RedisKey OrgRequests(string org) => $"org:{{{org}}}:requests";
         public static RedisKey ProviderOffers(string agb) => $"offers:{{{agb}}}";
         public static RedisKey DeskQueue(string uzovi) => $"desk:{{{uzovi}}}";
-        public static RedisKey UnmetByInsurer(string uzovi) => $"unmet:{{{uzovi}}}";
-        public static RedisKey UnmetByMunicipality(string code) => $"unmet-gm:{{{code}}}";
+        public static RedisKey UnmetByInsurer(string uzovi, string cell) => $"unmet:{{{uzovi}}}:{cell}";
+        public static RedisKey UnmetByInsurerIndex(string uzovi) => $"unmet:{{{uzovi}}}:cells";
+        public static RedisKey UnmetByMunicipality(string code, CareType careType) => $"unmet-gm:{{{code}}}:{(int)careType}";
+        public static RedisKey UnmetByMunicipalityIndex(string code) => $"unmet-gm:{{{code}}}:cells";
         public static readonly RedisKey Pending = "refs:{pending}";
     }
 
@@ -47,28 +49,35 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
     /// <summary>
     /// Writes a step if the referral is still at <paramref name="expectedVersion"/> (0: does not
     /// exist yet). False when another step came first; the caller reads again and decides anew.
+    /// <paramref name="requestKey"/> names the request the step answers (see <see cref="RequestKey"/>).
     /// </summary>
-    public async Task<bool> SaveAsync(Referral referral, long expectedVersion, IReadOnlyList<ReferralEvent> events, string? requestId = null, IMessage? response = null)
+    public async Task<bool> SaveAsync(Referral referral, long expectedVersion, IReadOnlyList<ReferralEvent> events, string? requestKey = null, IMessage? response = null)
     {
         var id = referral.Id;
         var tx = Db.CreateTransaction();
         tx.AddCondition(expectedVersion == 0 ? Condition.KeyNotExists(Keys.Referral(id)) : Condition.HashEqual(Keys.Referral(id), "v", expectedVersion));
         _ = tx.HashSetAsync(Keys.Referral(id), [new HashEntry("doc", referral.ToByteArray()), new HashEntry("v", referral.Version)]);
         foreach (var e in events) _ = tx.StreamAddAsync(Keys.Events(id), "e", e.ToByteArray());
-        if (requestId is not null && response is not null) _ = tx.HashSetAsync(Keys.Requests(id), requestId, response.ToByteArray());
+        if (requestKey is not null && response is not null) _ = tx.HashSetAsync(Keys.Requests(id), requestKey, response.ToByteArray());
         return await tx.ExecuteAsync();
     }
 
-    /// <summary>The answer given to an earlier request with this id, if any.</summary>
-    public async Task<T?> GetResponseAsync<T>(string referralId, string requestId, MessageParser<T> parser) where T : class, IMessage<T>
+    /// <summary>
+    /// Request ids are the caller's own: the stored answer is keyed by method and caller as well,
+    /// so a provider's "1" and a requester's "1" on one referral are different requests.
+    /// </summary>
+    public static string RequestKey(string method, string caller, string requestId) => $"{method}:{caller}:{requestId}";
+
+    /// <summary>The answer given to an earlier request with this key, if any.</summary>
+    public async Task<T?> GetResponseAsync<T>(string referralId, string requestKey, MessageParser<T> parser) where T : class, IMessage<T>
     {
-        var value = await Db.HashGetAsync(Keys.Requests(referralId), requestId);
+        var value = await Db.HashGetAsync(Keys.Requests(referralId), requestKey);
         return value.IsNull ? null : parser.ParseFrom((byte[])value!);
     }
 
-    /// <summary>Remembers the answer to a request that changed nothing, so its retry gets the same answer.</summary>
-    public Task SaveResponseAsync(string referralId, string requestId, IMessage response) =>
-        Db.HashSetAsync(Keys.Requests(referralId), requestId, response.ToByteArray());
+    /// <summary>Remembers the answer to a request that changed nothing; a first answer is never overwritten.</summary>
+    public Task SaveResponseAsync(string referralId, string requestKey, IMessage response) =>
+        Db.HashSetAsync(Keys.Requests(referralId), requestKey, response.ToByteArray(), When.NotExists);
 
     public async Task<IReadOnlyList<ReferralEvent>> HistoryAsync(string id)
     {
@@ -130,27 +139,62 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
     public async Task<IReadOnlyList<string>> DeskQueueAsync(string uzovi) =>
         (await Db.SortedSetRangeByRankAsync(Keys.DeskQueue(uzovi))).Select(v => (string)v!).ToArray();
 
-    /// <summary>One escalation = one unmet-demand signal, per insurer × municipality × care type and per municipality.</summary>
-    public Task CountUnmetAsync(Referral r) => Task.WhenAll(
-        Db.HashIncrementAsync(Keys.UnmetByInsurer(r.Search.InsurerUzovi), $"{r.MunicipalityCode}:{(int)r.Search.CareType}"),
-        Db.HashIncrementAsync(Keys.UnmetByMunicipality(r.MunicipalityCode), ((int)r.Search.CareType).ToString()));
+    /// <summary>
+    /// One escalation = one unmet-demand signal, per insurer × municipality × care type and per
+    /// municipality. Counted as the set of escalated referral ids, so counting the same escalation
+    /// again (a replayed follow-up) changes nothing.
+    /// </summary>
+    public Task CountUnmetAsync(Referral r)
+    {
+        var cell = $"{r.MunicipalityCode}:{(int)r.Search.CareType}";
+        var byInsurer = Db.CreateTransaction();
+        _ = byInsurer.SetAddAsync(Keys.UnmetByInsurer(r.Search.InsurerUzovi, cell), r.Id);
+        _ = byInsurer.SetAddAsync(Keys.UnmetByInsurerIndex(r.Search.InsurerUzovi), cell);
+        var byMunicipality = Db.CreateTransaction();
+        _ = byMunicipality.SetAddAsync(Keys.UnmetByMunicipality(r.MunicipalityCode, r.Search.CareType), r.Id);
+        _ = byMunicipality.SetAddAsync(Keys.UnmetByMunicipalityIndex(r.MunicipalityCode), (int)r.Search.CareType);
+        return Task.WhenAll(byInsurer.ExecuteAsync(), byMunicipality.ExecuteAsync());
+    }
 
-    public async Task<IReadOnlyList<(string MunicipalityCode, CareType CareType, long Count)>> UnmetByInsurerAsync(string uzovi) =>
-        (await Db.HashGetAllAsync(Keys.UnmetByInsurer(uzovi)))
-            .Select(e => (Key: ((string)e.Name!).Split(':'), Count: (long)e.Value))
-            .Select(x => (x.Key[0], (CareType)int.Parse(x.Key[1]), x.Count)).ToArray();
+    public async Task<IReadOnlyList<(string MunicipalityCode, CareType CareType, long Count)>> UnmetByInsurerAsync(string uzovi)
+    {
+        var cells = (await Db.SetMembersAsync(Keys.UnmetByInsurerIndex(uzovi))).Select(c => (string)c!).ToArray();
+        var counts = cells.Select(c => Db.SetLengthAsync(Keys.UnmetByInsurer(uzovi, c))).ToArray();
+        var result = new List<(string, CareType, long)>(cells.Length);
+        for (var i = 0; i < cells.Length; i++)
+        {
+            var parts = cells[i].Split(':');
+            result.Add((parts[0], (CareType)int.Parse(parts[1]), await counts[i]));
+        }
+        return result;
+    }
 
-    public async Task<IReadOnlyList<(CareType CareType, long Count)>> UnmetByMunicipalityAsync(string code) =>
-        (await Db.HashGetAllAsync(Keys.UnmetByMunicipality(code))).Select(e => ((CareType)int.Parse((string)e.Name!), (long)e.Value)).ToArray();
+    public async Task<IReadOnlyList<(CareType CareType, long Count)>> UnmetByMunicipalityAsync(string code)
+    {
+        var types = (await Db.SetMembersAsync(Keys.UnmetByMunicipalityIndex(code))).Select(t => (CareType)(int)t).ToArray();
+        var counts = types.Select(t => Db.SetLengthAsync(Keys.UnmetByMunicipality(code, t))).ToArray();
+        var result = new List<(CareType, long)>(types.Length);
+        for (var i = 0; i < types.Length; i++) result.Add((types[i], await counts[i]));
+        return result;
+    }
 
     /// <summary>
-    /// Notes that a referral has a step in flight whose follow-up (offering to the next candidates,
-    /// escalating) must happen even if this instance stops now. The sweeper finishes entries left
-    /// longer than the grace period; the instance that finishes removes its entry.
+    /// Notes, before a step, that its follow-up must happen even if this instance stops now.
+    /// Each step has its own entry (<c>referralId|token</c>), so finishing one step never clears
+    /// another's. The sweeper finishes entries older than the grace period; the instance that
+    /// finishes the step removes its entry.
     /// </summary>
-    public Task MarkPendingAsync(string referralId, DateTimeOffset due) => Db.SortedSetAddAsync(Keys.Pending, referralId, due.ToUnixTimeMilliseconds());
+    public async Task<string> MarkPendingAsync(string referralId, DateTimeOffset due)
+    {
+        var member = $"{referralId}|{Guid.NewGuid():N}";
+        await Db.SortedSetAddAsync(Keys.Pending, member, due.ToUnixTimeMilliseconds());
+        return member;
+    }
 
-    public Task ClearPendingAsync(string referralId) => Db.SortedSetRemoveAsync(Keys.Pending, referralId);
+    public Task ClearPendingAsync(string member) => Db.SortedSetRemoveAsync(Keys.Pending, member);
+
+    /// <summary>Puts a pending entry back for later, e.g. after its follow-up failed.</summary>
+    public Task PostponePendingAsync(string member, DateTimeOffset due) => Db.SortedSetAddAsync(Keys.Pending, member, due.ToUnixTimeMilliseconds());
 
     public async Task<IReadOnlyList<string>> PendingDueAsync(DateTimeOffset now, int limit) =>
         (await Db.SortedSetRangeByScoreAsync(Keys.Pending, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit)).Select(v => (string)v!).ToArray();

@@ -48,16 +48,19 @@ public sealed class ReferralSweeper(
                     logger.LogWarning(e, "Could not end hold {Hold} of referral {Referral}", due.HoldId, due.ReferralId);
                 }
             }
-            foreach (var referralId in await store.PendingDueAsync(now, Batch))
+            foreach (var member in await store.PendingDueAsync(now, Batch))
             {
+                var referralId = member.Split('|')[0];
                 try
                 {
-                    await workflow.AdvanceAsync(referralId);
-                    await store.ClearPendingAsync(referralId);
+                    await workflow.RecoverAsync(referralId);
+                    await store.ClearPendingAsync(member);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning(e, "Could not move referral {Referral} on", referralId);
+                    // Later, so that one referral that keeps failing cannot hold up the others.
+                    logger.LogWarning(e, "Could not finish a step of referral {Referral}; trying again in a minute", referralId);
+                    await store.PostponePendingAsync(member, now + TimeSpan.FromMinutes(1));
                 }
             }
         }

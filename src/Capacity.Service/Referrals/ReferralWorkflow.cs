@@ -44,8 +44,7 @@ public sealed partial class ReferralWorkflow(
         ValidateOrganisation(request.RequesterOrg, "requester_org", errors);
         if (request.PatientRef.Length is 0 or > 64) errors.Add("patient_ref", "must be 1 to 64 characters: your own pseudonymous reference");
         else if (PatientData.ContainsBsn(request.PatientRef)) errors.Add("patient_ref", "looks like a citizen service number (BSN); use a pseudonymous reference of your own");
-        if (request.CareSummary.Length > MaxSummaryLength) errors.Add("care_summary", $"at most {MaxSummaryLength} characters");
-        else if (PatientData.ContainsBsn(request.CareSummary)) errors.Add("care_summary", "contains what looks like a citizen service number (BSN); leave identifiers out");
+        ValidateFreeText(request.CareSummary, "care_summary", MaxSummaryLength, errors);
         if (request.MaxParallelOffers < 0 || request.MaxParallelOffers > Options.MaxParallelOffers)
             errors.Add("max_parallel_offers", $"must be between 1 and {Options.MaxParallelOffers} (0 for {Options.DefaultParallelOffers})");
         MatchQuery? query = null;
@@ -77,13 +76,13 @@ public sealed partial class ReferralWorkflow(
         };
         var now = time.GetUtcNow();
         var step = ReferralSteps.Create(draft, now);
-        await store.MarkPendingAsync(id, now + Options.StepGrace); // so the first offers or the escalation happen even if we stop now
+        var pending = await store.MarkPendingAsync(id, now + Options.StepGrace); // so the first offers or the escalation happen even if we stop now
         if (await store.SaveAsync(step.Referral, 0, step.Events))
         {
             await AfterAsync(null, step);
             await AdvanceAsync(id);
         }
-        await store.ClearPendingAsync(id);
+        await store.ClearPendingAsync(pending);
         return (await store.GetAsync(id))!.Referral;
     }
 
@@ -94,8 +93,9 @@ public sealed partial class ReferralWorkflow(
         ValidateReferralId(request.ReferralId, errors);
         ValidateProviders(request.ProviderAgbs, errors);
         errors.ThrowIfAny();
-        return await store.GetResponseAsync(request.ReferralId, request.RequestId, OfferReferralResponse.Parser)
-            ?? await OfferCoreAsync(request.ReferralId, request.ProviderAgbs.Distinct().ToArray(), ReferralSteps.Requester, request.RequestId);
+        var key = ReferralStore.RequestKey("offer", ReferralSteps.Requester, request.RequestId);
+        return await store.GetResponseAsync(request.ReferralId, key, OfferReferralResponse.Parser)
+            ?? await OfferCoreAsync(request.ReferralId, request.ProviderAgbs.Distinct().ToArray(), ReferralSteps.Requester, key);
     }
 
     public async Task<Referral> CancelAsync(CancelReferralRequest request)
@@ -104,8 +104,9 @@ public sealed partial class ReferralWorkflow(
         ValidateRequestId(request.RequestId, errors);
         ValidateReferralId(request.ReferralId, errors);
         errors.ThrowIfAny();
-        if (await store.GetResponseAsync(request.ReferralId, request.RequestId, Referral.Parser) is { } earlier) return earlier;
-        return await StepAsync(request.ReferralId, r => ReferralSteps.Cancel(r, time.GetUtcNow()), request.RequestId, s => s.Referral);
+        var key = ReferralStore.RequestKey("cancel", ReferralSteps.Requester, request.RequestId);
+        if (await store.GetResponseAsync(request.ReferralId, key, Referral.Parser) is { } earlier) return earlier;
+        return await StepAsync(request.ReferralId, r => ReferralSteps.Cancel(r, time.GetUtcNow()), key, s => s.Referral);
     }
 
     public async Task<Referral> EscalateAsync(EscalateReferralRequest request)
@@ -114,9 +115,10 @@ public sealed partial class ReferralWorkflow(
         ValidateRequestId(request.RequestId, errors);
         ValidateReferralId(request.ReferralId, errors);
         errors.ThrowIfAny();
-        if (await store.GetResponseAsync(request.ReferralId, request.RequestId, Referral.Parser) is { } earlier) return earlier;
+        var key = ReferralStore.RequestKey("escalate", ReferralSteps.Requester, request.RequestId);
+        if (await store.GetResponseAsync(request.ReferralId, key, Referral.Parser) is { } earlier) return earlier;
         var explanation = (await SearchAsync((await LoadAsync(request.ReferralId)).Referral)).ToProto();
-        return await StepAsync(request.ReferralId, r => ReferralSteps.Escalate(r, "asked by the requester", explanation, time.GetUtcNow()), request.RequestId, s => s.Referral);
+        return await StepAsync(request.ReferralId, r => ReferralSteps.Escalate(r, "asked by the requester", explanation, time.GetUtcNow()), key, s => s.Referral);
     }
 
     public async Task<GetReferralResponse> GetAsync(string referralId)
@@ -151,10 +153,11 @@ public sealed partial class ReferralWorkflow(
                 errors.Add("decline_reason", "must be NO_STAFF, OUTSIDE_AREA, CARE_TOO_COMPLEX or OTHER");
             else if (request.DeclineReason == DeclineReason.Other && string.IsNullOrWhiteSpace(request.DeclineText))
                 errors.Add("decline_text", "is required when the reason is OTHER");
-            if (request.DeclineText.Length > MaxDeclineTextLength) errors.Add("decline_text", $"at most {MaxDeclineTextLength} characters");
+            ValidateFreeText(request.DeclineText, "decline_text", MaxDeclineTextLength, errors);
         }
         errors.ThrowIfAny();
-        if (await store.GetResponseAsync(request.ReferralId, request.RequestId, AnswerOfferResponse.Parser) is { } earlier) return earlier;
+        var key = ReferralStore.RequestKey("answer", request.ProviderAgb, request.RequestId);
+        if (await store.GetResponseAsync(request.ReferralId, key, AnswerOfferResponse.Parser) is { } earlier) return earlier;
 
         var response = await StepAsync(request.ReferralId, r =>
         {
@@ -165,9 +168,9 @@ public sealed partial class ReferralWorkflow(
             return request.Accept
                 ? ReferralSteps.Accept(r, request.OfferId, time.GetUtcNow())
                 : ReferralSteps.EndOffer(r, request.OfferId, OfferState.Declined, time.GetUtcNow(), request.DeclineReason, request.DeclineText);
-        }, request.RequestId, s => new AnswerOfferResponse { Referral = s.Referral });
+        }, key, s => new AnswerOfferResponse { Referral = s.Referral });
 
-        if (response.Referral.State == ReferralState.Open) await AdvanceAsync(request.ReferralId);
+        if (!request.Accept) await AdvanceAsync(request.ReferralId);
         return response;
     }
 
@@ -203,6 +206,7 @@ public sealed partial class ReferralWorkflow(
         ValidateReferralId(request.ReferralId, errors);
         if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", "must be a UZOVI code of 4 digits");
         if (request.TakenBy.Length is 0 or > 64) errors.Add("taken_by", "must be 1 to 64 characters");
+        else ValidateFreeText(request.TakenBy, "taken_by", 64, errors);
         errors.ThrowIfAny();
         return await StepAsync(request.ReferralId, r =>
         {
@@ -215,8 +219,11 @@ public sealed partial class ReferralWorkflow(
     {
         var errors = new InputErrors();
         ValidateReferralId(request.ReferralId, errors);
+        if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", "must be a UZOVI code of 4 digits");
         errors.ThrowIfAny();
-        return (await SearchAsync((await LoadAsync(request.ReferralId)).Referral, request.RadiusKm)).ToProto();
+        var referral = (await LoadAsync(request.ReferralId)).Referral;
+        RequireDesk(referral, request.InsurerUzovi);
+        return (await SearchAsync(referral, request.RadiusKm)).ToProto();
     }
 
     public async Task<OfferReferralResponse> OfferFromDeskAsync(OfferFromDeskRequest request)
@@ -226,8 +233,9 @@ public sealed partial class ReferralWorkflow(
         ValidateReferralId(request.ReferralId, errors);
         ValidateProviders(request.ProviderAgbs, errors);
         errors.ThrowIfAny();
-        return await store.GetResponseAsync(request.ReferralId, request.RequestId, OfferReferralResponse.Parser)
-            ?? await OfferCoreAsync(request.ReferralId, request.ProviderAgbs.Distinct().ToArray(), ReferralSteps.Desk, request.RequestId,
+        var key = ReferralStore.RequestKey("offer", ReferralSteps.Desk, request.RequestId);
+        return await store.GetResponseAsync(request.ReferralId, key, OfferReferralResponse.Parser)
+            ?? await OfferCoreAsync(request.ReferralId, request.ProviderAgbs.Distinct().ToArray(), ReferralSteps.Desk, key,
                 request.AllowUncontracted, request.RadiusKm);
     }
 
@@ -238,7 +246,7 @@ public sealed partial class ReferralWorkflow(
         if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", "must be a UZOVI code of 4 digits");
         if (request.Outcome == ClosureOutcome.Unspecified || !System.Enum.IsDefined(request.Outcome)) errors.Add("outcome", "is required");
         else if (request.Outcome == ClosureOutcome.Other && string.IsNullOrWhiteSpace(request.Text)) errors.Add("text", "is required when the outcome is OTHER");
-        if (request.Text.Length > MaxSummaryLength) errors.Add("text", $"at most {MaxSummaryLength} characters");
+        ValidateFreeText(request.Text, "text", MaxSummaryLength, errors);
         errors.ThrowIfAny();
         return await StepAsync(request.ReferralId, r =>
         {
@@ -250,61 +258,111 @@ public sealed partial class ReferralWorkflow(
     // ---- automatic steps: cascade, escalation, expiry ----
 
     /// <summary>
-    /// Moves an open referral on: with no untried candidate left it goes to the desk; with
-    /// auto-cascade it is offered to the next candidates. Safe to run twice at once: both compute
-    /// the same offer ids from the same version, and the conditioned write lets one through.
+    /// Moves a referral on after a step that may have left it waiting: with auto-cascade, tops the
+    /// open offers up to the allowed number from the next untried candidates; when no offer is
+    /// open and nobody (more) can be asked, escalates to the insurer's desk — also when, without
+    /// auto-cascade, every offer made was declined or expired (DOMAIN rule 6). Does nothing for a
+    /// referral the desk works on or that is final. Safe to run twice at once: both compute the
+    /// same offer ids from the same version, and the conditioned write lets one through.
     /// </summary>
     public async Task AdvanceAsync(string referralId)
     {
-        var stored = await store.GetAsync(referralId);
-        if (stored?.Referral is not { State: ReferralState.Open } r) return;
-        var result = await SearchAsync(r);
+        if (await store.GetAsync(referralId) is not { } stored) return;
+        var r = stored.Referral;
+        if (r.Escalation is not null || r.State is not (ReferralState.Open or ReferralState.Offered)) return;
+        var open = ReferralSteps.Pending(r).Count();
+        if (open > 0 && (!r.AutoCascade || open >= r.MaxParallelOffers)) return; // waiting for answers
+
+        MatchResult result;
+        try
+        {
+            result = await SearchAsync(r);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
+        {
+            if (open == 0) await TryStepAsync(referralId, current => ReferralSteps.Escalate(current, e.Status.Detail, new FindProvidersResponse(), time.GetUtcNow()));
+            return;
+        }
         var tried = r.Offers.Select(o => o.Provider.Agb).ToHashSet();
         var untried = result.Candidates.Where(c => !tried.Contains(c.Provider.Agb)).Select(c => c.Provider.Agb).ToArray();
-        if (untried.Length == 0)
+
+        if (r.AutoCascade && untried.Length > 0)
         {
-            var reason = r.Offers.Count == 0 ? "no provider can take the patient" : "every offer was declined or expired, and no other candidate is left";
-            await TryStepAsync(referralId, current => ReferralSteps.Escalate(current, reason, result.ToProto(), time.GetUtcNow()));
-        }
-        else if (r.AutoCascade)
-        {
+            OfferReferralResponse offered;
             try
             {
-                var offered = await OfferCoreAsync(referralId, untried.Take(r.MaxParallelOffers).ToArray(), ReferralSteps.Requester, $"cascade-{r.Version}");
-                // Every candidate's last place went to someone else in the meantime: nobody is left to ask.
-                if (offered.Referral.State == ReferralState.Open)
-                    await TryStepAsync(referralId, current => ReferralSteps.Escalate(current, "no candidate had a free place left", result.ToProto(), time.GetUtcNow()));
+                offered = await OfferCoreAsync(referralId, untried.Take(r.MaxParallelOffers - open).ToArray(), ReferralSteps.Requester,
+                    ReferralStore.RequestKey("cascade", "service", $"v{r.Version}"));
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
+            catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.Aborted)
             {
                 logger.LogInformation("Cascade of {Referral} not needed any more: {Reason}", referralId, e.Status.Detail);
+                return;
             }
+            // Every candidate's last place went to someone else in the meantime: nobody is left to ask.
+            if (offered.Referral.State == ReferralState.Open)
+                await TryStepAsync(referralId, current => ReferralSteps.Escalate(current, "no candidate had a free place left", result.ToProto(), time.GetUtcNow()));
+            return;
         }
+        if (open > 0) return;
+        if (r.Offers.Count > 0)
+            await TryStepAsync(referralId, current => ReferralSteps.Escalate(current, "every offer was declined or expired", result.ToProto(), time.GetUtcNow()));
+        else if (untried.Length == 0)
+            await TryStepAsync(referralId, current => ReferralSteps.Escalate(current, "no provider can take the patient", result.ToProto(), time.GetUtcNow()));
+        // else: a new referral with candidates and no auto-cascade waits for the coordinator's offers.
     }
 
-    /// <summary>Ends a hold whose deadline passed: consumed if its offer was accepted meanwhile, else released and the offer expired.</summary>
+    /// <summary>
+    /// Ends a hold whose deadline passed. The offer decides: if it was accepted (possibly a moment
+    /// ago, by a racing accept), the place is consumed; if it is still open, it expires and the
+    /// place is released; if it ended otherwise, or was never recorded, the place is released.
+    /// The offer is read again after the expiry step, so a racing accept is never mistaken for
+    /// an expiry. If the offer's fate cannot be settled now, the hold stays due for the next sweep.
+    /// </summary>
     public async Task ExpireAsync(DueHold due)
     {
-        var stored = await store.GetAsync(due.ReferralId);
-        var offer = stored?.Referral.Offers.FirstOrDefault(o => o.Id == due.OfferId);
-        if (offer?.State == OfferState.Accepted) await holds.ConsumeAsync(due.Pc4, due.HoldId);
-        else if (offer?.State == OfferState.Pending)
+        Offer? OfferIn(StoredReferral? s) => s?.Referral.Offers.FirstOrDefault(o => o.Id == due.OfferId);
+        var offer = OfferIn(await store.GetAsync(due.ReferralId));
+        var expired = false;
+        if (offer?.State == OfferState.Pending)
         {
-            await store.MarkPendingAsync(due.ReferralId, time.GetUtcNow() + Options.StepGrace);
-            var after = await TryStepAsync(due.ReferralId, r => ReferralSteps.EndOffer(r, due.OfferId, OfferState.Expired, time.GetUtcNow()));
-            if (after?.State == ReferralState.Open) await AdvanceAsync(due.ReferralId);
-            await store.ClearPendingAsync(due.ReferralId);
+            var pending = await store.MarkPendingAsync(due.ReferralId, time.GetUtcNow() + Options.StepGrace);
+            expired = await TryStepAsync(due.ReferralId, r => ReferralSteps.EndOffer(r, due.OfferId, OfferState.Expired, time.GetUtcNow())) is not null;
+            offer = OfferIn(await store.GetAsync(due.ReferralId));
+            if (expired) await AdvanceAsync(due.ReferralId);
+            await store.ClearPendingAsync(pending);
         }
-        // Whatever happened above, the hold must not outlive its deadline (a no-op if it ended already).
-        if (offer?.State != OfferState.Accepted) await holds.ReleaseAsync(due.Pc4, due.HoldId);
+        switch (offer?.State)
+        {
+            case OfferState.Pending:
+                return; // not settled: try again at the next sweep
+            case OfferState.Accepted:
+                await holds.ConsumeAsync(due.Pc4, due.HoldId);
+                break;
+            default:
+                await holds.ReleaseAsync(due.Pc4, due.HoldId);
+                break;
+        }
         await holds.ForgetAsync(due);
+    }
+
+    /// <summary>
+    /// Finishes a step left half-way by an instance that stopped: re-applies everything a step's
+    /// follow-up guarantees (idempotently, from the referral as it is now), then moves it on.
+    /// </summary>
+    public async Task RecoverAsync(string referralId)
+    {
+        if (await store.GetAsync(referralId) is not { } stored) return;
+        await AfterAsync(null, new Step(stored.Referral, []), replay: true);
+        await AdvanceAsync(referralId);
     }
 
     // ---- the machinery ----
 
-    async Task<OfferReferralResponse> OfferCoreAsync(string referralId, IReadOnlyList<string> agbs, string by, string requestId,
+    async Task<OfferReferralResponse> OfferCoreAsync(string referralId, IReadOnlyList<string> agbs, string by, string requestKey,
         bool allowUncontracted = false, double radiusKm = 0)
     {
+        // Holds this call made itself (not ones it found held by a retry or a racing twin).
         var madeHolds = new List<Hold>();
         try
         {
@@ -315,7 +373,7 @@ public sealed partial class ReferralWorkflow(
                 ReferralSteps.AddOffers(r, [], by, time.GetUtcNow()); // refuses early (before any hold) in a state that takes no offers
 
                 var open = ReferralSteps.Pending(r).ToArray();
-                var fresh = agbs.Where(agb => !r.Offers.Any(o => o.Id == OfferId(r.Id, requestId, agb))).ToArray();
+                var fresh = agbs.Where(agb => !r.Offers.Any(o => o.Id == OfferId(r.Id, requestKey, agb))).ToArray();
                 if (open.Length + fresh.Length > r.MaxParallelOffers)
                     throw new RpcException(new Status(StatusCode.FailedPrecondition,
                         $"At most {r.MaxParallelOffers} offers may be open at once; {open.Length} are open."));
@@ -342,7 +400,7 @@ public sealed partial class ReferralWorkflow(
                     }
                     var offer = new Offer
                     {
-                        Id = OfferId(r.Id, requestId, agb),
+                        Id = OfferId(r.Id, requestKey, agb),
                         Provider = new ProviderSummary { Agb = agb, Name = candidate.Provider.Name, BasePc4 = candidate.Provider.BasePc4 },
                         Pc4 = r.Search.PatientPostcode,
                         CareType = r.Search.CareType,
@@ -356,8 +414,11 @@ public sealed partial class ReferralWorkflow(
                     var hold = HoldOf(r, offer);
                     switch (await holds.HoldAsync(hold))
                     {
-                        case HoldOutcome.Held or HoldOutcome.AlreadyHeld:
+                        case HoldOutcome.Held:
                             madeHolds.Add(hold);
+                            offers.Add(offer);
+                            break;
+                        case HoldOutcome.AlreadyHeld:
                             offers.Add(offer);
                             break;
                         default:
@@ -369,46 +430,53 @@ public sealed partial class ReferralWorkflow(
                 if (offers.Count == 0)
                 {
                     var unchanged = new OfferReferralResponse { Referral = r, Rejected = { rejected } };
-                    await store.SaveResponseAsync(r.Id, requestId, unchanged);
-                    return unchanged;
+                    await store.SaveResponseAsync(r.Id, requestKey, unchanged);
+                    return (await store.GetResponseAsync(r.Id, requestKey, OfferReferralResponse.Parser))!; // the first answer, if a twin was faster
                 }
                 var step = ReferralSteps.AddOffers(r, offers, by, now);
                 var response = new OfferReferralResponse { Referral = step.Referral, Rejected = { rejected } };
-                if (await store.SaveAsync(step.Referral, stored.Version, step.Events, requestId, response))
+                var pending = await store.MarkPendingAsync(r.Id, now + Options.StepGrace);
+                if (await store.SaveAsync(step.Referral, stored.Version, step.Events, requestKey, response))
                 {
-                    madeHolds.Clear();
                     await AfterAsync(r, step);
+                    await store.ClearPendingAsync(pending);
                     return response;
                 }
+                await store.ClearPendingAsync(pending);
             }
             throw new RpcException(new Status(StatusCode.Aborted, "The referral kept changing while offering; try again."));
         }
         finally
         {
-            // Holds made for offers that were never recorded: give their places back now rather than at their deadline.
-            foreach (var hold in madeHolds)
+            // Holds this call made for offers that are not recorded (another attempt or a twin
+            // recorded different ones, or the referral moved on): give their places back now
+            // rather than at their deadline. Holds of recorded offers are left alone.
+            if (madeHolds.Count > 0)
             {
-                await holds.ReleaseAsync(hold.Pc4, hold.HoldId);
-                await holds.ForgetAsync(hold);
+                var recorded = (await store.GetAsync(referralId))?.Referral.Offers.Select(o => o.Id).ToHashSet() ?? [];
+                foreach (var hold in madeHolds.Where(h => !recorded.Contains(h.OfferId)))
+                {
+                    await holds.ReleaseAsync(hold.Pc4, hold.HoldId);
+                    await holds.ForgetAsync(hold);
+                }
             }
         }
     }
 
     /// <summary>Takes one step with retries on a concurrent change; the step function decides anew on each attempt.</summary>
-    async Task<T> StepAsync<T>(string referralId, Func<Referral, Step> take, string? requestId, Func<Step, T> respond) where T : Google.Protobuf.IMessage
+    async Task<T> StepAsync<T>(string referralId, Func<Referral, Step> take, string? requestKey, Func<Step, T> respond) where T : Google.Protobuf.IMessage
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
             var stored = await LoadAsync(referralId);
             var step = take(stored.Referral);
             var response = respond(step);
-            if (step.Referral.State == ReferralState.Open) await store.MarkPendingAsync(referralId, time.GetUtcNow() + Options.StepGrace);
-            if (await store.SaveAsync(step.Referral, stored.Version, step.Events, requestId, requestId is null ? null : response))
-            {
-                await AfterAsync(stored.Referral, step);
-                if (step.Referral.State != ReferralState.Open) await store.ClearPendingAsync(referralId);
-                return response;
-            }
+            // Should this instance stop between the step and its follow-up, the sweeper finishes it.
+            var pending = await store.MarkPendingAsync(referralId, time.GetUtcNow() + Options.StepGrace);
+            var saved = await store.SaveAsync(step.Referral, stored.Version, step.Events, requestKey, requestKey is null ? null : response);
+            if (saved) await AfterAsync(stored.Referral, step);
+            await store.ClearPendingAsync(pending);
+            if (saved) return response;
         }
         throw new RpcException(new Status(StatusCode.Aborted, "The referral kept changing; try again."));
     }
@@ -428,18 +496,18 @@ public sealed partial class ReferralWorkflow(
     }
 
     /// <summary>
-    /// What a step means outside the referral's own keys, derived from what changed: holds of
-    /// ended offers consumed or released, the provider and desk indexes, the organisation's
-    /// open list, unmet-demand counts, notifications. Each action is idempotent, so a sweeper
-    /// finishing an interrupted step may run it again.
+    /// What a step means outside the referral's own keys: holds of ended offers consumed or
+    /// released, the provider and desk indexes, the organisation's open list, unmet-demand
+    /// counts, notifications. Every action is idempotent. Normally it handles the offers the step
+    /// changed; in <paramref name="replay"/> (finishing a step whose instance stopped) it asserts
+    /// everything for the referral as it is now, and tells nobody.
     /// </summary>
-    async Task AfterAsync(Referral? before, Step step)
+    async Task AfterAsync(Referral? before, Step step, bool replay = false)
     {
         var r = step.Referral;
         foreach (var offer in r.Offers)
         {
-            var was = before?.Offers.FirstOrDefault(o => o.Id == offer.Id)?.State;
-            if (was == offer.State) continue;
+            if (!replay && before?.Offers.FirstOrDefault(o => o.Id == offer.Id)?.State == offer.State) continue;
             if (offer.State == OfferState.Pending)
             {
                 await store.IndexOfferAsync(offer.Provider.Agb, r.Id, offer.Id, offer.Deadline.ToDateTimeOffset());
@@ -451,18 +519,21 @@ public sealed partial class ReferralWorkflow(
             await holds.ForgetAsync(hold);
             await store.UnindexOfferAsync(offer.Provider.Agb, r.Id, offer.Id);
         }
-        if (before is null) await store.IndexOpenAsync(r);
-        if (r.State == ReferralState.Escalated && before?.State != ReferralState.Escalated)
-        {
-            await store.EnqueueForDeskAsync(r);
-            await store.CountUnmetAsync(r);
-        }
         if (ReferralSteps.IsFinal(r.State))
         {
             await store.UnindexOpenAsync(r);
             if (r.Escalation is not null) await store.DequeueFromDeskAsync(r);
         }
-        await notifier.PublishAsync(step);
+        else
+        {
+            if (before is null) await store.IndexOpenAsync(r);
+            if (r.Escalation is not null && (replay || before?.Escalation is null))
+            {
+                await store.EnqueueForDeskAsync(r);
+                await store.CountUnmetAsync(r);
+            }
+        }
+        if (!replay) await notifier.PublishAsync(step);
     }
 
     async Task<MatchResult> SearchAsync(Referral r, double radiusKm = 0, bool requireContract = true)
@@ -485,8 +556,8 @@ public sealed partial class ReferralWorkflow(
         $"{r.Id}:{offer.Id}", offer.Provider.Agb, int.Parse(offer.Pc4), offer.CareType, offer.Deadline.ToDateTimeOffset(), r.Id, offer.Id);
 
     /// <summary>The same request offering to the same provider always makes the same offer: retries and racing cascades meet.</summary>
-    static string OfferId(string referralId, string requestId, string agb) =>
-        "of_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{referralId}|{requestId}|{agb}")))[..16];
+    static string OfferId(string referralId, string requestKey, string agb) =>
+        "of_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{referralId}|{requestKey}|{agb}")))[..16];
 
     static void RequireDesk(Referral r, string uzovi)
     {
@@ -507,6 +578,13 @@ public sealed partial class ReferralWorkflow(
     static void ValidateOrganisation(string org, string field, InputErrors errors)
     {
         if (!OrganisationPattern().IsMatch(org)) errors.Add(field, "must be 1 to 64 letters, digits, '.', '_' or '-'");
+    }
+
+    /// <summary>Free text is for care, not for identifiers: length-limited and without BSN-like numbers.</summary>
+    static void ValidateFreeText(string text, string field, int maxLength, InputErrors errors)
+    {
+        if (text.Length > maxLength) errors.Add(field, $"at most {maxLength} characters");
+        else if (PatientData.ContainsBsn(text)) errors.Add(field, "contains what looks like a citizen service number (BSN); leave identifiers out");
     }
 
     static void ValidateProviders(IReadOnlyCollection<string> agbs, InputErrors errors)

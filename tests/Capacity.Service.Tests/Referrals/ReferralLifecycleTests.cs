@@ -126,17 +126,17 @@ public sealed class ReferralLifecycleTests(CapacityApp app) : IClassFixture<Capa
     }
 
     [Fact]
-    public async Task DeclineReleasesThePlaceAndWithoutAutoCascadeTheReferralWaitsForTheNextOffer()
+    public async Task DeclineReleasesThePlaceAndTheReferralWaitsForTheOtherOffers()
     {
-        var (uzovi, agbs) = await app.ProvidersAsync(Area, 2);
-        var referral = (await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, Area))).Id, agbs[0])).Referral;
+        var (uzovi, agbs) = await app.ProvidersAsync(Area, 3);
+        var referral = (await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, Area))).Id, agbs[0], agbs[1])).Referral;
 
         var declined = (await app.AnswerAsync(referral, agbs[0], accept: false)).Referral;
 
-        Assert.Equal(ReferralState.Open, declined.State); // another candidate is left: the coordinator decides
+        Assert.Equal(ReferralState.Offered, declined.State); // the other offer is still open
         Assert.Equal((OfferState.Declined, DeclineReason.NoStaff), (declined.Offers[0].State, declined.Offers[0].DeclineReason));
         Assert.Equal(1, await app.AvailableAsync(agbs[0]));
-        Assert.Equal(ReferralState.Offered, (await app.OfferAsync(referral.Id, agbs[1])).Referral.State);
+        Assert.Equal(2, (await app.OfferAsync(referral.Id, agbs[2])).Referral.Offers.Count(o => o.State == OfferState.Pending));
     }
 
     [Fact]
@@ -177,18 +177,66 @@ public sealed class ReferralLifecycleTests(CapacityApp app) : IClassFixture<Capa
     }
 
     [Fact]
-    public async Task WhenEveryOfferIsDeclinedAndNoCandidateIsLeftTheReferralIsEscalated()
+    public async Task WithoutAutoCascadeAReferralWhoseOffersWereAllDeclinedGoesToTheDesk()
     {
-        var (uzovi, agbs) = await app.ProvidersAsync("1055", 2);
-        var referral = (await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, "1055"))).Id, agbs)).Referral;
+        var (uzovi, agbs) = await app.ProvidersAsync("1055", 3);
+        var referral = (await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, "1055"))).Id, agbs[0], agbs[1])).Referral;
 
         await app.AnswerAsync(referral, agbs[0], accept: false);
         var last = (await app.AnswerAsync(referral, agbs[1], accept: false)).Referral;
         var current = (await app.GetReferralAsync(referral.Id)).Referral;
 
-        Assert.Equal(ReferralState.Open, last.State);
+        Assert.Equal(ReferralState.Open, last.State); // the answer's own step; the escalation follows it
         Assert.Equal(ReferralState.Escalated, current.State);
-        Assert.Equal("every offer was declined or expired, and no other candidate is left", current.Escalation.Reason);
+        Assert.Equal("every offer was declined or expired", current.Escalation.Reason);
+        Assert.Contains(current.Escalation.Explanation.Candidates, c => c.Provider.Agb == agbs[2]); // the desk sees who is left
+    }
+
+    [Fact]
+    public async Task WithAutoCascadeADeclineIsReplacedAtOnceWhileOtherOffersStayOpen()
+    {
+        var (uzovi, _) = await app.ProvidersAsync("1059", 4);
+        var referral = await app.CreateAsync(ReferralData.NewReferral(uzovi, "1059", autoCascade: true, parallel: 2));
+        var first = referral.Offers[0];
+
+        await app.AnswerAsync(referral, first.Provider.Agb, accept: false);
+        var current = (await app.GetReferralAsync(referral.Id)).Referral;
+
+        Assert.Equal(2, referral.Offers.Count(o => o.State == OfferState.Pending));
+        Assert.Equal(2, current.Offers.Count(o => o.State == OfferState.Pending));
+        Assert.Equal(3, current.Offers.Select(o => o.Provider.Agb).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task RacingRetriesOfOneOfferMakeOneOfferWithOneHold()
+    {
+        var (uzovi, agbs) = await app.ProvidersAsync("1060", 1, free: 2);
+        var referral = await app.CreateAsync(ReferralData.NewReferral(uzovi, "1060"));
+        var request = new OfferReferralRequest { RequestId = ReferralData.NewRequestId(), ReferralId = referral.Id, ProviderAgbs = { agbs[0] } };
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(async () => await app.Referrals().OfferReferralAsync(request))));
+
+        Assert.All(answers, a => Assert.Equal(answers[0], a));
+        var current = (await app.GetReferralAsync(referral.Id)).Referral;
+        Assert.Single(current.Offers);
+        var figure = (await app.Capacity.GetProviderCapacityAsync(new GetProviderCapacityRequest { Agb = agbs[0] })).Figures.Single();
+        Assert.Equal((2, 1), (figure.FreePlaces, figure.HeldPlaces));
+        await app.AnswerAsync(current, agbs[0], accept: true);
+        figure = (await app.Capacity.GetProviderCapacityAsync(new GetProviderCapacityRequest { Agb = agbs[0] })).Figures.Single();
+        Assert.Equal((1, 0), (figure.FreePlaces, figure.HeldPlaces));
+    }
+
+    [Fact]
+    public async Task RequestIdsOfDifferentCallsAndCallersDoNotCollide()
+    {
+        var (uzovi, agbs) = await app.ProvidersAsync("1061", 1);
+        var referral = await app.CreateAsync(ReferralData.NewReferral(uzovi, "1061"));
+        const string sameId = "1";
+
+        var offered = await app.Referrals().OfferReferralAsync(new OfferReferralRequest { RequestId = sameId, ReferralId = referral.Id, ProviderAgbs = { agbs[0] } });
+        var accepted = await app.AnswerAsync(offered.Referral, agbs[0], accept: true, requestId: sameId);
+
+        Assert.Equal(ReferralState.Placed, accepted.Referral.State);
     }
 
     [Fact]
@@ -201,7 +249,7 @@ public sealed class ReferralLifecycleTests(CapacityApp app) : IClassFixture<Capa
         var desk = app.Mediation();
 
         var taken = await desk.TakeReferralAsync(new TakeReferralRequest { ReferralId = referral.Id, InsurerUzovi = uzovi, TakenBy = "bemiddelaar-1" });
-        var wider = await desk.SearchForReferralAsync(new SearchForReferralRequest { ReferralId = referral.Id, RadiusKm = 30 });
+        var wider = await desk.SearchForReferralAsync(new SearchForReferralRequest { ReferralId = referral.Id, RadiusKm = 30, InsurerUzovi = uzovi });
         var refusedWithoutConsent = await desk.OfferFromDeskAsync(new OfferFromDeskRequest { RequestId = ReferralData.NewRequestId(), ReferralId = referral.Id, ProviderAgbs = { uncontracted } });
         var offered = await desk.OfferFromDeskAsync(new OfferFromDeskRequest
         {

@@ -1,5 +1,6 @@
 using Capacity.Service.Tests.Infrastructure;
 using Capacity.V1;
+using Capacity.Service.Referrals;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Capacity.Service.Tests.Referrals;
@@ -31,8 +32,9 @@ public sealed class ReferralResilienceTests : IAsyncLifetime
 
         Assert.Equal(OfferState.Pending, before.Offers[0].State);
         Assert.Equal(OfferState.Expired, after.Offers[0].State);
-        Assert.Equal(ReferralState.Open, after.State); // another candidate is left for the coordinator
         Assert.Equal(1, await _app.AvailableAsync(agbs[0]));
+        var escalated = await ReferralData.EventuallyAsync(async () => (await _app.GetReferralAsync(referral.Id)).Referral, r => r.State == ReferralState.Escalated);
+        Assert.Equal("every offer was declined or expired", escalated.Escalation.Reason); // no auto-cascade: to the desk
     }
 
     [Fact]
@@ -85,25 +87,56 @@ public sealed class ReferralResilienceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AcceptedOfferWhoseHoldOutlivedItsInstanceIsConsumedNotReleased()
+    public async Task AcceptWhoseInstanceStoppedBeforeItsFollowUpStillTakesThePlace()
     {
-        // An accept whose follow-up never ran (the instance stopped between the step and the hold
-        // update) must still take the place: the sweeper reads the offer, sees it accepted, and consumes.
+        // The accept's step is written, but the instance stops before its follow-up (consume the
+        // hold, withdraw the rest): written here straight to the store to stand for that moment.
         var (uzovi, agbs) = await _app.ProvidersAsync(Area, 1, free: 2);
         var referral = (await _app.OfferAsync((await _app.CreateAsync(ReferralData.NewReferral(uzovi, Area))).Id, agbs[0])).Referral;
-        var holds = _app.Services.GetRequiredService<global::Capacity.Service.Capacity.HoldStore>();
-        var offer = referral.Offers.Single();
-        // Put the hold back as if the accept's follow-up had not run: accept, then re-hold the same id.
-        await _app.AnswerAsync(referral, agbs[0], accept: true);
-        var hold = new global::Capacity.Service.Capacity.Hold($"{referral.Id}:{offer.Id}", agbs[0], int.Parse(Area), CareType.DistrictNursing,
-            offer.Deadline.ToDateTimeOffset(), referral.Id, offer.Id);
-        Assert.Equal(global::Capacity.Service.Capacity.HoldOutcome.Held, await holds.HoldAsync(hold));
-        Assert.Equal(0, await _app.AvailableAsync(agbs[0])); // 1 left after the accept, now held
+        var store = _app.Services.GetRequiredService<ReferralStore>();
+        var stored = (await store.GetAsync(referral.Id))!;
+        var step = ReferralSteps.Accept(stored.Referral, referral.Offers.Single().Id, _app.Time.GetUtcNow());
+        await store.MarkPendingAsync(referral.Id, _app.Time.GetUtcNow().AddSeconds(10));
+        Assert.True(await store.SaveAsync(step.Referral, stored.Version, step.Events));
+        Assert.Equal(1, (await _app.Capacity.GetProviderCapacityAsync(new GetProviderCapacityRequest { Agb = agbs[0] })).Figures.Single().HeldPlaces);
 
-        _app.Time.Advance(TimeSpan.FromMinutes(61));
+        _app.Time.Advance(TimeSpan.FromSeconds(11)); // past the grace period: the sweeper finishes the step
         var published = await ReferralData.EventuallyAsync(async () =>
             (await _app.Capacity.GetProviderCapacityAsync(new GetProviderCapacityRequest { Agb = agbs[0] })).Figures.Single(), f => f.HeldPlaces == 0);
 
-        Assert.Equal((0, 0), (published.FreePlaces, published.HeldPlaces)); // consumed: 2 − accept − this hold
+        Assert.Equal((1, 0), (published.FreePlaces, published.HeldPlaces)); // consumed, not released
+        Assert.Empty((await _app.Offers().ListOffersAsync(new ListOffersRequest { ProviderAgb = agbs[0] })).Offers);
+    }
+
+    [Fact]
+    public async Task EscalationWhoseInstanceStoppedBeforeItsFollowUpStillReachesTheDesk()
+    {
+        var (uzovi, _) = await _app.ProvidersAsync(Area, 1);
+        var referral = await _app.CreateAsync(ReferralData.NewReferral(uzovi, Area));
+        var store = _app.Services.GetRequiredService<ReferralStore>();
+        var stored = (await store.GetAsync(referral.Id))!;
+        var step = ReferralSteps.Escalate(stored.Referral, "asked by the requester", new FindProvidersResponse(), _app.Time.GetUtcNow());
+        await store.MarkPendingAsync(referral.Id, _app.Time.GetUtcNow().AddSeconds(10));
+        Assert.True(await store.SaveAsync(step.Referral, stored.Version, step.Events));
+        Assert.Empty((await _app.Mediation().ListDeskQueueAsync(new ListDeskQueueRequest { InsurerUzovi = uzovi })).Referrals);
+
+        _app.Time.Advance(TimeSpan.FromSeconds(11));
+        var queue = await ReferralData.EventuallyAsync(async () =>
+            (await _app.Mediation().ListDeskQueueAsync(new ListDeskQueueRequest { InsurerUzovi = uzovi })).Referrals, q => q.Count > 0);
+
+        Assert.Equal([referral.Id], queue.Select(r => r.Id));
+        Assert.Equal(1, (await _app.Mediation().GetUnmetDemandAsync(new GetUnmetDemandRequest { InsurerUzovi = uzovi })).Counts.Single().Escalations);
+    }
+
+    [Fact]
+    public async Task AcceptAfterTheDeadlineIsRefused()
+    {
+        var (uzovi, agbs) = await _app.ProvidersAsync(Area, 1);
+        var referral = (await _app.OfferAsync((await _app.CreateAsync(ReferralData.NewReferral(uzovi, Area))).Id, agbs[0])).Referral;
+        _app.Time.Advance(TimeSpan.FromMinutes(60).Add(TimeSpan.FromSeconds(1)));
+
+        var late = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => _app.AnswerAsync(referral, agbs[0], accept: true));
+
+        Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, late.StatusCode);
     }
 }
