@@ -23,7 +23,7 @@ public static partial class PatientData
         return sum % 11 == 0 && sum != 0;
     }
 
-    /// <summary>Whether the text holds a run of exactly 9 digits (dots, spaces or dashes between them allowed) that passes the 11-test.</summary>
+    /// <summary>Whether the text holds a run of exactly 9 digits (dots, spaces, dashes or slashes between them allowed) that passes the 11-test.</summary>
     public static bool ContainsBsn(string text)
     {
         foreach (Match m in DigitRun().Matches(text))
@@ -34,6 +34,6 @@ public static partial class PatientData
         return false;
     }
 
-    [GeneratedRegex(@"(?<![0-9])[0-9](?:[ .\-]?[0-9]){8}(?![0-9])")]
+    [GeneratedRegex(@"(?<![0-9])[0-9](?:[ ./\-]?[0-9]){8}(?![0-9])")]
     private static partial Regex DigitRun();
 }

@@ -58,6 +58,8 @@ public sealed class HoldTests(CapacityApp app) : IClassFixture<CapacityApp>
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 240).Select(i => Task.Run(() => stores[i % 2].HoldAsync(NewHold(agb, i)))));
 
         Assert.Equal(5, outcomes.Count(o => o == HoldOutcome.Held));
+        var figure = (await app.Capacity.GetProviderCapacityAsync(new GetProviderCapacityRequest { Agb = agb })).Figures.Single();
+        Assert.Equal((5, 5), (figure.FreePlaces, figure.HeldPlaces)); // all five held, none over
     }
 
     [Fact]
