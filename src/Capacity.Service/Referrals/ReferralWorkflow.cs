@@ -86,17 +86,8 @@ public sealed partial class ReferralWorkflow(
         return (await store.GetAsync(id))!.Referral;
     }
 
-    public async Task<OfferReferralResponse> OfferAsync(OfferReferralRequest request)
-    {
-        var errors = new InputErrors();
-        ValidateRequestId(request.RequestId, errors);
-        ValidateReferralId(request.ReferralId, errors);
-        ValidateProviders(request.ProviderAgbs, errors);
-        errors.ThrowIfAny();
-        var key = ReferralStore.RequestKey("offer", ReferralSteps.Requester, request.RequestId);
-        return await store.GetResponseAsync(request.ReferralId, key, OfferReferralResponse.Parser)
-            ?? await OfferCoreAsync(request.ReferralId, request.ProviderAgbs.Distinct().ToArray(), ReferralSteps.Requester, key);
-    }
+    public Task<OfferReferralResponse> OfferAsync(OfferReferralRequest request) =>
+        OfferAsync(request.RequestId, request.ReferralId, request.ProviderAgbs, ReferralSteps.Requester);
 
     public async Task<Referral> CancelAsync(CancelReferralRequest request)
     {
@@ -226,18 +217,8 @@ public sealed partial class ReferralWorkflow(
         return (await SearchAsync(referral, request.RadiusKm)).ToProto();
     }
 
-    public async Task<OfferReferralResponse> OfferFromDeskAsync(OfferFromDeskRequest request)
-    {
-        var errors = new InputErrors();
-        ValidateRequestId(request.RequestId, errors);
-        ValidateReferralId(request.ReferralId, errors);
-        ValidateProviders(request.ProviderAgbs, errors);
-        errors.ThrowIfAny();
-        var key = ReferralStore.RequestKey("offer", ReferralSteps.Desk, request.RequestId);
-        return await store.GetResponseAsync(request.ReferralId, key, OfferReferralResponse.Parser)
-            ?? await OfferCoreAsync(request.ReferralId, request.ProviderAgbs.Distinct().ToArray(), ReferralSteps.Desk, key,
-                request.AllowUncontracted, request.RadiusKm);
-    }
+    public Task<OfferReferralResponse> OfferFromDeskAsync(OfferFromDeskRequest request) =>
+        OfferAsync(request.RequestId, request.ReferralId, request.ProviderAgbs, ReferralSteps.Desk, request.AllowUncontracted, request.RadiusKm);
 
     public async Task<Referral> CloseAsync(CloseReferralRequest request)
     {
@@ -358,6 +339,19 @@ public sealed partial class ReferralWorkflow(
     }
 
     // ---- the machinery ----
+
+    async Task<OfferReferralResponse> OfferAsync(string requestId, string referralId, IReadOnlyCollection<string> agbs, string by,
+        bool allowUncontracted = false, double radiusKm = 0)
+    {
+        var errors = new InputErrors();
+        ValidateRequestId(requestId, errors);
+        ValidateReferralId(referralId, errors);
+        ValidateProviders(agbs, errors);
+        errors.ThrowIfAny();
+        var key = ReferralStore.RequestKey("offer", by, requestId);
+        return await store.GetResponseAsync(referralId, key, OfferReferralResponse.Parser)
+            ?? await OfferCoreAsync(referralId, agbs.Distinct().ToArray(), by, key, allowUncontracted, radiusKm);
+    }
 
     async Task<OfferReferralResponse> OfferCoreAsync(string referralId, IReadOnlyList<string> agbs, string by, string requestKey,
         bool allowUncontracted = false, double radiusKm = 0)
