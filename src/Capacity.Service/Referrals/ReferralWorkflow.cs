@@ -432,6 +432,8 @@ public sealed partial class ReferralWorkflow(
                 var pending = await store.MarkPendingAsync(r.Id, now + Options.StepGrace);
                 if (await store.SaveAsync(step.Referral, stored.Version, step.Events, requestKey, response))
                 {
+                    // Holds of the offers just recorded are theirs now; the cleanup below need not read the referral again for them.
+                    madeHolds.RemoveAll(h => step.Referral.Offers.Any(o => o.Id == h.OfferId));
                     await AfterAsync(r, step);
                     await store.ClearPendingAsync(pending);
                     return response;
