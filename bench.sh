@@ -1,29 +1,34 @@
 #!/usr/bin/env bash
-# Matches per second and latency of MatchingService.FindProviders on the demo data, next to a bare
-# Redis GEOSEARCH at the same concurrency. Starts its own Redis and service on free loopback ports
-# and stops both on exit.
+# The whole benchmark in one command: starts its own Redis and service on free loopback ports,
+# measures what raw Redis does on this machine (redis-benchmark GEOSEARCH and HSET -P 16 at the
+# same concurrency), loads a full-Netherlands scenario through the service's gRPC API (the capacity
+# ingest measurement), then measures searches (closed and open loop), SignalR pushes with 1,000
+# connected clients, 1,000 racers for one last place, and memory. Stops both servers on exit.
 #
-#   ./bench.sh            50 callers, 20 s measured after 15 s warm-up (a fresh service speeds up for ~10 s)
-#   ./bench.sh --smoke    4 callers, 3 s: does it all still work?
+#   ./bench.sh            scenario `national`, 50 callers; takes about 3 minutes
+#   ./bench.sh --smoke    scenario `small`, a few callers, seconds per phase: do the tools still work?
 #
-# Overrides: BENCH_CONCURRENCY, BENCH_DURATION, BENCH_WARMUP (seconds), BENCH_SEED (request mix),
-# BENCH_GEO_REQUESTS (redis-benchmark -n). Writes bench-results/bench.json and bench-results/bench.md;
-# the Redis and service logs end up next to them.
+# Overrides: BENCH_PRESET, BENCH_SEED, BENCH_CONCURRENCY, BENCH_DURATION, BENCH_WARMUP (seconds).
+# Writes bench-results/bench.json and bench-results/bench.md; the Redis and service logs end up next to them.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=$root/bench-results
 
 case "${1:-}" in
-  "") concurrency=50 duration=20 warmup=15 geo_requests=100000 hold_rounds=20 hold_places=5 ;;
-  --smoke) concurrency=4 duration=3 warmup=1 geo_requests=5000 hold_rounds=2 hold_places=2 ;;
+  "") preset=national concurrency=50 duration=20 warmup=10 geo_requests=200000 hset_requests=3000000
+      run_args=(--open-rate 2000 --open-duration 20 --publish-rate 500 --listeners 1000 --searches 200 --probes 200
+                --hold-racers 1000 --hold-rounds 3 --ingest-rounds 3) ;;
+  --smoke) preset=small concurrency=4 duration=2 warmup=1 geo_requests=5000 hset_requests=50000
+      run_args=(--open-rate 100 --open-duration 2 --publish-rate 50 --listeners 20 --searches 5 --probes 10
+                --hold-racers 50 --hold-rounds 1 --ingest-rounds 1) ;;
   *) echo "usage: $0 [--smoke]" >&2; exit 64 ;;
 esac
+preset=${BENCH_PRESET:-$preset}
+seed=${BENCH_SEED:-1}
 concurrency=${BENCH_CONCURRENCY:-$concurrency}
 duration=${BENCH_DURATION:-$duration}
 warmup=${BENCH_WARMUP:-$warmup}
-geo_requests=${BENCH_GEO_REQUESTS:-$geo_requests}
-seed=${BENCH_SEED:-2026}
 
 redis_pid="" service_pid=""
 stop() {
@@ -62,7 +67,7 @@ EOF
 }
 
 mkdir -p "$out"
-rm -f "$out"/bench.json "$out"/bench.md "$out"/holds.json "$out"/holds.md "$out"/geosearch.csv
+rm -f "$out"/bench.json "$out"/bench.md "$out"/holds.json "$out"/holds.md "$out"/geosearch.csv "$out"/hset.csv
 
 echo "==> build (Release)"
 dotnet build -c Release -nologo -v quiet "$root/src/Capacity.Service/Capacity.Service.csproj"
@@ -81,12 +86,12 @@ redis-cli -p "$redis_port" ping >/dev/null || { echo "redis-server did not start
 
 web_port=$(free_port 5180 "$redis_port")
 grpc_port=$(free_port 5181 "$redis_port" "$web_port")
-echo "==> service with demo data, gRPC on 127.0.0.1:$grpc_port"
+echo "==> service (no demo data), gRPC on 127.0.0.1:$grpc_port"
 # Run the built assembly rather than `dotnet run`, so the pid is the service's and `kill` stops it.
 # Its directory is the content root, where appsettings.json (endpoint protocols) lives.
 (
   cd "$root/src/Capacity.Service"
-  export Demo__Seed=true Redis__Configuration="127.0.0.1:$redis_port" \
+  export Demo__Seed=false Redis__Configuration="127.0.0.1:$redis_port" \
     Kestrel__Endpoints__Web__Url="http://127.0.0.1:$web_port" Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc_port"
   exec dotnet bin/Release/net10.0/Capacity.Service.dll
 ) >"$out/service.log" 2>&1 &
@@ -101,7 +106,7 @@ until grep -q "Capacity is ready." "$out/service.log"; do
   sleep 0.2
 done
 
-# The comparison runs first so the bench tool can put both figures and their ratio in one report.
+# The yardsticks run first, on the empty Redis, so the tool can put them and the ratios in one report.
 echo "==> redis-benchmark GEOSEARCH, $concurrency clients, $geo_requests requests"
 python3 - "$root/src/Capacity.Service/Geography/Data/pc4.csv" <<'EOF' | redis-cli -p "$redis_port" --pipe >/dev/null
 # GEOADD bench:geo lon lat pc4 for every PC4 centroid, as RESP for redis-cli --pipe. csv, because
@@ -118,26 +123,19 @@ members=$(redis-cli -p "$redis_port" ZCARD bench:geo)
 ((members > 4000)) || { echo "GEO key holds only $members members" >&2; exit 1; }
 redis-benchmark -h 127.0.0.1 -p "$redis_port" -c "$concurrency" -n "$geo_requests" --csv \
   GEOSEARCH bench:geo FROMLONLAT 4.86 52.3 BYRADIUS 15 km ASC >"$out/geosearch.csv"
-redis-cli -p "$redis_port" DEL bench:geo >/dev/null
+echo "==> redis-benchmark HSET -P 16, $concurrency clients, $hset_requests requests"
+# Fields like capacity figures: 100,000 different ones, values of 40 bytes.
+redis-benchmark -h 127.0.0.1 -p "$redis_port" -c "$concurrency" -n "$hset_requests" -P 16 -r 100000 -d 40 --csv -t hset >"$out/hset.csv"
+redis-cli -p "$redis_port" DEL bench:geo myhash >/dev/null
 
-echo "==> FindProviders, $concurrency callers, ${warmup} s warm-up + ${duration} s"
+echo "==> scenario $preset, then searches, pushes, holds and memory"
 status=0
-dotnet "$root/tools/Capacity.Bench/bin/Release/net10.0/Capacity.Bench.dll" \
-  --target "http://127.0.0.1:$grpc_port" --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" \
-  --seed "$seed" --json "$out/bench.json" --markdown "$out/bench.md" \
-  --geosearch-csv "$out/geosearch.csv" --geosearch-members "$members" || status=$?
+dotnet "$root/tools/Capacity.Bench/bin/Release/net10.0/Capacity.Bench.dll" run \
+  --preset "$preset" --seed "$seed" --target "http://127.0.0.1:$grpc_port" --hub "http://127.0.0.1:$web_port/hubs/coordination" \
+  --redis "127.0.0.1:$redis_port" --service-pid "$service_pid" --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" \
+  "${run_args[@]}" --geosearch-csv "$out/geosearch.csv" --hset-csv "$out/hset.csv" \
+  --json "$out/bench.json" --markdown "$out/bench.md" || status=$?
 
-echo "==> racing for the last places: $hold_rounds rounds of $concurrency offers on $hold_places places"
-dotnet "$root/tools/Capacity.Bench/bin/Release/net10.0/Capacity.Bench.dll" holds \
-  --target "http://127.0.0.1:$grpc_port" --rounds "$hold_rounds" --racers "$concurrency" --places "$hold_places" \
-  --json "$out/holds.json" --markdown "$out/holds.md" || status=$?
-
-for report in bench.md holds.md; do
-  if [[ -f $out/$report ]]; then
-    echo
-    cat "$out/$report"
-  fi
-done
 if ((status != 0)); then
   echo "benchmark failed (exit $status); last lines of the service log:" >&2
   tail -n 40 "$out/service.log" >&2

@@ -3,17 +3,18 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Capacity.Scenario;
+using HdrHistogram;
 
 namespace Capacity.Bench;
 
-sealed record Latency(double P50, double P90, double P99, double P999, double Max, double Mean);
-
 sealed record Sanity(string Request, string Pc4, string Municipality, int Candidates, int Exclusions);
 
-/// <summary>One line of <c>redis-benchmark --csv</c>.</summary>
-sealed record Geosearch(string Command, int Members, double Rps, double P50Ms, double P99Ms)
+/// <summary>One result line of <c>redis-benchmark --csv</c>.</summary>
+sealed record RedisBenchmark(string Command, double Rps, double P50Ms, double P99Ms)
 {
-    public static Geosearch Parse(string csvPath, int members)
+    public static RedisBenchmark Parse(string csvPath)
     {
         var lines = File.ReadAllLines(csvPath).Where(l => l.StartsWith('"')).ToArray();
         if (lines.Length < 2) throw new InvalidDataException($"{csvPath}: expected a header and a result line from redis-benchmark --csv");
@@ -22,7 +23,7 @@ sealed record Geosearch(string Command, int Members, double Rps, double P50Ms, d
         var header = Fields(lines[0]);
         var row = Fields(lines[1]);
         double Value(string column) => double.Parse(row[Array.IndexOf(header, column)], CultureInfo.InvariantCulture);
-        return new Geosearch(row[0], members, Value("rps"), Value("p50_latency_ms"), Value("p99_latency_ms"));
+        return new RedisBenchmark(row[0], Value("rps"), Value("p50_latency_ms"), Value("p99_latency_ms"));
     }
 }
 
@@ -31,53 +32,170 @@ sealed record Machine(int Cores, string Os, string Runtime)
     public static Machine Current => new(Environment.ProcessorCount, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription);
 }
 
-sealed record BenchReport(
-    DateTimeOffset StartedAt, string Target, int Concurrency, int WarmupS, int DurationS, int Seed,
-    long Requests, long Errors, string? FirstError, double Rps, double MedianPerSecondRps, long[] PerSecondRps, Latency LatencyMs,
-    Sanity Sanity, Geosearch? Geosearch, double? RatioToGeosearch, Machine Machine)
+sealed record ScenarioSummary(string Preset, int Seed, int Areas, int Insurers, int Providers, int Contracts, int ClientStops, long CapacityFigures)
 {
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static ScenarioSummary Of(Scenario.Scenario s) => new(s.Options.Name, s.Options.Seed, s.Areas.Count, s.Insurers.Count,
+        s.Providers.Count, s.Contracts.Count, s.ClientStops.Count, s.CapacityCells);
+}
+
+sealed record Percentiles(double P50, double P90, double P99, double P999, double Max, long Count)
+{
+    public static Percentiles Of(HistogramBase h) => h.TotalCount == 0 ? new(0, 0, 0, 0, 0, 0)
+        : new(Ms(h, 50), Ms(h, 90), Ms(h, 99), Ms(h, 99.9), h.GetMaxValue() / 1000.0, h.TotalCount);
+
+    static double Ms(HistogramBase h, double p) => h.GetValueAtPercentile(p) / 1000.0;
+}
+
+/// <summary>Everything one <c>run</c> measured, as JSON (for tools) and Markdown (for people).</summary>
+sealed class RunReport
+{
+    public DateTimeOffset StartedAt { get; init; }
+    public required ScenarioSummary Scenario { get; init; }
+    public required RunOptions Options { get; init; }
+    public required Machine Machine { get; init; }
+    public List<IngestResult> Ingest { get; set; } = [];
+    public double RedisAfterLoadMb { get; set; }
+    public long RedisKeys { get; set; }
+    public Sanity? Sanity { get; set; }
+    [JsonIgnore] public LoadResult? Closed { get; set; }
+    [JsonIgnore] public OpenLoopResult? Open { get; set; }
+    public long PublishedDuringOpen { get; set; }
+    [JsonIgnore] public PushResult? Push { get; set; }
+    [JsonIgnore] public HoldRaceResult? HoldStep { get; set; }
+    [JsonIgnore] public HoldRaceResult? OfferRace { get; set; }
+    public (double RssMb, double PeakRssMb)? ServiceUnderLoad { get; set; }
+    public (double RssMb, double PeakRssMb)? ServiceAtEnd { get; set; }
+    public double RedisAtEndMb { get; set; }
+    public RedisBenchmark? Geosearch { get; set; }
+    public RedisBenchmark? Hset { get; set; }
+
+    // Derived figures, also in the JSON.
+    public double MatchRps => Closed is null ? 0 : Closed.Requests / (double)Options.DurationS;
+    public double MedianPerSecondMatchRps => Closed is null ? 0 : Median(Closed.PerSecond);
+    public Percentiles? MatchLatencyMs => Closed is null ? null : Percentiles.Of(Closed.Latency);
+    public long MatchErrors => (Closed?.Errors ?? 0) + (Open?.Errors ?? 0);
+    public Percentiles? OpenLoopLatencyMs => Open is null ? null : Percentiles.Of(Open.Latency);
+    public double IngestMedianRps => Ingest.Count == 0 ? 0 : Median(Ingest.Select(i => i.MessagesPerSecond).ToArray());
+    public Percentiles? PushLatencyMs => Push is null ? null : Percentiles.Of(Push.Latency);
+    public object? PushCounts => Push is null ? null : new { Push.Listeners, Push.Searches, Push.Probes, Push.Expected, Push.Received };
+    public object? Holds => HoldStep is null || OfferRace is null ? null : new[] { HoldStep, OfferRace }
+        .Select(h => new { h.Kind, h.Rounds, h.Racers, h.Places, h.WinnersPerRound, LatencyMs = Percentiles.Of(h.Latency) }).ToArray();
+    public double? MatchToGeosearch => Geosearch is null ? null : MatchRps / Geosearch.Rps;
+    public double? IngestToHset => Hset is null ? null : IngestMedianRps / Hset.Rps;
+
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, IncludeFields = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>What makes a run wrong rather than slow: errors, a race with the wrong number of winners, pushes that never came.</summary>
+    public IEnumerable<string> Failures()
+    {
+        if (Closed is null || Closed.Requests == 0) yield return "no search completed";
+        if (MatchErrors > 0) yield return $"{MatchErrors} searches failed; first: {Closed?.FirstError ?? Open?.FirstError}";
+        if (Ingest.Any(i => i.Rejected > 0)) yield return "capacity figures were refused";
+        if (Push is { Probes: > 0 } p && p.Received == 0) yield return "no push arrived for any probe";
+        foreach (var h in new[] { HoldStep, OfferRace })
+            if (h is { Exact: false }) yield return $"{h.Kind}: winners per round {string.Join(",", h.WinnersPerRound)}, expected {Math.Min(h.Racers, h.Places)}";
+    }
 
     public string ToMarkdown()
     {
         var md = new StringBuilder();
-        md.AppendLine("## Capacity matching benchmark").AppendLine()
-          .AppendLine($"`FindProviders` over gRPC (h2c, one shared HTTP/2 channel) against the demo data, closed loop: "
-                    + $"{Concurrency} concurrent callers, {DurationS} s measured after {WarmupS} s warm-up, request mix seed {Seed}. "
-                    + $"Client, service and Redis share one machine: {Machine.Cores} cores, {Machine.Runtime}, {Machine.Os}; started {StartedAt:yyyy-MM-dd HH:mm} UTC.")
-          .AppendLine()
-          .AppendLine("| Metric | Value |")
-          .AppendLine("|---|---:|")
-          .AppendLine($"| Matches per second | **{N(Rps, "N0")}** |")
-          .AppendLine($"| Median of per-second throughput | {N(MedianPerSecondRps, "N0")} |")
-          .AppendLine($"| Requests (errors) | {N(Requests, "N0")} ({N(Errors, "N0")}) |")
-          .AppendLine($"| p50 latency | {Ms(LatencyMs.P50)} |")
-          .AppendLine($"| p90 latency | {Ms(LatencyMs.P90)} |")
-          .AppendLine($"| p99 latency | **{Ms(LatencyMs.P99)}** |")
-          .AppendLine($"| p99.9 latency | {Ms(LatencyMs.P999)} |")
-          .AppendLine($"| Max latency | {Ms(LatencyMs.Max)} |");
-        if (FirstError is not null) md.AppendLine().AppendLine($"First error: `{FirstError}`");
-        md.AppendLine().AppendLine($"Sanity check (`{Sanity.Request}`): {Sanity.Pc4} {Sanity.Municipality}, "
-                                 + $"{Sanity.Candidates} candidates, {Sanity.Exclusions} exclusions.");
-        if (Geosearch is { } g)
+        var s = Scenario;
+        md.AppendLine(I($"## Capacity benchmark: scenario `{s.Preset}` (seed {s.Seed})")).AppendLine()
+          .AppendLine(I($"{s.Areas:N0} PC4 areas, {s.Providers:N0} providers, {s.Insurers} insurers, {s.Contracts:N0} contracts, {s.ClientStops:N0} client stops, "
+                        + $"{s.CapacityFigures:N0} capacity figures. Client, service and Redis share one machine: {Machine.Cores} cores, "
+                        + $"{Machine.Runtime}, {Machine.Os}; started {StartedAt:yyyy-MM-dd HH:mm} UTC."))
+          .AppendLine();
+
+        md.AppendLine("### Targets").AppendLine()
+          .AppendLine("| Target | Measured | Met |")
+          .AppendLine("|---|---|:-:|");
+        if (MatchToGeosearch is { } mg)
+            Row(md, I($"match rps ≥ 1.0 × GEOSEARCH rps ({Options.Concurrency} clients)"),
+                I($"{MatchRps:N0} ÷ {Geosearch!.Rps:N0} = **{mg:0.00}×**"), mg >= 1.0);
+        if (MatchLatencyMs is { } ml) Row(md, I($"match p99 ≤ 5 ms ({Options.Concurrency} clients, closed loop)"), I($"**{ml.P99:0.00} ms**"), ml.P99 <= 5);
+        if (OpenLoopLatencyMs is { } ol) Row(md, I($"match p99 ≤ 5 ms (open loop, {Options.OpenRate:N0}/s while publishing)"), I($"**{ol.P99:0.00} ms**"), ol.P99 <= 5);
+        if (IngestToHset is { } ih)
+            Row(md, "ingest (gRPC streaming) ≥ 0.25 × HSET -P 16 rps", I($"{IngestMedianRps:N0} ÷ {Hset!.Rps:N0} = **{ih:0.00}×**"), ih >= 0.25);
+        if (PushLatencyMs is { } pl && Push is { } push)
+            Row(md, I($"publish → SignalR push p99 ≤ 50 ms ({push.Listeners:N0} clients)"), I($"**{pl.P99:0.0} ms** ({push.Received:N0} of {push.Expected:N0} pushes)"), pl.P99 <= 50 && push.Received > 0);
+        foreach (var h in new[] { HoldStep, OfferRace }.OfType<HoldRaceResult>())
         {
-            md.AppendLine().AppendLine("### Side by side: a bare Redis GEOSEARCH").AppendLine()
-              .AppendLine($"`redis-benchmark -c {Concurrency} {g.Command}` on the same Redis, over a GEO key of "
-                        + $"{N(g.Members, "N0")} PC4 centroids: a yardstick of one Redis round trip doing a geo query.")
+            var p = Percentiles.Of(h.Latency);
+            Row(md, I($"{h.Racers:N0} concurrent holds on one last place: one winner, p99 ≤ 5 ms — {h.Kind}"),
+                I($"winners {string.Join(", ", h.WinnersPerRound)}; **p99 {p.P99:0.00} ms**"), h.Exact && p.P99 <= 5);
+        }
+        Row(md, "Redis memory ≤ 150 MB (full scenario)", I($"**{Math.Max(RedisAfterLoadMb, RedisAtEndMb):0.0} MB** ({RedisKeys:N0} keys)"), Math.Max(RedisAfterLoadMb, RedisAtEndMb) <= 150);
+        if (ServiceAtEnd is { } end)
+            Row(md, "service RSS ≤ 250 MB under load", I($"**{end.PeakRssMb:0} MB** peak (under load {ServiceUnderLoad?.RssMb ?? 0:0} MB, at end {end.RssMb:0} MB)"), end.PeakRssMb <= 250);
+        md.AppendLine();
+
+        if (Closed is not null && MatchLatencyMs is { } m)
+        {
+            md.AppendLine("### Searches (MatchingService.FindProviders)").AppendLine()
+              .AppendLine(I($"Closed loop: {Options.Concurrency} callers on one gRPC channel, {Options.DurationS} s after {Options.WarmupS} s warm-up; "
+                            + $"requests drawn from the scenario (patients by population, insurers by market share, mix seed {Options.Seed})."))
+              .AppendLine(I($"Sanity search `{Sanity?.Request}`: {Sanity?.Candidates} candidates, {Sanity?.Exclusions} exclusions.")).AppendLine()
+              .AppendLine("| | Requests/s | p50 | p90 | p99 | p99.9 | max |")
+              .AppendLine("|---|---:|---:|---:|---:|---:|---:|")
+              .AppendLine(I($"| FindProviders, closed loop | {MatchRps:N0} (median second {MedianPerSecondMatchRps:N0}) | {m.P50:0.00} | {m.P90:0.00} | {m.P99:0.00} | {m.P999:0.00} | {m.Max:0.0} |"));
+            if (OpenLoopLatencyMs is { } o)
+                md.AppendLine(I($"| FindProviders, open loop at {Options.OpenRate:N0}/s | {Open!.Completed / (double)Options.OpenDurationS:N0} | {o.P50:0.00} | {o.P90:0.00} | {o.P99:0.00} | {o.P999:0.00} | {o.Max:0.0} |"));
+            if (Geosearch is { } g)
+                md.AppendLine(I($"| redis-benchmark `{g.Command}` | {g.Rps:N0} | {g.P50Ms:0.00} | | {g.P99Ms:0.00} | | |"));
+            md.AppendLine().AppendLine("Latencies in ms. Open loop: counted from the moment each request was due to leave.").AppendLine();
+        }
+
+        if (Ingest.Count > 0)
+        {
+            md.AppendLine("### Capacity ingest (CapacityService.PublishCapacity)").AppendLine()
+              .AppendLine(I($"Every provider publishes all its figures on its own client stream, {Options.Streams} providers at a time; {Ingest.Count} full publications of {s.CapacityFigures:N0} figures, each with a higher version.")).AppendLine()
+              .AppendLine("| Round | Figures | Applied | Seconds | Figures/s |")
+              .AppendLine("|---:|---:|---:|---:|---:|");
+            for (var i = 0; i < Ingest.Count; i++)
+                md.AppendLine(I($"| {i} | {Ingest[i].Messages:N0} | {Ingest[i].Applied:N0} | {Ingest[i].Elapsed.TotalSeconds:0.00} | {Ingest[i].MessagesPerSecond:N0} |"));
+            if (Hset is { } h) md.AppendLine(I($"| redis-benchmark `{h.Command}` | | | | {h.Rps:N0} |"));
+            md.AppendLine().AppendLine(I($"Median {IngestMedianRps:N0} figures/s.")).AppendLine();
+        }
+
+        if (Push is { } ps && PushLatencyMs is { } pp)
+        {
+            md.AppendLine("### Live pushes (SignalR)").AppendLine()
+              .AppendLine(I($"{ps.Listeners:N0} WebSocket connections follow {ps.Searches} searches; during the open-loop searches and {PublishedDuringOpen:N0} background figures, "
+                            + $"{ps.Probes} probes each publish one figure (SetCapacity) for a candidate of one search. Latency from the publish call to each follower's push."))
               .AppendLine()
-              .AppendLine("| | Requests/s | p50 | p99 |")
-              .AppendLine("|---|---:|---:|---:|")
-              .AppendLine($"| FindProviders | {N(Rps, "N0")} | {Ms(LatencyMs.P50)} | {Ms(LatencyMs.P99)} |")
-              .AppendLine($"| GEOSEARCH | {N(g.Rps, "N0")} | {Ms(g.P50Ms)} | {Ms(g.P99Ms)} |")
-              .AppendLine()
-              .AppendLine($"Ratio matches/s ÷ GEOSEARCH/s: **{N(RatioToGeosearch!.Value, "0.000")}**");
+              .AppendLine(I($"Pushes {ps.Received:N0} of {ps.Expected:N0} expected; p50 {pp.P50:0.0} ms, p90 {pp.P90:0.0} ms, p99 {pp.P99:0.0} ms, max {pp.Max:0.0} ms."))
+              .AppendLine();
+        }
+
+        foreach (var h in new[] { HoldStep, OfferRace }.OfType<HoldRaceResult>())
+        {
+            var p = Percentiles.Of(h.Latency);
+            md.AppendLine(I($"### Last place: {h.Kind}")).AppendLine()
+              .AppendLine(I($"{h.Rounds} rounds; in each, {h.Racers:N0} attempts start at the same moment for {h.Places} free place(s). "
+                            + $"Winners per round: {string.Join(", ", h.WinnersPerRound)} (must be {Math.Min(h.Racers, h.Places)}). "
+                            + $"Latency p50 {p.P50:0.00} ms, p90 {p.P90:0.00} ms, p99 {p.P99:0.00} ms, max {p.Max:0.00} ms."))
+              .AppendLine();
         }
         return md.ToString();
     }
 
-    static string N(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+    static void Row(StringBuilder md, string target, string measured, bool met) => md.AppendLine($"| {target} | {measured} | {(met ? "✓" : "✗")} |");
 
-    static string Ms(double ms) => $"{N(ms, ms < 10 ? "0.00" : "0.0")} ms";
+    // Program sets the invariant culture for the whole run, so numbers read the same on every machine.
+    static string I(string s) => s;
+
+    static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        var mid = sorted.Length / 2;
+        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
+    }
+
+    static double Median(long[] values) => Median(values.Select(v => (double)v).ToArray());
 }

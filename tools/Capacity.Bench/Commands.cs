@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using Capacity.Scenario;
+using Capacity.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using StackExchange.Redis;
+
+namespace Capacity.Bench;
+
+static class Commands
+{
+    static void Log(string message) => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
+
+    static GrpcChannel Channel(string target) => GrpcChannel.ForAddress(target, new GrpcChannelOptions
+    {
+        // Past 100 concurrent streams (Kestrel's default limit per connection) open a second connection instead of queueing.
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+    });
+
+    static Scenario.Scenario Generate(Args args)
+    {
+        var preset = args.Text("preset", "national");
+        var seed = args.Number("seed", 1);
+        ScenarioOptions options;
+        try { options = ScenarioOptions.Preset(preset, seed, Workload.Today()); }
+        catch (ArgumentException e) { throw new FormatException(e.Message); }
+        var started = Stopwatch.GetTimestamp();
+        var scenario = ScenarioGenerator.Generate(options);
+        Log($"scenario '{preset}' seed {seed}: {scenario.Areas.Count:N0} areas, {scenario.Insurers.Count} insurers, {scenario.Providers.Count:N0} providers, "
+            + $"{scenario.Contracts.Count:N0} contracts, {scenario.ClientStops.Count:N0} client stops, {scenario.CapacityCells:N0} capacity figures "
+            + $"(generated in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:N0} ms)");
+        return scenario;
+    }
+
+    public static async Task<int> ScenarioAsync(Args args)
+    {
+        var scenario = Generate(args);
+        var target = args.Text("target");
+        var streams = args.Number("streams", 16, 1);
+        args.EnsureAllUsed();
+        if (target is null) return 0;
+        using var channel = Channel(target);
+        await LoadAsync(channel, scenario, streams, rounds: 1);
+        return 0;
+    }
+
+    static async Task<List<IngestResult>> LoadAsync(GrpcChannel channel, Scenario.Scenario scenario, int streams, int rounds)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var items = await ScenarioLoader.ImportRegistryAsync(channel, scenario);
+        Log($"registry: {items:N0} items imported in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        started = Stopwatch.GetTimestamp();
+        var stops = await ScenarioLoader.DeclareClientStopsAsync(channel, scenario);
+        Log($"client stops: {stops:N0} declared in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        var results = new List<IngestResult>();
+        var versionBase = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        for (var round = 0; round < rounds; round++)
+        {
+            var result = await ScenarioLoader.PublishCapacityAsync(channel, scenario, round, versionBase + round, streams);
+            Log($"capacity round {round}: {result.Messages:N0} figures ({result.Applied:N0} applied) on {streams} streams in {result.Elapsed.TotalSeconds:0.00} s = {result.MessagesPerSecond:N0}/s");
+            results.Add(result);
+        }
+        return results;
+    }
+
+    public static async Task<int> RunAsync(Args args)
+    {
+        var scenario = Generate(args);
+        var target = args.Text("target", "http://127.0.0.1:5081");
+        var hub = args.Text("hub", "http://127.0.0.1:5080/hubs/coordination");
+        var redisConfig = args.Text("redis") ?? throw new FormatException("--redis host:port is required (memory and the hold step are measured there)");
+        var o = new RunOptions(
+            Concurrency: args.Number("concurrency", 50, 1), WarmupS: args.Number("warmup", 10), DurationS: args.Number("duration", 20, 1),
+            OpenRate: args.Number("open-rate", 2000, 1), OpenDurationS: args.Number("open-duration", 20, 1), PublishRate: args.Number("publish-rate", 500, 1),
+            Listeners: args.Number("listeners", 1000), Searches: args.Number("searches", 200, 1), Probes: args.Number("probes", 200),
+            HoldRacers: args.Number("hold-racers", 1000, 1), HoldRounds: args.Number("hold-rounds", 3, 1),
+            IngestRounds: args.Number("ingest-rounds", 3, 1), Streams: args.Number("streams", 16, 1), Seed: args.Number("mix-seed", 2026));
+        var servicePid = args.Number("service-pid", 0);
+        var geosearchCsv = args.Text("geosearch-csv");
+        var hsetCsv = args.Text("hset-csv");
+        var json = args.Text("json");
+        var markdown = args.Text("markdown");
+        args.EnsureAllUsed();
+
+        var startedAt = DateTimeOffset.UtcNow;
+        using var channel = Channel(target);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(redisConfig + ",allowAdmin=true");
+        var report = new RunReport { StartedAt = startedAt, Scenario = ScenarioSummary.Of(scenario), Options = o, Machine = Machine.Current };
+
+        // 1. Load: registry, client stops, then every provider's capacity; the publications are the ingest measurement.
+        report.Ingest = await LoadAsync(channel, scenario, o.Streams, o.IngestRounds);
+        report.RedisAfterLoadMb = await Memory.RedisUsedMb(redis);
+        report.RedisKeys = await Memory.RedisKeys(redis);
+        Log($"redis after load: {report.RedisAfterLoadMb:0.0} MB, {report.RedisKeys:N0} keys");
+
+        // 2. Sanity: numbers from a service that finds nothing would look great and mean nothing.
+        var matching = new MatchingService.MatchingServiceClient(channel);
+        var probe = Workload.Sanity(scenario);
+        var sanity = await matching.FindProvidersAsync(probe, deadline: DateTime.UtcNow.AddSeconds(30));
+        report.Sanity = new Sanity(Workload.Describe(probe), sanity.PatientPc4, sanity.Municipality, sanity.Candidates.Count, sanity.Exclusions.Count);
+        if (sanity.Candidates.Count == 0) throw new InvalidOperationException($"sanity search {report.Sanity.Request} found no candidates");
+        var pool = Workload.Build(scenario, o.Seed);
+
+        // 3. Closed loop: how many searches per second the service answers at this concurrency.
+        Log($"search, closed loop: {o.Concurrency} callers, {o.WarmupS} s warm-up + {o.DurationS} s");
+        report.Closed = await new LoadRun(matching, pool, o.Concurrency, o.WarmupS, o.DurationS).RunAsync();
+        Log($"  {report.Closed.Requests / (double)o.DurationS:N0}/s, p99 {report.Closed.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms, {report.Closed.Errors} errors");
+
+        // 4. A busy day: searches at a fixed rate while providers publish and 1,000 browsers follow searches.
+        await using (var push = new PushProbe(hub, channel))
+        {
+            await push.ConnectAsync(pool, o.Listeners, o.Searches, Log);
+            Log($"busy: searches open loop at {o.OpenRate}/s, {o.PublishRate} figures/s published, {o.Probes} push probes; {o.OpenDurationS} s");
+            var capacity = new CapacityService.CapacityServiceClient(channel);
+            var open = new OpenLoop(matching, pool, o.OpenRate, o.OpenDurationS).RunAsync();
+            var publishing = new PacedPublisher(capacity, scenario, o.PublishRate, streams: 4)
+                .RunAsync(TimeSpan.FromSeconds(o.OpenDurationS), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 1_000_000);
+            var probes = push.ProbeAsync(o.Probes, TimeSpan.FromMilliseconds(o.OpenDurationS * 1000.0 / Math.Max(1, o.Probes)), Log);
+            await Task.WhenAll(open, publishing, probes);
+            report.ServiceUnderLoad = servicePid > 0 ? Memory.Process(servicePid) : null;
+            report.Open = await open;
+            report.PublishedDuringOpen = await publishing;
+            report.Push = await probes;
+            Log($"  open loop p99 {report.Open.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms; push p99 {report.Push.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms ({report.Push.Received}/{report.Push.Expected} pushes)");
+        }
+
+        // 5. The last place.
+        Log($"holds: {o.HoldRounds} rounds of {o.HoldRacers} racers for 1 place");
+        report.HoldStep = await HoldRace.HoldStepAsync(redis, o.HoldRounds, o.HoldRacers, places: 1);
+        report.OfferRace = await HoldRace.OfferReferralAsync(channel, o.HoldRounds, o.HoldRacers, places: 1);
+        Log($"  hold step p99 {report.HoldStep.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms; OfferReferral p99 {report.OfferRace.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms");
+
+        report.RedisAtEndMb = await Memory.RedisUsedMb(redis);
+        report.ServiceAtEnd = servicePid > 0 ? Memory.Process(servicePid) : null;
+        report.Geosearch = geosearchCsv is null ? null : RedisBenchmark.Parse(geosearchCsv);
+        report.Hset = hsetCsv is null ? null : RedisBenchmark.Parse(hsetCsv);
+
+        if (json is not null) await File.WriteAllTextAsync(json, report.ToJson());
+        var md = report.ToMarkdown();
+        if (markdown is not null) await File.WriteAllTextAsync(markdown, md);
+        Console.WriteLine(md);
+
+        var failures = report.Failures().ToArray();
+        foreach (var failure in failures) Console.Error.WriteLine($"FAIL: {failure}");
+        return failures.Length == 0 ? 0 : 1;
+    }
+}
+
+sealed record RunOptions(
+    int Concurrency, int WarmupS, int DurationS, int OpenRate, int OpenDurationS, int PublishRate, int Listeners, int Searches,
+    int Probes, int HoldRacers, int HoldRounds, int IngestRounds, int Streams, int Seed);
