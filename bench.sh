@@ -14,10 +14,14 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=$root/bench-results
+# shellcheck source=scripts/setup.sh
+source "$root/scripts/setup.sh"
+ensure_dotnet
+ensure_packages redis-server redis-server redis-benchmark redis-tools h2load nghttp2-client python3 python3
 
 case "${1:-}" in
   "") preset=national concurrency=50 duration=20 warmup=10 geo_requests=200000 hset_requests=3000000
-      run_args=(--open-rate 2000 --open-duration 20 --publish-rate 500 --listeners 1000 --searches 200 --probes 200
+      run_args=(--open-rate 1000 --open-duration 20 --publish-rate 500 --listeners 1000 --searches 200 --probes 200
                 --hold-racers 1000 --hold-rounds 3 --ingest-rounds 3) ;;
   --smoke) preset=small concurrency=4 duration=2 warmup=1 geo_requests=5000 hset_requests=50000
       run_args=(--open-rate 100 --open-duration 2 --publish-rate 50 --listeners 20 --searches 5 --probes 10
@@ -133,7 +137,7 @@ status=0
 dotnet "$root/tools/Capacity.Bench/bin/Release/net10.0/Capacity.Bench.dll" run \
   --preset "$preset" --seed "$seed" --target "http://127.0.0.1:$grpc_port" --hub "http://127.0.0.1:$web_port/hubs/coordination" \
   --redis "127.0.0.1:$redis_port" --service-pid "$service_pid" --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" \
-  "${run_args[@]}" --geosearch-csv "$out/geosearch.csv" --hset-csv "$out/hset.csv" \
+  "${run_args[@]}" --h2load "$(command -v h2load)" --geosearch-csv "$out/geosearch.csv" --hset-csv "$out/hset.csv" \
   --json "$out/bench.json" --markdown "$out/bench.md" || status=$?
 
 if ((status != 0)); then

@@ -64,6 +64,36 @@ static class Commands
         return results;
     }
 
+    public static async Task<int> SearchAsync(Args args)
+    {
+        var scenario = Generate(args);
+        var target = args.Text("target", "http://127.0.0.1:5081");
+        var concurrency = args.Number("concurrency", 50, 1);
+        var warmup = args.Number("warmup", 5);
+        var duration = args.Number("duration", 10, 1);
+        var connections = args.Number("connections", 1, 1);
+        args.EnsureAllUsed();
+        var channels = Enumerable.Range(0, connections).Select(_ => Channel(target)).ToArray();
+        var result = await new LoadRun(new RawMatching([.. channels.Select(c => c.CreateCallInvoker())]), Workload.Build(scenario, 2026), concurrency, warmup, duration).RunAsync();
+        var p = Percentiles.Of(result.Latency);
+        Log($"{result.Requests / (double)duration:N0}/s, p50 {p.P50:0.00} ms, p99 {p.P99:0.00} ms, {result.Errors} errors {result.FirstError}");
+        return result.Errors == 0 ? 0 : 1;
+    }
+
+    /// <summary>A gRPC length-prefixed message: no compression flag, 4-byte big-endian length, the message.</summary>
+    public static int RequestBody(Args args)
+    {
+        var scenario = Generate(args);
+        var path = args.Text("out") ?? throw new FormatException("--out path is required");
+        args.EnsureAllUsed();
+        var message = Google.Protobuf.MessageExtensions.ToByteArray(Workload.Sanity(scenario));
+        var body = new byte[5 + message.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(body.AsSpan(1), message.Length);
+        message.CopyTo(body, 5);
+        File.WriteAllBytes(path, body);
+        return 0;
+    }
+
     public static async Task<int> RunAsync(Args args)
     {
         var scenario = Generate(args);
@@ -77,6 +107,7 @@ static class Commands
             HoldRacers: args.Number("hold-racers", 1000, 1), HoldRounds: args.Number("hold-rounds", 3, 1),
             IngestRounds: args.Number("ingest-rounds", 3, 1), Streams: args.Number("streams", 16, 1), Seed: args.Number("mix-seed", 2026));
         var servicePid = args.Number("service-pid", 0);
+        var h2load = args.Text("h2load");
         var geosearchCsv = args.Text("geosearch-csv");
         var hsetCsv = args.Text("hset-csv");
         var json = args.Text("json");
@@ -104,8 +135,19 @@ static class Commands
 
         // 3. Closed loop: how many searches per second the service answers at this concurrency.
         Log($"search, closed loop: {o.Concurrency} callers, {o.WarmupS} s warm-up + {o.DurationS} s");
-        report.Closed = await new LoadRun(matching, pool, o.Concurrency, o.WarmupS, o.DurationS).RunAsync();
+        var raw = new RawMatching([channel.CreateCallInvoker()]);
+        report.Closed = await new LoadRun(raw, pool, o.Concurrency, o.WarmupS, o.DurationS).RunAsync();
         Log($"  {report.Closed.Requests / (double)o.DurationS:N0}/s, p99 {report.Closed.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms, {report.Closed.Errors} errors");
+
+        // The service's side of the yardstick, with a client as light as redis-benchmark: h2load on
+        // the health check (the cost of any gRPC call here) and on one search.
+        if (h2load is not null)
+        {
+            Log($"h2load: {o.Concurrency} connections, health check then the sanity search, {o.DurationS} s each");
+            report.H2loadHealth = await H2Load.RunAsync(h2load, target, "grpc.health.v1.Health/Check", new Grpc.Health.V1.HealthCheckRequest(), o.Concurrency, Math.Min(5, o.WarmupS), o.DurationS);
+            report.H2loadMatch = await H2Load.RunAsync(h2load, target, "capacity.v1.MatchingService/FindProviders", probe, o.Concurrency, Math.Min(5, o.WarmupS), o.DurationS);
+            Log($"  health check {report.H2loadHealth.Rps:N0}/s; FindProviders {report.H2loadMatch.Rps:N0}/s, p99 {report.H2loadMatch.P99Ms:0.00} ms");
+        }
 
         // 4. A busy day: searches at a fixed rate while providers publish and 1,000 browsers follow searches.
         await using (var push = new PushProbe(hub, channel))
@@ -113,7 +155,7 @@ static class Commands
             await push.ConnectAsync(pool, o.Listeners, o.Searches, Log);
             Log($"busy: searches open loop at {o.OpenRate}/s, {o.PublishRate} figures/s published, {o.Probes} push probes; {o.OpenDurationS} s");
             var capacity = new CapacityService.CapacityServiceClient(channel);
-            var open = new OpenLoop(matching, pool, o.OpenRate, o.OpenDurationS).RunAsync();
+            var open = new OpenLoop(raw, pool, o.OpenRate, o.OpenDurationS).RunAsync();
             var publishing = new PacedPublisher(capacity, scenario, o.PublishRate, streams: 4)
                 .RunAsync(TimeSpan.FromSeconds(o.OpenDurationS), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 1_000_000);
             var probes = push.ProbeAsync(o.Probes, TimeSpan.FromMilliseconds(o.OpenDurationS * 1000.0 / Math.Max(1, o.Probes)), Log);

@@ -11,7 +11,7 @@ sealed record LoadResult(long Requests, long Errors, string? FirstError, Histogr
 /// Closed loop: each worker sends its next request as soon as the previous one returns. Only calls
 /// that complete inside the measured window count, so warm-up and the tail after it are left out.
 /// </summary>
-sealed class LoadRun(MatchingService.MatchingServiceClient client, FindProvidersRequest[] pool, int concurrency, int warmupS, int durationS)
+sealed class LoadRun(RawMatching client, FindProvidersRequest[] pool, int concurrency, int warmupS, int durationS)
 {
     // Microseconds; anything slower than a minute is clamped rather than thrown on.
     const long HighestMicros = 60_000_000;

@@ -12,7 +12,7 @@ sealed record OpenLoopResult(int TargetRps, long Sent, long Completed, long Erro
 /// coordinators' searches do. Latency is counted from the moment a request was due to leave, so
 /// a service that falls behind shows its queueing in the figures (no coordinated omission).
 /// </summary>
-sealed class OpenLoop(MatchingService.MatchingServiceClient client, FindProvidersRequest[] pool, int ratePerSecond, int durationS)
+sealed class OpenLoop(RawMatching client, FindProvidersRequest[] pool, int ratePerSecond, int durationS)
 {
     long _errors, _completed;
     string? _firstError;

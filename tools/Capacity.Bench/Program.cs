@@ -14,6 +14,10 @@ const string Usage = """
                               [--probes 200] [--hold-racers 1000] [--hold-rounds 3] [--ingest-rounds 3] [--streams 16]
                               [--service-pid n] [--geosearch-csv path] [--hset-csv path] [--json path] [--markdown path]
              Loads the scenario (timing the capacity ingest), then measures searches, pushes, holds and memory.
+           Capacity.Bench search [--preset national] [--seed 1] [--target URL] [--concurrency 50] [--warmup 5] [--duration 10]
+             Closed-loop searches only, against a service that has the scenario loaded.
+           Capacity.Bench request-body [--preset national] [--seed 1] --out path
+             Writes the scenario's sanity search as a gRPC message body (for h2load, a C HTTP/2 load generator).
     """;
 
 try
@@ -22,7 +26,9 @@ try
     {
         ["scenario", .. var rest] => await Commands.ScenarioAsync(new Args(rest)),
         ["run", .. var rest] => await Commands.RunAsync(new Args(rest)),
-        _ => throw new FormatException("expected a command: scenario or run"),
+        ["search", .. var rest] => await Commands.SearchAsync(new Args(rest)),
+        ["request-body", .. var rest] => Commands.RequestBody(new Args(rest)),
+        _ => throw new FormatException("expected a command: scenario, run, search or request-body"),
     };
 }
 catch (FormatException e)

@@ -68,6 +68,8 @@ sealed class RunReport
     public double RedisAtEndMb { get; set; }
     public RedisBenchmark? Geosearch { get; set; }
     public RedisBenchmark? Hset { get; set; }
+    public RedisBenchmark? H2loadHealth { get; set; }
+    public RedisBenchmark? H2loadMatch { get; set; }
 
     // Derived figures, also in the JSON.
     public double MatchRps => Closed is null ? 0 : Closed.Requests / (double)Options.DurationS;
@@ -82,6 +84,8 @@ sealed class RunReport
         .Select(h => new { h.Kind, h.Rounds, h.Racers, h.Places, h.WinnersPerRound, LatencyMs = Percentiles.Of(h.Latency) }).ToArray();
     public double? MatchToGeosearch => Geosearch is null ? null : MatchRps / Geosearch.Rps;
     public double? IngestToHset => Hset is null ? null : IngestMedianRps / Hset.Rps;
+    public double? H2loadMatchToGeosearch => Geosearch is null || H2loadMatch is null ? null : H2loadMatch.Rps / Geosearch.Rps;
+    public double? H2loadHealthToGeosearch => Geosearch is null || H2loadHealth is null ? null : H2loadHealth.Rps / Geosearch.Rps;
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -118,6 +122,9 @@ sealed class RunReport
         if (MatchToGeosearch is { } mg)
             Row(md, I($"match rps ≥ 1.0 × GEOSEARCH rps ({Options.Concurrency} clients)"),
                 I($"{MatchRps:N0} ÷ {Geosearch!.Rps:N0} = **{mg:0.00}×**"), mg >= 1.0);
+        if (H2loadMatchToGeosearch is { } hg)
+            Row(md, I($"… the same, light C client (h2load), one fixed search"),
+                I($"{H2loadMatch!.Rps:N0} ÷ {Geosearch!.Rps:N0} = **{hg:0.00}×** (an empty gRPC call, the health check: {H2loadHealth!.Rps:N0}/s = {H2loadHealthToGeosearch:0.00}×)"), hg >= 1.0);
         if (MatchLatencyMs is { } ml) Row(md, I($"match p99 ≤ 5 ms ({Options.Concurrency} clients, closed loop)"), I($"**{ml.P99:0.00} ms**"), ml.P99 <= 5);
         if (OpenLoopLatencyMs is { } ol) Row(md, I($"match p99 ≤ 5 ms (open loop, {Options.OpenRate:N0}/s while publishing)"), I($"**{ol.P99:0.00} ms**"), ol.P99 <= 5);
         if (IngestToHset is { } ih)
@@ -146,6 +153,8 @@ sealed class RunReport
               .AppendLine(I($"| FindProviders, closed loop | {MatchRps:N0} (median second {MedianPerSecondMatchRps:N0}) | {m.P50:0.00} | {m.P90:0.00} | {m.P99:0.00} | {m.P999:0.00} | {m.Max:0.0} |"));
             if (OpenLoopLatencyMs is { } o)
                 md.AppendLine(I($"| FindProviders, open loop at {Options.OpenRate:N0}/s | {Open!.Completed / (double)Options.OpenDurationS:N0} | {o.P50:0.00} | {o.P90:0.00} | {o.P99:0.00} | {o.P999:0.00} | {o.Max:0.0} |"));
+            foreach (var h in new[] { H2loadMatch, H2loadHealth }.OfType<RedisBenchmark>())
+                md.AppendLine(I($"| `{h.Command}` | {h.Rps:N0} | {h.P50Ms:0.00} | | {h.P99Ms:0.00} | | |"));
             if (Geosearch is { } g)
                 md.AppendLine(I($"| redis-benchmark `{g.Command}` | {g.Rps:N0} | {g.P50Ms:0.00} | | {g.P99Ms:0.00} | | |"));
             md.AppendLine().AppendLine("Latencies in ms. Open loop: counted from the moment each request was due to leave.").AppendLine();

@@ -96,10 +96,24 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     public async Task<HoldOutcome> HoldAsync(Hold hold)
     {
         var member = DueMember(hold);
-        await Db.SortedSetAddAsync(Keys.Due, member, hold.Deadline.ToUnixTimeMilliseconds());
+        var db = Db;
+        // The due entry and the hold go out together (one round trip, not two); the connection
+        // keeps their order, so the entry is written before the hold. Should the entry fail, the
+        // hold is released again: no hold may exist that no sweeper would find.
+        var due = db.SortedSetAddAsync(Keys.Due, member, hold.Deadline.ToUnixTimeMilliseconds());
         var field = CapacityStore.Keys.Field(hold.Agb, hold.CareType);
-        var result = (int)await Db.ScriptEvaluateAsync(HoldScript, [CapacityStore.Keys.Area(hold.Pc4), Keys.Holds(hold.Pc4), Keys.Ended(hold.Pc4, hold.HoldId)],
+        var script = db.ScriptEvaluateAsync(HoldScript, [CapacityStore.Keys.Area(hold.Pc4), Keys.Holds(hold.Pc4), Keys.Ended(hold.Pc4, hold.HoldId)],
             [field, hold.HoldId, $"{field}|{hold.Deadline.ToUnixTimeMilliseconds()}|{hold.ReferralId}|{hold.OfferId}", capacity.ChangedChannel(hold.Pc4).ToString()]);
+        try
+        {
+            await due;
+        }
+        catch
+        {
+            if ((int)await script == 1) await ReleaseAsync(hold.Pc4, hold.HoldId);
+            throw;
+        }
+        var result = (int)await script;
         var outcome = result switch
         {
             1 => HoldOutcome.Held,
@@ -108,7 +122,10 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
             0 => HoldOutcome.NoPlace,
             _ => HoldOutcome.NoCapacity,
         };
-        if (outcome is HoldOutcome.NoPlace or HoldOutcome.NoCapacity or HoldOutcome.Ended) await Db.SortedSetRemoveAsync(Keys.Due, member);
+        // A due entry without a hold is harmless (the sweeper finds nothing to end), so the
+        // losers of a race need not wait for its removal.
+        if (outcome is HoldOutcome.NoPlace or HoldOutcome.NoCapacity or HoldOutcome.Ended)
+            db.SortedSetRemove(Keys.Due, member, CommandFlags.FireAndForget);
         return outcome;
     }
 

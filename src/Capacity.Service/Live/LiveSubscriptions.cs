@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Capacity.Service.Capacity;
@@ -59,7 +60,7 @@ public sealed class LiveSubscriptions(
 
         public override bool AffectedBy(RegistryChange change) =>
             change.All || Last is null
-            || change.Agbs.Any(Last.ProviderAgbs.Contains)
+            || change.Agbs.Any(Last.Includes)
             || change.Pc4s.Any(Last.AreasInReach.Contains);
     }
 
@@ -310,6 +311,11 @@ public sealed class LiveSubscriptions(
     async Task RecomputeAsync(Dictionary<Subscription, string> subscriptions, CancellationToken stoppingToken)
     {
         if (subscriptions.Count == 0) return;
+        // Browsers following the same search (a ward's screens, a desk's colleagues) share one
+        // computation per batch; each still gets its own push.
+        var shared = new ConcurrentDictionary<MatchQuery, Lazy<Task<MatchResult>>>();
+        Task<MatchResult> Shared(MatchQuery query) =>
+            shared.GetOrAdd(query, q => new Lazy<Task<MatchResult>>(() => matching.FindAsync(q))).Value;
         await Parallel.ForEachAsync(subscriptions,
             new ParallelOptions { MaxDegreeOfParallelism = options.Value.RecomputeParallelism, CancellationToken = stoppingToken },
             async (entry, _) =>
@@ -318,7 +324,7 @@ public sealed class LiveSubscriptions(
                 try
                 {
                     _recomputed.Add(1, new KeyValuePair<string, object?>("cause", cause));
-                    await RefreshAsync(subscription);
+                    await RefreshAsync(subscription, compute: Shared);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -333,12 +339,12 @@ public sealed class LiveSubscriptions(
     /// differs from what the subscriber last saw. The initial computation is returned by the
     /// subscribe call instead of pushed.
     /// </summary>
-    async Task RefreshAsync(Subscription subscription, bool initial = false)
+    async Task RefreshAsync(Subscription subscription, bool initial = false, Func<MatchQuery, Task<MatchResult>>? compute = null)
     {
         var ticket = Interlocked.Increment(ref _tickets);
         var (result, fingerprint) = subscription switch
         {
-            SearchSubscription s => await matching.FindAsync(s.Query) is var m ? ((object)m, m.Fingerprint()) : default,
+            SearchSubscription s => await (compute ?? (q => matching.FindAsync(q)))(s.Query) is var m ? ((object)m, m.Fingerprint()) : default,
             RegionSubscription r => await regions.GetAsync(r.Scope) is var a ? ((object)a, a.Fingerprint()) : default,
             _ => throw new InvalidOperationException(),
         };

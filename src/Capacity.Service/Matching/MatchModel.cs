@@ -66,9 +66,13 @@ public sealed record MatchResult(
     [JsonIgnore]
     public DateTimeOffset? StaleAt { get; init; }
 
-    /// <summary>The providers in the result, for deciding whether a registry change can affect it.</summary>
-    [JsonIgnore]
-    public IReadOnlySet<string> ProviderAgbs { get; init; } = new HashSet<string>();
+    /// <summary>Whether a provider is in the result, for deciding whether a registry change can affect it.</summary>
+    public bool Includes(string agb)
+    {
+        foreach (var c in Candidates) if (c.Provider.Agb == agb) return true;
+        foreach (var e in Exclusions) if (e.Provider.Agb == agb) return true;
+        return false;
+    }
 
     /// <summary>The areas within the radius, for deciding whether a new provider can enter it.</summary>
     [JsonIgnore]

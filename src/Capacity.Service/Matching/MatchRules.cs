@@ -20,7 +20,33 @@ public static class MatchRules
     /// </summary>
     public static Exclusion? Exclude(
         MatchQuery query, ProviderInfo provider, double distanceKm, RegistrySnapshot registry, CapacityCell? cell,
-        DateTimeOffset now, TimeSpan freshness, out ContractInfo? contract, bool requireContract = true)
+        DateTimeOffset now, TimeSpan freshness, out ContractInfo? contract, bool requireContract = true) =>
+        Exclude(query, provider, ProviderRef.Of(provider), distanceKm, registry, cell, now, freshness, out contract, requireContract, new Details(query));
+
+    /// <summary>
+    /// The texts an exclusion gives that depend only on the search, made once per search rather
+    /// than once per excluded provider (a wide search excludes hundreds).
+    /// </summary>
+    internal sealed class Details(MatchQuery query)
+    {
+        string? _notContracted, _notQualified, _outsideArea, _noneFigure, _full;
+
+        public string NotContracted => _notContracted ??=
+            $"no contract with {query.Insurer.Name} for {Describe(query.CareType)} in {query.StartDate.Year}";
+
+        public string NotQualified(QualificationFlags required) => _notQualified ??=
+            $"not qualified for {Describe(query.CareType)} ({Describe(required)})";
+
+        public string OutsideArea => _outsideArea ??= $"does not serve {query.PatientArea.Code}; serves nearby areas";
+
+        public string NoFigure => _noneFigure ??= $"no capacity published for {Describe(query.CareType)} in {query.PatientArea.Code}";
+
+        public string Full => _full ??= "full: no free " + (CareTypes.UnitOf(query.CareType) == CapacityUnit.Beds ? "beds" : "places");
+    }
+
+    static Exclusion? Exclude(
+        MatchQuery query, ProviderInfo provider, ProviderRef providerRef, double distanceKm, RegistrySnapshot registry, CapacityCell? cell,
+        DateTimeOffset now, TimeSpan freshness, out ContractInfo? contract, bool requireContract, Details details)
     {
         var careType = query.CareType;
         var pc4 = query.PatientArea.Pc4;
@@ -30,8 +56,7 @@ public static class MatchRules
         contract = registry.ContractOf(provider.Agb, query.Insurer.Uzovi, start.Year);
         if (contract is not null && !contract.CareTypes.Contains(careType)) contract = null;
         if (contract is null && requireContract)
-            return Excluded(ExclusionReason.NotContracted,
-                $"no contract with {query.Insurer.Name} for {Describe(careType)} in {start.Year}");
+            return Excluded(ExclusionReason.NotContracted, details.NotContracted);
 
         // 2. No client stop for this insurer, care type, area and day — unless PTZ or urgent.
         if (!CareTypes.PassesClientStops(careType, query.Urgent))
@@ -47,18 +72,17 @@ public static class MatchRules
 
         // 3. Qualified for special care.
         if (RequiredQualification(careType) is { } required && !provider.Qualifications.HasFlag(required))
-            return Excluded(ExclusionReason.NotQualified, $"not qualified for {Describe(careType)} ({Describe(required)})");
+            return Excluded(ExclusionReason.NotQualified, details.NotQualified(required));
 
         // 4. Serves the patient's own area ...
         if (!provider.Serves(pc4))
-            return Excluded(ExclusionReason.OutsideArea, $"does not serve {query.PatientArea.Code}; serves nearby areas");
+            return Excluded(ExclusionReason.OutsideArea, details.OutsideArea);
 
         // ... with free capacity on the start date ...
         if (cell is not { } c)
-            return Excluded(ExclusionReason.NoCapacity, $"no capacity published for {Describe(careType)} in {query.PatientArea.Code}");
+            return Excluded(ExclusionReason.NoCapacity, details.NoFigure);
         if (c.Available <= 0)
-            return Excluded(ExclusionReason.NoCapacity, "full: no free " + (CareTypes.UnitOf(careType) == CapacityUnit.Beds ? "beds" : "places")
-                + (c.Held > 0 ? $" ({c.Held} held for referrals awaiting an answer)" : ""));
+            return Excluded(ExclusionReason.NoCapacity, c.Held > 0 ? $"{details.Full} ({c.Held} held for referrals awaiting an answer)" : details.Full);
         if (c.AvailableFrom > start)
             return Excluded(ExclusionReason.NoCapacity, $"free only from {c.AvailableFrom.Iso()}") with { AvailableFrom = c.AvailableFrom };
 
@@ -69,7 +93,7 @@ public static class MatchRules
 
         return null;
 
-        Exclusion Excluded(ExclusionReason reason, string detail) => new(ProviderRef.Of(provider), distanceKm, reason, detail);
+        Exclusion Excluded(ExclusionReason reason, string detail) => new(providerRef, distanceKm, reason, detail);
     }
 
     public static QualificationFlags? RequiredQualification(CareType careType) => careType switch
@@ -80,6 +104,9 @@ public static class MatchRules
         CareType.NightCare => QualificationFlags.NightService,
         _ => null,
     };
+
+    [ThreadStatic] static int[]? t_seenAt;
+    [ThreadStatic] static int t_stamp;
 
     /// <summary>Evaluates every provider in reach and ranks the result.</summary>
     public static MatchResult Evaluate(
@@ -96,24 +123,38 @@ public static class MatchRules
         var cells = new Dictionary<string, CapacityCell?>(localProviders.Count);
         for (var i = 0; i < localProviders.Count; i++) cells[localProviders[i].Agb] = localCells[i];
 
-        var seen = new HashSet<string>();
+        // Providers serving several areas in reach are evaluated once: marked by number with this
+        // search's stamp (no per-search set; Evaluate never awaits, so the thread's array is its own).
+        var seenAt = t_seenAt is { } stamps && stamps.Length >= registry.ProviderCount ? stamps : t_seenAt = new int[registry.ProviderCount + 256];
+        if (++t_stamp == int.MaxValue)
+        {
+            Array.Clear(seenAt);
+            t_stamp = 1;
+        }
+        var stamp = t_stamp;
+
+        var details = new Details(query);
         var candidates = new List<Candidate>();
-        var exclusions = new List<Exclusion>();
+        var exclusions = new List<Exclusion>(Math.Min(registry.ProviderCount, 16 + 4 * areasInReach.Count));
         DateTimeOffset? staleAt = null;
         foreach (var (area, _) in areasInReach)
         {
-            foreach (var provider in registry.ProvidersServing(area.Pc4))
+            var numbers = registry.ProviderNumbersServing(area.Pc4);
+            for (var n = 0; n < numbers.Length; n++)
             {
-                if (!seen.Add(provider.Agb)) continue;
+                var number = numbers[n];
+                if (seenAt[number] == stamp) continue;
+                seenAt[number] = stamp;
+                var provider = registry.ProviderAt(number);
                 var distance = Math.Round(PostcodeDirectory.DistanceKm(postcodes.Find(provider.BasePc4)!, query.PatientArea), 2);
                 var cell = cells.GetValueOrDefault(provider.Agb);
-                if (Exclude(query, provider, distance, registry, cell, now, freshness, out var contract, requireContract) is { } exclusion)
+                if (Exclude(query, provider, registry.RefOf(number), distance, registry, cell, now, freshness, out var contract, requireContract, details) is { } exclusion)
                 {
                     exclusions.Add(exclusion);
                     continue;
                 }
                 var c = cell!.Value;
-                candidates.Add(new Candidate(ProviderRef.Of(provider), distance, c.Available, CareTypes.UnitOf(query.CareType),
+                candidates.Add(new Candidate(registry.RefOf(number), distance, c.Available, CareTypes.UnitOf(query.CareType),
                     c.HoursPerWeek, c.AvailableFrom, c.PublishedAt, now - c.PublishedAt, contract?.Type ?? ContractType.Unspecified));
                 var expires = c.PublishedAt + freshness;
                 if (staleAt is null || expires < staleAt) staleAt = expires;
@@ -134,7 +175,6 @@ public static class MatchRules
         return new MatchResult(query.PatientArea.Code, query.PatientArea.Municipality, query.RadiusKm, candidates, exclusions, now)
         {
             StaleAt = staleAt,
-            ProviderAgbs = seen,
             AreasInReach = areasInReach.Select(a => a.Area.Pc4).ToArray(), // only live subscriptions look, rarely
         };
     }

@@ -31,7 +31,41 @@ public sealed class RegistrySnapshot
                      .SelectMany(p => p.ServedPc4s.Select(pc4 => (pc4, p)))
                      .GroupBy(x => x.pc4, x => x.p))
             _servingByPc4[group.Key] = group.OrderBy(p => p.Agb, StringComparer.Ordinal).ToArray();
+
+        // A dense number per provider, so a search can mark the providers it has seen in an array
+        // instead of a hash set, and one ProviderRef per provider, shared by every result.
+        var ordered = Providers.Values.OrderBy(p => p.Agb, StringComparer.Ordinal).ToArray();
+        var numbers = new Dictionary<string, int>(ordered.Length);
+        _byNumber = ordered;
+        _refs = new Matching.ProviderRef[ordered.Length];
+        for (var i = 0; i < ordered.Length; i++)
+        {
+            numbers[ordered[i].Agb] = i;
+            _refs[i] = Matching.ProviderRef.Of(ordered[i]);
+        }
+        for (var pc4 = 0; pc4 < _servingByPc4.Length; pc4++)
+        {
+            if (_servingByPc4[pc4] is not { } serving) continue;
+            var indices = _servingNumbersByPc4[pc4] = new int[serving.Length];
+            for (var i = 0; i < serving.Length; i++) indices[i] = numbers[serving[i].Agb];
+        }
     }
+
+    readonly int[]?[] _servingNumbersByPc4 = new int[]?[PostcodeDirectory.MaxPc4 + 1];
+    readonly Matching.ProviderRef[] _refs;
+    readonly ProviderInfo[] _byNumber;
+
+    /// <summary>How many providers this snapshot holds; <see cref="ProviderNumbersServing"/> numbers them 0 to this − 1.</summary>
+    public int ProviderCount => _refs.Length;
+
+    /// <summary>The numbers of the providers that serve a PC4 area, in the order of <see cref="ProvidersServing"/>.</summary>
+    public ReadOnlySpan<int> ProviderNumbersServing(int pc4) =>
+        pc4 is >= PostcodeDirectory.MinPc4 and <= PostcodeDirectory.MaxPc4 ? _servingNumbersByPc4[pc4] : default;
+
+    public ProviderInfo ProviderAt(int number) => _byNumber[number];
+
+    /// <summary>The shared summary of provider number <paramref name="number"/>.</summary>
+    public Matching.ProviderRef RefOf(int number) => _refs[number];
 
     public static RegistrySnapshot Empty { get; } = new(0, [], [], [], []);
 

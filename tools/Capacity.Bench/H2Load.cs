@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Globalization;
+using Capacity.V1;
+using Google.Protobuf;
+
+namespace Capacity.Bench;
+
+/// <summary>
+/// h2load (nghttp2's HTTP/2 load generator, written in C) sending one fixed gRPC request: the
+/// service's side of the comparison with redis-benchmark, with a client as light as
+/// redis-benchmark is. Run once on the health check (what any gRPC call costs here) and once on
+/// a search.
+/// </summary>
+static class H2Load
+{
+    public static async Task<RedisBenchmark> RunAsync(string h2load, string target, string method, IMessage request, int concurrency, int warmupS, int durationS)
+    {
+        var message = request.ToByteArray();
+        var body = new byte[5 + message.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(body.AsSpan(1), message.Length);
+        message.CopyTo(body, 5);
+        var bodyPath = Path.GetTempFileName();
+        var logPath = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(bodyPath, body);
+            var start = new ProcessStartInfo(h2load)
+            {
+                ArgumentList =
+                {
+                    "-c", concurrency.ToString(CultureInfo.InvariantCulture), "-m", "1", "-t", "1",
+                    "-D", durationS.ToString(CultureInfo.InvariantCulture), "--warm-up-time", warmupS.ToString(CultureInfo.InvariantCulture),
+                    "-d", bodyPath, "-H", "content-type: application/grpc", "-H", "te: trailers", "--log-file", logPath,
+                    $"{target.TrimEnd('/')}/{method}",
+                },
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {h2load}");
+            var output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            if (process.ExitCode != 0 || !output.Contains(" 0 failed, 0 errored", StringComparison.Ordinal))
+                throw new InvalidOperationException($"h2load on {method} failed (exit {process.ExitCode}):\n{output}{await process.StandardError.ReadToEndAsync()}");
+
+            // Log lines: start (µs since epoch), HTTP status, µs until the end of the response.
+            var micros = File.ReadLines(logPath).Select(l => l.Split('\t')).Where(f => f.Length >= 3 && f[1] == "200")
+                .Select(f => long.Parse(f[2], CultureInfo.InvariantCulture)).Order().ToArray();
+            if (micros.Length == 0) throw new InvalidOperationException($"h2load on {method} logged no successful request:\n{output}");
+            double Percentile(double p) => micros[Math.Min(micros.Length - 1, (int)Math.Ceiling(p / 100 * micros.Length) - 1)] / 1000.0;
+            var rps = System.Text.RegularExpressions.Regex.Match(output, @"finished in [\d.]+s, ([\d.]+) req/s");
+            if (!rps.Success) throw new InvalidOperationException($"no 'req/s' in h2load's output:\n{output}");
+            return new RedisBenchmark($"h2load -c {concurrency} {method}", double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture), Percentile(50), Percentile(99));
+        }
+        finally
+        {
+            File.Delete(bodyPath);
+            File.Delete(logPath);
+        }
+    }
+}
