@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test. Tests use a real Redis: CAPACITY_TEST_REDIS if set, else a redis-server they
-# start themselves (installed here with apt-get if missing). Extra arguments go to `dotnet test`.
+# start themselves (installed here with apt-get if missing). Then, so the performance tools do
+# not rot, a seconds-long smoke run of the benchmark (./bench.sh --smoke: small scenario, own
+# Redis and service) and of the microbenchmarks (./microbench.sh --smoke). Smoke runs check that
+# the tools work and the results are correct (e.g. one winner per race), never timings.
+# Extra arguments go to `dotnet test` and skip the smoke runs (e.g. ./test.sh --filter Hold).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/setup.sh
@@ -9,3 +13,11 @@ ensure_dotnet
 [ -n "${CAPACITY_TEST_REDIS:-}" ] || ensure_redis
 
 dotnet test Capacity.slnx -c Release "$@"
+if (($# == 0)); then
+  echo "==> benchmark smoke run"
+  ./bench.sh --smoke
+  echo "==> microbenchmark smoke run"
+  mkdir -p bench-results
+  ./microbench.sh --smoke >bench-results/microbench-smoke.log 2>&1 || { cat bench-results/microbench-smoke.log >&2; exit 1; }
+  grep -E '^\|' bench-results/microbench-smoke.log
+fi

@@ -44,11 +44,12 @@ static class HoldRace
         var run = Guid.NewGuid().ToString("N")[..8];
         var latency = new LongHistogram(60_000_000, 3);
         var winnersPerRound = new List<int>();
-        for (var round = 0; round < rounds; round++)
+        // Round -1 warms up (first calls, script loading) and is not counted.
+        for (var round = -1; round < rounds; round++)
         {
             await capacity.SetCapacityAsync(new SetCapacityRequest
             {
-                Agb = Agb, Pc4 = Area, CareType = CareType.DistrictNursing, FreePlaces = places, Version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + round,
+                Agb = Agb, Pc4 = Area, CareType = CareType.DistrictNursing, FreePlaces = places, Version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + round + 1,
             });
             var ids = new string[racers];
             await Parallel.ForEachAsync(Enumerable.Range(0, racers), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
@@ -69,8 +70,11 @@ static class HoldRace
             var results = await RaceAsync(ids, async id =>
                 (await referrals.OfferReferralAsync(new OfferReferralRequest { RequestId = $"{run}-offer-{id}", ReferralId = id, ProviderAgbs = { Agb } }))
                 .Referral.Offers.Count > 0);
-            foreach (var (_, _, micros) in results) latency.RecordValue(micros);
-            winnersPerRound.Add(results.Count(r => r.Won));
+            if (round >= 0)
+            {
+                foreach (var (_, _, micros) in results) latency.RecordValue(micros);
+                winnersPerRound.Add(results.Count(r => r.Won));
+            }
 
             // Cancelling releases the winners' places for the next round.
             await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, ct) =>
@@ -86,16 +90,19 @@ static class HoldRace
         var latency = new LongHistogram(60_000_000, 3);
         var winnersPerRound = new List<int>();
         var run = Guid.NewGuid().ToString("N")[..8];
-        for (var round = 0; round < rounds; round++)
+        for (var round = -1; round < rounds; round++)
         {
-            var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + round;
+            var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + round + 1;
             await capacity.WriteAsync([new CapacityWrite(HoldAgb, int.Parse(Area), CareType.DistrictNursing,
                 new CapacityCell(version, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), places, Workload.Today(), null))]);
             var attempts = Enumerable.Range(0, racers).Select(i => new Hold($"{run}-{round}-{i}", HoldAgb, int.Parse(Area), CareType.DistrictNursing,
                 DateTimeOffset.UtcNow.AddMinutes(10), $"bench-{run}", $"offer-{i}")).ToArray();
             var results = await RaceAsync(attempts, async hold => await holds.HoldAsync(hold) == HoldOutcome.Held);
-            foreach (var (_, _, micros) in results) latency.RecordValue(micros);
-            winnersPerRound.Add(results.Count(r => r.Won));
+            if (round >= 0)
+            {
+                foreach (var (_, _, micros) in results) latency.RecordValue(micros);
+                winnersPerRound.Add(results.Count(r => r.Won));
+            }
             foreach (var (hold, _, _) in results.Where(r => r.Won))
             {
                 await holds.ReleaseAsync(hold.Pc4, hold.HoldId);

@@ -98,7 +98,9 @@ sealed class PushProbe(string hubUrl, GrpcChannel channel) : IAsyncDisposable
         var capacity = new CapacityService.CapacityServiceClient(channel);
 
         log($"push: {probes} probes, one every {probeInterval.TotalMilliseconds:0} ms");
-        var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        // Above the background publishers' versions (which start at now × 1000 + 1,000,000), so no
+        // probe is refused as older than a figure they wrote.
+        var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 500_000_000;
         long expected = 0;
         var random = new Random(7);
         for (var p = 1; p <= probes; p++)
@@ -109,10 +111,11 @@ sealed class PushProbe(string hubUrl, GrpcChannel channel) : IAsyncDisposable
             var probe = new Probe(p, agb, 1_000 + p, Stopwatch.GetTimestamp());
             _probeBySearch[searchIndex] = probe;
             expected += (listeners - searchIndex + chosen.Count - 1) / chosen.Count;
-            await capacity.SetCapacityAsync(new SetCapacityRequest
+            var written = await capacity.SetCapacityAsync(new SetCapacityRequest
             {
                 Agb = agb, Pc4 = pc4, CareType = CareType.DistrictNursing, FreePlaces = probe.FreePlaces, Version = version + p,
             });
+            if (!written.Results.All(r => r.Applied)) throw new InvalidOperationException($"probe {p} ({agb} in {pc4}) was not applied");
             await Task.Delay(probeInterval);
         }
         await Task.Delay(TimeSpan.FromSeconds(2)); // the last pushes

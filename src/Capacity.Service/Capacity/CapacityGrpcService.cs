@@ -44,8 +44,15 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
             batch.Clear();
         }
 
-        await foreach (var item in requestStream.ReadAllAsync(context.CancellationToken))
+        // Figures are written in batches while they stream in quickly, and at once when the
+        // publisher pauses: a long-lived stream from a provider's system must not hold a figure
+        // back until 512 more arrive.
+        while (true)
         {
+            var next = requestStream.MoveNext(context.CancellationToken);
+            if (!next.IsCompleted && batch.Count > 0) await FlushAsync();
+            if (!await next) break;
+            var item = requestStream.Current;
             response.Received++;
             var errors = new InputErrors();
             var before = batch.Count;

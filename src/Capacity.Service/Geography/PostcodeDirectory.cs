@@ -113,17 +113,25 @@ public sealed partial class PostcodeDirectory
     /// <summary>Every area whose centroid lies within <paramref name="radiusKm"/> of the centre's, nearest first.</summary>
     public IReadOnlyList<(PostcodeArea Area, double DistanceKm)> Within(PostcodeArea centre, double radiusKm)
     {
+        if (radiusKm <= 0) return [(centre, 0)];
         var c = Project(centre);
         var r = radiusKm * EnvelopeMargin;
-        var hits = _index.Query(new Envelope(c.X - r, c.X + r, c.Y - r, c.Y + r));
-        var result = new List<(PostcodeArea, double)>(hits.Count);
-        foreach (var area in hits)
+        // Filtered while the tree is walked: no intermediate list of envelope hits.
+        var visitor = new WithinVisitor(centre, radiusKm);
+        _index.Query(new Envelope(c.X - r, c.X + r, c.Y - r, c.Y + r), visitor);
+        visitor.Result.Sort((a, b) => a.Item2.CompareTo(b.Item2));
+        return visitor.Result;
+    }
+
+    sealed class WithinVisitor(PostcodeArea centre, double radiusKm) : NetTopologySuite.Index.IItemVisitor<PostcodeArea>
+    {
+        public List<(PostcodeArea, double)> Result { get; } = new(64);
+
+        public void VisitItem(PostcodeArea area)
         {
             var d = DistanceKm(centre, area);
-            if (d <= radiusKm) result.Add((area, d));
+            if (d <= radiusKm) Result.Add((area, d));
         }
-        result.Sort((a, b) => a.Item2.CompareTo(b.Item2));
-        return result;
     }
 
     /// <summary>Great-circle (haversine) distance between two area centroids, in km.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Capacity.Service.Capacity;
 using Capacity.Service.Geography;
 using Capacity.Service.Registry;
@@ -133,33 +134,41 @@ public static class MatchRules
         }
         var stamp = t_stamp;
 
-        var details = new Details(query);
-        var candidates = new List<Candidate>();
-        var exclusions = new List<Exclusion>(Math.Min(registry.ProviderCount, 16 + 4 * areasInReach.Count));
-        DateTimeOffset? staleAt = null;
+        // First the providers in reach, each once; then the verdicts, into lists of the right size.
+        var inReach = ArrayPool<int>.Shared.Rent(registry.ProviderCount);
+        var count = 0;
         foreach (var (area, _) in areasInReach)
         {
-            var numbers = registry.ProviderNumbersServing(area.Pc4);
-            for (var n = 0; n < numbers.Length; n++)
+            foreach (var number in registry.ProviderNumbersServing(area.Pc4))
             {
-                var number = numbers[n];
                 if (seenAt[number] == stamp) continue;
                 seenAt[number] = stamp;
-                var provider = registry.ProviderAt(number);
-                var distance = Math.Round(PostcodeDirectory.DistanceKm(postcodes.Find(provider.BasePc4)!, query.PatientArea), 2);
-                var cell = cells.GetValueOrDefault(provider.Agb);
-                if (Exclude(query, provider, registry.RefOf(number), distance, registry, cell, now, freshness, out var contract, requireContract, details) is { } exclusion)
-                {
-                    exclusions.Add(exclusion);
-                    continue;
-                }
-                var c = cell!.Value;
-                candidates.Add(new Candidate(registry.RefOf(number), distance, c.Available, CareTypes.UnitOf(query.CareType),
-                    c.HoursPerWeek, c.AvailableFrom, c.PublishedAt, now - c.PublishedAt, contract?.Type ?? ContractType.Unspecified));
-                var expires = c.PublishedAt + freshness;
-                if (staleAt is null || expires < staleAt) staleAt = expires;
+                inReach[count++] = number;
             }
         }
+
+        var details = new Details(query);
+        var candidates = new List<Candidate>(Math.Min(count, localProviders.Count));
+        var exclusions = new List<Exclusion>(count);
+        DateTimeOffset? staleAt = null;
+        for (var i = 0; i < count; i++)
+        {
+            var number = inReach[i];
+            var provider = registry.ProviderAt(number);
+            var distance = Math.Round(PostcodeDirectory.DistanceKm(postcodes.Find(provider.BasePc4)!, query.PatientArea), 2);
+            var cell = cells.GetValueOrDefault(provider.Agb);
+            if (Exclude(query, provider, registry.RefOf(number), distance, registry, cell, now, freshness, out var contract, requireContract, details) is { } exclusion)
+            {
+                exclusions.Add(exclusion);
+                continue;
+            }
+            var c = cell!.Value;
+            candidates.Add(new Candidate(registry.RefOf(number), distance, c.Available, CareTypes.UnitOf(query.CareType),
+                c.HoursPerWeek, c.AvailableFrom, c.PublishedAt, now - c.PublishedAt, contract?.Type ?? ContractType.Unspecified));
+            var expires = c.PublishedAt + freshness;
+            if (staleAt is null || expires < staleAt) staleAt = expires;
+        }
+        ArrayPool<int>.Shared.Return(inReach);
 
         // Nearest first, then most room, then the freshest figure; AGB makes ties deterministic.
         candidates.Sort((a, b) =>

@@ -33,15 +33,23 @@ public static class MatchingMapping
             r.Urgent, r.HasPatientAge ? r.PatientAge : null, r.RadiusKm);
     }
 
-    public static FindProvidersResponse ToProto(this MatchResult m) => new()
+    public static FindProvidersResponse ToProto(this MatchResult m)
     {
-        PatientPc4 = m.PatientPc4,
-        Municipality = m.Municipality,
-        RadiusKm = m.RadiusKm,
-        EvaluatedAt = Timestamp.FromDateTimeOffset(m.EvaluatedAt),
-        Candidates = { m.Candidates.Select(ToProto) },
-        Exclusions = { m.Exclusions.Select(ToProto) },
-    };
+        var response = new FindProvidersResponse
+        {
+            PatientPc4 = m.PatientPc4,
+            Municipality = m.Municipality,
+            RadiusKm = m.RadiusKm,
+            EvaluatedAt = Timestamp.FromDateTimeOffset(m.EvaluatedAt),
+        };
+        // Sized up front: a wide search lists hundreds of exclusions, and growing the repeated
+        // field step by step showed up as a large share of the service's CPU (copies and GC).
+        response.Candidates.Capacity = m.Candidates.Count;
+        foreach (var c in m.Candidates) response.Candidates.Add(ToProto(c));
+        response.Exclusions.Capacity = m.Exclusions.Count;
+        foreach (var e in m.Exclusions) response.Exclusions.Add(ToProto(e));
+        return response;
+    }
 
     static V1.Candidate ToProto(Candidate c)
     {
