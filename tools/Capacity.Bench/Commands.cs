@@ -38,26 +38,31 @@ static class Commands
         var scenario = Generate(args);
         var target = args.Text("target");
         var streams = args.Number("streams", 16, 1);
+        var rounds = args.Number("rounds", 1, 1);
+        var capacityOnly = args.Text("capacity-only", "no") == "yes";
         args.EnsureAllUsed();
         if (target is null) return 0;
         using var channel = Channel(target);
-        await LoadAsync(channel, scenario, streams, rounds: 1);
+        await LoadAsync(channel, target, scenario, streams, rounds, registry: !capacityOnly);
         return 0;
     }
 
-    static async Task<List<IngestResult>> LoadAsync(GrpcChannel channel, Scenario.Scenario scenario, int streams, int rounds)
+    static async Task<List<IngestResult>> LoadAsync(GrpcChannel channel, string target, Scenario.Scenario scenario, int streams, int rounds, bool registry = true)
     {
         var started = Stopwatch.GetTimestamp();
+        if (registry)
+        {
         var items = await ScenarioLoader.ImportRegistryAsync(channel, scenario);
         Log($"registry: {items:N0} items imported in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
         started = Stopwatch.GetTimestamp();
         var stops = await ScenarioLoader.DeclareClientStopsAsync(channel, scenario);
         Log($"client stops: {stops:N0} declared in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        }
         var results = new List<IngestResult>();
         var versionBase = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         for (var round = 0; round < rounds; round++)
         {
-            var result = await ScenarioLoader.PublishCapacityAsync(channel, scenario, round, versionBase + round, streams);
+            var result = await ScenarioLoader.PublishCapacityAsync(new Uri(target), scenario, round, versionBase + round, streams);
             Log($"capacity round {round}: {result.Messages:N0} figures ({result.Applied:N0} applied) on {streams} streams in {result.Elapsed.TotalSeconds:0.00} s = {result.MessagesPerSecond:N0}/s");
             results.Add(result);
         }
@@ -72,8 +77,18 @@ static class Commands
         var warmup = args.Number("warmup", 5);
         var duration = args.Number("duration", 10, 1);
         var connections = args.Number("connections", 1, 1);
+        var rate = args.Number("rate", 0);
         args.EnsureAllUsed();
         var channels = Enumerable.Range(0, connections).Select(_ => Channel(target)).ToArray();
+        if (rate > 0)
+        {
+            var open = await new OpenLoop(new RawMatching([.. channels.Select(c => c.CreateCallInvoker())]), Workload.Build(scenario, 2026), rate, duration, warmup).RunAsync();
+            var o = Percentiles.Of(open.Latency);
+            var late = Percentiles.Of(open.Lateness);
+            Log($"sent late by: p50 {late.P50:0.00} ms, p99 {late.P99:0.00} ms");
+            Log($"open loop {rate}/s: p50 {o.P50:0.00} ms, p90 {o.P90:0.00} ms, p99 {o.P99:0.00} ms, max {o.Max:0.00} ms, {open.Errors} errors");
+            return open.Errors == 0 ? 0 : 1;
+        }
         var result = await new LoadRun(new RawMatching([.. channels.Select(c => c.CreateCallInvoker())]), Workload.Build(scenario, 2026), concurrency, warmup, duration).RunAsync();
         var p = Percentiles.Of(result.Latency);
         Log($"{result.Requests / (double)duration:N0}/s, p50 {p.P50:0.00} ms, p99 {p.P99:0.00} ms, {result.Errors} errors {result.FirstError}");
@@ -120,7 +135,7 @@ static class Commands
         var report = new RunReport { StartedAt = startedAt, Scenario = ScenarioSummary.Of(scenario), Options = o, Machine = Machine.Current };
 
         // 1. Load: registry, client stops, then every provider's capacity; the publications are the ingest measurement.
-        report.Ingest = await LoadAsync(channel, scenario, o.Streams, o.IngestRounds);
+        report.Ingest = await LoadAsync(channel, target, scenario, o.Streams, o.IngestRounds);
         report.RedisAfterLoadMb = await Memory.RedisUsedMb(redis);
         report.RedisKeys = await Memory.RedisKeys(redis);
         Log($"redis after load: {report.RedisAfterLoadMb:0.0} MB, {report.RedisKeys:N0} keys");

@@ -7,7 +7,9 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureIn
 // Capacity.Bench: the load generator behind ../../bench.sh. See Usage.
 const string Usage = """
     usage: Capacity.Bench scenario [--preset national|small] [--seed 1] [--target http://127.0.0.1:5081] [--streams 16]
-             Generates the scenario and prints its size; with --target also loads it into that service.
+                                   [--rounds 1] [--capacity-only yes|no]
+             Generates the scenario and prints its size; with --target also loads it into that service
+             (registry, client stops, then --rounds full capacity publications; only those with --capacity-only yes).
            Capacity.Bench run --target http://127.0.0.1:5081 --hub http://127.0.0.1:5080/hubs/coordination --redis 127.0.0.1:6379
                               [--preset national] [--seed 1] [--concurrency 50] [--warmup 10] [--duration 20]
                               [--open-rate 2000] [--open-duration 20] [--publish-rate 500] [--listeners 1000] [--searches 200]
@@ -15,7 +17,8 @@ const string Usage = """
                               [--service-pid n] [--geosearch-csv path] [--hset-csv path] [--json path] [--markdown path]
              Loads the scenario (timing the capacity ingest), then measures searches, pushes, holds and memory.
            Capacity.Bench search [--preset national] [--seed 1] [--target URL] [--concurrency 50] [--warmup 5] [--duration 10]
-             Closed-loop searches only, against a service that has the scenario loaded.
+                                 [--connections 1] [--rate n]
+             Searches only, against a service that has the scenario loaded: closed loop, or open loop at --rate per second.
            Capacity.Bench request-body [--preset national] [--seed 1] --out path
              Writes the scenario's sanity search as a gRPC message body (for h2load, a C HTTP/2 load generator).
     """;

@@ -83,9 +83,10 @@ public sealed class Scenario
     {
         var random = new Random(HashCode.Combine(Options.Seed, provider.Seed, round));
         var maxFree = provider.Size switch { ProviderSize.Local => 3, ProviderSize.Regional => 5, ProviderSize.Large => 8, _ => 4 };
-        foreach (var careType in provider.CareTypes)
+        // Area by area, every care type of an area together, as a provider's planning system lists them.
+        foreach (var pc4 in provider.Provider.ServedPc4S)
         {
-            foreach (var pc4 in provider.Provider.ServedPc4S)
+            foreach (var careType in provider.CareTypes)
             {
                 var request = new SetCapacityRequest
                 {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Capacity.V1;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -62,34 +63,83 @@ public static class ScenarioLoader
     /// Every provider publishes its figures of <paramref name="round"/> on its own
     /// <c>PublishCapacity</c> stream, <paramref name="streams"/> providers at a time. All figures
     /// carry <paramref name="version"/>, which must be higher than the last round's.
+    /// <para>
+    /// The publications are generated and encoded before the clock starts, and each is sent as
+    /// what a gRPC client stream is on the wire: one HTTP/2 request whose body is the
+    /// length-prefixed messages one after another, answered by one PublishCapacityResponse and a
+    /// grpc-status trailer. So the figure measures the service's ingest, not a load generator
+    /// framing messages one by one on the same two cores (Grpc.Net.Client's per-message writes
+    /// took more CPU than the service itself).
+    /// </para>
     /// </summary>
+    /// <param name="target">The service's gRPC address.</param>
+    /// <param name="handler">How to reach it; by default a new HTTP/2 connection (an in-memory test server passes its own).</param>
     public static async Task<IngestResult> PublishCapacityAsync(
-        GrpcChannel channel, Scenario scenario, int round, long version, int streams, CancellationToken cancel = default)
+        Uri target, Scenario scenario, int round, long version, int streams, HttpMessageHandler? handler = null, CancellationToken cancel = default)
     {
-        var client = new CapacityService.CapacityServiceClient(channel);
+        var publications = scenario.Providers.Select(provider => (provider.Provider.Agb, Body: Frame(scenario.CapacityOf(provider, round)
+            .Select(figure =>
+            {
+                figure.Version = version;
+                return figure;
+            })))).ToArray();
+
+        using var http = new HttpMessageInvoker(handler ?? new SocketsHttpHandler { EnableMultipleHttp2Connections = true }, disposeHandler: handler is null);
         long messages = 0, applied = 0, outdated = 0, rejected = 0;
         string? firstRejection = null;
         var started = Stopwatch.GetTimestamp();
-        await Parallel.ForEachAsync(scenario.Providers, new ParallelOptions { MaxDegreeOfParallelism = streams, CancellationToken = cancel },
-            async (provider, ct) =>
+        await Parallel.ForEachAsync(publications, new ParallelOptions { MaxDegreeOfParallelism = streams, CancellationToken = cancel },
+            async (publication, ct) =>
             {
-                using var call = client.PublishCapacity(cancellationToken: ct);
-                foreach (var figure in scenario.CapacityOf(provider, round))
-                {
-                    figure.Version = version;
-                    await call.RequestStream.WriteAsync(figure, ct);
-                }
-                await call.RequestStream.CompleteAsync();
-                var response = await call;
+                var response = await PublishAsync(http, target, publication.Body, ct);
                 Interlocked.Add(ref messages, response.Received);
                 Interlocked.Add(ref applied, response.Applied);
                 Interlocked.Add(ref outdated, response.Outdated);
                 Interlocked.Add(ref rejected, response.Rejected.Count);
                 if (response.Rejected.Count > 0)
-                    Interlocked.CompareExchange(ref firstRejection, $"{provider.Provider.Agb}: {response.Rejected[0].Status.Message}", null);
+                    Interlocked.CompareExchange(ref firstRejection, $"{publication.Agb}: {response.Rejected[0].Status.Message}", null);
             });
         var elapsed = Stopwatch.GetElapsedTime(started);
         if (firstRejection is not null) throw new InvalidOperationException($"{rejected} capacity figures were refused; first: {firstRejection}");
         return new IngestResult(streams, messages, applied, outdated, rejected, elapsed);
+    }
+
+    /// <summary>gRPC message framing: per message a 0 (uncompressed), its length (4 bytes, big-endian), the message.</summary>
+    static byte[] Frame(IEnumerable<IMessage> messages)
+    {
+        using var body = new MemoryStream();
+        Span<byte> prefix = stackalloc byte[5];
+        foreach (var message in messages)
+        {
+            var bytes = message.ToByteArray();
+            prefix[0] = 0;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(prefix[1..], bytes.Length);
+            body.Write(prefix);
+            body.Write(bytes);
+        }
+        return body.ToArray();
+    }
+
+    static async Task<PublishCapacityResponse> PublishAsync(HttpMessageInvoker http, Uri target, byte[] body, CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target, "capacity.v1.CapacityService/PublishCapacity"))
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(body),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        request.Headers.TE.ParseAdd("trailers");
+        using var response = await http.SendAsync(request, cancel);
+        var answer = await response.Content.ReadAsByteArrayAsync(cancel);
+        var status = response.TrailingHeaders.TryGetValues("grpc-status", out var s) ? s.First()
+            : response.Headers.TryGetValues("grpc-status", out var h) ? h.First() : null;
+        if (status != "0" || answer.Length < 5)
+        {
+            var message = response.TrailingHeaders.TryGetValues("grpc-message", out var m) ? m.First()
+                : response.Headers.TryGetValues("grpc-message", out var hm) ? hm.First() : "";
+            throw new RpcException(new Status((StatusCode)int.Parse(status ?? "2", System.Globalization.CultureInfo.InvariantCulture), $"PublishCapacity: {Uri.UnescapeDataString(message)} (HTTP {(int)response.StatusCode})"));
+        }
+        return PublishCapacityResponse.Parser.ParseFrom(answer.AsSpan(5));
     }
 }

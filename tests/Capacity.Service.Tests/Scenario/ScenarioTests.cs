@@ -80,12 +80,12 @@ public sealed class ScenarioTests(CapacityApp app) : IClassFixture<CapacityApp>
 
         await ScenarioLoader.ImportRegistryAsync(channel, s);
         await ScenarioLoader.DeclareClientStopsAsync(channel, s);
-        var ingest = await ScenarioLoader.PublishCapacityAsync(channel, s, round: 0, version: 1, streams: 4);
+        var ingest = await ScenarioLoader.PublishCapacityAsync(app.Server.BaseAddress, s, round: 0, version: 1, streams: 4, app.Server.CreateHandler());
         Assert.Equal(s.CapacityCells, ingest.Messages);
         Assert.Equal(s.CapacityCells, ingest.Applied);
 
         // The same publication again is older-or-equal: nothing overwritten.
-        var again = await ScenarioLoader.PublishCapacityAsync(channel, s, round: 1, version: 1, streams: 2);
+        var again = await ScenarioLoader.PublishCapacityAsync(app.Server.BaseAddress, s, round: 1, version: 1, streams: 2, app.Server.CreateHandler());
         Assert.Equal(0, again.Applied);
         Assert.Equal(s.CapacityCells, again.Outdated);
 
