@@ -139,6 +139,12 @@ static class Commands
         report.RedisAfterLoadMb = await Memory.RedisUsedMb(redis);
         report.RedisKeys = await Memory.RedisKeys(redis);
         Log($"redis after load: {report.RedisAfterLoadMb:0.0} MB, {report.RedisKeys:N0} keys");
+        if (servicePid > 0)
+        {
+            // The load (registry import, stops, three full publications) has its own peak; the traffic after it gets a fresh one.
+            report.ServiceAfterLoad = Memory.Process(servicePid);
+            report.PeakResetAfterLoad = Memory.ResetPeak(servicePid);
+        }
 
         // 2. Sanity: numbers from a service that finds nothing would look great and mean nothing.
         var matching = new MatchingService.MatchingServiceClient(channel);
@@ -154,6 +160,10 @@ static class Commands
         report.Closed = await new LoadRun(raw, pool, o.Concurrency, o.WarmupS, o.DurationS).RunAsync();
         Log($"  {report.Closed.Requests / (double)o.DurationS:N0}/s, p99 {report.Closed.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms, {report.Closed.Errors} errors");
 
+        // 4. The same searches at a fixed rate, with nothing else going on.
+        Log($"search, open loop: {o.OpenRate}/s for {o.OpenDurationS} s");
+        report.OpenQuiet = await new OpenLoop(raw, pool, o.OpenRate, o.OpenDurationS).RunAsync();
+
         // The service's side of the yardstick, with a client as light as redis-benchmark: h2load on
         // the health check (the cost of any gRPC call here) and on one search.
         if (h2load is not null)
@@ -164,7 +174,7 @@ static class Commands
             Log($"  health check {report.H2loadHealth.Rps:N0}/s; FindProviders {report.H2loadMatch.Rps:N0}/s, p99 {report.H2loadMatch.P99Ms:0.00} ms");
         }
 
-        // 4. A busy day: searches at a fixed rate while providers publish and 1,000 browsers follow searches.
+        // 5. A busy day: searches at a fixed rate while providers publish and 1,000 browsers follow searches.
         await using (var push = new PushProbe(hub, channel))
         {
             await push.ConnectAsync(pool, o.Listeners, o.Searches, Log);
@@ -182,7 +192,7 @@ static class Commands
             Log($"  open loop p99 {report.Open.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms; push p99 {report.Push.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms ({report.Push.Received}/{report.Push.Expected} pushes)");
         }
 
-        // 5. The last place.
+        // 6. The last place.
         Log($"holds: {o.HoldRounds} rounds of {o.HoldRacers} racers for 1 place");
         report.HoldStep = await HoldRace.HoldStepAsync(redis, o.HoldRounds, o.HoldRacers, places: 1);
         report.OfferRace = await HoldRace.OfferReferralAsync(channel, o.HoldRounds, o.HoldRacers, places: 1);

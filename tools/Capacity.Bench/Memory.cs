@@ -22,6 +22,23 @@ static class Memory
         static long Kb(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Starts a new peak for <see cref="Process"/> (Linux: "5" into /proc/pid/clear_refs resets
+    /// VmHWM). False where that is not allowed; the peak then covers the whole run.
+    /// </summary>
+    public static bool ResetPeak(int pid)
+    {
+        try
+        {
+            File.WriteAllText($"/proc/{pid}/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Redis used_memory in MB (the data set plus Redis's own overhead).</summary>
     public static async Task<double> RedisUsedMb(IConnectionMultiplexer redis)
     {
