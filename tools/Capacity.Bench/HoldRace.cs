@@ -58,7 +58,8 @@ static class HoldRace
                 {
                     RequestId = $"{run}-{round}-{i}",
                     RequesterOrg = Org,
-                    PatientRef = $"bench-{run}-{round}-{i}",
+                    // Letters between the numbers: digit runs joined by dashes could look like a BSN and be refused.
+                    PatientRef = $"bench-{run}-r{round + 1}-p{i}",
                     Search = new FindProvidersRequest
                     {
                         PatientPostcode = Area, InsurerUzovi = Uzovi, CareType = CareType.DistrictNursing, StartDate = Workload.ToDate(today.AddDays(1)),
