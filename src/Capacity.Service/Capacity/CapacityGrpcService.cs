@@ -6,7 +6,7 @@ using Grpc.Core;
 
 namespace Capacity.Service.Capacity;
 
-public sealed class CapacityGrpcService(CapacityStore store, RegistryCache registry, TimeProvider time)
+public sealed class CapacityGrpcService(CapacityStore store, RegistryCache registry, TimeProvider time, Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits)
     : CapacityService.CapacityServiceBase
 {
     public const int MaxFreePlaces = 10_000;
@@ -53,6 +53,12 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
             if (!next.IsCompleted && batch.Count > 0) await FlushAsync();
             if (!await next) break;
             var item = requestStream.Current;
+            if (response.Received == limits.Value.MaxStreamItems)
+            {
+                if (batch.Count > 0) await FlushAsync();
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    $"At most {limits.Value.MaxStreamItems} figures per stream; the first {response.Received} were written (applied {response.Applied} so far). Publish the rest on a new stream."));
+            }
             response.Received++;
             var errors = new InputErrors();
             var before = batch.Count;

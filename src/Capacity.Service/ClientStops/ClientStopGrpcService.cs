@@ -103,6 +103,8 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
         else if (stop.Reason == ClientStopReason.Other && string.IsNullOrWhiteSpace(stop.ReasonText))
             errors.Add("stop.reason_text", "is required when the reason is OTHER");
         if (stop.ReasonText.Length > MaxReasonTextLength) errors.Add("stop.reason_text", $"at most {MaxReasonTextLength} characters");
+        // A cost ceiling may be given as the reason, never its amount.
+        else if (Security.InformationBoundary.ContainsMoneyAmount(stop.ReasonText)) errors.Add("stop.reason_text", Security.InformationBoundary.Refusal);
         return errors;
     }
 

@@ -9,6 +9,7 @@ using Capacity.Service.Redis;
 using Capacity.Service.Referrals;
 using Capacity.Service.Regions;
 using Capacity.Service.Registry;
+using Capacity.Service.Security;
 using Capacity.Web;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -58,7 +59,14 @@ public static class CapacityServices
         services.AddHostedService(sp => sp.GetRequiredService<ReferralSweeper>());
         services.AddHostedService<StartupBanner>();
 
+        services.AddOptions<LimitsOptions>().BindConfiguration("Limits")
+            .Validate(o => o.MaxReceiveMessageBytes >= 16 * 1024 && o.MaxStreamItems >= 1 && o.RateLimit.PermitsPerSecond >= 1 && o.RateLimit.Burst >= 1,
+                "Limits: MaxReceiveMessageBytes >= 16 KB, MaxStreamItems >= 1, RateLimit.PermitsPerSecond and Burst >= 1")
+            .ValidateOnStart();
         services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment());
+        services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<LimitsOptions>>((o, limits) => o.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageBytes);
+        services.AddCallerRateLimits();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<RedisHealthCheck>("redis");
         // The Redis backplane carries group messages (a referral step on one instance, its parties
@@ -82,6 +90,7 @@ public static class CapacityServices
     public static WebApplication MapCapacityEndpoints(this WebApplication app)
     {
         app.UseCoordinatorWeb();
+        app.UseRateLimiter();
         app.MapGrpcService<RegistryGrpcService>();
         app.MapGrpcService<CapacityGrpcService>();
         app.MapGrpcService<ClientStopGrpcService>();

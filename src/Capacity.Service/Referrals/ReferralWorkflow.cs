@@ -576,11 +576,12 @@ public sealed partial class ReferralWorkflow(
         if (!OrganisationPattern().IsMatch(org)) errors.Add(field, "must be 1 to 64 letters, digits, '.', '_' or '-'");
     }
 
-    /// <summary>Free text is for care, not for identifiers: length-limited and without BSN-like numbers.</summary>
+    /// <summary>Free text is for care, not for identifiers or prices: length-limited, without BSN-like numbers or money amounts.</summary>
     static void ValidateFreeText(string text, string field, int maxLength, InputErrors errors)
     {
         if (text.Length > maxLength) errors.Add(field, $"at most {maxLength} characters");
         else if (PatientData.ContainsBsn(text)) errors.Add(field, "contains what looks like a citizen service number (BSN); leave identifiers out");
+        else if (Security.InformationBoundary.ContainsMoneyAmount(text)) errors.Add(field, Security.InformationBoundary.Refusal);
     }
 
     static void ValidateProviders(IReadOnlyCollection<string> agbs, InputErrors errors)

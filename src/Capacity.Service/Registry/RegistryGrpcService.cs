@@ -6,7 +6,8 @@ using Grpc.Core;
 
 namespace Capacity.Service.Registry;
 
-public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache, CapacityStore capacity, PostcodeDirectory postcodes)
+public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache, CapacityStore capacity, PostcodeDirectory postcodes,
+    Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits)
     : RegistryService.RegistryServiceBase
 {
     const int ImportBatchSize = 256;
@@ -123,6 +124,14 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
 
         await foreach (var item in requestStream.ReadAllAsync(context.CancellationToken))
         {
+            if (sequence == limits.Value.MaxStreamItems)
+            {
+                // What came before the limit is written and answered; the stream ends here.
+                await FlushAsync();
+                await cache.EnsureVersionAsync(lastVersion);
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    $"At most {limits.Value.MaxStreamItems} items per import stream; items 1 to {sequence} were answered. Send the rest on a new stream."));
+            }
             sequence++;
             var errors = new InputErrors();
             switch (item.ItemCase)

@@ -68,6 +68,8 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Registry:VersionPollInterval", "00:00:01");
         builder.UseSetting("Live:CoalesceWindow", "00:00:00.020");
         builder.UseSetting("Referrals:SweepInterval", "00:00:00.100");
+        // Tests fire hundreds of calls from one address on purpose; the limiter has its own tests.
+        builder.UseSetting("Limits:RateLimit:Enabled", "false");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
     }
