@@ -97,7 +97,7 @@ echo "==> service (no demo data), gRPC on 127.0.0.1:$grpc_port"
   cd "$root/src/Capacity.Service"
   export Demo__Seed=false Redis__Configuration="127.0.0.1:$redis_port" \
     Kestrel__Endpoints__Web__Url="http://127.0.0.1:$web_port" Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc_port" \
-    Limits__RateLimit__Enabled=false # one load generator plays thousands of callers from one address
+    Limits__RateLimit__Enabled=false Auth__Required=false # one load generator plays thousands of anonymous callers from one address
   exec dotnet bin/Release/net10.0/Capacity.Service.dll
 ) >"$out/service.log" 2>&1 &
 service_pid=$!

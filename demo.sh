@@ -31,6 +31,7 @@ trap stop_redis EXIT
 
 dotnet run -c Release --project src/Capacity.Service --no-launch-profile -- \
   --Demo:Seed=true \
+  --Auth:Required=false \
   --Redis:Configuration="127.0.0.1:$port" \
   --Kestrel:Endpoints:Web:Url="${CAPACITY_WEB_URL:-http://localhost:5080}" \
   --Kestrel:Endpoints:Grpc:Url="${CAPACITY_GRPC_URL:-http://localhost:5081}"

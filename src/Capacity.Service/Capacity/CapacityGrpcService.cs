@@ -1,4 +1,5 @@
 using Capacity.Service.Registry;
+using Capacity.Service.Security;
 using Capacity.Service.Shared;
 using Capacity.V1;
 using Google.Protobuf.WellKnownTypes;
@@ -33,6 +34,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
     {
         var response = new PublishCapacityResponse();
         var batch = new List<CapacityWrite>(PublishBatchSize);
+        var caller = context.CallerOrNull();
 
         async Task FlushAsync()
         {
@@ -60,6 +62,12 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
                     $"At most {limits.Value.MaxStreamItems} figures per stream; the first {response.Received} were written (applied {response.Applied} so far). Publish the rest on a new stream."));
             }
             response.Received++;
+            if (caller is not null && item.Agb != caller.Agb)
+            {
+                if (response.Rejected.Count < MaxRejectedListed)
+                    response.Rejected.Add(new RejectedItem { Sequence = response.Received, Status = new Google.Rpc.Status { Code = (int)StatusCode.PermissionDenied, Message = "a provider publishes its own figures only" } });
+                continue;
+            }
             var errors = new InputErrors();
             var before = batch.Count;
             Expand(item, await registry.KnowingAsync(agb: Codes.IsAgb(item.Agb) ? item.Agb : null), time, errors, batch);

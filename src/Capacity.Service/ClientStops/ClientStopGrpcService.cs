@@ -1,4 +1,5 @@
 using Capacity.Service.Registry;
+using Capacity.Service.Security;
 using Capacity.Service.Shared;
 using Capacity.V1;
 using Grpc.Core;
@@ -40,6 +41,8 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
     {
         if (string.IsNullOrWhiteSpace(request.Id) || request.Id.Length > 64) throw InputErrors.Single("id", "must be a client stop id");
         var snapshot = cache.Current;
+        if (context.CallerOrNull() is { Role: Security.Role.Provider } caller && snapshot.Stops.TryGetValue(request.Id, out var owned) && owned.Agb != caller.Agb)
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "Not allowed: that client stop is another provider's."));
         var change = snapshot.Stops.TryGetValue(request.Id, out var known) ? ChangeOf(known, snapshot) : RegistryChange.Everything;
         var (version, removed) = await store.WriteAsync([RegistryWrite.Delete(RegistryHash.Stops, request.Id)], change);
         await cache.EnsureVersionAsync(version);

@@ -12,6 +12,7 @@ using Capacity.Service.Registry;
 using Capacity.Service.Security;
 using Capacity.Web;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
@@ -63,7 +64,12 @@ public static class CapacityServices
             .Validate(o => o.MaxReceiveMessageBytes >= 16 * 1024 && o.MaxStreamItems >= 1 && o.RateLimit.PermitsPerSecond >= 1 && o.RateLimit.Burst >= 1,
                 "Limits: MaxReceiveMessageBytes >= 16 KB, MaxStreamItems >= 1, RateLimit.PermitsPerSecond and Burst >= 1")
             .ValidateOnStart();
-        services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment());
+        services.AddCallerAuthentication(builder.Configuration);
+        services.AddGrpc(o =>
+        {
+            o.EnableDetailedErrors = builder.Environment.IsDevelopment();
+            o.Interceptors.Add<AuthorizationInterceptor>();
+        });
         services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<LimitsOptions>>((o, limits) => o.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageBytes);
         services.AddCallerRateLimits();
@@ -72,7 +78,7 @@ public static class CapacityServices
         // The Redis backplane carries group messages (a referral step on one instance, its parties
         // connected to another) between instances. It gets a connection of its own, because its
         // channel prefix (which keeps deployments on different databases apart) is set per connection.
-        services.AddSignalR()
+        services.AddSignalR(o => o.AddFilter<HubAuthorizationFilter>())
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
             .AddStackExchangeRedis();
         services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
@@ -90,7 +96,9 @@ public static class CapacityServices
     public static WebApplication MapCapacityEndpoints(this WebApplication app)
     {
         app.UseCoordinatorWeb();
-        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter(); // after authentication: the limit is per signed-in caller
         app.MapGrpcService<RegistryGrpcService>();
         app.MapGrpcService<CapacityGrpcService>();
         app.MapGrpcService<ClientStopGrpcService>();

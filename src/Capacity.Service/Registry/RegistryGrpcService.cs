@@ -1,5 +1,6 @@
 using Capacity.Service.Capacity;
 using Capacity.Service.Geography;
+using Capacity.Service.Security;
 using Capacity.Service.Shared;
 using Capacity.V1;
 using Grpc.Core;
@@ -99,6 +100,7 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         IServerStreamWriter<ImportRegistryResponse> responseStream,
         ServerCallContext context)
     {
+        var caller = context.CallerOrNull();
         var snapshot = cache.Current;
         var newProviders = new Dictionary<string, Provider>();
         var newInsurers = new HashSet<string>();
@@ -133,6 +135,11 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
                     $"At most {limits.Value.MaxStreamItems} items per import stream; items 1 to {sequence} were answered. Send the rest on a new stream."));
             }
             sequence++;
+            if (DeniedItem(caller, item) is { } denied)
+            {
+                pending.Add(new ImportRegistryResponse { Sequence = sequence, Status = new Google.Rpc.Status { Code = (int)StatusCode.PermissionDenied, Message = denied } });
+                continue;
+            }
             var errors = new InputErrors();
             switch (item.ItemCase)
             {
@@ -172,6 +179,17 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         await FlushAsync();
         await cache.EnsureVersionAsync(lastVersion);
     }
+
+    /// <summary>An insurer's import writes its own contracts only; the registry admin insurers and providers, no contracts.</summary>
+    static string? DeniedItem(Security.Caller? caller, ImportRegistryRequest item) => (caller?.Role, item.ItemCase) switch
+    {
+        (null, _) => null,
+        (Security.Role.InsurerImport, ImportRegistryRequest.ItemOneofCase.Contract) when item.Contract.InsurerUzovi == caller.Uzovi => null,
+        (Security.Role.InsurerImport, _) => "an insurer imports its own contracts only",
+        (Security.Role.RegistryAdmin, ImportRegistryRequest.ItemOneofCase.Contract) => "contracts are written by the insurer they belong to",
+        (Security.Role.RegistryAdmin, _) => null,
+        _ => "not allowed",
+    };
 
     async Task<long> WriteAsync(IReadOnlyList<RegistryWrite> writes, RegistryChange change)
     {

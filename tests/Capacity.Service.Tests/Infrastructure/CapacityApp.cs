@@ -70,6 +70,8 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Referrals:SweepInterval", "00:00:00.100");
         // Tests fire hundreds of calls from one address on purpose; the limiter has its own tests.
         builder.UseSetting("Limits:RateLimit:Enabled", "false");
+        // Functional tests call as anonymous; the authorization tests switch sign-in on with their own key.
+        builder.UseSetting("Auth:Required", "false");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
     }
@@ -85,15 +87,21 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
     public GrpcChannel CreateChannel() => GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
 
     /// <summary>A SignalR connection to the coordination hub over WebSockets, started.</summary>
-    public async Task<HubConnection> ConnectHubAsync()
+    /// <param name="accessToken">Sent as a bearer header, or, with <paramref name="tokenInQuery"/>, as browsers do: ?access_token=.</param>
+    public async Task<HubConnection> ConnectHubAsync(string? accessToken = null, bool tokenInQuery = false)
     {
         var server = Server;
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(server.BaseAddress, "hubs/coordination"), o =>
+            .WithUrl(new Uri(server.BaseAddress, tokenInQuery ? $"hubs/coordination?access_token={Uri.EscapeDataString(accessToken!)}" : "hubs/coordination"), o =>
             {
                 o.Transports = HttpTransportType.WebSockets;
                 o.SkipNegotiation = true;
-                o.WebSocketFactory = async (context, token) => await server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
+                o.WebSocketFactory = async (context, token) =>
+                {
+                    var client = server.CreateWebSocketClient();
+                    if (accessToken is not null && !tokenInQuery) client.ConfigureRequest = r => r.Headers.Authorization = $"Bearer {accessToken}";
+                    return await client.ConnectAsync(context.Uri, token);
+                };
             })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
             .Build();

@@ -1,0 +1,81 @@
+using System.Text;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Capacity.Service.Security;
+
+/// <summary>
+/// How callers prove who they are (configuration section "Auth"): JWT bearer tokens from an
+/// OpenID Connect authority (<see cref="Authority"/> + <see cref="Audience"/>), or, for the demo
+/// and tests, tokens signed with a shared key (<see cref="Issuer"/> + <see cref="SigningKey"/>;
+/// tools/Capacity.Tokens issues them).
+/// </summary>
+public sealed class AuthOptions
+{
+    /// <summary>When false every call is let through as anonymous: only for the demo and tests until every client signs in.</summary>
+    public bool Required { get; set; } = true;
+
+    public string? Authority { get; set; }
+
+    public string Audience { get; set; } = "capacity";
+
+    public string? Issuer { get; set; }
+
+    /// <summary>Base64 HMAC-SHA256 key of at least 32 bytes; used when no <see cref="Authority"/> is set.</summary>
+    public string? SigningKey { get; set; }
+
+    public bool IsConfigured => Authority is { Length: > 0 } || (Issuer is { Length: > 0 } && SigningKey is { Length: > 0 });
+}
+
+public static class AuthenticationSetup
+{
+    public static IServiceCollection AddCallerAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>().BindConfiguration("Auth")
+            .Validate(o => !o.Required || o.IsConfigured,
+                "Auth: set Auth:Authority (an OpenID Connect issuer) or Auth:Issuer and Auth:SigningKey; or Auth:Required=false for a demo without sign-in")
+            .Validate(o => o.SigningKey is not { Length: > 0 } key || Decoded(key) is { Length: >= 32 }, "Auth:SigningKey must be base64 of at least 32 bytes")
+            .ValidateOnStart();
+
+        var auth = configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            // Claims keep their token names (sub, agb, org, uzovi, gm, capacity_role).
+            o.MapInboundClaims = false;
+            o.Audience = auth.Audience;
+            if (auth.Authority is { Length: > 0 } authority)
+            {
+                o.Authority = authority;
+            }
+            else if (auth.SigningKey is { Length: > 0 } key && Decoded(key) is { Length: >= 32 } bytes)
+            {
+                o.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = auth.Issuer,
+                    ValidAudience = auth.Audience,
+                    IssuerSigningKey = new SymmetricSecurityKey(bytes),
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                };
+            }
+            o.TokenValidationParameters.ClockSkew = TimeSpan.FromMinutes(1);
+            // Browsers cannot set headers on a WebSocket: the hub takes the token from the query string.
+            o.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = context =>
+                {
+                    if (context.Request.Query["access_token"] is { Count: > 0 } token && context.HttpContext.Request.Path.StartsWithSegments(Live.CoordinationHub.Path))
+                        context.Token = token;
+                    return Task.CompletedTask;
+                },
+            };
+        });
+        services.AddAuthorization();
+        return services;
+    }
+
+    static byte[]? Decoded(string base64)
+    {
+        var buffer = new byte[base64.Length];
+        return Convert.TryFromBase64String(base64, buffer, out var n) ? buffer[..n] : null;
+    }
+}

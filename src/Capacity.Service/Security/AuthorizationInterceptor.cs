@@ -1,0 +1,63 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Options;
+
+namespace Capacity.Service.Security;
+
+/// <summary>
+/// Applies <see cref="Permissions"/> to every gRPC call: UNAUTHENTICATED without a valid token,
+/// PERMISSION_DENIED for a role the method is not open to or a request for someone else's data.
+/// With Auth:Required=false (demo, tests) calls pass as anonymous.
+/// </summary>
+public sealed class AuthorizationInterceptor(IOptions<AuthOptions> auth, IServiceProvider services, ILogger<AuthorizationInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        Authorize(context, request as IMessage);
+        return await continuation(request, context);
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authorize(context, request as IMessage);
+        await continuation(request, responseStream, context);
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authorize(context, null);
+        return await continuation(requestStream, context);
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authorize(context, null);
+        await continuation(requestStream, responseStream, context);
+    }
+
+    void Authorize(ServerCallContext context, IMessage? request)
+    {
+        if (!auth.Value.Required) return;
+        if (Permissions.ByMethod.TryGetValue(context.Method, out var rule) && rule.Anonymous) return;
+        var caller = Caller.From(context.GetHttpContext().User)
+                     ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "Sign in: send a bearer token with a role and its organisation code."));
+        if (Permissions.Check(context.Method, caller, request, services) is { } denied)
+        {
+            logger.LogWarning("Denied {Method} to {Subject} ({Role}): {Reason}", context.Method, caller.Subject, caller.Role, denied);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Not allowed: {denied}."));
+        }
+    }
+}
+
+/// <summary>The caller of a gRPC call, for the checks a service makes itself (per stream item, per referral).</summary>
+public static class CallerContext
+{
+    /// <summary>Null when sign-in is not required (Auth:Required=false).</summary>
+    public static Caller? CallerOrNull(this ServerCallContext context) => Caller.From(context.GetHttpContext().User);
+}

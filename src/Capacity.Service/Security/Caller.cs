@@ -1,0 +1,53 @@
+using System.Security.Claims;
+
+namespace Capacity.Service.Security;
+
+/// <summary>The parties the service knows (docs/SECURITY.md, "Roles and claims").</summary>
+public enum Role
+{
+    /// <summary>A care provider (claim <c>agb</c>): its own capacity, client stops and offers.</summary>
+    Provider,
+    /// <summary>A hospital or GP organisation (claim <c>org</c>): searches, its own referrals.</summary>
+    Requester,
+    /// <summary>An insurer's mediation desk (claim <c>uzovi</c>): its insured's escalated referrals, unmet demand.</summary>
+    InsurerDesk,
+    /// <summary>An insurer's contract administration (claim <c>uzovi</c>): its own contracts.</summary>
+    InsurerImport,
+    /// <summary>A municipality (claim <c>gm</c>): aggregates of its own area only.</summary>
+    Municipality,
+    /// <summary>Keeps insurers and providers in the registry; no contracts, no patient data.</summary>
+    RegistryAdmin,
+}
+
+/// <summary>Who is calling: from a validated token, one role and the tenant it acts for.</summary>
+public sealed record Caller(string Subject, Role Role, string? Agb, string? Org, string? Uzovi, string? Gm, string? Name)
+{
+    public const string RoleClaim = "capacity_role";
+
+    static readonly Dictionary<string, Role> Roles = new(StringComparer.Ordinal)
+    {
+        ["provider"] = Role.Provider, ["requester"] = Role.Requester, ["insurer_desk"] = Role.InsurerDesk,
+        ["insurer_import"] = Role.InsurerImport, ["municipality"] = Role.Municipality, ["registry_admin"] = Role.RegistryAdmin,
+    };
+
+    public static string ClaimValue(Role role) => Roles.First(r => r.Value == role).Key;
+
+    /// <summary>The caller a principal stands for; null when unauthenticated, or when its role lacks the tenant claim it needs.</summary>
+    public static Caller? From(ClaimsPrincipal? user)
+    {
+        if (user?.Identity?.IsAuthenticated != true) return null;
+        string? Claim(string type) => user.FindFirst(type)?.Value is { Length: > 0 } v ? v : null;
+        var subject = Claim("sub") ?? Claim(ClaimTypes.NameIdentifier);
+        if (subject is null || Claim(RoleClaim) is not { } roleName || !Roles.TryGetValue(roleName, out var role)) return null;
+        var caller = new Caller(subject, role, Claim("agb"), Claim("org"), Claim("uzovi"), Claim("gm"), Claim("name"));
+        var tenant = role switch
+        {
+            Role.Provider => caller.Agb is not null && Shared.Codes.IsAgb(caller.Agb),
+            Role.Requester => caller.Org is not null,
+            Role.InsurerDesk or Role.InsurerImport => caller.Uzovi is not null && Shared.Codes.IsUzovi(caller.Uzovi),
+            Role.Municipality => caller.Gm is not null,
+            _ => true,
+        };
+        return tenant ? caller : null;
+    }
+}
