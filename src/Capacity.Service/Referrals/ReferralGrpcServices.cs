@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Capacity.Service.Security;
 using Capacity.Service.Shared;
 using Capacity.V1;
 using Grpc.Core;
@@ -6,18 +7,55 @@ using StackExchange.Redis;
 
 namespace Capacity.Service.Referrals;
 
+/// <summary>
+/// Whose a referral is: its requester's organisation, and once escalated the patient's insurer's
+/// desk. To anyone else it does not exist (NOT_FOUND, the same answer as for an unknown id), so
+/// even its existence stays private.
+/// </summary>
+public static class ReferralAccess
+{
+    public static async Task EnsureVisibleAsync(ReferralStore store, string referralId, ServerCallContext context)
+    {
+        if (context.CallerOrNull() is not { } caller || await store.GetAsync(referralId) is not { } stored) return; // the workflow answers unknown ids
+        var r = stored.Referral;
+        var visible = caller.Role switch
+        {
+            Security.Role.Requester => r.RequesterOrg == caller.Org,
+            Security.Role.InsurerDesk => r.Search.InsurerUzovi == caller.Uzovi && r.Escalation is not null,
+            _ => false,
+        };
+        if (!visible) throw new RpcException(new Status(StatusCode.NotFound, $"Referral {referralId} does not exist."));
+    }
+}
+
 /// <summary>The requester's side of referrals; the work is in <see cref="ReferralWorkflow"/>.</summary>
-public sealed class ReferralGrpcService(ReferralWorkflow workflow) : ReferralService.ReferralServiceBase
+public sealed class ReferralGrpcService(ReferralWorkflow workflow, ReferralStore store) : ReferralService.ReferralServiceBase
 {
     public override Task<Referral> CreateReferral(CreateReferralRequest request, ServerCallContext context) => workflow.CreateAsync(request);
 
-    public override Task<OfferReferralResponse> OfferReferral(OfferReferralRequest request, ServerCallContext context) => workflow.OfferAsync(request);
+    public override async Task<OfferReferralResponse> OfferReferral(OfferReferralRequest request, ServerCallContext context)
+    {
+        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
+        return await workflow.OfferAsync(request);
+    }
 
-    public override Task<Referral> CancelReferral(CancelReferralRequest request, ServerCallContext context) => workflow.CancelAsync(request);
+    public override async Task<Referral> CancelReferral(CancelReferralRequest request, ServerCallContext context)
+    {
+        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
+        return await workflow.CancelAsync(request);
+    }
 
-    public override Task<Referral> EscalateReferral(EscalateReferralRequest request, ServerCallContext context) => workflow.EscalateAsync(request);
+    public override async Task<Referral> EscalateReferral(EscalateReferralRequest request, ServerCallContext context)
+    {
+        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
+        return await workflow.EscalateAsync(request);
+    }
 
-    public override Task<GetReferralResponse> GetReferral(GetReferralRequest request, ServerCallContext context) => workflow.GetAsync(request.ReferralId);
+    public override async Task<GetReferralResponse> GetReferral(GetReferralRequest request, ServerCallContext context)
+    {
+        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
+        return await workflow.GetAsync(request.ReferralId);
+    }
 
     public override async Task<ListReferralsResponse> ListReferrals(ListReferralsRequest request, ServerCallContext context) =>
         new() { Referrals = { await workflow.ListOpenAsync(request.RequesterOrg) } };
@@ -70,13 +108,29 @@ public sealed class MediationGrpcService(ReferralWorkflow workflow, ReferralStor
     public override async Task<ListDeskQueueResponse> ListDeskQueue(ListDeskQueueRequest request, ServerCallContext context) =>
         new() { Referrals = { await workflow.DeskQueueAsync(request.InsurerUzovi) } };
 
-    public override Task<Referral> TakeReferral(TakeReferralRequest request, ServerCallContext context) => workflow.TakeAsync(request);
+    public override async Task<Referral> TakeReferral(TakeReferralRequest request, ServerCallContext context)
+    {
+        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
+        return await workflow.TakeAsync(request);
+    }
 
-    public override Task<FindProvidersResponse> SearchForReferral(SearchForReferralRequest request, ServerCallContext context) => workflow.SearchForDeskAsync(request);
+    public override async Task<FindProvidersResponse> SearchForReferral(SearchForReferralRequest request, ServerCallContext context)
+    {
+        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
+        return await workflow.SearchForDeskAsync(request);
+    }
 
-    public override Task<OfferReferralResponse> OfferFromDesk(OfferFromDeskRequest request, ServerCallContext context) => workflow.OfferFromDeskAsync(request);
+    public override async Task<OfferReferralResponse> OfferFromDesk(OfferFromDeskRequest request, ServerCallContext context)
+    {
+        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
+        return await workflow.OfferFromDeskAsync(request);
+    }
 
-    public override Task<Referral> CloseReferral(CloseReferralRequest request, ServerCallContext context) => workflow.CloseAsync(request);
+    public override async Task<Referral> CloseReferral(CloseReferralRequest request, ServerCallContext context)
+    {
+        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
+        return await workflow.CloseAsync(request);
+    }
 
     public override async Task<GetUnmetDemandResponse> GetUnmetDemand(GetUnmetDemandRequest request, ServerCallContext context)
     {

@@ -227,6 +227,46 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReferralExistsOnlyForItsRequesterAndOnceEscalatedForItsInsurersDesk()
+    {
+        // A provider with room, so the referral is not escalated at once: each party sets up its own part.
+        var admin = new RegistryService.RegistryServiceClient(ChannelFor("registry_admin", Own));
+        await admin.UpsertInsurerAsync(new() { Insurer = new() { Uzovi = Own.Uzovi, Name = "Eigen" } });
+        await admin.UpsertProviderAsync(new() { Provider = new() { Agb = Own.Agb, Name = "Zorg", BasePc4 = "1183", ServedPc4S = { "1183" }, Qualifications = new() } });
+        await new RegistryService.RegistryServiceClient(ChannelFor("insurer_import", Own)).UpsertContractAsync(new()
+        {
+            Contract = new() { ProviderAgb = Own.Agb, InsurerUzovi = Own.Uzovi, Year = CapacityApp.Today.Year, ContractType = ContractType.Standaard, CareTypes = { CareType.DistrictNursing } },
+        });
+        await new CapacityService.CapacityServiceClient(ChannelFor("provider", Own)).SetCapacityAsync(new()
+        {
+            Agb = Own.Agb, Pc4 = "1183", CareType = CareType.DistrictNursing, FreePlaces = 2, Version = 1,
+        });
+        var requester = new ReferralService.ReferralServiceClient(ChannelFor("requester", Own));
+        var created = await requester.CreateReferralAsync(ReferralData.NewReferral(Own.Uzovi, "1183", org: Own.Org));
+        Assert.Null(created.Escalation);
+        var get = new GetReferralRequest { ReferralId = created.Id };
+
+        async Task<StatusCode> GetAs(string role, Tenant tenant) =>
+            await OutcomeAsync(() => new ReferralService.ReferralServiceClient(ChannelFor(role, tenant)).GetReferralAsync(get).ResponseAsync);
+
+        Assert.Equal(StatusCode.OK, await GetAs("requester", Own));
+        Assert.Equal(StatusCode.NotFound, await GetAs("requester", Other));
+        Assert.Equal(StatusCode.NotFound, await GetAs("insurer_desk", Own)); // not escalated yet
+        var cancelByOther = await OutcomeAsync(() => new ReferralService.ReferralServiceClient(ChannelFor("requester", Other))
+            .CancelReferralAsync(new() { RequestId = "cancel-1", ReferralId = created.Id }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, cancelByOther);
+
+        await requester.EscalateReferralAsync(new() { RequestId = "escalate-1", ReferralId = created.Id });
+
+        Assert.Equal(StatusCode.OK, await GetAs("insurer_desk", Own));
+        Assert.Equal(StatusCode.NotFound, await GetAs("insurer_desk", Other));
+        var offerByOtherDesk = await OutcomeAsync(() => new MediationService.MediationServiceClient(ChannelFor("insurer_desk", Other))
+            .OfferFromDeskAsync(new() { RequestId = "offer-1", ReferralId = created.Id, ProviderAgbs = { Own.Agb } }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, offerByOtherDesk);
+        Assert.NotNull((await requester.GetReferralAsync(get)).Referral.Escalation);
+    }
+
+    [Fact]
     public async Task HealthChecksStayOpenWithoutSignIn()
     {
         var health = new Grpc.Health.V1.Health.HealthClient(ChannelFor(null, Own));
