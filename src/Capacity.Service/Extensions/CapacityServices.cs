@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Capacity.Service.Audit;
 using Capacity.Service.Capacity;
 using Capacity.Service.ClientStops;
 using Capacity.Service.Demo;
@@ -52,12 +53,16 @@ public static class CapacityServices
         services.AddSingleton<ReferralNotifier>();
         services.AddSingleton<ReferralWorkflow>();
         services.AddSingleton<ReferralSweeper>();
+        services.AddOptions<AuditOptions>().BindConfiguration("Audit")
+            .Validate(o => o.Retention >= TimeSpan.FromDays(1), "Audit:Retention must be at least a day").ValidateOnStart();
+        services.AddSingleton<AuditLog>();
         // Start order matters: the registry is loaded before the demo is seeded and before
         // live subscriptions listen for its changes.
         services.AddHostedService(sp => sp.GetRequiredService<RegistryCache>());
         services.AddHostedService<DemoSeeder>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveSubscriptions>());
         services.AddHostedService(sp => sp.GetRequiredService<ReferralSweeper>());
+        services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
         services.AddHostedService<StartupBanner>();
 
         services.AddOptions<LimitsOptions>().BindConfiguration("Limits")
@@ -68,6 +73,7 @@ public static class CapacityServices
         services.AddGrpc(o =>
         {
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
+            o.Interceptors.Add<AuditInterceptor>(); // outermost: it records the authorization's refusals too
             o.Interceptors.Add<AuthorizationInterceptor>();
         });
         services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
@@ -107,6 +113,7 @@ public static class CapacityServices
         app.MapGrpcService<ReferralGrpcService>();
         app.MapGrpcService<OfferGrpcService>();
         app.MapGrpcService<MediationGrpcService>();
+        app.MapGrpcService<AuditGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapHealthChecks("/healthz");

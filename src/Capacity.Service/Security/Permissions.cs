@@ -71,6 +71,9 @@ public static class Permissions
         [M("MediationService", "GetUnmetDemand")] = Allow(Role.InsurerDesk, (m, c) => Own(((GetUnmetDemandRequest)m).InsurerUzovi, c.Uzovi, "insurer"))
             .And(Role.Municipality, OwnUnmetDemand),
 
+        // The audit trail of one referral: whoever may see the referral (checked by ReferralAccess).
+        [M("AuditService", "GetAuditTrail")] = Allow(Role.Requester).And(Role.InsurerDesk),
+
         // Open to all: orchestrators probe health; reflection is mapped in Development only.
         ["/grpc.health.v1.Health/Check"] = Open(),
         ["/grpc.health.v1.Health/Watch"] = Open(),

@@ -66,6 +66,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Mediation + "OfferFromDesk"] = ["insurer_desk"],
         [Mediation + "CloseReferral"] = ["insurer_desk"],
         [Mediation + "GetUnmetDemand"] = ["insurer_desk", "municipality"],
+        ["/capacity.v1.AuditService/GetAuditTrail"] = ["requester", "insurer_desk"],
     };
 
     /// <summary>Methods whose request names an owner, per role: calling with another's code must be denied.</summary>
@@ -133,6 +134,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Mediation + "CloseReferral"] = (ch, t, _, ct) => new MediationService.MediationServiceClient(ch).CloseReferralAsync(new() { ReferralId = NoReferral, InsurerUzovi = t.Uzovi, Outcome = ClosureOutcome.PlacedElsewhere }, cancellationToken: ct).ResponseAsync,
         [Mediation + "GetUnmetDemand"] = (ch, t, role, ct) => new MediationService.MediationServiceClient(ch).GetUnmetDemandAsync(
             role == "municipality" ? new() { Municipality = t.Municipality } : new() { InsurerUzovi = t.Uzovi }, cancellationToken: ct).ResponseAsync,
+        ["/capacity.v1.AuditService/GetAuditTrail"] = (ch, _, _, ct) => new AuditService.AuditServiceClient(ch).GetAuditTrailAsync(new() { ReferralId = NoReferral }, cancellationToken: ct).ResponseAsync,
     };
 
     const string NoReferral = "ref_00000000000000000000000000000000";

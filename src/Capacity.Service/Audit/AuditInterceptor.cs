@@ -1,0 +1,129 @@
+using Capacity.Service.Security;
+using Capacity.V1;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace Capacity.Service.Audit;
+
+/// <summary>
+/// Writes the NEN 7513 record of every call that reads or changes referral data (the referral,
+/// offer and mediation services), allowed or not: one record per referral the answer holds, or
+/// one for the referral the request named. The answer leaves only once its records are stored.
+/// It sits outside the authorization interceptor, so denials are recorded too.
+/// </summary>
+public sealed class AuditInterceptor(AuditLog audit, TimeProvider time) : Interceptor
+{
+    AuditLog Log => audit;
+
+    static bool Audited(string method) =>
+        method.StartsWith("/capacity.v1.ReferralService/", StringComparison.Ordinal)
+        || method.StartsWith("/capacity.v1.OfferService/", StringComparison.Ordinal)
+        || (method.StartsWith("/capacity.v1.MediationService/", StringComparison.Ordinal) && !method.EndsWith("/GetUnmetDemand", StringComparison.Ordinal));
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        if (!audit.Enabled || !Audited(context.Method)) return await continuation(request, context);
+        TResponse response;
+        try
+        {
+            response = await continuation(request, context);
+        }
+        catch (RpcException e)
+        {
+            await audit.WriteAsync(Record(context, request as IMessage, null, null, Outcome(e.StatusCode)));
+            throw;
+        }
+        var touched = Referrals(response as IMessage).ToArray();
+        await audit.WriteAsync(touched.Length == 0
+            ? [Record(context, request as IMessage, null, null, "allowed")]
+            : [.. touched.Select(t => Record(context, request as IMessage, t.Id, t.PatientRef, "allowed"))]);
+        return response;
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        if (!audit.Enabled || !Audited(context.Method))
+        {
+            await continuation(request, responseStream, context);
+            return;
+        }
+        // A watch is recorded when it starts, and every offer it shows as it is sent.
+        var audited = new AuditedWriter<TResponse>(responseStream, this, context, request as IMessage);
+        try
+        {
+            await continuation(request, audited, context);
+        }
+        catch (RpcException e)
+        {
+            await audit.WriteAsync(Record(context, request as IMessage, null, null, Outcome(e.StatusCode)));
+            throw;
+        }
+    }
+
+    sealed class AuditedWriter<T>(IServerStreamWriter<T> inner, AuditInterceptor owner, ServerCallContext context, IMessage? request) : IServerStreamWriter<T>
+    {
+        public WriteOptions? WriteOptions { get => inner.WriteOptions; set => inner.WriteOptions = value; }
+
+        public async Task WriteAsync(T message)
+        {
+            await owner.Log.WriteAsync(Referrals(message as IMessage).Select(t => owner.Record(context, request, t.Id, t.PatientRef, "allowed")).ToArray());
+            await inner.WriteAsync(message);
+        }
+    }
+
+    static string Outcome(StatusCode code) => code is StatusCode.PermissionDenied or StatusCode.NotFound or StatusCode.Unauthenticated
+        ? $"denied ({code})" : $"failed ({code})";
+
+    AuditRecord Record(ServerCallContext context, IMessage? request, string? referralId, string? patientRef, string outcome)
+    {
+        var caller = context.CallerOrNull();
+        var user = context.GetHttpContext().User;
+        return new AuditRecord(
+            time.GetUtcNow(),
+            caller?.Subject ?? "anonymous",
+            caller is null ? "anonymous" : Caller.ClaimValue(caller.Role),
+            caller?.Org ?? caller?.Agb ?? caller?.Uzovi ?? caller?.Gm,
+            user.FindFirst("on_behalf_of")?.Value,
+            context.Method,
+            referralId ?? ReferralIdOf(request),
+            patientRef,
+            outcome);
+    }
+
+    static string? ReferralIdOf(IMessage? request) =>
+        request?.Descriptor.FindFieldByName("referral_id")?.Accessor.GetValue(request) as string is { Length: > 0 } id ? id : null;
+
+    /// <summary>The referrals an answer shows: a referral, or referrals and offer views in it.</summary>
+    static IEnumerable<(string Id, string PatientRef)> Referrals(IMessage? message)
+    {
+        switch (message)
+        {
+            case null:
+                yield break;
+            case Referral r:
+                yield return (r.Id, r.PatientRef);
+                yield break;
+            case OfferView v:
+                yield return (v.ReferralId, v.PatientRef);
+                yield break;
+        }
+        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
+        {
+            if (field.FieldType != Google.Protobuf.Reflection.FieldType.Message) continue;
+            var value = field.Accessor.GetValue(message);
+            if (field.IsRepeated)
+            {
+                foreach (var item in (System.Collections.IEnumerable)value)
+                    if (item is Referral or OfferView)
+                        foreach (var t in Referrals((IMessage)item)) yield return t;
+            }
+            else if (value is Referral or OfferView or OfferUpdate)
+            {
+                foreach (var t in Referrals((IMessage)value)) yield return t;
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using Capacity.Service.Audit;
+using Capacity.Service.Tests.Infrastructure;
+using Capacity.Tokens;
+using Capacity.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Capacity.Service.Tests.Security;
+
+/// <summary>NEN 7513: reads, changes and refusals of referral data are recorded in a hash chain that shows any change or removal.</summary>
+public sealed class AuditTrailTests : IAsyncLifetime
+{
+    const string Issuer = "capacity-test";
+    static readonly string Key = DevTokens.NewSigningKey();
+
+    readonly CapacityApp _app = new CapacityApp().With("Auth:Required", "true").With("Auth:Issuer", Issuer).With("Auth:SigningKey", Key);
+
+    public async ValueTask InitializeAsync() => await _app.InitializeAsync();
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    GrpcChannel As(string role, string? tenant, string subject, string? onBehalfOf = null)
+    {
+        var token = DevTokens.Issue(new DevIdentity(subject, role, tenant), Issuer, "capacity", Key);
+        return GrpcChannel.ForAddress(_app.Server.BaseAddress, new GrpcChannelOptions
+        {
+            HttpHandler = _app.Server.CreateHandler(),
+            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("Authorization", $"Bearer {token}");
+                return Task.CompletedTask;
+            })),
+            UnsafeUseInsecureChannelCallCredentials = true,
+        });
+    }
+
+    async Task<IDatabase> RedisAsync() => (await ConnectionMultiplexer.ConnectAsync(_app.Redis)).GetDatabase();
+
+    async Task<Referral> ReferralAsync()
+    {
+        await new RegistryService.RegistryServiceClient(As("registry_admin", null, "admin")).UpsertInsurerAsync(new() { Insurer = new() { Uzovi = "9101", Name = "Eigen" } });
+        return await new ReferralService.ReferralServiceClient(As("requester", "ziekenhuis-a", "nurse-anna"))
+            .CreateReferralAsync(ReferralData.NewReferral("9101", "1183", org: "ziekenhuis-a"));
+    }
+
+    [Fact]
+    public async Task ReadsChangesAndRefusalsOfAReferralAreRecordedForItsTrail()
+    {
+        var referral = await ReferralAsync();
+        var nurse = new ReferralService.ReferralServiceClient(As("requester", "ziekenhuis-a", "nurse-anna"));
+        await nurse.GetReferralAsync(new() { ReferralId = referral.Id });
+        var stranger = new ReferralService.ReferralServiceClient(As("requester", "ziekenhuis-b", "nurse-bob"));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => stranger.GetReferralAsync(new() { ReferralId = referral.Id }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, refused.StatusCode);
+
+        var trail = (await new AuditService.AuditServiceClient(As("requester", "ziekenhuis-a", "nurse-anna"))
+            .GetAuditTrailAsync(new() { ReferralId = referral.Id })).Entries;
+
+        Assert.Equal(
+            [("nurse-anna", "/capacity.v1.ReferralService/CreateReferral", "allowed"),
+             ("nurse-anna", "/capacity.v1.ReferralService/GetReferral", "allowed"),
+             ("nurse-bob", "/capacity.v1.ReferralService/GetReferral", "denied (NotFound)")],
+            trail.Select(e => (e.Subject, e.Action, e.Outcome)));
+        Assert.All(trail.Take(2), e => Assert.Equal(referral.PatientRef, e.PatientRef));
+        Assert.Equal(["ziekenhuis-a", "ziekenhuis-a", "ziekenhuis-b"], trail.Select(e => e.Organisation));
+        Assert.All(trail, e => Assert.Matches("^[0-9a-f]{64}$", e.Hash));
+        // The stranger may not read the trail either.
+        var trailRefused = await Assert.ThrowsAsync<RpcException>(() => new AuditService.AuditServiceClient(As("requester", "ziekenhuis-b", "nurse-bob"))
+            .GetAuditTrailAsync(new() { ReferralId = referral.Id }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, trailRefused.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheChainVerifiesAndShowsAChangedOrRemovedRecord()
+    {
+        var referral = await ReferralAsync();
+        var nurse = new ReferralService.ReferralServiceClient(As("requester", "ziekenhuis-a", "nurse-anna"));
+        for (var i = 0; i < 3; i++) await nurse.GetReferralAsync(new() { ReferralId = referral.Id });
+        var db = await RedisAsync();
+
+        var (count, broken) = await AuditLog.VerifyAsync(db);
+        Assert.Null(broken);
+        Assert.True(count >= 4, $"{count} records");
+
+        // Changed: the second record now says someone else looked (rewritten in place, hashes kept).
+        var entries = await db.StreamRangeAsync(AuditLog.Keys.Stream);
+        var forged = ((string)entries[1]["r"]!).Replace("nurse-anna", "nurse-eve");
+        await db.KeyDeleteAsync("audit:{log}:copy");
+        foreach (var e in entries)
+            await db.StreamAddAsync("audit:{log}:copy", [new("r", e.Id == entries[1].Id ? forged : e["r"]), new("h", e["h"])], e.Id);
+        await db.KeyRenameAsync("audit:{log}:copy", AuditLog.Keys.Stream);
+        var afterChange = await AuditLog.VerifyAsync(db);
+        Assert.Contains(entries[1].Id.ToString(), afterChange.Broken);
+
+        // Removed: put the original back, then delete one record.
+        await db.KeyDeleteAsync(AuditLog.Keys.Stream);
+        foreach (var e in entries) await db.StreamAddAsync(AuditLog.Keys.Stream, [new("r", e["r"]), new("h", e["h"])], e.Id);
+        Assert.Null((await AuditLog.VerifyAsync(db)).Broken);
+        await db.StreamDeleteAsync(AuditLog.Keys.Stream, [entries[2].Id]);
+        Assert.Contains(entries[3].Id.ToString(), (await AuditLog.VerifyAsync(db)).Broken);
+
+        // Removing the newest record is seen against the recorded head.
+        await db.KeyDeleteAsync(AuditLog.Keys.Stream);
+        foreach (var e in entries.SkipLast(1)) await db.StreamAddAsync(AuditLog.Keys.Stream, [new("r", e["r"]), new("h", e["h"])], e.Id);
+        Assert.Contains("removed", (await AuditLog.VerifyAsync(db)).Broken);
+    }
+
+    [Fact]
+    public async Task RecordsPastTheRetentionAreDroppedAndTheChainStillVerifies()
+    {
+        var referral = await ReferralAsync();
+        var nurse = new ReferralService.ReferralServiceClient(As("requester", "ziekenhuis-a", "nurse-anna"));
+        await nurse.GetReferralAsync(new() { ReferralId = referral.Id });
+        var db = await RedisAsync();
+        var audit = _app.Services.GetRequiredService<AuditLog>();
+
+        var dropped = await audit.TrimAsync(DateTimeOffset.UtcNow.AddMinutes(1));
+
+        Assert.True(dropped >= 2, $"{dropped} dropped");
+        Assert.Equal(0, await db.StreamLengthAsync(AuditLog.Keys.Stream));
+        Assert.Null((await AuditLog.VerifyAsync(db)).Broken); // starts from the anchor
+        await nurse.GetReferralAsync(new() { ReferralId = referral.Id });
+        var (count, broken) = await AuditLog.VerifyAsync(db);
+        Assert.Null(broken);
+        Assert.Equal(1, count);
+    }
+}
