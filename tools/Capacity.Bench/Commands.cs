@@ -95,6 +95,21 @@ static class Commands
         return result.Errors == 0 ? 0 : 1;
     }
 
+    public static async Task<int> ReferralReadsAsync(Args args)
+    {
+        var target = args.Text("target", "http://127.0.0.1:5081");
+        var referrals = args.Number("referrals", 200, 1);
+        var concurrency = args.Number("concurrency", 50, 1);
+        var warmup = args.Number("warmup", 5);
+        var duration = args.Number("duration", 15, 1);
+        var label = args.Text("label", "");
+        args.EnsureAllUsed();
+        using var channel = Channel(target);
+        var (rps, latency, errors) = await ReferralReads.RunAsync(channel, referrals, concurrency, warmup, duration);
+        Console.WriteLine($"{label}GetReferral: {rps:N0}/s, p50 {latency.P50:0.00} ms, p99 {latency.P99:0.00} ms, {errors} errors");
+        return errors == 0 ? 0 : 1;
+    }
+
     /// <summary>A gRPC length-prefixed message: no compression flag, 4-byte big-endian length, the message.</summary>
     public static int RequestBody(Args args)
     {

@@ -19,6 +19,8 @@ const string Usage = """
            Capacity.Bench search [--preset national] [--seed 1] [--target URL] [--concurrency 50] [--warmup 5] [--duration 10]
                                  [--connections 1] [--rate n]
              Searches only, against a service that has the scenario loaded: closed loop, or open loop at --rate per second.
+           Capacity.Bench referral-reads [--target URL] [--referrals 200] [--concurrency 50] [--warmup 5] [--duration 15] [--label text]
+             Closed-loop GetReferral (each read writes one audit record); run with audit on and off to see its cost.
            Capacity.Bench request-body [--preset national] [--seed 1] --out path
              Writes the scenario's sanity search as a gRPC message body (for h2load, a C HTTP/2 load generator).
     """;
@@ -31,6 +33,7 @@ try
         ["run", .. var rest] => await Commands.RunAsync(new Args(rest)),
         ["search", .. var rest] => await Commands.SearchAsync(new Args(rest)),
         ["request-body", .. var rest] => Commands.RequestBody(new Args(rest)),
+        ["referral-reads", .. var rest] => await Commands.ReferralReadsAsync(new Args(rest)),
         _ => throw new FormatException("expected a command: scenario, run, search or request-body"),
     };
 }
