@@ -13,6 +13,15 @@ fi
 ensure_dotnet
 ensure_redis
 
+# Sign-in with demo identities: a key of this machine's own, kept in .data; scripts/demo-token.sh
+# signs tokens with it (the README's examples use it).
+mkdir -p .data
+if [ ! -s .data/demo-signing-key ]; then
+  dotnet build -c Release -nologo -v quiet tools/Capacity.Tokens/Capacity.Tokens.csproj >/dev/null
+  dotnet tools/Capacity.Tokens/bin/Release/net10.0/Capacity.Tokens.dll new-key > .data/demo-signing-key
+  chmod 600 .data/demo-signing-key
+fi
+
 port="${CAPACITY_REDIS_PORT:-6379}"
 started_redis=""
 if ! redis-cli -p "$port" ping >/dev/null 2>&1; then
@@ -29,9 +38,10 @@ fi
 stop_redis() { [ -n "$started_redis" ] && redis-cli -p "$port" shutdown >/dev/null 2>&1 || true; }
 trap stop_redis EXIT
 
-dotnet run -c Release --project src/Capacity.Service --no-launch-profile -- \
+Auth__SigningKey="$(cat .data/demo-signing-key)" dotnet run -c Release --project src/Capacity.Service --no-launch-profile -- \
   --Demo:Seed=true \
-  --Auth:Required=false \
+  --Grpc:Reflection=true \
+  --Auth:Issuer=capacity-demo \
   --Redis:Configuration="127.0.0.1:$port" \
   --Kestrel:Endpoints:Web:Url="${CAPACITY_WEB_URL:-http://localhost:5080}" \
   --Kestrel:Endpoints:Grpc:Url="${CAPACITY_GRPC_URL:-http://localhost:5081}"

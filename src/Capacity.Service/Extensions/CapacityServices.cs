@@ -99,6 +99,9 @@ public static class CapacityServices
         return builder;
     }
 
+    /// <summary>gRPC server reflection: <c>Grpc:Reflection</c>, by default on in Development only.</summary>
+    public static bool ReflectionOn(WebApplication app) => app.Configuration.GetValue<bool?>("Grpc:Reflection") ?? app.Environment.IsDevelopment();
+
     public static WebApplication MapCapacityEndpoints(this WebApplication app)
     {
         app.UseCoordinatorWeb();
@@ -115,7 +118,8 @@ public static class CapacityServices
         app.MapGrpcService<MediationGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
         app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        // Reflection lets tools like grpcurl list the API: open, so only in development and the demo.
+        if (ReflectionOn(app)) app.MapGrpcReflectionService();
         app.MapHealthChecks("/healthz");
         app.MapHub<CoordinationHub>(CoordinationHub.Path);
         return app;
@@ -140,7 +144,7 @@ sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
 }
 
 /// <summary>Says where to open the service once it listens.</summary>
-sealed class StartupBanner(Microsoft.AspNetCore.Hosting.Server.IServer server, IHostApplicationLifetime lifetime, IConfiguration config, ILogger<StartupBanner> logger) : BackgroundService
+sealed class StartupBanner(Microsoft.AspNetCore.Hosting.Server.IServer server, IHostApplicationLifetime lifetime, IConfiguration config, IHostEnvironment environment, ILogger<StartupBanner> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -151,9 +155,11 @@ sealed class StartupBanner(Microsoft.AspNetCore.Hosting.Server.IServer server, I
             var web = config["Kestrel:Endpoints:Web:Url"] ?? addresses.First();
             var grpc = config["Kestrel:Endpoints:Grpc:Url"] ?? addresses.First();
             var display = (string url) => url.Replace("://0.0.0.0", "://localhost").Replace("://[::]", "://localhost").Replace("://+", "://localhost");
+            var reflection = config.GetValue<bool?>("Grpc:Reflection") ?? environment.IsDevelopment();
             logger.LogInformation(
-                "Capacity is ready.\n  Web page:     {Web}/\n  SignalR hub:  {Web}{Hub}\n  gRPC (h2c):   {Grpc}  (server reflection and grpc.health.v1 are on)",
-                display(web).TrimEnd('/'), display(web).TrimEnd('/'), CoordinationHub.Path, display(grpc));
+                "Capacity is ready.\n  Web page:     {Web}/\n  SignalR hub:  {Web}{Hub}\n  gRPC (h2c):   {Grpc}  ({Open})",
+                display(web).TrimEnd('/'), display(web).TrimEnd('/'), CoordinationHub.Path, display(grpc),
+                reflection ? "server reflection and grpc.health.v1 are on" : "grpc.health.v1 is on");
         });
         return Task.CompletedTask;
     }

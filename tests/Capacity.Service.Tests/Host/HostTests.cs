@@ -18,9 +18,26 @@ public sealed class HostTests(CapacityApp app) : IClassFixture<CapacityApp>
     }
 
     [Fact]
-    public async Task ReflectionListsEveryCapacityService()
+    public async Task ReflectionIsOffUnlessSwitchedOn()
     {
         var reflection = new ServerReflection.ServerReflectionClient(app.CreateChannel());
+        using var call = reflection.ServerReflectionInfo();
+
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+        {
+            await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
+            await call.RequestStream.CompleteAsync();
+            await call.ResponseStream.MoveNext(TestContext.Current.CancellationToken);
+        });
+        Assert.Equal(Grpc.Core.StatusCode.Unimplemented, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReflectionListsEveryCapacityServiceWhenSwitchedOn()
+    {
+        await using var withReflection = new CapacityApp().With("Grpc:Reflection", "true");
+        await withReflection.InitializeAsync();
+        var reflection = new ServerReflection.ServerReflectionClient(withReflection.CreateChannel());
         using var call = reflection.ServerReflectionInfo();
 
         await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
@@ -31,7 +48,7 @@ public sealed class HostTests(CapacityApp app) : IClassFixture<CapacityApp>
         Assert.Superset(new HashSet<string>
         {
             "capacity.v1.RegistryService", "capacity.v1.CapacityService", "capacity.v1.ClientStopService",
-            "capacity.v1.MatchingService", "capacity.v1.RegionService", "grpc.health.v1.Health",
+            "capacity.v1.MatchingService", "capacity.v1.RegionService", "capacity.v1.AuditService", "grpc.health.v1.Health",
         }, services.ToHashSet());
     }
 
