@@ -10,7 +10,8 @@ namespace Capacity.Service.Audit;
 /// Writes the NEN 7513 record of every call that reads or changes referral data (the referral,
 /// offer and mediation services), allowed or not: one record per referral the answer holds, or
 /// one for the referral the request named. The answer leaves only once its records are stored.
-/// It sits outside the authorization interceptor, so denials are recorded too.
+/// It sits outside the authorization interceptor, so refusals are recorded too — of every method,
+/// referral data or not (a provider asking for another's capacity, an anonymous call).
 /// </summary>
 public sealed class AuditInterceptor(AuditLog audit, TimeProvider time) : Interceptor
 {
@@ -24,7 +25,19 @@ public sealed class AuditInterceptor(AuditLog audit, TimeProvider time) : Interc
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (!audit.Enabled || !Audited(context.Method)) return await continuation(request, context);
+        if (!audit.Enabled) return await continuation(request, context);
+        if (!Audited(context.Method))
+        {
+            try
+            {
+                return await continuation(request, context);
+            }
+            catch (RpcException e) when (IsDenial(e.StatusCode))
+            {
+                await audit.WriteAsync(Record(context, request as IMessage, null, null, Outcome(e.StatusCode)));
+                throw;
+            }
+        }
         TResponse response;
         try
         {
@@ -62,6 +75,38 @@ public sealed class AuditInterceptor(AuditLog audit, TimeProvider time) : Interc
             throw;
         }
     }
+
+    // Refused streams (a role the method is not open to) are recorded like refused calls.
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(requestStream, context);
+        }
+        catch (RpcException e) when (audit.Enabled && IsDenial(e.StatusCode))
+        {
+            await audit.WriteAsync(Record(context, null, null, null, Outcome(e.StatusCode)));
+            throw;
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
+        }
+        catch (RpcException e) when (audit.Enabled && IsDenial(e.StatusCode))
+        {
+            await audit.WriteAsync(Record(context, null, null, null, Outcome(e.StatusCode)));
+            throw;
+        }
+    }
+
+    static bool IsDenial(StatusCode code) => code is StatusCode.PermissionDenied or StatusCode.Unauthenticated;
 
     sealed class AuditedWriter<T>(IServerStreamWriter<T> inner, AuditInterceptor owner, ServerCallContext context, IMessage? request) : IServerStreamWriter<T>
     {

@@ -66,8 +66,9 @@ public static class CapacityServices
         services.AddHostedService<StartupBanner>();
 
         services.AddOptions<LimitsOptions>().BindConfiguration("Limits")
-            .Validate(o => o.MaxReceiveMessageBytes >= 16 * 1024 && o.MaxStreamItems >= 1 && o.RateLimit.PermitsPerSecond >= 1 && o.RateLimit.Burst >= 1,
-                "Limits: MaxReceiveMessageBytes >= 16 KB, MaxStreamItems >= 1, RateLimit.PermitsPerSecond and Burst >= 1")
+            .Validate(o => o.MaxReceiveMessageBytes >= 16 * 1024 && o.MaxStreamItems >= 1 && o.RateLimit.PermitsPerSecond >= 1 && o.RateLimit.Burst >= 1
+                    && o.MaxCallDuration > TimeSpan.Zero,
+                "Limits: MaxReceiveMessageBytes >= 16 KB, MaxStreamItems >= 1, RateLimit.PermitsPerSecond and Burst >= 1, MaxCallDuration > 0")
             .ValidateOnStart();
         services.AddCallerAuthentication(builder.Configuration);
         services.AddGrpc(o =>
@@ -75,6 +76,7 @@ public static class CapacityServices
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
             o.Interceptors.Add<AuditInterceptor>(); // outermost: it records the authorization's refusals too
             o.Interceptors.Add<AuthorizationInterceptor>();
+            o.Interceptors.Add<CallDeadlineInterceptor>();
         });
         services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<LimitsOptions>>((o, limits) => o.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageBytes);

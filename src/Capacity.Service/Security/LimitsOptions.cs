@@ -12,6 +12,9 @@ public sealed class LimitsOptions
     /// <summary>Most items one client stream (PublishCapacity, ImportRegistry) may carry; the whole country's figures of one provider are ~25,000.</summary>
     public int MaxStreamItems { get; set; } = 100_000;
 
+    /// <summary>Longest a unary call may take on the server, whatever the client's deadline.</summary>
+    public TimeSpan MaxCallDuration { get; set; } = TimeSpan.FromSeconds(30);
+
     public RateLimitOptions RateLimit { get; set; } = new();
 }
 

@@ -73,6 +73,18 @@ public sealed class AuditTrailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARefusedCallForAnotherPartysDataIsRecordedWhateverTheMethod()
+    {
+        var provider = new CapacityService.CapacityServiceClient(As("provider", "75000001", "planner-piet"));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => provider.GetProviderCapacityAsync(new() { Agb = "75000002" }).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+
+        var records = (await (await RedisAsync()).StreamRangeAsync(AuditLog.Keys.Stream)).Select(e => AuditRecord.FromJson((string)e["r"]!)).ToArray();
+        var denial = Assert.Single(records, r => r.Action == "/capacity.v1.CapacityService/GetProviderCapacity");
+        Assert.Equal(("planner-piet", "provider", "75000001", "denied (PermissionDenied)"), (denial.Subject, denial.Role, denial.Organisation, denial.Outcome));
+    }
+
+    [Fact]
     public async Task TheChainVerifiesAndShowsAChangedOrRemovedRecord()
     {
         var referral = await ReferralAsync();
