@@ -1,4 +1,4 @@
-using Capacity.Tokens;
+using Capacity.Service.Security;
 
 // dotnet run --project tools/Capacity.Tokens -- new-key
 // dotnet run --project tools/Capacity.Tokens -- issue --role provider --tenant 12345678 --key <base64> [--issuer capacity-dev] [--audience capacity] [--hours 8]

@@ -124,6 +124,7 @@ public static class CapacityServices
         if (ReflectionOn(app)) app.MapGrpcReflectionService();
         app.MapHealthChecks("/healthz");
         app.MapHub<CoordinationHub>(CoordinationHub.Path);
+        app.MapDemoSignIn();
         return app;
     }
 }

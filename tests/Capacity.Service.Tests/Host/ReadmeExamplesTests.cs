@@ -12,7 +12,7 @@ namespace Capacity.Service.Tests.Host;
 public sealed partial class ReadmeExamplesTests : IAsyncLifetime
 {
     // Sign-in on, as in the demo: every example must carry a token of a role that may make the call.
-    static readonly string Key = global::Capacity.Tokens.DevTokens.NewSigningKey();
+    static readonly string Key = global::Capacity.Service.Security.DevTokens.NewSigningKey();
 
     readonly CapacityApp _app = new CapacityApp().With("Demo:Seed", "true")
         .With("Auth:Required", "true").With("Auth:Issuer", "capacity-demo").With("Auth:SigningKey", Key);
@@ -62,7 +62,7 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
             if (code?.StartsWith('$') == true) code = vars[code.TrimStart('$')];
             var signedIn = new Grpc.Core.Metadata
             {
-                { "authorization", "Bearer " + global::Capacity.Tokens.DevTokens.Issue(new(who, role, code), "capacity-demo", "capacity", Key) },
+                { "authorization", "Bearer " + global::Capacity.Service.Security.DevTokens.Issue(new(who, role, code), "capacity-demo", "capacity", Key) },
             };
             switch (method)
             {

@@ -1,6 +1,6 @@
 using Capacity.Service.Audit;
 using Capacity.Service.Tests.Infrastructure;
-using Capacity.Tokens;
+using Capacity.Service.Security;
 using Capacity.V1;
 using Grpc.Core;
 using Grpc.Net.Client;

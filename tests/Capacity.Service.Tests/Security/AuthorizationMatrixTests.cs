@@ -1,6 +1,6 @@
 using System.Reflection;
 using Capacity.Service.Tests.Infrastructure;
-using Capacity.Tokens;
+using Capacity.Service.Security;
 using Capacity.V1;
 using Google.Protobuf.Reflection;
 using Grpc.Core;

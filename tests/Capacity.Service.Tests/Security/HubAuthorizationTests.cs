@@ -3,7 +3,7 @@ using Capacity.Service.Live;
 using Capacity.Service.Matching;
 using Capacity.Service.Regions;
 using Capacity.Service.Tests.Infrastructure;
-using Capacity.Tokens;
+using Capacity.Service.Security;
 using Capacity.V1;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;

@@ -1,14 +1,18 @@
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Capacity.Tokens;
+namespace Capacity.Service.Security;
 
 /// <summary>A demo or test identity: one role and the code of what it acts for.</summary>
 /// <param name="Role">provider, requester, insurer_desk, insurer_import, municipality or registry_admin.</param>
 /// <param name="Tenant">The AGB (provider), organisation (requester), UZOVI (insurer roles) or GM code (municipality); none for registry_admin.</param>
 public sealed record DevIdentity(string Subject, string Role, string? Tenant = null, string? Name = null);
 
-/// <summary>Signs tokens the way the service validates them with Auth:Issuer and Auth:SigningKey (HMAC-SHA256).</summary>
+/// <summary>
+/// Signs tokens the way the service validates them with Auth:Issuer and Auth:SigningKey
+/// (HMAC-SHA256): for the demo (its web page and scripts/demo-token.sh) and tests only; in
+/// production an OpenID Connect provider issues the tokens.
+/// </summary>
 public static class DevTokens
 {
     public static string NewSigningKey() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
