@@ -18,7 +18,7 @@ public sealed record OfferNotice(string ReferralId, string OfferId, OfferState S
 /// escalated, the insurer's mediation desk. Also announces offer changes on the provider's
 /// channel for gRPC WatchOffers. SignalR groups reach every instance through the Redis backplane.
 /// </summary>
-public sealed class ReferralNotifier(IHubContext<CoordinationHub, ICoordinationClient> hub, ReferralStore store)
+public sealed class ReferralNotifier(IHubContext<CoordinationHub, ICoordinationClient> hub, ReferralStore store, Audit.AuditLog audit, TimeProvider time)
 {
     public static string OrganisationGroup(string org) => $"org:{org}";
     public static string ProviderGroup(string agb) => $"provider:{agb}";
@@ -38,6 +38,17 @@ public sealed class ReferralNotifier(IHubContext<CoordinationHub, ICoordinationC
                 new OfferNotice(r.Id, offer.Id, offer.State, e.Type, offer.Deadline?.ToDateTimeOffset(), e.Detail)));
             sends.Add(store.AnnounceOfferAsync(e.ProviderAgb, r.Id, offer.Id));
         }
+        // A push is a disclosure of referral data too (NEN 7513): recorded per receiving party.
+        var now = time.GetUtcNow();
+        var disclosed = new List<Audit.AuditRecord>
+        {
+            new(now, $"hub:{OrganisationGroup(r.RequesterOrg)}", "requester", r.RequesterOrg, null, "hub:ReferralChanged", r.Id, r.PatientRef, "pushed"),
+        };
+        if (r.Escalation is not null)
+            disclosed.Add(new(now, $"hub:{DeskGroup(r.Search.InsurerUzovi)}", "insurer_desk", r.Search.InsurerUzovi, null, "hub:ReferralChanged", r.Id, r.PatientRef, "pushed"));
+        foreach (var agb in step.Events.Where(e => e.ProviderAgb.Length > 0).Select(e => e.ProviderAgb).Distinct())
+            disclosed.Add(new(now, $"hub:{ProviderGroup(agb)}", "provider", agb, null, "hub:OfferChanged", r.Id, null, "pushed"));
+        sends.Add(audit.WriteAsync([.. disclosed]));
         await Task.WhenAll(sends);
     }
 }
