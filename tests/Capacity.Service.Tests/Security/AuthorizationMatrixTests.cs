@@ -123,8 +123,20 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Offers + "ListOffers"] = (ch, t, _, ct) => new OfferService.OfferServiceClient(ch).ListOffersAsync(new() { ProviderAgb = t.Agb }, cancellationToken: ct).ResponseAsync,
         [Offers + "WatchOffers"] = async (ch, t, _, ct) =>
         {
-            using var call = new OfferService.OfferServiceClient(ch).WatchOffers(new() { ProviderAgb = t.Agb }, deadline: DateTime.UtcNow.AddMilliseconds(500), cancellationToken: ct);
-            await call.ResponseStream.MoveNext(ct);
+            // Headers come first either way; a refused watch then ends at once with its status, an allowed
+            // one stays open (no offers to send) until the client stops waiting.
+            using var call = new OfferService.OfferServiceClient(ch).WatchOffers(new() { ProviderAgb = t.Agb }, cancellationToken: ct);
+            await call.ResponseHeadersAsync;
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                await call.ResponseStream.MoveNext(wait.Token);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && wait.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                // still open: allowed
+            }
         },
         [Offers + "AnswerOffer"] = (ch, t, _, ct) => new OfferService.OfferServiceClient(ch).AnswerOfferAsync(new() { RequestId = "r1", ReferralId = NoReferral, OfferId = "o1", ProviderAgb = t.Agb, Accept = true }, cancellationToken: ct).ResponseAsync,
         [Mediation + "ListDeskQueue"] = (ch, t, _, ct) => new MediationService.MediationServiceClient(ch).ListDeskQueueAsync(new() { InsurerUzovi = t.Uzovi }, cancellationToken: ct).ResponseAsync,
