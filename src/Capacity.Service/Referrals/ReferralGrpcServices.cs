@@ -67,7 +67,26 @@ public sealed class OfferGrpcService(ReferralWorkflow workflow, ReferralStore st
     public override async Task<ListOffersResponse> ListOffers(ListOffersRequest request, ServerCallContext context) =>
         new() { Offers = { await workflow.OpenOffersAsync(request.ProviderAgb) } };
 
-    public override Task<AnswerOfferResponse> AnswerOffer(AnswerOfferRequest request, ServerCallContext context) => workflow.AnswerAsync(request);
+    public override async Task<AnswerOfferResponse> AnswerOffer(AnswerOfferRequest request, ServerCallContext context)
+    {
+        var answer = await workflow.AnswerAsync(request);
+        return new AnswerOfferResponse { Referral = AsSeenBy(answer.Referral, request.ProviderAgb) };
+    }
+
+    /// <summary>
+    /// A referral as one provider may see it: its own offers only — not who else was asked or
+    /// where the patient was placed — and nothing of the insurer's desk.
+    /// </summary>
+    public static Referral AsSeenBy(Referral referral, string agb)
+    {
+        var seen = referral.Clone();
+        seen.Offers.Clear();
+        seen.Offers.AddRange(referral.Offers.Where(o => o.Provider.Agb == agb));
+        if (seen.PlacedWithAgb != agb) seen.PlacedWithAgb = "";
+        seen.Escalation = null;
+        seen.Closure = null;
+        return seen;
+    }
 
     /// <summary>Open offers first, then each change as announced on the provider's channel, until the client hangs up.</summary>
     public override async Task WatchOffers(WatchOffersRequest request, IServerStreamWriter<OfferUpdate> responseStream, ServerCallContext context)
