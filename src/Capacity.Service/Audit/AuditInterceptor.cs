@@ -22,22 +22,47 @@ public sealed class AuditInterceptor(AuditLog audit, TimeProvider time) : Interc
         || method.StartsWith("/capacity.v1.OfferService/", StringComparison.Ordinal)
         || (method.StartsWith("/capacity.v1.MediationService/", StringComparison.Ordinal) && !method.EndsWith("/GetUnmetDemand", StringComparison.Ordinal));
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (!audit.Enabled) return await continuation(request, context);
-        if (!Audited(context.Method))
+        if (!audit.Enabled) return continuation(request, context);
+        if (Audited(context.Method)) return AuditedUnaryAsync(request, context, continuation);
+        // Other methods (every search passes here): only a refusal is recorded; no extra async step otherwise.
+        Task<TResponse> call;
+        try
         {
-            try
-            {
-                return await continuation(request, context);
-            }
-            catch (RpcException e) when (IsDenial(e.StatusCode))
-            {
-                await audit.WriteAsync(Record(context, request as IMessage, null, null, Outcome(e.StatusCode)));
-                throw;
-            }
+            call = continuation(request, context);
         }
+        catch (RpcException e) when (IsDenial(e.StatusCode))
+        {
+            return RecordRefusalAsync<TResponse>(context, request as IMessage, e);
+        }
+        return call.IsCompletedSuccessfully ? call : RecordIfRefusedAsync(call, context, request as IMessage);
+    }
+
+    async Task<TResponse> RecordRefusalAsync<TResponse>(ServerCallContext context, IMessage? request, RpcException e)
+    {
+        await audit.WriteAsync(Record(context, request, null, null, Outcome(e.StatusCode)));
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+        throw new System.Diagnostics.UnreachableException();
+    }
+
+    async Task<TResponse> RecordIfRefusedAsync<TResponse>(Task<TResponse> call, ServerCallContext context, IMessage? request)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (RpcException e) when (IsDenial(e.StatusCode))
+        {
+            await audit.WriteAsync(Record(context, request, null, null, Outcome(e.StatusCode)));
+            throw;
+        }
+    }
+
+    async Task<TResponse> AuditedUnaryAsync<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+        where TRequest : class where TResponse : class
+    {
         TResponse response;
         try
         {

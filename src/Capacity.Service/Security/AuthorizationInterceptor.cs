@@ -12,33 +12,34 @@ namespace Capacity.Service.Security;
 /// </summary>
 public sealed class AuthorizationInterceptor(IOptions<AuthOptions> auth, IServiceProvider services, ILogger<AuthorizationInterceptor> logger) : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+    // Not async: the check is synchronous, and every search passes through here.
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         Authorize(context, request as IMessage);
-        return await continuation(request, context);
+        return continuation(request, context);
     }
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         Authorize(context, request as IMessage);
-        await continuation(request, responseStream, context);
+        return continuation(request, responseStream, context);
     }
 
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
         Authorize(context, null);
-        return await continuation(requestStream, context);
+        return continuation(requestStream, context);
     }
 
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
         Authorize(context, null);
-        await continuation(requestStream, responseStream, context);
+        return continuation(requestStream, responseStream, context);
     }
 
     void Authorize(ServerCallContext context, IMessage? request)

@@ -18,15 +18,15 @@ public sealed class CallDeadlineInterceptor(IOptions<LimitsOptions> limits) : In
         var max = limits.Value.MaxCallDuration;
         var call = continuation(request, context);
         if (call.IsCompleted) return await call;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var finished = await Task.WhenAny(call, Task.Delay(max, timeout.Token));
-        if (finished == call)
+        try
         {
-            await timeout.CancelAsync(); // stop the timer
-            return await call;
+            return await call.WaitAsync(max);
         }
-        // The handler may still finish (and its write still apply); the caller learns it took too long.
-        _ = call.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        catch (TimeoutException)
+        {
+            // The handler may still finish (and its write still apply); the caller learns it took too long.
+            _ = call.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        }
         throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"The call took longer than the service allows ({max.TotalSeconds:0.###} s)."));
     }
 }
