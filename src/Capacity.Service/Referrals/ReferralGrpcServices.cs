@@ -26,6 +26,13 @@ public static class ReferralAccess
         };
         if (!visible) throw new RpcException(new Status(StatusCode.NotFound, $"Referral {referralId} does not exist."));
     }
+
+    /// <summary>Runs <paramref name="call"/> once the referral is known to be the caller's.</summary>
+    public static async Task<T> WhenVisibleAsync<T>(this ReferralStore store, string referralId, ServerCallContext context, Func<Task<T>> call)
+    {
+        await EnsureVisibleAsync(store, referralId, context);
+        return await call();
+    }
 }
 
 /// <summary>The requester's side of referrals; the work is in <see cref="ReferralWorkflow"/>.</summary>
@@ -33,29 +40,17 @@ public sealed class ReferralGrpcService(ReferralWorkflow workflow, ReferralStore
 {
     public override Task<Referral> CreateReferral(CreateReferralRequest request, ServerCallContext context) => workflow.CreateAsync(request);
 
-    public override async Task<OfferReferralResponse> OfferReferral(OfferReferralRequest request, ServerCallContext context)
-    {
-        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
-        return await workflow.OfferAsync(request);
-    }
+    public override Task<OfferReferralResponse> OfferReferral(OfferReferralRequest request, ServerCallContext context) =>
+        store.WhenVisibleAsync(request.ReferralId, context, () => workflow.OfferAsync(request));
 
-    public override async Task<Referral> CancelReferral(CancelReferralRequest request, ServerCallContext context)
-    {
-        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
-        return await workflow.CancelAsync(request);
-    }
+    public override Task<Referral> CancelReferral(CancelReferralRequest request, ServerCallContext context) =>
+        store.WhenVisibleAsync(request.ReferralId, context, () => workflow.CancelAsync(request));
 
-    public override async Task<Referral> EscalateReferral(EscalateReferralRequest request, ServerCallContext context)
-    {
-        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
-        return await workflow.EscalateAsync(request);
-    }
+    public override Task<Referral> EscalateReferral(EscalateReferralRequest request, ServerCallContext context) =>
+        store.WhenVisibleAsync(request.ReferralId, context, () => workflow.EscalateAsync(request));
 
-    public override async Task<GetReferralResponse> GetReferral(GetReferralRequest request, ServerCallContext context)
-    {
-        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
-        return await workflow.GetAsync(request.ReferralId);
-    }
+    public override Task<GetReferralResponse> GetReferral(GetReferralRequest request, ServerCallContext context) =>
+        store.WhenVisibleAsync(request.ReferralId, context, () => workflow.GetAsync(request.ReferralId));
 
     public override async Task<ListReferralsResponse> ListReferrals(ListReferralsRequest request, ServerCallContext context) =>
         new() { Referrals = { await workflow.ListOpenAsync(request.RequesterOrg) } };
@@ -127,29 +122,17 @@ public sealed class MediationGrpcService(ReferralWorkflow workflow, ReferralStor
     public override async Task<ListDeskQueueResponse> ListDeskQueue(ListDeskQueueRequest request, ServerCallContext context) =>
         new() { Referrals = { await workflow.DeskQueueAsync(request.InsurerUzovi) } };
 
-    public override async Task<Referral> TakeReferral(TakeReferralRequest request, ServerCallContext context)
-    {
-        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
-        return await workflow.TakeAsync(request);
-    }
+    public override Task<Referral> TakeReferral(TakeReferralRequest request, ServerCallContext context) =>
+        store.WhenVisibleAsync(request.ReferralId, context, () => workflow.TakeAsync(request));
 
-    public override async Task<FindProvidersResponse> SearchForReferral(SearchForReferralRequest request, ServerCallContext context)
-    {
-        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
-        return await workflow.SearchForDeskAsync(request);
-    }
+    public override Task<FindProvidersResponse> SearchForReferral(SearchForReferralRequest request, ServerCallContext context) =>
+        store.WhenVisibleAsync(request.ReferralId, context, () => workflow.SearchForDeskAsync(request));
 
-    public override async Task<OfferReferralResponse> OfferFromDesk(OfferFromDeskRequest request, ServerCallContext context)
-    {
-        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
-        return await workflow.OfferFromDeskAsync(request);
-    }
+    public override Task<OfferReferralResponse> OfferFromDesk(OfferFromDeskRequest request, ServerCallContext context) =>
+        store.WhenVisibleAsync(request.ReferralId, context, () => workflow.OfferFromDeskAsync(request));
 
-    public override async Task<Referral> CloseReferral(CloseReferralRequest request, ServerCallContext context)
-    {
-        await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
-        return await workflow.CloseAsync(request);
-    }
+    public override Task<Referral> CloseReferral(CloseReferralRequest request, ServerCallContext context) =>
+        store.WhenVisibleAsync(request.ReferralId, context, () => workflow.CloseAsync(request));
 
     public override async Task<GetUnmetDemandResponse> GetUnmetDemand(GetUnmetDemandRequest request, ServerCallContext context)
     {

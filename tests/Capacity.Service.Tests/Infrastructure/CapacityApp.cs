@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Capacity.V1;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
@@ -85,6 +86,18 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
     public RegionService.RegionServiceClient Regions => new(Channel);
 
     public GrpcChannel CreateChannel() => GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
+
+    /// <summary>A channel whose every call carries <paramref name="bearerToken"/> (none: anonymous).</summary>
+    public GrpcChannel CreateChannel(string? bearerToken) => bearerToken is null ? CreateChannel() : GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
+    {
+        HttpHandler = Server.CreateHandler(),
+        Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+        {
+            metadata.Add("Authorization", $"Bearer {bearerToken}");
+            return Task.CompletedTask;
+        })),
+        UnsafeUseInsecureChannelCallCredentials = true,
+    });
 
     /// <summary>A SignalR connection to the coordination hub over WebSockets, started.</summary>
     /// <param name="accessToken">Sent as a bearer header, or, with <paramref name="tokenInQuery"/>, as browsers do: ?access_token=.</param>

@@ -21,20 +21,8 @@ public sealed class AuditTrailTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
-    GrpcChannel As(string role, string? tenant, string subject, string? onBehalfOf = null)
-    {
-        var token = DevTokens.Issue(new DevIdentity(subject, role, tenant), Issuer, "capacity", Key);
-        return GrpcChannel.ForAddress(_app.Server.BaseAddress, new GrpcChannelOptions
-        {
-            HttpHandler = _app.Server.CreateHandler(),
-            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
-            {
-                metadata.Add("Authorization", $"Bearer {token}");
-                return Task.CompletedTask;
-            })),
-            UnsafeUseInsecureChannelCallCredentials = true,
-        });
-    }
+    GrpcChannel As(string role, string? tenant, string subject) =>
+        _app.CreateChannel(DevTokens.Issue(new DevIdentity(subject, role, tenant), Issuer, "capacity", Key));
 
     async Task<IDatabase> RedisAsync() => (await ConnectionMultiplexer.ConnectAsync(_app.Redis)).GetDatabase();
 

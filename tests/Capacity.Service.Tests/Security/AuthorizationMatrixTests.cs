@@ -161,17 +161,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     GrpcChannel ChannelFor(string? role, Tenant tenant)
     {
         var tenantCode = role switch { "provider" => tenant.Agb, "requester" => tenant.Org, "insurer_desk" or "insurer_import" => tenant.Uzovi, "municipality" => tenant.Gm, _ => null };
-        var token = role is null ? null : DevTokens.Issue(new DevIdentity($"{role}-user", role, tenantCode), Issuer, "capacity", Key);
-        return GrpcChannel.ForAddress(_app.Server.BaseAddress, new GrpcChannelOptions
-        {
-            HttpHandler = _app.Server.CreateHandler(),
-            Credentials = token is null ? null : ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
-            {
-                metadata.Add("Authorization", $"Bearer {token}");
-                return Task.CompletedTask;
-            })),
-            UnsafeUseInsecureChannelCallCredentials = true,
-        });
+        return _app.CreateChannel(role is null ? null : DevTokens.Issue(new DevIdentity($"{role}-user", role, tenantCode), Issuer, "capacity", Key));
     }
 
     static async Task<StatusCode> OutcomeAsync(Func<Task> call)
