@@ -28,6 +28,7 @@ public static class CapacityServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddRedis();
         services.AddSingleton(_ => PostcodeDirectory.LoadEmbedded());
+        services.AddCoordinatorWeb();
 
         services.AddOptions<RegistryOptions>().BindConfiguration("Registry").ValidateOnStart();
         services.AddOptions<MatchingOptions>().BindConfiguration("Matching")
@@ -77,7 +78,10 @@ public static class CapacityServices
             o.Interceptors.Add<AuditInterceptor>(); // outermost: it records the authorization's refusals too
             o.Interceptors.Add<AuthorizationInterceptor>();
             o.Interceptors.Add<CallDeadlineInterceptor>();
-        });
+        })
+        // The web front end's API: /api/v1/… (routes in the protos) — the same services, checks and audit as gRPC.
+        // Error details are packed in Any, so JSON needs to know their types.
+        .AddJsonTranscoding(o => o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor));
         services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<LimitsOptions>>((o, limits) => o.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageBytes);
         services.AddCallerRateLimits();
@@ -124,6 +128,7 @@ public static class CapacityServices
         if (ReflectionOn(app)) app.MapGrpcReflectionService();
         app.MapHealthChecks("/healthz");
         app.MapHub<CoordinationHub>(CoordinationHub.Path);
+        app.MapCoordinatorWeb();
         app.MapDemoSignIn();
         return app;
     }
