@@ -87,7 +87,7 @@ public sealed class DemoSeeder(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    static DemoRegion Load()
+    internal static DemoRegion Load()
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Capacity.Demo.demo-region.json")!;
         return JsonSerializer.Deserialize<DemoRegion>(stream, Json)!;
@@ -95,14 +95,14 @@ public sealed class DemoSeeder(
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    sealed record DemoRegion(string[] Municipalities, DemoInsurer[] Insurers, DemoProvider[] Providers, DemoStop[] ClientStops);
+    internal sealed record DemoRegion(string[] Municipalities, DemoInsurer[] Insurers, DemoProvider[] Providers, DemoStop[] ClientStops);
 
-    sealed record DemoInsurer(string Uzovi, string Name);
+    internal sealed record DemoInsurer(string Uzovi, string Name);
 
-    sealed record DemoProvider(
+    internal sealed record DemoProvider(
         string Agb, string Name, string Base, double RadiusKm, QualificationFlags[]? Qualifications, CareType[] CareTypes,
         Dictionary<string, ContractType> Contracts, int StaleHours = 0);
 
-    sealed record DemoStop(
+    internal sealed record DemoStop(
         string Agb, string[]? Insurers, CareType[]? CareTypes, string[]? Pc4s, int FromDays, int? UntilDays, ClientStopReason Reason, string Text);
 }

@@ -1,3 +1,4 @@
+using Capacity.Service.Geography;
 using Capacity.Service.Security;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,26 @@ public static class DemoSignIn
 {
     public const string Path = "/demo/token";
 
+    /// <summary>The identities the demo's sign-in page offers: <c>GET /demo/identities</c>.</summary>
+    public const string IdentitiesPath = "/demo/identities";
+
+    /// <summary>A demo identity: a role, the code it acts for, and how the page names it.</summary>
+    public sealed record DemoIdentity(string Role, string Code, string Name);
+
+    /// <summary>Two fictional hospitals' transfer desks, every demo provider, every insurer's desk, the demo's municipalities.</summary>
+    public static IReadOnlyList<DemoIdentity> Identities(PostcodeDirectory postcodes)
+    {
+        var region = DemoSeeder.Load();
+        return
+        [
+            new("requester", "amstelland-ziekenhuis", "Transferbureau Ziekenhuis Amstelland"),
+            new("requester", "stadsziekenhuis-west", "Transferbureau Stadsziekenhuis West"),
+            .. region.Providers.Select(p => new DemoIdentity("provider", p.Agb, p.Name)),
+            .. region.Insurers.Select(i => new DemoIdentity("insurer_desk", i.Uzovi, $"Zorgbemiddeling {i.Name}")),
+            .. region.Municipalities.Select(code => new DemoIdentity("municipality", code, $"Gemeente {postcodes.FindMunicipality(code)!.Name}")),
+        ];
+    }
+
     public static bool Enabled(IConfiguration config) =>
         config.GetValue<bool>("Demo:Seed") && config["Auth:Authority"] is not { Length: > 0 }
         && config["Auth:Issuer"] is { Length: > 0 } && config["Auth:SigningKey"] is { Length: > 0 };
@@ -22,6 +43,8 @@ public static class DemoSignIn
     public static WebApplication MapDemoSignIn(this WebApplication app)
     {
         if (!Enabled(app.Configuration)) return app;
+        var identities = Identities(app.Services.GetRequiredService<PostcodeDirectory>());
+        app.MapGet(IdentitiesPath, () => Results.Ok(identities));
         app.MapGet(Path, (string role, string? code, IOptions<AuthOptions> auth) =>
         {
             if (!Roles.Contains(role)) return Results.BadRequest(new { error = $"role must be one of {string.Join(", ", Roles)}" });

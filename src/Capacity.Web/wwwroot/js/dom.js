@@ -1,0 +1,51 @@
+// Tiny DOM helpers: the page is plain ES modules, no framework and no build step.
+
+/** Creates an element: h('button', { class: 'primary', onclick }, 'Zoeken'). */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key === 'class') el.className = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (value === true) el.setAttribute(key, '');
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replaces the children of el. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+/** Shows a message in a status element (role=status/alert) and clears it after a while. */
+export function say(el, text, kind = 'ok') {
+  el.textContent = text;
+  el.dataset.kind = kind;
+  clearTimeout(el._timer);
+  if (kind === 'ok' && text) el._timer = setTimeout(() => { el.textContent = ''; }, 8000);
+}
+
+/** A labelled form field. */
+export function field(label, input, hint) {
+  const id = input.id || (input.id = `f-${Math.random().toString(36).slice(2, 9)}`);
+  return h('div', { class: 'field' },
+    h('label', { for: id }, label),
+    input,
+    hint ? h('small', {}, hint) : null);
+}
+
+export function uuid() {
+  return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}

@@ -1,0 +1,75 @@
+// The live channel: one SignalR connection to /hubs/coordination per page. It reconnects by
+// itself; after every (re)connect each screen resyncs what it shows (subscriptions belong to a
+// connection and are gone after a reconnect, and pushes may have been missed meanwhile).
+import { session } from './session.js';
+
+const handlers = new Map();   // hub method -> Set of callbacks
+const resyncs = new Set();    // called after each (re)connect
+let connection;
+let statusEl;
+
+function setStatus(state, text) {
+  if (!statusEl) return;
+  statusEl.dataset.state = state;
+  statusEl.textContent = text;
+}
+
+export function on(method, callback) {
+  if (!handlers.has(method)) {
+    handlers.set(method, new Set());
+    connection?.on(method, (...args) => handlers.get(method).forEach(cb => cb(...args)));
+  }
+  handlers.get(method).add(callback);
+}
+
+/** Runs callback now if connected, and after every reconnect: (re)subscribe and reload there. */
+export function onConnected(callback) {
+  resyncs.add(callback);
+  if (connection?.state === 'Connected') callback();
+}
+
+export function invoke(method, ...args) {
+  return connection.invoke(method, ...args);
+}
+
+export function connected() {
+  return connection?.state === 'Connected';
+}
+
+async function resync() {
+  setStatus('live', 'live');
+  for (const callback of resyncs) {
+    try { await callback(); } catch (e) { console.error('resync failed', e); }
+  }
+}
+
+async function startLoop() {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      setStatus('connecting', attempt ? 'verbinding herstellen…' : 'verbinden…');
+      await connection.start();
+      await resync();
+      return;
+    } catch (e) {
+      console.warn('hub connection failed', e);
+      setStatus('offline', 'geen verbinding, opnieuw proberen…');
+      await new Promise(r => setTimeout(r, Math.min(10000, 1000 * 2 ** Math.min(attempt, 4))));
+    }
+  }
+}
+
+export function start(status) {
+  statusEl = status;
+  const signalR = window.signalR;
+  connection = new signalR.HubConnectionBuilder()
+    .withUrl('/hubs/coordination', { accessTokenFactory: () => session.token })
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(10000, [0, 1000, 2000, 5000][ctx.previousRetryCount] ?? 10000) })
+    .configureLogging(signalR.LogLevel.Warning)
+    .build();
+  for (const [method, callbacks] of handlers) connection.on(method, (...args) => callbacks.forEach(cb => cb(...args)));
+  connection.onreconnecting(() => setStatus('connecting', 'verbinding herstellen…'));
+  connection.onreconnected(() => resync());
+  // Automatic reconnect gives up after a while; keep trying, as a coordinator's screen must not go stale silently.
+  connection.onclose(() => startLoop());
+  return startLoop();
+}

@@ -1,0 +1,270 @@
+// Transfer nurse / requester: one search form, a live ranked list with the providers left out and
+// why, offering the referral to one or more providers, and the organisation's open referrals with
+// their status, all live.
+import { h, fill, field, say, uuid } from './dom.js';
+import { api, listInsurers } from './api.js';
+import * as live from './live.js';
+import {
+  careTypes, contractTypes, referralStates, offerStates, declineReasons, label, key, proto, unit,
+  formatKm, formatTime, fromDay, ago, today, dateMessage, exclusionText,
+} from './labels.js';
+
+export async function render(main, identity) {
+  document.title = 'Zoeken — Capaciteit wijkverpleging';
+  const insurers = await listInsurers();
+  const byName = new Map(insurers.map(i => [i.name.toLowerCase(), i]));
+
+  // --- the search form ---
+  const postcode = h('input', { id: 'postcode', name: 'postcode', required: true, autocomplete: 'off', inputmode: 'text',
+    pattern: '\\s*[1-9][0-9]{3}\\s?([A-Za-z]{2})?\\s*', placeholder: '1183 of 1183 AB', maxlength: 7, size: 8 });
+  const insurer = h('input', { id: 'insurer', name: 'insurer', required: true, list: 'insurer-list', autocomplete: 'off', placeholder: 'bijv. VGZ' });
+  const insurerList = h('datalist', { id: 'insurer-list' }, insurers.map(i => h('option', { value: i.name }, i.uzovi)));
+  const careType = h('select', { id: 'care-type', name: 'careType' }, Object.entries(careTypes).map(([k, v]) => h('option', { value: k }, v)));
+  const startDate = h('input', { id: 'start-date', name: 'startDate', type: 'date', required: true, value: today(), min: today() });
+  const urgent = h('input', { id: 'urgent', name: 'urgent', type: 'checkbox' });
+  const age = h('input', { id: 'age', name: 'age', type: 'number', min: 0, max: 130, size: 4, placeholder: 'jaren' });
+  const radius = h('select', { id: 'radius', name: 'radius' }, [5, 10, 15, 25, 40].map(r => h('option', { value: r, selected: r === 15 }, `${r} km`)));
+  const formError = h('p', { class: 'error', role: 'alert', id: 'search-error' });
+  const form = h('form', { class: 'card search', id: 'search-form', 'aria-labelledby': 'search-title' },
+    h('h1', { id: 'search-title' }, 'Wijkverpleging zoeken'),
+    field('Postcode patiënt', postcode, 'PC4 of PC6; alleen de cijfers worden gebruikt'),
+    field('Zorgverzekeraar', insurer), insurerList,
+    field('Soort zorg', careType),
+    h('div', { class: 'row' }, field('Startdatum', startDate), field('Leeftijd', age, 'nodig bij kindzorg')),
+    h('div', { class: 'row' }, field('Straal', radius),
+      h('div', { class: 'field check' }, urgent, h('label', { for: 'urgent' }, 'Spoed (start binnen 24 uur)'))),
+    h('button', { type: 'submit', class: 'primary', id: 'search-button' }, 'Zoeken'),
+    formError);
+
+  // --- the results ---
+  const summary = h('p', { class: 'summary', id: 'result-summary', 'aria-live': 'polite' }, 'Vul de zoekvraag in en kies Zoeken.');
+  const candidates = h('tbody', { id: 'candidates' });
+  const exclusions = h('ul', { class: 'exclusions', id: 'exclusions' });
+  const patientRef = h('input', { id: 'patient-ref', maxlength: 64, placeholder: 'uw eigen kenmerk, geen BSN', autocomplete: 'off' });
+  const careSummary = h('input', { id: 'care-summary', maxlength: 500, placeholder: 'bijv. wondzorg 2× per dag', autocomplete: 'off' });
+  const offerButton = h('button', { type: 'button', class: 'primary', id: 'offer-button', disabled: true }, 'Aanbieden');
+  const deskButton = h('button', { type: 'button', id: 'desk-button', disabled: true, title: 'Maak de verwijzing aan en leg haar bij de zorgbemiddeling van de verzekeraar' }, 'Naar zorgbemiddeling');
+  const offerStatus = h('p', { class: 'status', role: 'status', id: 'offer-status' });
+  const results = h('section', { class: 'card results', 'aria-labelledby': 'results-title' },
+    h('h2', { id: 'results-title' }, 'Aanbieders die uw patiënt kunnen opnemen'),
+    summary,
+    h('table', { class: 'candidates' },
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col', class: 'pick' }, h('span', { class: 'sr' }, 'Kies')),
+        h('th', { scope: 'col' }, 'Aanbieder'), h('th', { scope: 'col', class: 'num' }, 'Afstand'),
+        h('th', { scope: 'col', class: 'num' }, 'Vrij'), h('th', { scope: 'col' }, 'Vanaf'),
+        h('th', { scope: 'col' }, 'Bijgewerkt'), h('th', { scope: 'col' }, 'Contract'))),
+      candidates),
+    h('div', { class: 'offer' },
+      field('Patiëntkenmerk', patientRef), field('Zorgvraag (kort)', careSummary), offerButton, deskButton),
+    offerStatus,
+    h('h3', {}, 'Niet geschikt'),
+    exclusions);
+
+  // --- the organisation's referrals ---
+  const referralList = h('div', { id: 'referrals', class: 'referrals' }, h('p', { class: 'muted' }, 'Laden…'));
+  const referrals = h('section', { class: 'card', 'aria-labelledby': 'referrals-title' },
+    h('h2', { id: 'referrals-title' }, 'Open verwijzingen van uw organisatie'), referralList);
+
+  fill(main, h('div', { class: 'nurse' }, form, results, referrals));
+  postcode.focus();
+
+  let subscription = null;   // the followed search's subscription id
+  let search = null;         // the search as sent to the hub (C# shape)
+  let lastResult = null;
+  const selected = new Set();
+
+  function insurerOf(value) {
+    const v = value.trim().toLowerCase();
+    return byName.get(v) ?? insurers.find(i => i.uzovi === v) ?? insurers.find(i => i.name.toLowerCase().startsWith(v));
+  }
+
+  function readForm() {
+    const chosen = insurerOf(insurer.value);
+    if (!chosen) throw new Error(`Onbekende zorgverzekeraar “${insurer.value}”: kies er een uit de lijst.`);
+    return {
+      patientPostcode: postcode.value.trim(),
+      insurerUzovi: chosen.uzovi,
+      careType: careType.value,
+      startDate: startDate.value,
+      urgent: urgent.checked,
+      patientAge: age.value === '' ? null : Number(age.value),
+      radiusKm: Number(radius.value),
+    };
+  }
+
+  async function follow() {
+    if (!search || !live.connected()) return;
+    if (subscription) await live.invoke('Unsubscribe', subscription).catch(() => {});
+    const update = await live.invoke('SubscribeToSearch', search);
+    subscription = update.subscriptionId;
+    show(update.result);
+  }
+
+  form.addEventListener('submit', async e => {
+    e.preventDefault();
+    formError.textContent = '';
+    try {
+      search = readForm();
+      selected.clear();
+      summary.textContent = 'Zoeken…';
+      await follow();
+    } catch (err) {
+      formError.textContent = hubMessage(err);
+      summary.textContent = '';
+    }
+  });
+
+  live.on('SearchUpdated', update => { if (update.subscriptionId === subscription) show(update.result); });
+
+  function show(result) {
+    lastResult = result;
+    const name = insurers.find(i => i.uzovi === search.insurerUzovi)?.name;
+    const n = result.candidates.length;
+    summary.textContent = `${n} ${n === 1 ? 'aanbieder' : 'aanbieders'} binnen ${formatKm(result.radiusKm)} van ${result.patientPc4} (${result.municipality}) · ${label(careTypes, search.careType)} · ${name} · bijgewerkt ${formatTime(result.evaluatedAt)}`;
+    for (const agb of [...selected]) if (!result.candidates.some(c => c.provider.agb === agb)) selected.delete(agb);
+    fill(candidates, n === 0
+      ? h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'Geen aanbieder kan deze patiënt nu opnemen. Bied de verwijzing aan de zorgbemiddeling van de verzekeraar aan (hieronder, na aanmaken), of vergroot de straal.'))
+      : result.candidates.map(c => {
+        const box = h('input', { type: 'checkbox', 'aria-label': `Kies ${c.provider.name}`, checked: selected.has(c.provider.agb),
+          onchange: () => { box.checked ? selected.add(c.provider.agb) : selected.delete(c.provider.agb); updateOffer(); } });
+        return h('tr', { dataset: { agb: c.provider.agb, free: c.freePlaces } },
+          h('td', { class: 'pick' }, box),
+          h('td', {}, c.provider.name),
+          h('td', { class: 'num' }, formatKm(c.distanceKm)),
+          h('td', { class: 'num free' }, `${c.freePlaces} ${unit(c.unit, c.freePlaces)}`),
+          h('td', {}, fromDay(c.availableFrom)),
+          h('td', { class: 'age', dataset: { at: c.capacityPublishedAt } }, ago(c.capacityPublishedAt)),
+          h('td', {}, label(contractTypes, c.contractType)));
+      }));
+    fill(exclusions, result.exclusions.length === 0 ? h('li', { class: 'muted' }, 'Geen.') :
+      result.exclusions.map(x => h('li', { dataset: { agb: x.provider.agb, reason: key(x.reason) } },
+        h('strong', {}, x.provider.name), ` · ${formatKm(x.distanceKm)} · `, h('span', { class: 'reason' }, exclusionText(x, name)))));
+    updateOffer();
+  }
+
+  // Ages ("4 min geleden") move on by themselves.
+  setInterval(() => document.querySelectorAll('td.age[data-at]').forEach(td => { td.textContent = ago(td.dataset.at); }), 30000);
+
+  function updateOffer() {
+    offerButton.disabled = selected.size === 0;
+    deskButton.disabled = !search;
+    offerButton.textContent = selected.size ? `Aanbieden aan ${selected.size} ${selected.size === 1 ? 'aanbieder' : 'aanbieders'}` : 'Aanbieden';
+  }
+
+  const createReferral = parallel => api('referrals', {
+    method: 'POST',
+    body: {
+      requestId: uuid(), requesterOrg: identity.code, patientRef: patientRef.value.trim(), careSummary: careSummary.value.trim(),
+      search: toFindProviders(search), autoCascade: false, maxParallelOffers: Math.max(1, Math.min(10, parallel)),
+    },
+  });
+
+  // Nobody suitable (or no time to phone around): straight to the insurer's mediation desk.
+  deskButton.addEventListener('click', async () => {
+    if (!search) return;
+    deskButton.disabled = true;
+    try {
+      const referral = await createReferral(1);
+      await api(`referrals/${referral.id}/escalate`, { method: 'POST', body: { requestId: uuid() } });
+      say(offerStatus, `Verwijzing ${referral.patientRef} ligt bij de zorgbemiddeling van ${insurers.find(i => i.uzovi === search.insurerUzovi)?.name}.`);
+      await loadReferrals();
+    } catch (err) {
+      say(offerStatus, err.message, 'error');
+    } finally {
+      updateOffer();
+    }
+  });
+
+  offerButton.addEventListener('click', async () => {
+    if (!search || selected.size === 0) return;
+    offerButton.disabled = true;
+    try {
+      const referral = await createReferral(selected.size);
+      const answer = await api(`referrals/${referral.id}/offers`, { method: 'POST', body: { requestId: uuid(), providerAgbs: [...selected] } });
+      const refused = (answer.rejected ?? []).map(r => `${r.providerAgb}: ${r.reason}`);
+      say(offerStatus, refused.length ? `Verwijzing aangemaakt; niet aangeboden aan ${refused.join('; ')}` : `Verwijzing ${patientRef.value.trim()} aangeboden.`, refused.length ? 'warn' : 'ok');
+      selected.clear();
+      show(lastResult);
+      await loadReferrals();
+    } catch (err) {
+      say(offerStatus, err.message, 'error');
+    } finally {
+      updateOffer();
+    }
+  });
+
+  // --- referrals: listed on (re)connect, each refreshed when a step is pushed ---
+  const shown = new Map(); // referral id -> referral
+  async function loadReferrals() {
+    const response = await api(`organisations/${encodeURIComponent(identity.code)}/referrals`);
+    shown.clear();
+    for (const r of response.referrals ?? []) shown.set(r.id, r);
+    drawReferrals();
+  }
+
+  function drawReferrals() {
+    const list = [...shown.values()].sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+    fill(referralList, list.length === 0 ? h('p', { class: 'muted' }, 'Geen open verwijzingen.') : list.map(referralCard));
+  }
+
+  function referralCard(r) {
+    const state = key(r.state);
+    const placedWith = r.offers?.find(o => o.provider?.agb === r.placedWithAgb)?.provider?.name;
+    const open = ['Open', 'Offered'].includes(state);
+    const pending = (r.offers ?? []).some(o => key(o.state) === 'Pending');
+    const status = h('p', { class: 'status', role: 'status' });
+    return h('article', { class: 'referral', dataset: { id: r.id, state }, 'aria-label': `Verwijzing ${r.patientRef}` },
+      h('header', {},
+        h('strong', {}, r.patientRef),
+        h('span', { class: `badge state-${state}`, 'data-testid': 'referral-state' }, label(referralStates, r.state)),
+        h('span', { class: 'muted' }, `${label(careTypes, r.search?.careType)} · ${r.search?.patientPostcode} · ${formatTime(r.updatedAt)}`)),
+      placedWith ? h('p', { class: 'placed' }, `Geplaatst bij ${placedWith}.`) : null,
+      h('ul', { class: 'offers' }, (r.offers ?? []).map(o => h('li', { dataset: { agb: o.provider?.agb, state: key(o.state) } },
+        `${o.provider?.name}: `, h('span', { class: `offer-state state-${key(o.state)}` }, label(offerStates, o.state)),
+        key(o.state) === 'Declined' ? ` (${label(declineReasons, o.declineReason)}${o.declineText ? `: ${o.declineText}` : ''})` : '',
+        key(o.state) === 'Pending' && o.deadline ? h('span', { class: 'muted' }, ` · antwoord uiterlijk ${formatTime(o.deadline)}`) : ''))),
+      open ? h('div', { class: 'actions' },
+        // Escalation waits for the open offers' answers (the service refuses it before).
+        pending ? null : h('button', { type: 'button', onclick: () => step(r, 'escalate', status) }, 'Naar zorgbemiddeling'),
+        h('button', { type: 'button', class: 'link', onclick: () => step(r, 'cancel', status) }, 'Annuleren')) : null,
+      status);
+  }
+
+  async function step(r, action, status) {
+    try {
+      const updated = await api(`referrals/${r.id}/${action}`, { method: 'POST', body: { requestId: uuid() } });
+      shown.set(updated.id, updated);
+      drawReferrals();
+    } catch (err) {
+      say(status, err.message, 'error');
+    }
+  }
+
+  live.on('ReferralChanged', async notice => {
+    const { referral } = await api(`referrals/${notice.referralId}`);
+    shown.set(referral.id, referral);
+    drawReferrals();
+  });
+
+  live.onConnected(async () => {
+    await live.invoke('FollowOrganisation', identity.code);
+    await loadReferrals();
+    subscription = null; // the old connection's subscriptions are gone
+    await follow();
+  });
+}
+
+/** The hub's search (C# names, ISO dates) as the JSON API's FindProvidersRequest. */
+function toFindProviders(s) {
+  return {
+    patientPostcode: s.patientPostcode, insurerUzovi: s.insurerUzovi, careType: proto('CARE_TYPE_', s.careType),
+    startDate: dateMessage(s.startDate), urgent: s.urgent, ...(s.patientAge === null ? {} : { patientAge: s.patientAge }), radiusKm: s.radiusKm,
+  };
+}
+
+function hubMessage(err) {
+  // HubException messages arrive as "An unexpected error occurred invoking 'X' on the server. HubException: <message>".
+  const m = /HubException: (.*)$/s.exec(err?.message ?? '');
+  return m ? m[1] : (err?.message ?? String(err));
+}

@@ -1,0 +1,199 @@
+// Provider: its free capacity per area × care type in one grid that saves in one action, its
+// client stops, and its inbox of offers (accept / decline), live; a nudge when figures go stale.
+import { h, fill, field, say, uuid } from './dom.js';
+import { api, listInsurers } from './api.js';
+import * as live from './live.js';
+import {
+  careTypes, stopReasons, declineReasons, label, key, proto, formatDay, formatTime, ago, today, dateMessage, unit,
+} from './labels.js';
+
+/** Figures older than this get a nudge (matching leaves them out after 24 hours). */
+const nudgeAfterHours = 18;
+
+export async function render(main, identity) {
+  document.title = 'Capaciteit — Capaciteit wijkverpleging';
+  const agb = identity.code;
+  const [provider, insurers] = await Promise.all([api(`providers/${agb}`), listInsurers()]);
+
+  const inbox = h('div', { id: 'inbox', class: 'inbox', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Laden…'));
+  const nudge = h('p', { id: 'stale-nudge', class: 'nudge', role: 'status', hidden: true });
+  const grid = h('div', { id: 'capacity-grid', class: 'grid-wrap' }, h('p', { class: 'muted' }, 'Laden…'));
+  const saveButton = h('button', { type: 'submit', class: 'primary', id: 'save-capacity' }, 'Alles opslaan');
+  const saveStatus = h('p', { class: 'status', role: 'status', id: 'save-status' });
+  const gridForm = h('form', { class: 'card capacity', 'aria-labelledby': 'capacity-title' },
+    h('h2', { id: 'capacity-title' }, 'Vrije plaatsen per postcodegebied'),
+    h('p', { class: 'muted' }, 'Pas de aantallen aan en sla alles in één keer op. Tab en pijltjes werken; Enter slaat op.'),
+    nudge, grid, h('div', { class: 'actions' }, saveButton, saveStatus));
+  const stopsList = h('ul', { id: 'stops', class: 'stops' });
+  const stopForm = stopFormFor(insurers, provider);
+  const stops = h('section', { class: 'card', 'aria-labelledby': 'stops-title' },
+    h('h2', { id: 'stops-title' }, 'Cliëntenstops'), stopsList, stopForm.form);
+
+  fill(main, h('div', { class: 'provider' },
+    h('section', { class: 'card', 'aria-labelledby': 'inbox-title' },
+      h('h1', { id: 'inbox-title' }, `Aanvragen voor ${provider.name}`), inbox),
+    gridForm, stops));
+
+  // --- capacity grid ---
+  let figures = [];
+  async function loadCapacity() {
+    figures = (await api(`providers/${agb}/capacity`)).figures ?? [];
+    drawGrid();
+  }
+
+  function drawGrid() {
+    const types = [...new Set(figures.map(f => key(f.careType)))].sort((a, b) => Object.keys(careTypes).indexOf(a) - Object.keys(careTypes).indexOf(b));
+    const areas = [...new Set(figures.map(f => f.pc4))].sort();
+    const at = new Map(figures.map(f => [`${f.pc4}|${key(f.careType)}`, f]));
+    fill(grid, figures.length === 0 ? h('p', {}, 'Nog geen cijfers: uw werkgebied en zorgsoorten staan in het register.') :
+      h('table', { class: 'grid' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Postcode'), types.map(t => h('th', { scope: 'col', class: 'num' }, careTypes[t])))),
+        h('tbody', {}, areas.map(pc4 => h('tr', {},
+          h('th', { scope: 'row' }, pc4),
+          types.map(t => {
+            const f = at.get(`${pc4}|${t}`);
+            if (!f) return h('td', {});
+            const input = h('input', {
+              type: 'number', min: 0, max: 9999, value: f.freePlaces ?? 0, class: 'cell', 'aria-label': `${careTypes[t]} in ${pc4}`,
+              dataset: { pc4, careType: t, original: f.freePlaces ?? 0 },
+              oninput: () => input.classList.toggle('changed', input.value !== input.dataset.original),
+              onkeydown: e => moveFocus(e, input),
+            });
+            return h('td', { class: 'num' }, input,
+              f.heldPlaces ? h('small', { class: 'held', title: 'vastgehouden voor openstaande aanvragen' }, `${f.heldPlaces} vast`) : null);
+          }))))));
+    const oldest = figures.reduce((min, f) => (!min || f.publishedAt < min ? f.publishedAt : min), null);
+    const hours = oldest ? (Date.now() - new Date(oldest).getTime()) / 3600000 : 0;
+    nudge.hidden = !(hours >= nudgeAfterHours);
+    nudge.textContent = nudge.hidden ? '' : `Uw oudste cijfer is ${ago(oldest)} bijgewerkt. Na 24 uur telt het niet meer mee in zoekresultaten: controleer en sla op.`;
+  }
+
+  function moveFocus(e, input) {
+    if (!['ArrowUp', 'ArrowDown'].includes(e.key)) return;
+    const cells = [...grid.querySelectorAll(`input.cell[data-care-type="${input.dataset.careType}"]`)];
+    const next = cells[cells.indexOf(input) + (e.key === 'ArrowDown' ? 1 : -1)];
+    if (next) { e.preventDefault(); next.focus(); next.select(); }
+  }
+
+  gridForm.addEventListener('submit', async e => {
+    e.preventDefault();
+    const changed = [...grid.querySelectorAll('input.cell')].filter(i => i.value !== i.dataset.original);
+    // Also a save without changes confirms the figures: re-publish everything then, so they are fresh again.
+    const toSave = changed.length ? changed : [...grid.querySelectorAll('input.cell')];
+    const bad = toSave.find(i => !(Number.isInteger(Number(i.value)) && Number(i.value) >= 0));
+    if (bad) { say(saveStatus, `Ongeldig aantal bij ${bad.getAttribute('aria-label')}: een heel getal van 0 of meer.`, 'error'); bad.focus(); return; }
+    saveButton.disabled = true;
+    const version = Date.now();
+    try {
+      const results = await Promise.allSettled(toSave.map(i => api(`providers/${agb}/capacity`, {
+        method: 'POST',
+        body: { agb, pc4: i.dataset.pc4, careType: proto('CARE_TYPE_', i.dataset.careType), freePlaces: Number(i.value), version },
+      })));
+      const failed = results.map((r, n) => [r, toSave[n]]).filter(([r]) => r.status === 'rejected');
+      if (failed.length) say(saveStatus, `${failed.length} van ${toSave.length} niet opgeslagen: ${failed[0][0].reason.message}`, 'error');
+      else say(saveStatus, `${toSave.length} ${toSave.length === 1 ? 'cijfer' : 'cijfers'} opgeslagen om ${formatTime(new Date())}.`);
+      await loadCapacity();
+    } finally {
+      saveButton.disabled = false;
+    }
+  });
+
+  // --- client stops ---
+  async function loadStops() {
+    const response = await api('client-stops', { query: { providerAgb: agb } });
+    const names = new Map(insurers.map(i => [i.uzovi, i.name]));
+    fill(stopsList, (response.stops ?? []).length === 0 ? h('li', { class: 'muted' }, 'Geen cliëntenstops.') :
+      response.stops.map(s => {
+        const status = h('span', { class: 'status', role: 'status' });
+        return h('li', { dataset: { id: s.id } },
+          h('strong', {}, s.insurerUzovis?.length ? s.insurerUzovis.map(u => names.get(u) ?? u).join(', ') : 'alle verzekeraars'),
+          ` · ${s.careTypes?.length ? s.careTypes.map(c => label(careTypes, c)).join(', ') : 'alle zorgsoorten'}`,
+          ` · ${s.pc4s?.length ? s.pc4s.join(', ') : 'heel het werkgebied'}`,
+          ` · vanaf ${formatDay(s.from)}${s.until ? ` tot en met ${formatDay(s.until)}` : ''}`,
+          ` · ${label(stopReasons, s.reason)}${s.reasonText ? `: ${s.reasonText}` : ''} `,
+          h('button', { type: 'button', class: 'link', onclick: async () => {
+            try { await api(`client-stops/${s.id}/lift`, { method: 'POST' }); await loadStops(); } catch (err) { say(status, err.message, 'error'); }
+          } }, 'Opheffen'), status);
+      }));
+  }
+  stopForm.onDeclared = loadStops;
+  stopForm.agb = agb;
+
+  // --- offers inbox ---
+  async function loadOffers() {
+    const response = await api(`providers/${agb}/offers`);
+    const offers = response.offers ?? [];
+    fill(inbox, offers.length === 0 ? h('p', { class: 'muted' }, 'Geen openstaande aanvragen.') : offers.map(offerCard));
+  }
+
+  function offerCard(view) {
+    const o = view.offer;
+    const reason = h('select', { 'aria-label': 'Reden van afwijzen' }, Object.entries(declineReasons).map(([k, v]) => h('option', { value: k }, v)));
+    const status = h('p', { class: 'status', role: 'status' });
+    const answer = async accept => {
+      try {
+        await api(`providers/${agb}/offers/${o.id}/answer`, {
+          method: 'POST',
+          body: { requestId: uuid(), referralId: view.referralId, accept, ...(accept ? {} : { declineReason: proto('DECLINE_REASON_', reason.value) }) },
+        });
+        await loadOffers();
+      } catch (err) {
+        say(status, err.message, 'error');
+      }
+    };
+    return h('article', { class: 'offer-card', dataset: { offer: o.id, referral: view.referralId } },
+      h('header', {}, h('strong', {}, `${label(careTypes, o.careType)} in ${o.pc4}`),
+        h('span', { class: 'muted' }, ` · ${view.requesterOrg} · kenmerk ${view.patientRef}`)),
+      view.careSummary ? h('p', {}, view.careSummary) : null,
+      h('p', { class: 'muted' }, `Start ${formatDay(view.search?.startDate)}${view.search?.urgent ? ' · spoed' : ''} · antwoord uiterlijk ${formatTime(o.deadline)}`),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'primary', onclick: () => answer(true) }, 'Accepteren'),
+        reason, h('button', { type: 'button', onclick: () => answer(false) }, 'Afwijzen')),
+      status);
+  }
+
+  live.on('OfferChanged', () => { loadOffers(); loadCapacity(); });
+  live.onConnected(async () => {
+    await live.invoke('FollowProvider', agb);
+    await Promise.all([loadOffers(), loadCapacity(), loadStops()]);
+  });
+}
+
+function stopFormFor(insurers, provider) {
+  const boxes = insurers.map(i => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: i.uzovi, name: 'stop-insurer' }), ` ${i.name}`));
+  const careBoxes = Object.entries(careTypes).map(([k, v]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: k, name: 'stop-care' }), ` ${v}`));
+  const from = h('input', { type: 'date', id: 'stop-from', value: today(), required: true });
+  const until = h('input', { type: 'date', id: 'stop-until' });
+  const reason = h('select', { id: 'stop-reason' }, Object.entries(stopReasons).map(([k, v]) => h('option', { value: k }, v)));
+  const text = h('input', { id: 'stop-text', maxlength: 500, placeholder: 'bijv. verwijs naar de zorgbemiddeling van de verzekeraar' });
+  const status = h('p', { class: 'status', role: 'status', id: 'stop-status' });
+  const self = {};
+  self.form = h('form', { class: 'stop-form', onsubmit: async e => {
+    e.preventDefault();
+    const stop = {
+      providerAgb: self.agb,
+      insurerUzovis: [...self.form.querySelectorAll('input[name=stop-insurer]:checked')].map(b => b.value),
+      careTypes: [...self.form.querySelectorAll('input[name=stop-care]:checked')].map(b => proto('CARE_TYPE_', b.value)),
+      from: dateMessage(from.value),
+      ...(until.value ? { until: dateMessage(until.value) } : {}),
+      reason: proto('CLIENT_STOP_REASON_', reason.value),
+      reasonText: text.value.trim(),
+    };
+    try {
+      await api('client-stops', { method: 'POST', body: stop });
+      say(status, 'Cliëntenstop ingesteld.');
+      self.form.reset();
+      from.value = today();
+      await self.onDeclared?.();
+    } catch (err) {
+      say(status, err.message, 'error');
+    }
+  } },
+    h('h3', {}, 'Cliëntenstop instellen'),
+    h('fieldset', {}, h('legend', {}, 'Voor patiënten van (niets gekozen: alle verzekeraars)'), boxes),
+    h('fieldset', {}, h('legend', {}, 'Zorgsoorten (niets gekozen: alle)'), careBoxes),
+    h('div', { class: 'row' }, field('Vanaf', from), field('Tot en met', until, 'leeg: tot u hem opheft')),
+    field('Reden', reason), field('Toelichting', text),
+    h('button', { type: 'submit', id: 'declare-stop' }, 'Cliëntenstop instellen'), status);
+  return self;
+}
