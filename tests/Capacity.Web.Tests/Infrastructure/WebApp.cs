@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Capacity.Service.Extensions;
+using Capacity.Service.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+
+[assembly: AssemblyFixture(typeof(Capacity.Web.Tests.Infrastructure.WebApp))]
+
+namespace Capacity.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The service as a user meets it: the real host on Kestrel (a real loopback port, as a browser
+/// needs), a real Redis database of its own, the demo region loaded, sign-in required with the
+/// demo's sign-in page; and Debian's chromium driven by Playwright. One for the whole run: the
+/// journeys use different organisations, providers and insurers, so they run side by side.
+/// </summary>
+public sealed class WebApp : IAsyncLifetime
+{
+    /// <summary>Debian's chromium (apt-get install chromium); Playwright downloads no browser.</summary>
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    static readonly string[] ChromiumArgs = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+    WebApplication? _app;
+    IPlaywright? _playwright;
+    IBrowser? _browser;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IBrowser Browser => _browser ?? throw new InvalidOperationException("Not started");
+
+    /// <summary>Where screenshots and journey timings go: E2E_ARTIFACTS, else artifacts/e2e under the repository.</summary>
+    public static string ArtifactsDirectory { get; } = Directory.CreateDirectory(
+        Environment.GetEnvironmentVariable("E2E_ARTIFACTS") is { Length: > 0 } dir ? dir : Path.Combine(RepositoryRoot(), "artifacts", "e2e")).FullName;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"The browser tests need Debian's chromium at {ChromiumPath}: apt-get install chromium (./test.sh installs it).");
+
+        var port = FreePort();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Redis:Configuration"] = await TestRedis.LeaseDatabaseAsync(),
+            ["Demo:Seed"] = "true",
+            ["Auth:Required"] = "true",
+            ["Auth:Issuer"] = "capacity-e2e",
+            ["Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Kestrel:Endpoints:Web:Url"] = $"http://127.0.0.1:{port}",
+            ["Kestrel:Endpoints:Web:Protocols"] = "Http1",
+            ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.Logging.ClearProviders().AddConsole();
+        builder.AddCapacityServices();
+        _app = builder.Build();
+        _app.MapCapacityEndpoints();
+        await _app.StartAsync();
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Args = ChromiumArgs,
+            Headless = true,
+        });
+    }
+
+    /// <summary>A fresh browser context (its own session storage: one person at one laptop) at 1366×768, Dutch.</summary>
+    public async Task<IPage> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
+            Locale = "nl-NL",
+            TimezoneId = "Europe/Amsterdam",
+        });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        page.PageError += (_, error) => TestContext.Current.SendDiagnosticMessage($"page error: {error}");
+        return page;
+    }
+
+    /// <summary>Opens the page and signs in by clicking the demo identity, as a user does.</summary>
+    public async Task<IPage> SignInAsync(string role, string code)
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync("/");
+        await page.Locator($"button.identity[data-role='{role}'][data-code='{code}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#live")).ToHaveAttributeAsync("data-state", "live");
+        return page;
+    }
+
+    /// <summary>Sets up test data through the JSON API with a demo token, as a provider's own system would.</summary>
+    public async Task PostAsync(string role, string code, string path, object body)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress };
+        var token = (await http.GetFromJsonAsync<TokenResponse>($"demo/token?role={role}&code={code}"))!.Token;
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/{path}") { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new("Bearer", token);
+        using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    sealed record TokenResponse(string Token);
+
+    /// <summary>Appends a measured duration to journey-times.txt in the artifacts (reported, never asserted).</summary>
+    public static void RecordTime(string what, TimeSpan elapsed)
+    {
+        lock (ArtifactsDirectory)
+            File.AppendAllText(Path.Combine(ArtifactsDirectory, "journey-times.txt"), $"{DateTimeOffset.UtcNow:O}\t{what}\t{elapsed.TotalMilliseconds:F0} ms\n");
+        TestContext.Current.SendDiagnosticMessage($"{what}: {elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var png = await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory, $"{name}.png") });
+        TestContext.Current.AddAttachment(name, png, "image/png");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_browser is not null) await _browser.CloseAsync();
+        _playwright?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Capacity.slnx"))) return dir.FullName;
+        return AppContext.BaseDirectory;
+    }
+}

@@ -1,0 +1,58 @@
+using Capacity.Web.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Capacity.Web.Tests.Journeys;
+
+/// <summary>
+/// A referral the nurse sends straight to the insurer's mediation desk appears in that desk's
+/// queue without a reload, with its search explanation; the desk takes it, widens the search and
+/// offers it; the nurse sees the offer live; the escalation counts as unmet demand.
+/// </summary>
+public sealed class MediationJourneyTests(WebApp web)
+{
+    const string AmstellandThuisverpleging = "75010004"; // contracted by Menzis, no free place in 1187 in the demo
+
+    [Fact]
+    public async Task An_escalated_referral_reaches_the_desk_live_and_the_desk_offers_it_after_a_wider_search()
+    {
+        var desk = await web.SignInAsync("insurer_desk", "3332"); // Menzis
+        await Expect(desk.Locator("#queue")).ToContainTextAsync("Geen verwijzingen");
+
+        var nurse = await web.SignInAsync("requester", "stadsziekenhuis-west");
+        await nurse.FillAsync("#postcode", "1187");
+        await nurse.FillAsync("#insurer", "Menzis");
+        await nurse.ClickAsync("#search-button");
+        await Expect(nurse.Locator("#result-summary")).ToContainTextAsync("Menzis");
+        var patient = $"E2E-D-{Guid.NewGuid():N}"[..14];
+        await nurse.FillAsync("#patient-ref", patient);
+        await nurse.ClickAsync("#desk-button");
+        var referral = nurse.Locator($"article.referral[aria-label='Verwijzing {patient}']");
+        await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("geëscaleerd");
+
+        // The desk's queue fills by itself, with the search as it was at escalation.
+        var item = desk.Locator("article.referral", new() { HasText = patient });
+        await Expect(item).ToBeVisibleAsync();
+        await Expect(item.Locator("details summary")).ToContainTextAsync("Zoekresultaat bij escalatie");
+        await item.GetByRole(AriaRole.Button, new() { Name = "Oppakken" }).ClickAsync();
+        await Expect(item).ToContainTextAsync("Opgepakt door Zorgbemiddeling Menzis");
+
+        // Meanwhile a contracted provider reports a free place there; the desk's wider search finds it.
+        await web.PostAsync("provider", AmstellandThuisverpleging, $"providers/{AmstellandThuisverpleging}/capacity",
+            new { agb = AmstellandThuisverpleging, pc4 = "1187", careType = "CARE_TYPE_DISTRICT_NURSING", freePlaces = 1, version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+        await item.GetByLabel("Zoekstraal").SelectOptionAsync("40");
+        await item.GetByRole(AriaRole.Button, new() { Name = "Zoek breder" }).ClickAsync();
+        await Expect(item.Locator(".found")).ToContainTextAsync("1 beschikbaar binnen 40 km");
+        var found = item.Locator($".found label.check[data-agb='{AmstellandThuisverpleging}']");
+        await Expect(found).ToBeVisibleAsync();
+        await found.Locator("input").CheckAsync();
+        await item.GetByRole(AriaRole.Button, new() { Name = "Aanbieden" }).ClickAsync();
+        await Expect(desk.Locator("article.referral", new() { HasText = patient })).ToContainTextAsync("wacht op antwoord");
+        await Expect(desk.Locator("#unmet")).ToContainTextAsync("Amstelveen");
+        await WebApp.ScreenshotAsync(desk, "d-desk-queue");
+
+        // The nurse follows the referral without a reload.
+        await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("aangeboden");
+        await Expect(referral.Locator("li[data-state=Pending]")).ToHaveCountAsync(1);
+    }
+}
