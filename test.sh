@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test. Tests use a real Redis: CAPACITY_TEST_REDIS if set, else a redis-server they
-# start themselves (installed here with apt-get if missing). Then, so the performance tools do
+# start themselves (installed here with apt-get if missing); the web front end's tests drive
+# Debian's chromium (installed here if missing) with Playwright. Then, so the performance tools do
 # not rot, a seconds-long smoke run of the benchmark (./bench.sh --smoke: small scenario, own
 # Redis and service) and of the microbenchmarks (./microbench.sh --smoke). Smoke runs check that
 # the tools work and the results are correct (e.g. one winner per race), never timings.
@@ -11,6 +12,7 @@ source scripts/setup.sh
 
 ensure_dotnet
 [ -n "${CAPACITY_TEST_REDIS:-}" ] || ensure_redis
+ensure_chromium
 
 dotnet test Capacity.slnx -c Release "$@"
 if (($# == 0)); then

@@ -29,3 +29,8 @@ ensure_packages() { # ensure_packages <command> <debian package> ...
 ensure_redis() {
   ensure_packages redis-server redis-server redis-cli redis-tools
 }
+
+ensure_chromium() {
+  # The web front end's end-to-end tests drive Debian's chromium (no browser download).
+  ensure_packages chromium chromium
+}

@@ -17,6 +17,9 @@ public static class CoordinatorWeb
 {
     public const string MapPath = "/geo/municipalities/{code}/pc4.geojson";
 
+    const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
     public static IServiceCollection AddCoordinatorWeb(this IServiceCollection services) => services.AddSingleton<PostcodeMap>();
 
     /// <summary>Serves the front end from the files embedded in this assembly, with index.html at "/".</summary>
@@ -29,9 +32,17 @@ public static class CoordinatorWeb
             EnableDefaultFiles = true,
             StaticFileOptions =
             {
-                // Embedded files change only with a new build: let the browser revalidate each time
-                // (a 304 on localhost costs nothing), so a deployment never serves a stale script.
-                OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+                OnPrepareResponse = context =>
+                {
+                    var headers = context.Context.Response.Headers;
+                    // Embedded files change only with a new build: let the browser revalidate each time
+                    // (a 304 on localhost costs nothing), so a deployment never serves a stale script.
+                    headers.CacheControl = "no-cache";
+                    headers.XContentTypeOptions = "nosniff";
+                    // The page holds a bearer token: only its own scripts may run, and it talks only to its own origin.
+                    headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                    headers["Referrer-Policy"] = "no-referrer";
+                },
             },
         });
     }

@@ -92,9 +92,11 @@ public sealed class WebApp : IAsyncLifetime
     }
 
     /// <summary>Opens the page and signs in by clicking the demo identity, as a user does.</summary>
-    public async Task<IPage> SignInAsync(string role, string code)
+    /// <param name="beforeOpen">Runs on the new page before it loads (e.g. to route its WebSocket).</param>
+    public async Task<IPage> SignInAsync(string role, string code, Func<IPage, Task>? beforeOpen = null)
     {
         var page = await NewPageAsync();
+        if (beforeOpen is not null) await beforeOpen(page);
         await page.GotoAsync("/");
         await page.Locator($"button.identity[data-role='{role}'][data-code='{code}']").ClickAsync();
         await Assertions.Expect(page.Locator("#live")).ToHaveAttributeAsync("data-state", "live");

@@ -22,17 +22,16 @@ export async function render(main, identity) {
   const careType = h('select', { id: 'care-type', name: 'careType' }, Object.entries(careTypes).map(([k, v]) => h('option', { value: k }, v)));
   const startDate = h('input', { id: 'start-date', name: 'startDate', type: 'date', required: true, value: today(), min: today() });
   const urgent = h('input', { id: 'urgent', name: 'urgent', type: 'checkbox' });
-  const age = h('input', { id: 'age', name: 'age', type: 'number', min: 0, max: 130, size: 4, placeholder: 'jaren' });
+  const age = h('input', { id: 'age', name: 'age', type: 'number', min: 0, max: 130, size: 4, placeholder: 'jaren', title: 'Nodig bij medische kindzorg (onder 18)' });
   const radius = h('select', { id: 'radius', name: 'radius' }, [5, 10, 15, 25, 40].map(r => h('option', { value: r, selected: r === 15 }, `${r} km`)));
   const formError = h('p', { class: 'error', role: 'alert', id: 'search-error' });
   const form = h('form', { class: 'card search', id: 'search-form', 'aria-labelledby': 'search-title' },
     h('h1', { id: 'search-title' }, 'Wijkverpleging zoeken'),
-    field('Postcode patiënt', postcode, 'PC4 of PC6; alleen de cijfers worden gebruikt'),
+    h('div', { class: 'row' }, field('Postcode patiënt', postcode), field('Leeftijd', age)),
     field('Zorgverzekeraar', insurer), insurerList,
     field('Soort zorg', careType),
-    h('div', { class: 'row' }, field('Startdatum', startDate), field('Leeftijd', age, 'nodig bij kindzorg')),
-    h('div', { class: 'row' }, field('Straal', radius),
-      h('div', { class: 'field check' }, urgent, h('label', { for: 'urgent' }, 'Spoed (start binnen 24 uur)'))),
+    h('div', { class: 'row' }, field('Startdatum', startDate), field('Straal', radius)),
+    h('div', { class: 'field check' }, urgent, h('label', { for: 'urgent' }, 'Spoed: start binnen 24 uur')),
     h('button', { type: 'submit', class: 'primary', id: 'search-button' }, 'Zoeken'),
     formError);
 
@@ -82,6 +81,7 @@ export async function render(main, identity) {
   function readForm() {
     const chosen = insurerOf(insurer.value);
     if (!chosen) throw new Error(`Onbekende zorgverzekeraar “${insurer.value}”: kies er een uit de lijst.`);
+    insurer.value = chosen.name; // show what the search is for, not the typed start of it
     return {
       patientPostcode: postcode.value.trim(),
       insurerUzovi: chosen.uzovi,
