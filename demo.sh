@@ -7,7 +7,9 @@ cd "$(dirname "$0")"
 source scripts/setup.sh
 
 if [ -z "${CAPACITY_NO_DOCKER:-}" ] && docker info >/dev/null 2>&1; then
-  exec docker compose up --build
+  mkdir -p .data
+  [ -s .data/demo-signing-key ] || { openssl rand -base64 32 > .data/demo-signing-key; chmod 600 .data/demo-signing-key; }
+  CAPACITY_DEMO_SIGNING_KEY="$(cat .data/demo-signing-key)" exec docker compose up --build
 fi
 
 ensure_dotnet
