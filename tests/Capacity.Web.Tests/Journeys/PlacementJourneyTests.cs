@@ -50,12 +50,14 @@ public sealed class PlacementJourneyTests(WebApp web)
         await Expect(offer).ToBeVisibleAsync();
         await Expect(offer).ToContainTextAsync("Wondzorg na heupoperatie");
         await WebApp.ScreenshotAsync(provider, "a-provider-inbox");
+        var accepted = Stopwatch.StartNew();
         await offer.GetByRole(AriaRole.Button, new() { Name = "Accepteren" }).ClickAsync();
-        await Expect(offer).ToHaveCountAsync(0);
 
         // The nurse's page was not reloaded: the push brings the placement and the withdrawal.
         await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("geplaatst");
+        WebApp.RecordTime("accept click to 'geplaatst' on the nurse's screen", accepted.Elapsed);
         WebApp.RecordTime("search to placed (scripted, incl. provider sign-in)", clock.Elapsed);
+        await Expect(offer).ToHaveCountAsync(0);
         await Expect(referral.Locator($"li[data-agb='{first}']")).ToContainTextAsync("geaccepteerd");
         await Expect(referral.Locator($"li[data-agb='{second}']")).ToContainTextAsync("ingetrokken");
         await Expect(referral.Locator(".placed")).ToContainTextAsync("Geplaatst bij");

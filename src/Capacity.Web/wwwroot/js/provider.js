@@ -4,10 +4,11 @@ import { h, fill, field, say, uuid } from './dom.js';
 import { api, listInsurers } from './api.js';
 import * as live from './live.js';
 import {
-  careTypes, stopReasons, declineReasons, label, key, proto, formatDay, formatTime, ago, today, dateMessage, unit,
+  careTypes, stopReasons, declineReasons, label, key, proto, formatDay, formatTime, ago, today, dateMessage,
 } from './labels.js';
 
-/** Figures older than this get a nudge (matching leaves them out after 24 hours). */
+/** Matching leaves figures out after Matching:FreshnessWindow (24 hours by default); nudge before that. */
+const staleAfterHours = 24;
 const nudgeAfterHours = 18;
 
 export async function render(main, identity) {
@@ -25,7 +26,7 @@ export async function render(main, identity) {
     h('p', { class: 'muted' }, 'Pas de aantallen aan en sla alles in één keer op. Tab en pijltjes werken; Enter slaat op.'),
     nudge, grid, h('div', { class: 'actions' }, saveButton, saveStatus));
   const stopsList = h('ul', { id: 'stops', class: 'stops' });
-  const stopForm = stopFormFor(insurers, provider);
+  const stopForm = stopFormFor(insurers);
   const stops = h('section', { class: 'card', 'aria-labelledby': 'stops-title' },
     h('h2', { id: 'stops-title' }, 'Cliëntenstops'), stopsList, stopForm.form);
 
@@ -65,7 +66,9 @@ export async function render(main, identity) {
     const oldest = figures.reduce((min, f) => (!min || f.publishedAt < min ? f.publishedAt : min), null);
     const hours = oldest ? (Date.now() - new Date(oldest).getTime()) / 3600000 : 0;
     nudge.hidden = !(hours >= nudgeAfterHours);
-    nudge.textContent = nudge.hidden ? '' : `Uw oudste cijfer is ${ago(oldest)} bijgewerkt. Na 24 uur telt het niet meer mee in zoekresultaten: controleer en sla op.`;
+    nudge.textContent = nudge.hidden ? '' : hours >= staleAfterHours
+      ? `Uw oudste cijfer is ${ago(oldest)} bijgewerkt en telt niet meer mee in zoekresultaten: controleer uw cijfers en sla op.`
+      : `Uw oudste cijfer is ${ago(oldest)} bijgewerkt. Na ${staleAfterHours} uur telt het niet meer mee in zoekresultaten: controleer en sla op.`;
   }
 
   function moveFocus(e, input) {
@@ -159,7 +162,7 @@ export async function render(main, identity) {
   });
 }
 
-function stopFormFor(insurers, provider) {
+function stopFormFor(insurers) {
   const boxes = insurers.map(i => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: i.uzovi, name: 'stop-insurer' }), ` ${i.name}`));
   const careBoxes = Object.entries(careTypes).map(([k, v]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: k, name: 'stop-care' }), ` ${v}`));
   const from = h('input', { type: 'date', id: 'stop-from', value: today(), required: true });
