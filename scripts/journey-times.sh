@@ -16,6 +16,8 @@ for i in $(seq "$runs"); do
     || { echo "run $i failed" >&2; exit 1; }
 done
 echo "$runs runs of the placement journey (ms; median, min, max):"
-awk -F'\t' '{ sub(/ ms$/, "", $3); v[$2] = v[$2] " " $3 }
-  END { for (k in v) { n = split(substr(v[k], 2), a, " "); asort(a);
-        printf "  %-55s %6d  %6d  %6d\n", k, a[int((n + 1) / 2)], a[1], a[n] } }' "$out/journey-times.txt"
+cut -f2 "$out/journey-times.txt" | sort -u | while IFS= read -r what; do
+  values=$(awk -F'\t' -v w="$what" '$2 == w { sub(/ ms$/, "", $3); print $3 }' "$out/journey-times.txt" | sort -n)
+  n=$(wc -l <<<"$values")
+  printf '  %-55s %6s  %6s  %6s\n' "$what" "$(sed -n "$(( (n + 1) / 2 ))p" <<<"$values")" "$(head -1 <<<"$values")" "$(tail -1 <<<"$values")"
+done
