@@ -83,6 +83,43 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
         return response;
     }
 
+    public const int MaxBatchFigures = 10_000;
+
+    public override async Task<PublishCapacityResponse> UpdateCapacity(UpdateCapacityRequest request, ServerCallContext context)
+    {
+        var errors = new InputErrors();
+        if (!Codes.IsAgb(request.Agb)) errors.Add("agb", "must be an AGB code of 8 digits");
+        if (request.Figures.Count is 0 or > MaxBatchFigures) errors.Add("figures", $"must hold 1 to {MaxBatchFigures} figures");
+        errors.ThrowIfAny();
+        var snapshot = await registry.KnowingAsync(agb: request.Agb);
+        if (!snapshot.Providers.ContainsKey(request.Agb)) throw InputErrors.Single("agb", $"provider {request.Agb} is not registered");
+
+        var writes = new List<CapacityWrite>();
+        for (var i = 0; i < request.Figures.Count; i++)
+        {
+            var figure = request.Figures[i];
+            if (figure.Agb is { Length: > 0 } agb && agb != request.Agb)
+            {
+                errors.Add($"figures[{i}].agb", "must be empty or the request's agb");
+                continue;
+            }
+            var one = figure.Clone();
+            one.Agb = request.Agb;
+            var figureErrors = new InputErrors();
+            Expand(one, snapshot, time, figureErrors, writes);
+            errors.AddNested($"figures[{i}]", figureErrors);
+        }
+        errors.ThrowIfAny(); // nothing is written unless every figure is good
+
+        var response = new PublishCapacityResponse { Received = request.Figures.Count };
+        foreach (var outcome in await store.WriteAsync(writes))
+        {
+            if (outcome.Applied) response.Applied++;
+            else response.Outdated++;
+        }
+        return response;
+    }
+
     public override async Task<GetProviderCapacityResponse> GetProviderCapacity(GetProviderCapacityRequest request, ServerCallContext context)
     {
         if (!Codes.IsAgb(request.Agb)) throw InputErrors.Single("agb", "must be an AGB code of 8 digits");

@@ -34,6 +34,7 @@ public static class Permissions
         // Capacity: a provider's own figures only.
         [M("CapacityService", "SetCapacity")] = Allow(Role.Provider, (m, c) => Own(((SetCapacityRequest)m).Agb, c.Agb, "provider")),
         [M("CapacityService", "PublishCapacity")] = Allow(Role.Provider), // per item in CapacityGrpcService
+        [M("CapacityService", "UpdateCapacity")] = Allow(Role.Provider, (m, c) => Own(((UpdateCapacityRequest)m).Agb, c.Agb, "provider")),
         [M("CapacityService", "GetProviderCapacity")] = Allow(Role.Provider, (m, c) => Own(((GetProviderCapacityRequest)m).Agb, c.Agb, "provider")),
 
         // Client stops: declared and lifted by their provider; listed by it, by insurers for their own insured, by the registry admin.

@@ -44,6 +44,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Registry + "ListContracts"] = Roles,
         [Capacity + "SetCapacity"] = ["provider"],
         [Capacity + "PublishCapacity"] = ["provider"],
+        [Capacity + "UpdateCapacity"] = ["provider"],
         [Capacity + "GetProviderCapacity"] = ["provider"],
         [Stops + "DeclareClientStop"] = ["provider"],
         [Stops + "LiftClientStop"] = ["provider"],
@@ -73,7 +74,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     static readonly HashSet<(string Method, string Role)> OwnerScoped =
     [
         (Registry + "UpsertProvider", "provider"), (Registry + "UpsertContract", "insurer_import"), (Registry + "RemoveContract", "insurer_import"),
-        (Capacity + "SetCapacity", "provider"), (Capacity + "GetProviderCapacity", "provider"), (Stops + "DeclareClientStop", "provider"),
+        (Capacity + "SetCapacity", "provider"), (Capacity + "UpdateCapacity", "provider"), (Capacity + "GetProviderCapacity", "provider"), (Stops + "DeclareClientStop", "provider"),
         (Stops + "ListClientStops", "provider"), (Stops + "ListClientStops", "insurer_desk"), (Regions + "GetRegionalAvailability", "municipality"),
         (Referrals + "CreateReferral", "requester"), (Referrals + "ListReferrals", "requester"), (Offers + "ListOffers", "provider"),
         (Offers + "WatchOffers", "provider"), (Offers + "AnswerOffer", "provider"), (Mediation + "ListDeskQueue", "insurer_desk"),
@@ -106,6 +107,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             await call.RequestStream.CompleteAsync();
             await call;
         },
+        [Capacity + "UpdateCapacity"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).UpdateCapacityAsync(new() { Agb = t.Agb, Figures = { new SetCapacityRequest { Pc4 = "1183", CareType = CareType.DistrictNursing, FreePlaces = 1, Version = 1 } } }, cancellationToken: ct).ResponseAsync,
         [Capacity + "GetProviderCapacity"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).GetProviderCapacityAsync(new() { Agb = t.Agb }, cancellationToken: ct).ResponseAsync,
         [Stops + "DeclareClientStop"] = (ch, t, _, ct) => new ClientStopService.ClientStopServiceClient(ch).DeclareClientStopAsync(new() { Stop = new() { ProviderAgb = t.Agb, From = CapacityApp.Today.ToDate(), Reason = ClientStopReason.StaffShortage } }, cancellationToken: ct).ResponseAsync,
         [Stops + "LiftClientStop"] = (ch, _, _, ct) => new ClientStopService.ClientStopServiceClient(ch).LiftClientStopAsync(new() { Id = "stop-none" }, cancellationToken: ct).ResponseAsync,

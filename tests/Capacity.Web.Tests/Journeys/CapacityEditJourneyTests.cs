@@ -48,6 +48,15 @@ public sealed class CapacityEditJourneyTests(WebApp web)
         await Expect(provider.Locator("#save-status")).ToContainTextAsync("1 cijfer opgeslagen");
         await Expect(cell).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("changed"));
         await WebApp.ScreenshotAsync(provider, "b-provider-grid");
+
+        // A figure that cannot be (negative) is held back by the form itself, and nothing of that save is stored.
+        var other = provider.Locator("input.cell[data-care-type='DistrictNursing']").Last;
+        await cell.FillAsync((after + 1).ToString());
+        await other.FillAsync("-1");
+        await provider.ClickAsync("#save-capacity");
+        Assert.True(await other.EvaluateAsync<bool>("el => el.matches(':invalid')"));
+        await provider.ReloadAsync();
+        await Expect(provider.Locator("input.cell[data-pc4='1183'][data-care-type='DistrictNursing']")).ToHaveValueAsync(after.ToString());
         await WebApp.ScreenshotAsync(municipality, "b-municipality-map");
         await WebApp.ScreenshotAsync(nurse, "b-nurse-search");
     }

@@ -55,7 +55,7 @@ export async function render(main, identity) {
             const f = at.get(`${pc4}|${t}`);
             if (!f) return h('td', {});
             const input = h('input', {
-              type: 'number', min: 0, max: 9999, value: f.freePlaces ?? 0, class: 'cell', 'aria-label': `${careTypes[t]} in ${pc4}`,
+              type: 'number', min: 0, max: 10000, step: 1, required: true, value: f.freePlaces ?? 0, class: 'cell', 'aria-label': `${careTypes[t]} in ${pc4}`,
               dataset: { pc4, careType: t, original: f.freePlaces ?? 0 },
               oninput: () => input.classList.toggle('changed', input.value !== input.dataset.original),
               onkeydown: e => moveFocus(e, input),
@@ -86,16 +86,21 @@ export async function render(main, identity) {
     const bad = toSave.find(i => !(Number.isInteger(Number(i.value)) && Number(i.value) >= 0));
     if (bad) { say(saveStatus, `Ongeldig aantal bij ${bad.getAttribute('aria-label')}: een heel getal van 0 of meer.`, 'error'); bad.focus(); return; }
     saveButton.disabled = true;
+    grid.querySelectorAll('input.cell.invalid').forEach(i => i.classList.remove('invalid'));
     const version = Date.now();
     try {
-      const results = await Promise.allSettled(toSave.map(i => api(`providers/${agb}/capacity`, {
+      // One call for the whole grid: all or nothing, so a refused save leaves every figure as it was.
+      const result = await api(`providers/${agb}/capacity/batch`, {
         method: 'POST',
-        body: { agb, pc4: i.dataset.pc4, careType: proto('CARE_TYPE_', i.dataset.careType), freePlaces: Number(i.value), version },
-      })));
-      const failed = results.map((r, n) => [r, toSave[n]]).filter(([r]) => r.status === 'rejected');
-      if (failed.length) say(saveStatus, `${failed.length} van ${toSave.length} niet opgeslagen: ${failed[0][0].reason.message}`, 'error');
-      else say(saveStatus, `${toSave.length} ${toSave.length === 1 ? 'cijfer' : 'cijfers'} opgeslagen om ${formatTime(new Date())}.`);
+        body: { figures: toSave.map(i => ({ pc4: i.dataset.pc4, careType: proto('CARE_TYPE_', i.dataset.careType), freePlaces: Number(i.value), version })) },
+      });
+      say(saveStatus, `${result.received} ${Number(result.received) === 1 ? 'cijfer' : 'cijfers'} opgeslagen om ${formatTime(new Date())}.`);
       await loadCapacity();
+    } catch (err) {
+      const bad = (err.fields ?? []).map(f => /^figures\[(\d+)\]/.exec(f.field)?.[1]).filter(n => n !== undefined).map(n => toSave[Number(n)]);
+      bad.forEach(i => i?.classList.add('invalid'));
+      bad[0]?.focus();
+      say(saveStatus, `Niets opgeslagen: ${err.message}`, 'error');
     } finally {
       saveButton.disabled = false;
     }
