@@ -1,7 +1,7 @@
 // Mediation desk: the live queue of its insurer's escalated referrals with each one's search
 // explanation; take, widen the search, offer (also uncontracted, with the warning), close with an
 // outcome; and its unmet-demand counts.
-import { h, fill, say, uuid } from './dom.js';
+import { h, fill, say, uuid, keyed } from './dom.js';
 import { api, listInsurers } from './api.js';
 import * as live from './live.js';
 import {
@@ -28,7 +28,7 @@ export async function render(main, identity) {
 
   async function loadQueue() {
     const referrals = (await api(`desks/${uzovi}/queue`)).referrals ?? [];
-    fill(queue, referrals.length === 0 ? h('p', { class: 'muted' }, 'Geen verwijzingen in de wachtrij.') : referrals.map(card));
+    keyed(queue, referrals, r => r.id, r => r.version, card, h('p', { class: 'muted' }, 'Geen verwijzingen in de wachtrij.'));
   }
 
   async function loadUnmet() {

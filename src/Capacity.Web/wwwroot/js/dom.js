@@ -49,3 +49,22 @@ export function field(label, input, hint) {
 export function uuid() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
+
+/**
+ * Shows items in container, reusing the element of an item whose version did not change, so a
+ * live refresh does not wipe what a user is typing or has ticked in an unchanged card.
+ */
+export function keyed(container, items, keyOf, versionOf, render, empty) {
+  const previous = container._keyed ?? new Map();
+  const next = new Map();
+  const elements = items.map(item => {
+    const key = keyOf(item), version = versionOf(item);
+    const old = previous.get(key);
+    const el = old && old.version === version ? old.el : render(item);
+    next.set(key, { el, version });
+    return el;
+  });
+  container._keyed = next;
+  if (elements.length === 0) fill(container, empty);
+  else if (elements.length !== container.children.length || elements.some((el, i) => container.children[i] !== el)) container.replaceChildren(...elements);
+}

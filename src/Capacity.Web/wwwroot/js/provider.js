@@ -1,6 +1,6 @@
 // Provider: its free capacity per area × care type in one grid that saves in one action, its
 // client stops, and its inbox of offers (accept / decline), live; a nudge when figures go stale.
-import { h, fill, field, say, uuid } from './dom.js';
+import { h, fill, field, say, uuid, keyed } from './dom.js';
 import { api, listInsurers } from './api.js';
 import * as live from './live.js';
 import {
@@ -131,7 +131,7 @@ export async function render(main, identity) {
   async function loadOffers() {
     const response = await api(`providers/${agb}/offers`);
     const offers = response.offers ?? [];
-    fill(inbox, offers.length === 0 ? h('p', { class: 'muted' }, 'Geen openstaande aanvragen.') : offers.map(offerCard));
+    keyed(inbox, offers, v => v.offer.id, v => key(v.offer.state), offerCard, h('p', { class: 'muted' }, 'Geen openstaande aanvragen.'));
   }
 
   function offerCard(view) {
