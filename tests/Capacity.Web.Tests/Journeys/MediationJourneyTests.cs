@@ -47,6 +47,7 @@ public sealed class MediationJourneyTests(WebApp web)
         await Expect(found).ToBeVisibleAsync();
         await found.Locator("input").CheckAsync();
         await item.GetByRole(AriaRole.Button, new() { Name = "Aanbieden" }).ClickAsync();
+        await Expect(desk.Locator("#desk-status")).ToContainTextAsync($"{patient}: aangeboden.");
         await Expect(desk.Locator("article.referral", new() { HasText = patient })).ToContainTextAsync("wacht op antwoord");
         await Expect(desk.Locator("#unmet")).ToContainTextAsync("Amstelveen");
         await WebApp.ScreenshotAsync(desk, "d-desk-queue");

@@ -23,9 +23,11 @@ export async function api(path, { method = 'GET', body, query } = {}) {
     throw new ApiError(0, 'De dienst is niet bereikbaar. Controleer de verbinding en probeer het opnieuw.');
   }
   const text = await response.text();
-  const json = text ? JSON.parse(text) : {};
+  let json = {};
+  try { json = text ? JSON.parse(text) : {}; } catch { /* not JSON: a proxy's error page */ }
   if (response.ok) return json;
   if (response.status === 401) session.expired();
+  if (!json.message && response.status >= 500) json.message = 'De dienst gaf een fout; probeer het zo opnieuw.';
   const fields = (json.details ?? []).flatMap(d => d.fieldViolations ?? []);
   const detail = fields.length ? ` (${fields.map(f => `${f.field}: ${f.description}`).join('; ')})` : '';
   throw new ApiError(response.status, `${json.message || `Fout ${response.status}`}${detail}`, fields);
@@ -34,7 +36,7 @@ export async function api(path, { method = 'GET', body, query } = {}) {
 /** The registered insurers, cached for the page's lifetime: [{ uzovi, name }]. */
 let insurers;
 export async function listInsurers() {
-  insurers ??= api('insurers').then(r => r.insurers ?? []);
+  insurers ??= api('insurers').then(r => r.insurers ?? []).catch(e => { insurers = undefined; throw e; });
   return insurers;
 }
 

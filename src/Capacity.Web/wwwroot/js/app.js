@@ -79,9 +79,23 @@ async function boot() {
       h('p', {}, `De rol ${identity.role} werkt met de API (zie de README), niet met deze pagina.`)));
     return;
   }
-  const screen = await load();
-  fill(main);
-  await screen.render(main, identity);
+  try {
+    const screen = await load();
+    fill(main);
+    await screen.render(main, identity);
+  } catch (e) {
+    console.error(e);
+    fill(main, h('section', { class: 'card' }, h('h1', {}, 'Dit scherm kon niet laden'),
+      h('p', { class: 'error', role: 'alert' }, e?.message ?? String(e)),
+      h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, 'Opnieuw proberen')));
+    return;
+  }
+  // Keyboard users start at the screen's first field, or else at its heading.
+  if (!main.contains(document.activeElement)) {
+    const heading = main.querySelector('h1');
+    heading?.setAttribute('tabindex', '-1');
+    heading?.focus();
+  }
   live.start(document.getElementById('live'));
 }
 

@@ -1,7 +1,7 @@
 // Mediation desk: the live queue of its insurer's escalated referrals with each one's search
 // explanation; take, widen the search, offer (also uncontracted, with the warning), close with an
 // outcome; and its unmet-demand counts.
-import { h, fill, say, uuid, keyed } from './dom.js';
+import { h, fill, say, uuid, keyed, latest } from './dom.js';
 import { api, listInsurers } from './api.js';
 import * as live from './live.js';
 import {
@@ -11,6 +11,9 @@ import {
 export async function render(main, identity) {
   document.title = 'Zorgbemiddeling — Capaciteit wijkverpleging';
   const uzovi = identity.code;
+  const desk = `desks/${encodeURIComponent(uzovi)}`;
+  // Outcomes of actions are said here, not in a card: a card is rebuilt when its referral changes.
+  const deskStatus = h('p', { class: 'status', role: 'status', id: 'desk-status' });
   const insurerName = (await listInsurers()).find(i => i.uzovi === uzovi)?.name ?? uzovi;
   const queue = h('div', { id: 'queue', class: 'queue' }, h('p', { class: 'muted' }, 'Laden…'));
   const unmet = h('tbody', { id: 'unmet' });
@@ -18,7 +21,7 @@ export async function render(main, identity) {
 
   fill(main, h('div', { class: 'desk' },
     h('section', { class: 'card', 'aria-labelledby': 'queue-title' },
-      h('h1', { id: 'queue-title' }, `Zorgbemiddeling ${insurerName}: geëscaleerde verwijzingen`), queue),
+      h('h1', { id: 'queue-title' }, `Zorgbemiddeling ${insurerName}: geëscaleerde verwijzingen`), deskStatus, queue),
     h('section', { class: 'card', 'aria-labelledby': 'unmet-title' },
       h('h2', { id: 'unmet-title' }, 'Onvervulde zorgvraag'),
       h('p', { class: 'muted' }, 'Verwijzingen die bij uw bemiddeling uitkwamen, per gemeente en zorgsoort.'),
@@ -26,19 +29,21 @@ export async function render(main, identity) {
 
   const searches = new Map(); // referral id -> last wider search, kept across queue redraws
 
-  async function loadQueue() {
-    const referrals = (await api(`desks/${uzovi}/queue`)).referrals ?? [];
+  const loadQueue = latest(async isLatest => {
+    const referrals = (await api(`${desk}/queue`)).referrals ?? [];
+    if (!isLatest()) return;
     keyed(queue, referrals, r => r.id, r => r.version, card, h('p', { class: 'muted' }, 'Geen verwijzingen in de wachtrij.'));
-  }
+  }, e => say(deskStatus, e.message, 'error'));
 
-  async function loadUnmet() {
+  const loadUnmet = latest(async isLatest => {
     const counts = (await api('unmet-demand', { query: { insurerUzovi: uzovi } })).counts ?? [];
+    if (!isLatest()) return;
     fill(unmet, counts.length === 0 ? h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'Nog geen.')) :
       counts.map(c => h('tr', {}, h('td', {}, municipalities.get(c.municipalityCode) ?? c.municipalityCode), h('td', {}, label(careTypes, c.careType)), h('td', { class: 'num' }, c.escalations))));
-  }
+  });
 
   function card(r) {
-    const status = h('p', { class: 'status', role: 'status' });
+    const status = deskStatus;
     const explanation = r.escalation?.explanation;
     const radius = h('select', { 'aria-label': 'Zoekstraal' }, [15, 25, 40, 60, 100].map(km => h('option', { value: km, selected: km === 25 }, `${km} km`)));
     const uncontracted = h('input', { type: 'checkbox', 'aria-label': 'Ook niet-gecontracteerde aanbieders' });
@@ -48,7 +53,7 @@ export async function render(main, identity) {
     const act = fn => async () => { try { await fn(); } catch (err) { say(status, err.message, 'error'); } };
 
     const widen = act(async () => {
-      const result = await api(`desks/${uzovi}/referrals/${r.id}/search`, { method: 'POST', body: { radiusKm: Number(radius.value) } });
+      const result = await api(`${desk}/referrals/${encodeURIComponent(r.id)}/search`, { method: 'POST', body: { radiusKm: Number(radius.value) } });
       searches.set(r.id, { result, radius: Number(radius.value) });
       drawFound(result);
     });
@@ -71,10 +76,10 @@ export async function render(main, identity) {
           h('label', { class: 'check' }, uncontracted, ' Ook niet-gecontracteerd aanbieden'),
           h('button', { type: 'button', class: 'primary', onclick: act(async () => {
             if (!chosen.size) { say(status, 'Kies eerst een of meer aanbieders.', 'error'); return; }
-            const answer = await api(`desk-offers/${r.id}`, { method: 'POST', body: { requestId: uuid(), providerAgbs: [...chosen], allowUncontracted: uncontracted.checked, radiusKm: Number(radius.value) } });
+            const answer = await api(`desk-offers/${encodeURIComponent(r.id)}`, { method: 'POST', body: { requestId: uuid(), providerAgbs: [...chosen], allowUncontracted: uncontracted.checked, radiusKm: Number(radius.value) } });
             const refused = (answer.rejected ?? []).map(x => `${x.providerAgb}: ${x.reason}`);
             const warnings = (answer.referral?.offers ?? []).filter(o => o.warning).map(o => o.warning);
-            say(status, [refused.length ? `Niet aangeboden: ${refused.join('; ')}` : 'Aangeboden.', ...warnings].join(' '), refused.length ? 'warn' : 'ok');
+            say(status, [`${r.patientRef}:`, refused.length ? `niet aangeboden: ${refused.join('; ')}` : 'aangeboden.', ...warnings].join(' '), refused.length || warnings.length ? 'warn' : 'ok');
             await loadQueue();
           }) }, 'Aanbieden')));
     }
@@ -92,15 +97,14 @@ export async function render(main, identity) {
       offers.length ? h('ul', { class: 'offers' }, offers.map(o => h('li', {}, `${o.provider?.name}: ${label(offerStates, o.state)}${o.uncontracted ? ' (niet gecontracteerd)' : ''}`))) : null,
       h('div', { class: 'actions' },
         r.escalation?.takenBy ? h('span', { class: 'muted' }, `Opgepakt door ${r.escalation.takenBy}`) :
-          h('button', { type: 'button', onclick: act(async () => { await api(`desks/${uzovi}/referrals/${r.id}/take`, { method: 'POST', body: { takenBy: identity.name } }); await loadQueue(); }) }, 'Oppakken'),
+          h('button', { type: 'button', onclick: act(async () => { await api(`${desk}/referrals/${encodeURIComponent(r.id)}/take`, { method: 'POST', body: { takenBy: identity.name } }); await loadQueue(); }) }, 'Oppakken'),
         radius, h('button', { type: 'button', onclick: widen }, 'Zoek breder')),
       found,
       h('div', { class: 'actions' }, outcome, closeText,
         h('button', { type: 'button', onclick: act(async () => {
-          await api(`desks/${uzovi}/referrals/${r.id}/close`, { method: 'POST', body: { outcome: proto('CLOSURE_OUTCOME_', outcome.value), text: closeText.value.trim() } });
+          await api(`${desk}/referrals/${encodeURIComponent(r.id)}/close`, { method: 'POST', body: { outcome: proto('CLOSURE_OUTCOME_', outcome.value), text: closeText.value.trim() } });
           await Promise.all([loadQueue(), loadUnmet()]);
-        }) }, 'Afsluiten')),
-      status);
+        }) }, 'Afsluiten')));
     if (searches.has(r.id)) {
       radius.value = String(searches.get(r.id).radius);
       drawFound(searches.get(r.id).result);

@@ -51,8 +51,9 @@ export function uuid() {
 }
 
 /**
- * Shows items in container, reusing the element of an item whose version did not change, so a
- * live refresh does not wipe what a user is typing or has ticked in an unchanged card.
+ * Shows items in container, reusing the element of an item whose version did not change, and
+ * moving only what moved: a live refresh neither wipes what a user typed or ticked in an
+ * unchanged card nor takes the keyboard focus away from it.
  */
 export function keyed(container, items, keyOf, versionOf, render, empty) {
   const previous = container._keyed ?? new Map();
@@ -65,6 +66,20 @@ export function keyed(container, items, keyOf, versionOf, render, empty) {
     return el;
   });
   container._keyed = next;
-  if (elements.length === 0) fill(container, empty);
-  else if (elements.length !== container.children.length || elements.some((el, i) => container.children[i] !== el)) container.replaceChildren(...elements);
+  if (elements.length === 0) { fill(container, empty); return; }
+  const keep = new Set(elements);
+  for (const child of [...container.children]) if (!keep.has(child)) child.remove();
+  elements.forEach((el, i) => { if (container.children[i] !== el) container.insertBefore(el, container.children[i] ?? null); });
+}
+
+/**
+ * Wraps a loader so that of overlapping runs only the latest applies its answer: load(isLatest)
+ * fetches, then draws only if isLatest(). Failures are reported to onError (default: console).
+ */
+export function latest(load, onError = e => console.error(e)) {
+  let run = 0;
+  return async () => {
+    const mine = ++run;
+    try { await load(() => mine === run); } catch (e) { if (mine === run) onError(e); }
+  };
 }

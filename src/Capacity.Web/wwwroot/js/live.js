@@ -52,6 +52,8 @@ async function startLoop() {
       return;
     } catch (e) {
       console.warn('hub connection failed', e);
+      // A token that expired (or was refused) will not get better by retrying: sign in again.
+      if (!session.valid || e?.statusCode === 401 || /\b401\b/.test(e?.message ?? '')) { session.expired(); return; }
       setStatus('offline', 'geen verbinding, opnieuw proberen…');
       await new Promise(r => setTimeout(r, Math.min(10000, 1000 * 2 ** Math.min(attempt, 4))));
     }
@@ -69,7 +71,8 @@ export function start(status) {
   for (const [method, callbacks] of handlers) connection.on(method, (...args) => callbacks.forEach(cb => cb(...args)));
   connection.onreconnecting(() => setStatus('connecting', 'verbinding herstellen…'));
   connection.onreconnected(() => resync());
-  // Automatic reconnect gives up after a while; keep trying, as a coordinator's screen must not go stale silently.
+  // The retry policy above never gives up; should the connection still close (a refused
+  // reconnect), start over — a coordinator's screen must not go stale silently.
   connection.onclose(() => startLoop());
   return startLoop();
 }

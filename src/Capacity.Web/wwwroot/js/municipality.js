@@ -26,15 +26,19 @@ export async function render(main, identity) {
   document.title = 'Gemeente — Capaciteit wijkverpleging';
   const gm = identity.code;
   const [geo, unmetResponse] = await Promise.all([
-    fetch(`/geo/municipalities/${encodeURIComponent(gm)}/pc4.geojson`).then(r => r.json()),
+    fetch(`/geo/municipalities/${encodeURIComponent(gm)}/pc4.geojson`).then(r => {
+      if (!r.ok) throw new Error(`Geen kaart voor gemeente ${gm}.`);
+      return r.json();
+    }),
     api('unmet-demand', { query: { municipality: gm } }).catch(() => ({ counts: [] })),
   ]);
 
   const careType = h('select', { id: 'map-care-type', 'aria-label': 'Zorgsoort' },
     Object.entries(careTypes).map(([k, v]) => h('option', { value: k }, v)));
   const title = h('h1', { id: 'map-title' }, 'Beschikbaarheid in uw gemeente');
-  const updated = h('p', { class: 'muted', id: 'map-updated', 'aria-live': 'polite' });
-  const map = svg('svg', { id: 'map', role: 'img', 'aria-labelledby': 'map-title', class: 'map' });
+  const updated = h('p', { class: 'muted', id: 'map-updated' });
+  // A group, not an image: its areas are focusable and each has its own label.
+  const map = svg('svg', { id: 'map', role: 'group', 'aria-labelledby': 'map-title', class: 'map' });
   const tooltip = h('p', { class: 'tooltip', id: 'map-tooltip', 'aria-live': 'polite' }, 'Wijs of tab naar een postcodegebied voor de cijfers.');
   const rows = h('tbody', { id: 'areas' });
   const totals = h('p', { id: 'totals', class: 'totals' });
@@ -130,7 +134,7 @@ export async function render(main, identity) {
 
   const counts = unmetResponse.counts ?? [];
   fill(unmet, counts.length === 0 ? h('li', { class: 'muted' }, 'Geen verwijzingen zonder plek geregistreerd.') :
-    counts.map(c => h('li', {}, `${label(careTypes, c.careType)}: ${c.escalations} ${c.escalations === 1 ? 'verwijzing' : 'verwijzingen'} bij de zorgbemiddeling`)));
+    counts.map(c => h('li', {}, `${label(careTypes, c.careType)}: ${c.escalations} ${Number(c.escalations) === 1 ? 'verwijzing' : 'verwijzingen'} bij de zorgbemiddeling`)));
 
   let subscription = null;
   live.on('RegionUpdated', update => {

@@ -1,7 +1,7 @@
 // Transfer nurse / requester: one search form, a live ranked list with the providers left out and
 // why, offering the referral to one or more providers, and the organisation's open referrals with
 // their status, all live.
-import { h, fill, field, say, uuid } from './dom.js';
+import { h, fill, field, say, uuid, keyed, latest } from './dom.js';
 import { api, listInsurers } from './api.js';
 import * as live from './live.js';
 import {
@@ -93,12 +93,25 @@ export async function render(main, identity) {
     };
   }
 
-  async function follow() {
-    if (!search || !live.connected()) return;
-    if (subscription) await live.invoke('Unsubscribe', subscription).catch(() => {});
-    const update = await live.invoke('SubscribeToSearch', search);
-    subscription = update.subscriptionId;
-    show(update.result);
+  // One follow at a time, so a quick second search or a reconnect never leaves a subscription behind.
+  let following = Promise.resolve();
+  function follow() {
+    const run = following.then(async () => {
+      if (!search) return;
+      if (!live.connected()) {
+        // No live channel right now: answer once through the API, and follow when it is back.
+        show(await api('searches', { method: 'POST', body: toFindProviders(search) }));
+        summary.append(' · niet live: verbinding wordt hersteld');
+        return;
+      }
+      if (subscription) await live.invoke('Unsubscribe', subscription).catch(() => {});
+      subscription = null;
+      const update = await live.invoke('SubscribeToSearch', search);
+      subscription = update.subscriptionId;
+      show(update.result);
+    });
+    following = run.catch(() => {});
+    return run;
   }
 
   form.addEventListener('submit', async e => {
@@ -107,6 +120,8 @@ export async function render(main, identity) {
     try {
       search = readForm();
       selected.clear();
+      draft = null;
+      createRequest = uuid();
       summary.textContent = 'Zoeken…';
       await follow();
     } catch (err) {
@@ -116,6 +131,8 @@ export async function render(main, identity) {
   });
 
   live.on('SearchUpdated', update => { if (update.subscriptionId === subscription) show(update.result); });
+  let createRequest = uuid(), offerRequest = uuid(); // reused until they succeed: a retried click never makes a second referral
+  let draft = null; // a referral created whose offers did not go out yet
 
   function show(result) {
     lastResult = result;
@@ -152,13 +169,21 @@ export async function render(main, identity) {
     offerButton.textContent = selected.size ? `Aanbieden aan ${selected.size} ${selected.size === 1 ? 'aanbieder' : 'aanbieders'}` : 'Aanbieden';
   }
 
-  const createReferral = parallel => api('referrals', {
-    method: 'POST',
-    body: {
-      requestId: uuid(), requesterOrg: identity.code, patientRef: patientRef.value.trim(), careSummary: careSummary.value.trim(),
-      search: toFindProviders(search), autoCascade: false, maxParallelOffers: Math.max(1, Math.min(10, parallel)),
-    },
-  });
+  async function createReferral(parallel) {
+    draft ??= await api('referrals', {
+      method: 'POST',
+      body: {
+        requestId: createRequest, requesterOrg: identity.code, patientRef: patientRef.value.trim(), careSummary: careSummary.value.trim(),
+        search: toFindProviders(search), autoCascade: false, maxParallelOffers: Math.max(1, Math.min(10, parallel)),
+      },
+    });
+    return draft;
+  }
+  function done() { // the next referral is a new one
+    draft = null;
+    createRequest = uuid();
+    offerRequest = uuid();
+  }
 
   // Nobody suitable (or no time to phone around): straight to the insurer's mediation desk.
   deskButton.addEventListener('click', async () => {
@@ -166,7 +191,8 @@ export async function render(main, identity) {
     deskButton.disabled = true;
     try {
       const referral = await createReferral(1);
-      await api(`referrals/${referral.id}/escalate`, { method: 'POST', body: { requestId: uuid() } });
+      await api(`referrals/${encodeURIComponent(referral.id)}/escalate`, { method: 'POST', body: { requestId: offerRequest } });
+      done();
       say(offerStatus, `Verwijzing ${referral.patientRef} ligt bij de zorgbemiddeling van ${insurers.find(i => i.uzovi === search.insurerUzovi)?.name}.`);
       await loadReferrals();
     } catch (err) {
@@ -181,7 +207,8 @@ export async function render(main, identity) {
     offerButton.disabled = true;
     try {
       const referral = await createReferral(selected.size);
-      const answer = await api(`referrals/${referral.id}/offers`, { method: 'POST', body: { requestId: uuid(), providerAgbs: [...selected] } });
+      const answer = await api(`referrals/${encodeURIComponent(referral.id)}/offers`, { method: 'POST', body: { requestId: offerRequest, providerAgbs: [...selected] } });
+      done();
       const refused = (answer.rejected ?? []).map(r => `${r.providerAgb}: ${r.reason}`);
       say(offerStatus, refused.length ? `Verwijzing aangemaakt; niet aangeboden aan ${refused.join('; ')}` : `Verwijzing ${patientRef.value.trim()} aangeboden.`, refused.length ? 'warn' : 'ok');
       selected.clear();
@@ -196,16 +223,17 @@ export async function render(main, identity) {
 
   // --- referrals: listed on (re)connect, each refreshed when a step is pushed ---
   const shown = new Map(); // referral id -> referral
-  async function loadReferrals() {
+  const loadReferrals = latest(async isLatest => {
     const response = await api(`organisations/${encodeURIComponent(identity.code)}/referrals`);
+    if (!isLatest()) return;
     shown.clear();
     for (const r of response.referrals ?? []) shown.set(r.id, r);
     drawReferrals();
-  }
+  });
 
   function drawReferrals() {
     const list = [...shown.values()].sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
-    fill(referralList, list.length === 0 ? h('p', { class: 'muted' }, 'Geen open verwijzingen.') : list.map(referralCard));
+    keyed(referralList, list, r => r.id, r => r.version, referralCard, h('p', { class: 'muted' }, 'Geen open verwijzingen.'));
   }
 
   function referralCard(r) {
@@ -233,7 +261,7 @@ export async function render(main, identity) {
 
   async function step(r, action, status) {
     try {
-      const updated = await api(`referrals/${r.id}/${action}`, { method: 'POST', body: { requestId: uuid() } });
+      const updated = await api(`referrals/${encodeURIComponent(r.id)}/${action}`, { method: 'POST', body: { requestId: uuid() } });
       shown.set(updated.id, updated);
       drawReferrals();
     } catch (err) {
@@ -242,16 +270,21 @@ export async function render(main, identity) {
   }
 
   live.on('ReferralChanged', async notice => {
-    const { referral } = await api(`referrals/${notice.referralId}`);
-    shown.set(referral.id, referral);
-    drawReferrals();
+    try {
+      const { referral } = await api(`referrals/${encodeURIComponent(notice.referralId)}`);
+      // Pushes and answers can cross: never replace a newer version with an older one.
+      if (BigInt(shown.get(referral.id)?.version ?? 0) > BigInt(referral.version ?? 0)) return;
+      shown.set(referral.id, referral);
+      drawReferrals();
+    } catch (e) {
+      console.error(e);
+    }
   });
 
   live.onConnected(async () => {
-    await live.invoke('FollowOrganisation', identity.code);
-    await loadReferrals();
     subscription = null; // the old connection's subscriptions are gone
-    await follow();
+    await live.invoke('FollowOrganisation', identity.code);
+    await Promise.all([loadReferrals(), follow()]);
   });
 }
 

@@ -1,6 +1,6 @@
 // Provider: its free capacity per area × care type in one grid that saves in one action, its
 // client stops, and its inbox of offers (accept / decline), live; a nudge when figures go stale.
-import { h, fill, field, say, uuid, keyed } from './dom.js';
+import { h, fill, field, say, uuid, keyed, latest } from './dom.js';
 import { api, listInsurers } from './api.js';
 import * as live from './live.js';
 import {
@@ -14,7 +14,8 @@ const nudgeAfterHours = 18;
 export async function render(main, identity) {
   document.title = 'Capaciteit — Capaciteit wijkverpleging';
   const agb = identity.code;
-  const [provider, insurers] = await Promise.all([api(`providers/${agb}`), listInsurers()]);
+  const path = `providers/${encodeURIComponent(agb)}`;
+  const [provider, insurers] = await Promise.all([api(path), listInsurers()]);
 
   const inbox = h('div', { id: 'inbox', class: 'inbox', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Laden…'));
   const nudge = h('p', { id: 'stale-nudge', class: 'nudge', role: 'status', hidden: true });
@@ -37,9 +38,31 @@ export async function render(main, identity) {
 
   // --- capacity grid ---
   let figures = [];
-  async function loadCapacity() {
-    figures = (await api(`providers/${agb}/capacity`)).figures ?? [];
-    drawGrid();
+  const loadCapacity = latest(async isLatest => {
+    const loaded = (await api(`${path}/capacity`)).figures ?? [];
+    if (!isLatest()) return;
+    figures = loaded;
+    if (!updateGrid()) drawGrid();
+    drawNudge();
+  }, e => say(saveStatus, e.message, 'error'));
+
+  /** Refreshes the grid's cells in place (same cells as drawn): what a user is editing stays as it is. */
+  function updateGrid() {
+    const inputs = grid.querySelectorAll('input.cell');
+    if (inputs.length !== figures.length) return false;
+    const at = new Map(figures.map(f => [`${f.pc4}|${key(f.careType)}`, f]));
+    for (const input of inputs) {
+      const f = at.get(`${input.dataset.pc4}|${input.dataset.careType}`);
+      if (!f) return false;
+      const stored = String(f.freePlaces ?? 0);
+      const editing = input.classList.contains('changed') || input === document.activeElement;
+      input.dataset.original = stored;
+      if (!editing) input.value = stored;
+      input.classList.toggle('changed', input.value !== stored);
+      const held = input.parentElement.querySelector('.held');
+      if (held) held.textContent = f.heldPlaces ? `${f.heldPlaces} vast` : '';
+    }
+    return true;
   }
 
   function drawGrid() {
@@ -61,8 +84,11 @@ export async function render(main, identity) {
               onkeydown: e => moveFocus(e, input),
             });
             return h('td', { class: 'num' }, input,
-              f.heldPlaces ? h('small', { class: 'held', title: 'vastgehouden voor openstaande aanvragen' }, `${f.heldPlaces} vast`) : null);
+              h('small', { class: 'held', title: 'vastgehouden voor openstaande aanvragen' }, f.heldPlaces ? `${f.heldPlaces} vast` : ''));
           }))))));
+  }
+
+  function drawNudge() {
     const oldest = figures.reduce((min, f) => (!min || f.publishedAt < min ? f.publishedAt : min), null);
     const hours = oldest ? (Date.now() - new Date(oldest).getTime()) / 3600000 : 0;
     nudge.hidden = !(hours >= nudgeAfterHours);
@@ -78,6 +104,8 @@ export async function render(main, identity) {
     if (next) { e.preventDefault(); next.focus(); next.select(); }
   }
 
+  setInterval(drawNudge, 60000); // figures age while the page stays open
+
   gridForm.addEventListener('submit', async e => {
     e.preventDefault();
     const changed = [...grid.querySelectorAll('input.cell')].filter(i => i.value !== i.dataset.original);
@@ -87,14 +115,17 @@ export async function render(main, identity) {
     if (bad) { say(saveStatus, `Ongeldig aantal bij ${bad.getAttribute('aria-label')}: een heel getal van 0 of meer.`, 'error'); bad.focus(); return; }
     saveButton.disabled = true;
     grid.querySelectorAll('input.cell.invalid').forEach(i => i.classList.remove('invalid'));
-    const version = Date.now();
+    // Versions only go up: the clock, unless the provider's own system has already gone past it.
+    const version = Math.max(Date.now(), ...figures.map(f => Number(f.version ?? 0) + 1));
     try {
       // One call for the whole grid: all or nothing, so a refused save leaves every figure as it was.
-      const result = await api(`providers/${agb}/capacity/batch`, {
+      const result = await api(`${path}/capacity/batch`, {
         method: 'POST',
         body: { figures: toSave.map(i => ({ pc4: i.dataset.pc4, careType: proto('CARE_TYPE_', i.dataset.careType), freePlaces: Number(i.value), version })) },
       });
-      say(saveStatus, `${result.received} ${Number(result.received) === 1 ? 'cijfer' : 'cijfers'} opgeslagen om ${formatTime(new Date())}.`);
+      const outdated = Number(result.outdated ?? 0);
+      if (outdated > 0) say(saveStatus, `${outdated} van ${result.received} cijfers niet opgeslagen: er kwam intussen een nieuwer cijfer binnen. Controleer de getoonde aantallen.`, 'warn');
+      else say(saveStatus, `${result.received} ${Number(result.received) === 1 ? 'cijfer' : 'cijfers'} opgeslagen om ${formatTime(new Date())}.`);
       await loadCapacity();
     } catch (err) {
       const bad = (err.fields ?? []).map(f => /^figures\[(\d+)\]/.exec(f.field)?.[1]).filter(n => n !== undefined).map(n => toSave[Number(n)]);
@@ -107,8 +138,9 @@ export async function render(main, identity) {
   });
 
   // --- client stops ---
-  async function loadStops() {
+  const loadStops = latest(async isLatest => {
     const response = await api('client-stops', { query: { providerAgb: agb } });
+    if (!isLatest()) return;
     const names = new Map(insurers.map(i => [i.uzovi, i.name]));
     fill(stopsList, (response.stops ?? []).length === 0 ? h('li', { class: 'muted' }, 'Geen cliëntenstops.') :
       response.stops.map(s => {
@@ -120,43 +152,48 @@ export async function render(main, identity) {
           ` · vanaf ${formatDay(s.from)}${s.until ? ` tot en met ${formatDay(s.until)}` : ''}`,
           ` · ${label(stopReasons, s.reason)}${s.reasonText ? `: ${s.reasonText}` : ''} `,
           h('button', { type: 'button', class: 'link', onclick: async () => {
-            try { await api(`client-stops/${s.id}/lift`, { method: 'POST' }); await loadStops(); } catch (err) { say(status, err.message, 'error'); }
+            try { await api(`client-stops/${encodeURIComponent(s.id)}/lift`, { method: 'POST' }); await loadStops(); } catch (err) { say(status, err.message, 'error'); }
           } }, 'Opheffen'), status);
       }));
-  }
+  });
   stopForm.onDeclared = loadStops;
   stopForm.agb = agb;
 
   // --- offers inbox ---
-  async function loadOffers() {
-    const response = await api(`providers/${agb}/offers`);
+  const loadOffers = latest(async isLatest => {
+    const response = await api(`${path}/offers`);
+    if (!isLatest()) return;
     const offers = response.offers ?? [];
     keyed(inbox, offers, v => v.offer.id, v => key(v.offer.state), offerCard, h('p', { class: 'muted' }, 'Geen openstaande aanvragen.'));
-  }
+  });
 
   function offerCard(view) {
     const o = view.offer;
     const reason = h('select', { 'aria-label': 'Reden van afwijzen' }, Object.entries(declineReasons).map(([k, v]) => h('option', { value: k }, v)));
     const status = h('p', { class: 'status', role: 'status' });
     const answer = async accept => {
+      buttons.forEach(b => { b.disabled = true; }); // one answer per offer, however often it is clicked
       try {
-        await api(`providers/${agb}/offers/${o.id}/answer`, {
+        await api(`${path}/offers/${encodeURIComponent(o.id)}/answer`, {
           method: 'POST',
           body: { requestId: uuid(), referralId: view.referralId, accept, ...(accept ? {} : { declineReason: proto('DECLINE_REASON_', reason.value) }) },
         });
         await loadOffers();
       } catch (err) {
         say(status, err.message, 'error');
+        buttons.forEach(b => { b.disabled = false; });
       }
     };
+    const buttons = [
+      h('button', { type: 'button', class: 'primary', onclick: () => answer(true) }, 'Accepteren'),
+      h('button', { type: 'button', onclick: () => answer(false) }, 'Afwijzen'),
+    ];
     return h('article', { class: 'offer-card', dataset: { offer: o.id, referral: view.referralId } },
       h('header', {}, h('strong', {}, `${label(careTypes, o.careType)} in ${o.pc4}`),
         h('span', { class: 'muted' }, ` · ${view.requesterOrg} · kenmerk ${view.patientRef}`)),
       view.careSummary ? h('p', {}, view.careSummary) : null,
       h('p', { class: 'muted' }, `Start ${formatDay(view.search?.startDate)}${view.search?.urgent ? ' · spoed' : ''} · antwoord uiterlijk ${formatTime(o.deadline)}`),
-      h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'primary', onclick: () => answer(true) }, 'Accepteren'),
-        reason, h('button', { type: 'button', onclick: () => answer(false) }, 'Afwijzen')),
+      h('div', { class: 'actions' }, buttons[0], reason, buttons[1]),
       status);
   }
 
