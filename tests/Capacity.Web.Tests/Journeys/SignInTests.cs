@@ -15,8 +15,12 @@ public sealed class SignInTests(WebApp web)
         page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
         await page.GotoAsync("/");
         await Expect(page.Locator("button.identity")).Not.ToHaveCountAsync(0);
-        var load = await page.EvaluateAsync<double>("performance.getEntriesByType('navigation')[0].loadEventEnd");
-        WebApp.RecordTime("first page load (navigation to load event, cold browser context)", TimeSpan.FromMilliseconds(load));
+        WebApp.RecordTime("page load, first of the run (service may still be warming up)", await LoadTime(page));
+        // What a user meets: a browser that never saw the page (empty cache) and a running service.
+        var fresh = await web.NewPageAsync();
+        await fresh.GotoAsync("/");
+        await Expect(fresh.Locator("button.identity")).Not.ToHaveCountAsync(0);
+        WebApp.RecordTime("page load, new browser context (empty cache)", await LoadTime(fresh));
         foreach (var role in new[] { "Transferverpleegkundige", "Zorgaanbieder", "Zorgbemiddeling", "Gemeente" })
             await Expect(page.Locator("fieldset.role legend", new() { HasText = role })).ToBeVisibleAsync();
         await WebApp.ScreenshotAsync(page, "0-sign-in");
@@ -36,4 +40,7 @@ public sealed class SignInTests(WebApp web)
         await Expect(page.Locator("button.identity").First).ToBeVisibleAsync();
         Assert.Empty(errors);
     }
+
+    static async Task<TimeSpan> LoadTime(IPage page) =>
+        TimeSpan.FromMilliseconds(await page.EvaluateAsync<double>("performance.getEntriesByType('navigation')[0].loadEventEnd"));
 }
