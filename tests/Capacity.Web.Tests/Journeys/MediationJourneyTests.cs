@@ -29,6 +29,7 @@ public sealed class MediationJourneyTests(WebApp web)
         await nurse.ClickAsync("#desk-button");
         var referral = nurse.Locator($"article.referral[aria-label='Verwijzing {patient}']");
         await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("geëscaleerd");
+        await Expect(nurse.Locator("#offer-status")).ToContainTextAsync("ligt bij de zorgbemiddeling van Menzis");
 
         // The desk's queue fills by itself, with the search as it was at escalation.
         var item = desk.Locator("article.referral", new() { HasText = patient });
