@@ -149,8 +149,12 @@ public sealed class MediationGrpcService(ReferralWorkflow workflow, ReferralStor
             case GetUnmetDemandRequest.ScopeOneofCase.Municipality:
                 var municipality = postcodes.FindMunicipality(request.Municipality)
                     ?? throw InputErrors.Single("municipality", $"'{request.Municipality}' is not a municipality (CBS code like GM0362 or name)");
-                response.Counts.AddRange((await store.UnmetByMunicipalityAsync(municipality.Code)).OrderBy(c => c.CareType)
+                var totals = store.UnmetByMunicipalityAsync(municipality.Code);
+                var areas = store.UnmetByAreaAsync(municipality.Code);
+                response.Counts.AddRange((await totals).OrderBy(c => c.CareType)
                     .Select(c => new UnmetDemandCount { MunicipalityCode = municipality.Code, CareType = c.CareType, Escalations = c.Count }));
+                response.Areas.AddRange((await areas).OrderBy(c => c.Pc4, StringComparer.Ordinal).ThenBy(c => c.CareType)
+                    .Select(c => new UnmetDemandCount { MunicipalityCode = municipality.Code, Pc4 = c.Pc4, CareType = c.CareType, Escalations = c.Count }));
                 break;
             default:
                 throw InputErrors.Single("scope", "set insurer_uzovi or municipality");

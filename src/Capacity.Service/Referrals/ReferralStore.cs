@@ -32,6 +32,8 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         public static RedisKey UnmetByInsurerIndex(string uzovi) => $"unmet:{{{uzovi}}}:cells";
         public static RedisKey UnmetByMunicipality(string code, CareType careType) => $"unmet-gm:{{{code}}}:{(int)careType}";
         public static RedisKey UnmetByMunicipalityIndex(string code) => $"unmet-gm:{{{code}}}:cells";
+        public static RedisKey UnmetByArea(string code, string cell) => $"unmet-gm:{{{code}}}:pc4:{cell}";
+        public static RedisKey UnmetByAreaIndex(string code) => $"unmet-gm:{{{code}}}:areas";
         public static readonly RedisKey Pending = "refs:{pending}";
     }
 
@@ -140,19 +142,23 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         (await Db.SortedSetRangeByRankAsync(Keys.DeskQueue(uzovi))).Select(v => (string)v!).ToArray();
 
     /// <summary>
-    /// One escalation = one unmet-demand signal, per insurer × municipality × care type and per
-    /// municipality. Counted as the set of escalated referral ids, so counting the same escalation
-    /// again (a replayed follow-up) changes nothing.
+    /// One escalation = one unmet-demand signal, per insurer × municipality × care type, per
+    /// municipality × care type and per patient's area × care type (for the municipality's map).
+    /// Counted as the set of escalated referral ids, so counting the same escalation again (a
+    /// replayed follow-up) changes nothing.
     /// </summary>
     public Task CountUnmetAsync(Referral r)
     {
         var cell = $"{r.MunicipalityCode}:{(int)r.Search.CareType}";
+        var area = $"{r.Search.PatientPostcode}:{(int)r.Search.CareType}"; // the PC4: referrals keep no more of the postcode
         var byInsurer = Db.CreateTransaction();
         _ = byInsurer.SetAddAsync(Keys.UnmetByInsurer(r.Search.InsurerUzovi, cell), r.Id);
         _ = byInsurer.SetAddAsync(Keys.UnmetByInsurerIndex(r.Search.InsurerUzovi), cell);
         var byMunicipality = Db.CreateTransaction();
         _ = byMunicipality.SetAddAsync(Keys.UnmetByMunicipality(r.MunicipalityCode, r.Search.CareType), r.Id);
         _ = byMunicipality.SetAddAsync(Keys.UnmetByMunicipalityIndex(r.MunicipalityCode), (int)r.Search.CareType);
+        _ = byMunicipality.SetAddAsync(Keys.UnmetByArea(r.MunicipalityCode, area), r.Id);
+        _ = byMunicipality.SetAddAsync(Keys.UnmetByAreaIndex(r.MunicipalityCode), area);
         return Task.WhenAll(byInsurer.ExecuteAsync(), byMunicipality.ExecuteAsync());
     }
 
@@ -160,6 +166,19 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
     {
         var cells = (await Db.SetMembersAsync(Keys.UnmetByInsurerIndex(uzovi))).Select(c => (string)c!).ToArray();
         var counts = cells.Select(c => Db.SetLengthAsync(Keys.UnmetByInsurer(uzovi, c))).ToArray();
+        var result = new List<(string, CareType, long)>(cells.Length);
+        for (var i = 0; i < cells.Length; i++)
+        {
+            var parts = cells[i].Split(':');
+            result.Add((parts[0], (CareType)int.Parse(parts[1]), await counts[i]));
+        }
+        return result;
+    }
+
+    public async Task<IReadOnlyList<(string Pc4, CareType CareType, long Count)>> UnmetByAreaAsync(string code)
+    {
+        var cells = (await Db.SetMembersAsync(Keys.UnmetByAreaIndex(code))).Select(c => (string)c!).ToArray();
+        var counts = cells.Select(c => Db.SetLengthAsync(Keys.UnmetByArea(code, c))).ToArray();
         var result = new List<(string, CareType, long)>(cells.Length);
         for (var i = 0; i < cells.Length; i++)
         {

@@ -174,6 +174,11 @@ public sealed class ReferralLifecycleTests(CapacityApp app) : IClassFixture<Capa
         Assert.Equal(("GM0363", CareType.DistrictNursing, 1L), (count.MunicipalityCode, count.CareType, count.Escalations));
         var totals = await app.Mediation().GetUnmetDemandAsync(new GetUnmetDemandRequest { Municipality = "Amsterdam" });
         Assert.True(totals.Counts.Single(c => c.CareType == CareType.DistrictNursing).Escalations >= 1);
+        // Per patient's area too, for the municipality's map; an insurer's answer has no areas.
+        var area = totals.Areas.Single(a => a.Pc4 == "1054" && a.CareType == CareType.DistrictNursing);
+        Assert.True(area.Escalations >= 1);
+        Assert.All(totals.Areas, a => Assert.Equal("GM0363", a.MunicipalityCode));
+        Assert.Empty((await app.Mediation().GetUnmetDemandAsync(new GetUnmetDemandRequest { InsurerUzovi = uzovi })).Areas);
     }
 
     [Fact]

@@ -56,5 +56,13 @@ public sealed class MediationJourneyTests(WebApp web)
         // The nurse follows the referral without a reload.
         await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("aangeboden");
         await Expect(referral.Locator("li[data-state=Pending]")).ToHaveCountAsync(1);
+
+        // Amstelveen sees the unmet demand in the patient's area (no names: a count).
+        var municipality = await web.SignInAsync("municipality", "GM0362");
+        await Expect(municipality.Locator("#map path[data-pc4='1187']")).ToHaveAttributeAsync("data-unmet", new System.Text.RegularExpressions.Regex("^[1-9]"));
+        await Expect(municipality.Locator("#areas tr[data-pc4='1187'] td.unmet")).Not.ToHaveTextAsync("0");
+        await Expect(municipality.Locator("#unmet-municipality")).ToContainTextAsync("Wijkverpleging");
+        await Expect(municipality.Locator("#unmet-municipality")).Not.ToContainTextAsync(patient);
+        await WebApp.ScreenshotAsync(municipality, "d-municipality-unmet");
     }
 }

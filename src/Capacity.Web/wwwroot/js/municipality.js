@@ -1,7 +1,7 @@
 // Municipality: a map of its postcode areas (CBS PC4 outlines, no tiles) coloured by free
 // capacity for one care type, with providers with room, client stops and stale figures per area,
 // live; its unmet demand. Aggregates only: no provider or insurer appears here.
-import { h, fill } from './dom.js';
+import { h, fill, latest } from './dom.js';
 import { api } from './api.js';
 import * as live from './live.js';
 import { careTypes, label, key, formatTime } from './labels.js';
@@ -25,7 +25,7 @@ function band(free, serving) {
 export async function render(main, identity) {
   document.title = 'Gemeente — Capaciteit wijkverpleging';
   const gm = identity.code;
-  const [geo, unmetResponse] = await Promise.all([
+  const [geo, firstUnmet] = await Promise.all([
     fetch(`/geo/municipalities/${encodeURIComponent(gm)}/pc4.geojson`).then(r => {
       if (!r.ok) throw new Error(`Geen kaart voor gemeente ${gm}.`);
       return r.json();
@@ -51,15 +51,18 @@ export async function render(main, identity) {
       h('ul', { class: 'legend', 'aria-label': 'Legenda' },
         [['many', '7 of meer vrij'], ['some', '3–6 vrij'], ['few', '1–2 vrij'], ['zero', 'vol'], ['none', 'geen aanbieder']]
           .map(([b, t]) => h('li', {}, h('span', { class: `swatch band-${b}` }), t)),
-        h('li', {}, h('span', { class: 'swatch stop' }), 'aanbieder met cliëntenstop')),
+        h('li', {}, h('span', { class: 'swatch stop' }), 'aanbieder met cliëntenstop'),
+        h('li', {}, h('span', { class: 'swatch unmet' }), 'verwijzingen zonder plek')),
       tooltip, h('p', { class: 'muted' }, 'Kaart: postcodegebieden (PC4), Bron: CBS.')),
     h('section', { class: 'card', 'aria-labelledby': 'areas-title' },
       h('h2', { id: 'areas-title' }, 'Per postcodegebied'), totals,
       h('table', { class: 'areas' }, h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, 'Postcode'), h('th', { scope: 'col' }, 'Plaats'), h('th', { scope: 'col', class: 'num' }, 'Vrij'),
         h('th', { scope: 'col', class: 'num' }, 'Met ruimte'), h('th', { scope: 'col', class: 'num' }, 'Cliëntenstop'),
-        h('th', { scope: 'col', class: 'num' }, 'Verouderd'))), rows),
-      h('h2', {}, 'Onvervulde zorgvraag'), unmet)));
+        h('th', { scope: 'col', class: 'num' }, 'Verouderd'), h('th', { scope: 'col', class: 'num' }, 'Onvervuld'))), rows),
+      h('h2', {}, 'Onvervulde zorgvraag'),
+      h('p', { class: 'muted' }, 'Verwijzingen die bij de zorgbemiddeling van een verzekeraar uitkwamen omdat niemand de patiënt kon opnemen.'),
+      unmet)));
 
   // --- draw the outlines once; colours change with the data ---
   const features = geo.features ?? [];
@@ -89,21 +92,47 @@ export async function render(main, identity) {
     paths.set(f.properties.pc4, path);
   }
   // Labels on top of the areas, at the centre of each area's bounding box.
+  const markers = new Map(); // pc4 -> unmet-demand marker, shown when the area has any for the care type
   for (const [pc4, path] of paths) {
     const box = path.getBBox();
-    const text = svg('text', { x: box.x + box.width / 2, y: box.y + box.height / 2, class: 'area-label' });
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    const text = svg('text', { x: cx, y: cy, class: 'area-label' });
     text.textContent = pc4;
-    map.append(text);
+    const marker = svg('g', { class: 'unmet-marker', visibility: 'hidden' });
+    marker.append(svg('circle', { cx, cy }), svg('text', { x: cx }));
+    map.append(text, marker);
+    markers.set(pc4, marker);
   }
+  // Labels keep a readable size on screen, however large the municipality is in map units.
+  function sizeLabels() {
+    const shown = map.getBoundingClientRect();
+    if (!shown.height) return;
+    const unit = Math.max(height / shown.height, width / shown.width); // map units per screen pixel
+    for (const label of map.querySelectorAll('text.area-label')) label.setAttribute('font-size', (12 * unit).toFixed(1));
+    for (const marker of markers.values()) {
+      const circle = marker.querySelector('circle');
+      const y = Number(circle.getAttribute('cy'));
+      circle.setAttribute('r', (9 * unit).toFixed(1));
+      circle.setAttribute('transform', `translate(0 ${(18 * unit).toFixed(1)})`);
+      const count = marker.querySelector('text');
+      count.setAttribute('y', (y + 18 * unit).toFixed(1));
+      count.setAttribute('font-size', (11 * unit).toFixed(1));
+    }
+  }
+  sizeLabels();
+  addEventListener('resize', sizeLabels);
 
   let availability = null;
+  let unmetAreas = firstUnmet.areas ?? [];
+  const unmetIn = (pc4, type) => Number(unmetAreas.find(a => a.pc4 === pc4 && key(a.careType) === type)?.escalations ?? 0);
   const figures = (area, type) => area?.careTypes?.find(c => key(c.careType) === type) ?? {};
 
   function showTip(pc4) {
     const area = availability?.areas?.find(a => a.pc4 === pc4);
     const f = figures(area, careType.value);
     tooltip.textContent = `${pc4} ${places.get(pc4) ?? ''}: ${f.freePlaces ?? 0} vrij bij ${f.providersWithRoom ?? 0} van ${f.providersServing ?? 0} aanbieders` +
-      `${f.providersWithClientStop ? `, ${f.providersWithClientStop} met cliëntenstop` : ''}${f.providersStale ? `, ${f.providersStale} verouderd` : ''} (${label(careTypes, careType.value)}).`;
+      `${f.providersWithClientStop ? `, ${f.providersWithClientStop} met cliëntenstop` : ''}${f.providersStale ? `, ${f.providersStale} verouderd` : ''}` +
+      `${unmetIn(pc4, careType.value) ? `, ${unmetIn(pc4, careType.value)} onvervuld` : ''} (${label(careTypes, careType.value)}).`;
   }
 
   function draw() {
@@ -119,22 +148,39 @@ export async function render(main, identity) {
       path.dataset.stops = f.providersWithClientStop ?? 0;
       path.setAttribute('aria-label', `${area.pc4}: ${f.freePlaces ?? 0} vrij`);
       path.querySelector('title').textContent = `${area.pc4} ${places.get(area.pc4) ?? ''}: ${f.freePlaces ?? 0} vrij`;
+      const open = unmetIn(area.pc4, type);
+      const marker = markers.get(area.pc4);
+      marker?.setAttribute('visibility', open ? 'visible' : 'hidden');
+      if (marker) marker.querySelector('text').textContent = open;
+      path.dataset.unmet = open;
     }
     fill(rows, (availability.areas ?? []).map(area => {
       const f = figures(area, type);
       return h('tr', { dataset: { pc4: area.pc4, free: f.freePlaces ?? 0 } },
         h('th', { scope: 'row' }, area.pc4), h('td', {}, places.get(area.pc4) ?? ''),
         h('td', { class: 'num' }, f.freePlaces ?? 0), h('td', { class: 'num' }, `${f.providersWithRoom ?? 0} / ${f.providersServing ?? 0}`),
-        h('td', { class: 'num' }, f.providersWithClientStop ?? 0), h('td', { class: 'num' }, f.providersStale ?? 0));
+        h('td', { class: 'num' }, f.providersWithClientStop ?? 0), h('td', { class: 'num' }, f.providersStale ?? 0),
+        h('td', { class: 'num unmet' }, unmetIn(area.pc4, type)));
     }));
     const t = (availability.totals ?? []).find(c => key(c.careType) === type) ?? {};
     totals.textContent = `${availability.municipality}: ${t.freePlaces ?? 0} vrij, ${t.providersWithRoom ?? 0} aanbieders met ruimte, ${t.providersWithClientStop ?? 0} met een cliëntenstop.`;
   }
   careType.addEventListener('change', draw);
 
-  const counts = unmetResponse.counts ?? [];
-  fill(unmet, counts.length === 0 ? h('li', { class: 'muted' }, 'Geen verwijzingen zonder plek geregistreerd.') :
-    counts.map(c => h('li', {}, `${label(careTypes, c.careType)}: ${c.escalations} ${Number(c.escalations) === 1 ? 'verwijzing' : 'verwijzingen'} bij de zorgbemiddeling`)));
+  function drawUnmet(response) {
+    unmetAreas = response.areas ?? [];
+    const counts = response.counts ?? [];
+    fill(unmet, counts.length === 0 ? h('li', { class: 'muted' }, 'Geen verwijzingen zonder plek geregistreerd.') :
+      counts.map(c => h('li', {}, `${label(careTypes, c.careType)}: ${c.escalations} ${Number(c.escalations) === 1 ? 'verwijzing' : 'verwijzingen'} bij de zorgbemiddeling`)));
+    draw();
+  }
+  // Escalations are not pushed to municipalities: read them again every minute and on reconnect.
+  const loadUnmet = latest(async isLatest => {
+    const response = await api('unmet-demand', { query: { municipality: gm } });
+    if (isLatest()) drawUnmet(response);
+  });
+  drawUnmet(firstUnmet);
+  setInterval(loadUnmet, 60000);
 
   let subscription = null;
   live.on('RegionUpdated', update => {
@@ -147,5 +193,6 @@ export async function render(main, identity) {
     subscription = first.subscriptionId;
     availability = first.availability;
     draw();
+    loadUnmet();
   });
 }
