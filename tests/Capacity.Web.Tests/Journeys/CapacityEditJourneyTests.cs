@@ -10,7 +10,7 @@ namespace Capacity.Web.Tests.Journeys;
 /// </summary>
 public sealed class CapacityEditJourneyTests(WebApp web)
 {
-    const string WijkzorgAmstelveen = "75010001";
+    const string WijkzorgAmstelveen = "75010001", OuderAmstelZorg = "75010006";
 
     [Fact]
     public async Task A_capacity_edit_reaches_the_municipality_map_and_an_open_search_live()
@@ -35,12 +35,18 @@ public sealed class CapacityEditJourneyTests(WebApp web)
         var after = before + 7;
         await cell.FillAsync(after.ToString());
         await Expect(cell).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("changed"));
+        // The nurse is just ticking another provider when the push arrives.
+        var otherBox = nurse.Locator($"#candidates tr[data-agb='{OuderAmstelZorg}'] input[type=checkbox]");
+        await otherBox.CheckAsync();
+        await Expect(otherBox).ToBeFocusedAsync();
         var clock = Stopwatch.StartNew();
         await provider.ClickAsync("#save-capacity");
 
         // Both other screens follow by themselves.
         await Expect(nurse.Locator($"#candidates tr[data-agb='{WijkzorgAmstelveen}']")).ToHaveAttributeAsync("data-free", after.ToString());
         WebApp.RecordTime("capacity save to open search", clock.Elapsed);
+        await Expect(otherBox).ToBeFocusedAsync(); // the update did not take her focus or her tick
+        await Expect(otherBox).ToBeCheckedAsync();
         await Expect(area).ToHaveAttributeAsync("data-free", (areaBefore + after - before).ToString());
         WebApp.RecordTime("capacity save to municipality map", clock.Elapsed);
         await Expect(municipality.Locator($"#areas tr[data-pc4='1183']")).ToHaveAttributeAsync("data-free", (areaBefore + after - before).ToString());

@@ -140,10 +140,11 @@ export async function render(main, identity) {
     const n = result.candidates.length;
     summary.textContent = `${n} ${n === 1 ? 'aanbieder' : 'aanbieders'} binnen ${formatKm(result.radiusKm)} van ${result.patientPc4} (${result.municipality}) · ${label(careTypes, search.careType)} · ${name} · bijgewerkt ${formatTime(result.evaluatedAt)}`;
     for (const agb of [...selected]) if (!result.candidates.some(c => c.provider.agb === agb)) selected.delete(agb);
-    fill(candidates, n === 0
-      ? h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'Geen aanbieder kan deze patiënt nu opnemen. Bied de verwijzing aan de zorgbemiddeling van de verzekeraar aan (hieronder, na aanmaken), of vergroot de straal.'))
-      : result.candidates.map(c => {
-        const box = h('input', { type: 'checkbox', 'aria-label': `Kies ${c.provider.name}`, checked: selected.has(c.provider.agb),
+    // Rows are kept while what they show is unchanged, so a push does not take the focus from a checkbox.
+    keyed(candidates, result.candidates, c => c.provider.agb,
+      c => [c.provider.name, c.distanceKm, c.freePlaces, key(c.unit), fromDay(c.availableFrom), c.capacityPublishedAt, key(c.contractType)].join('|'),
+      c => {
+        const box = h('input', { type: 'checkbox', 'aria-label': `Kies ${c.provider.name}`,
           onchange: () => { box.checked ? selected.add(c.provider.agb) : selected.delete(c.provider.agb); updateOffer(); } });
         return h('tr', { dataset: { agb: c.provider.agb, free: c.freePlaces } },
           h('td', { class: 'pick' }, box),
@@ -153,7 +154,9 @@ export async function render(main, identity) {
           h('td', {}, fromDay(c.availableFrom)),
           h('td', { class: 'age', dataset: { at: c.capacityPublishedAt } }, ago(c.capacityPublishedAt)),
           h('td', {}, label(contractTypes, c.contractType)));
-      }));
+      },
+      h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'Geen aanbieder kan deze patiënt nu opnemen: vergroot de straal, of leg de verwijzing met “Naar zorgbemiddeling” bij de verzekeraar.')));
+    for (const row of candidates.querySelectorAll('tr[data-agb]')) row.querySelector('input').checked = selected.has(row.dataset.agb);
     fill(exclusions, result.exclusions.length === 0 ? h('li', { class: 'muted' }, 'Geen.') :
       result.exclusions.map(x => h('li', { dataset: { agb: x.provider.agb, reason: key(x.reason) } },
         h('strong', {}, x.provider.name), ` · ${formatKm(x.distanceKm)} · `, h('span', { class: 'reason' }, exclusionText(x, name)))));
