@@ -71,7 +71,9 @@ export async function render(main, identity) {
     const at = new Map(figures.map(f => [`${f.pc4}|${key(f.careType)}`, f]));
     fill(grid, figures.length === 0 ? h('p', {}, 'Nog geen cijfers: uw werkgebied en zorgsoorten staan in het register.') :
       h('table', { class: 'grid' },
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Postcode'), types.map(t => h('th', { scope: 'col', class: 'num' }, careTypes[t])))),
+        h('thead', {},
+          h('tr', {}, h('th', { scope: 'col' }, 'Postcode'), types.map(t => h('th', { scope: 'col', class: 'num' }, careTypes[t]))),
+          h('tr', { class: 'fill-row' }, h('th', { scope: 'row' }, 'Hele kolom'), types.map(t => h('th', { class: 'num' }, columnFill(t))))),
         h('tbody', {}, areas.map(pc4 => h('tr', {},
           h('th', { scope: 'row' }, pc4),
           types.map(t => {
@@ -95,6 +97,20 @@ export async function render(main, identity) {
     nudge.textContent = nudge.hidden ? '' : hours >= staleAfterHours
       ? `Uw oudste cijfer is ${ago(oldest)} bijgewerkt en telt niet meer mee in zoekresultaten: controleer uw cijfers en sla op.`
       : `Uw oudste cijfer is ${ago(oldest)} bijgewerkt. Na ${staleAfterHours} uur telt het niet meer mee in zoekresultaten: controleer en sla op.`;
+  }
+
+  /** Sets every area of one care type to the same number (marked as changed; saved with the rest). */
+  function columnFill(type) {
+    const value = h('input', { type: 'number', min: 0, max: 10000, step: 1, class: 'fill-value', 'aria-label': `${careTypes[type]}: alle gebieden op`, dataset: { fill: type } });
+    const apply = () => {
+      if (value.value === '' || !value.checkValidity()) { value.reportValidity(); return; }
+      for (const input of grid.querySelectorAll(`input.cell[data-care-type="${type}"]`)) {
+        input.value = value.value;
+        input.classList.toggle('changed', input.value !== input.dataset.original);
+      }
+    };
+    value.addEventListener('keydown', e => { if (e.key === 'Enter') { e.preventDefault(); apply(); } });
+    return h('span', { class: 'fill' }, value, h('button', { type: 'button', class: 'link', onclick: apply, 'aria-label': `Zet ${careTypes[type]} in alle gebieden` }, 'overal'));
   }
 
   function moveFocus(e, input) {
