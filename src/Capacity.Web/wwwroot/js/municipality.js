@@ -96,7 +96,7 @@ export async function render(main, identity) {
   for (const [pc4, path] of paths) {
     const box = path.getBBox();
     const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
-    const text = svg('text', { x: cx, y: cy, class: 'area-label' });
+    const text = svg('text', { x: cx, y: cy, class: 'area-label', 'data-width': box.width.toFixed(1) });
     text.textContent = pc4;
     const marker = svg('g', { class: 'unmet-marker', visibility: 'hidden' });
     marker.append(svg('circle', { cx, cy }), svg('text', { x: cx }));
@@ -108,7 +108,11 @@ export async function render(main, identity) {
     const shown = map.getBoundingClientRect();
     if (!shown.height) return;
     const unit = Math.max(height / shown.height, width / shown.width); // map units per screen pixel
-    for (const label of map.querySelectorAll('text.area-label')) label.setAttribute('font-size', (12 * unit).toFixed(1));
+    for (const label of map.querySelectorAll('text.area-label')) {
+      label.setAttribute('font-size', (12 * unit).toFixed(1));
+      // Too small an area for its number: leave it out (the table and the area's own label have it).
+      label.setAttribute('visibility', Number(label.dataset.width) / unit < 30 ? 'hidden' : 'visible');
+    }
     for (const marker of markers.values()) {
       const circle = marker.querySelector('circle');
       const y = Number(circle.getAttribute('cy'));
