@@ -141,8 +141,8 @@ public sealed class MediationGrpcService(ReferralWorkflow workflow, ReferralStor
         {
             case GetUnmetDemandRequest.ScopeOneofCase.InsurerUzovi when Codes.IsUzovi(request.InsurerUzovi):
                 response.Counts.AddRange((await store.UnmetByInsurerAsync(request.InsurerUzovi))
-                    .OrderBy(c => c.MunicipalityCode, StringComparer.Ordinal).ThenBy(c => c.CareType)
-                    .Select(c => new UnmetDemandCount { InsurerUzovi = request.InsurerUzovi, MunicipalityCode = c.MunicipalityCode, CareType = c.CareType, Escalations = c.Count }));
+                    .OrderBy(c => c.Place, StringComparer.Ordinal).ThenBy(c => c.CareType)
+                    .Select(c => new UnmetDemandCount { InsurerUzovi = request.InsurerUzovi, MunicipalityCode = c.Place, CareType = c.CareType, Escalations = c.Count }));
                 break;
             case GetUnmetDemandRequest.ScopeOneofCase.InsurerUzovi:
                 throw InputErrors.Single("insurer_uzovi", "must be a UZOVI code of 4 digits");
@@ -153,8 +153,8 @@ public sealed class MediationGrpcService(ReferralWorkflow workflow, ReferralStor
                 var areas = store.UnmetByAreaAsync(municipality.Code);
                 response.Counts.AddRange((await totals).OrderBy(c => c.CareType)
                     .Select(c => new UnmetDemandCount { MunicipalityCode = municipality.Code, CareType = c.CareType, Escalations = c.Count }));
-                response.Areas.AddRange((await areas).OrderBy(c => c.Pc4, StringComparer.Ordinal).ThenBy(c => c.CareType)
-                    .Select(c => new UnmetDemandCount { MunicipalityCode = municipality.Code, Pc4 = c.Pc4, CareType = c.CareType, Escalations = c.Count }));
+                response.Areas.AddRange((await areas).OrderBy(c => c.Place, StringComparer.Ordinal).ThenBy(c => c.CareType)
+                    .Select(c => new UnmetDemandCount { MunicipalityCode = municipality.Code, Pc4 = c.Place, CareType = c.CareType, Escalations = c.Count }));
                 break;
             default:
                 throw InputErrors.Single("scope", "set insurer_uzovi or municipality");

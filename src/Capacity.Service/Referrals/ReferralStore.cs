@@ -162,23 +162,17 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         return Task.WhenAll(byInsurer.ExecuteAsync(), byMunicipality.ExecuteAsync());
     }
 
-    public async Task<IReadOnlyList<(string MunicipalityCode, CareType CareType, long Count)>> UnmetByInsurerAsync(string uzovi)
-    {
-        var cells = (await Db.SetMembersAsync(Keys.UnmetByInsurerIndex(uzovi))).Select(c => (string)c!).ToArray();
-        var counts = cells.Select(c => Db.SetLengthAsync(Keys.UnmetByInsurer(uzovi, c))).ToArray();
-        var result = new List<(string, CareType, long)>(cells.Length);
-        for (var i = 0; i < cells.Length; i++)
-        {
-            var parts = cells[i].Split(':');
-            result.Add((parts[0], (CareType)int.Parse(parts[1]), await counts[i]));
-        }
-        return result;
-    }
+    public Task<IReadOnlyList<(string Place, CareType CareType, long Count)>> UnmetByInsurerAsync(string uzovi) =>
+        CountCellsAsync(Keys.UnmetByInsurerIndex(uzovi), cell => Keys.UnmetByInsurer(uzovi, cell));
 
-    public async Task<IReadOnlyList<(string Pc4, CareType CareType, long Count)>> UnmetByAreaAsync(string code)
+    public Task<IReadOnlyList<(string Place, CareType CareType, long Count)>> UnmetByAreaAsync(string code) =>
+        CountCellsAsync(Keys.UnmetByAreaIndex(code), cell => Keys.UnmetByArea(code, cell));
+
+    /// <summary>The size of each "place:careType" cell set listed in an index (place: a GM code or a PC4).</summary>
+    async Task<IReadOnlyList<(string Place, CareType CareType, long Count)>> CountCellsAsync(RedisKey index, Func<string, RedisKey> cellKey)
     {
-        var cells = (await Db.SetMembersAsync(Keys.UnmetByAreaIndex(code))).Select(c => (string)c!).ToArray();
-        var counts = cells.Select(c => Db.SetLengthAsync(Keys.UnmetByArea(code, c))).ToArray();
+        var cells = (await Db.SetMembersAsync(index)).Select(c => (string)c!).ToArray();
+        var counts = cells.Select(c => Db.SetLengthAsync(cellKey(c))).ToArray();
         var result = new List<(string, CareType, long)>(cells.Length);
         for (var i = 0; i < cells.Length; i++)
         {

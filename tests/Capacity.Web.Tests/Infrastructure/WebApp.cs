@@ -106,8 +106,12 @@ public sealed class WebApp : IAsyncLifetime
         return page;
     }
 
+    /// <summary>A provider's system reports free district-nursing places in one area (test set-up through the JSON API).</summary>
+    public Task SetFreePlacesAsync(string agb, string pc4, int freePlaces) => PostAsync("provider", agb, $"providers/{agb}/capacity",
+        new { agb, pc4, careType = "CARE_TYPE_DISTRICT_NURSING", freePlaces, version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+
     /// <summary>Sets up test data through the JSON API with a demo token, as a provider's own system would.</summary>
-    public async Task PostAsync(string role, string code, string path, object body)
+    async Task PostAsync(string role, string code, string path, object body)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress };
         var token = (await http.GetFromJsonAsync<TokenResponse>($"demo/token?role={role}&code={code}"))!.Token;

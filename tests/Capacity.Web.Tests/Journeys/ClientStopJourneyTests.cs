@@ -16,8 +16,7 @@ public sealed class ClientStopJourneyTests(WebApp web)
     public async Task A_client_stop_for_VGZ_removes_the_provider_for_VGZ_patients_only()
     {
         // Given: the provider has room in 1181 (as its planning system reports).
-        await web.PostAsync("provider", DeVriesZzp, $"providers/{DeVriesZzp}/capacity",
-            new { agb = DeVriesZzp, pc4 = "1181", careType = "CARE_TYPE_DISTRICT_NURSING", freePlaces = 3, version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+        await web.SetFreePlacesAsync(DeVriesZzp, "1181", 3);
 
         var vgz = await web.SignInAsync("requester", "amstelland-ziekenhuis");
         await Search(vgz, "VGZ");

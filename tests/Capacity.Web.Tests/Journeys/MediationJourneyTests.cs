@@ -39,8 +39,7 @@ public sealed class MediationJourneyTests(WebApp web)
         await Expect(item).ToContainTextAsync("Opgepakt door Zorgbemiddeling Menzis");
 
         // Meanwhile a contracted provider reports a free place there; the desk's wider search finds it.
-        await web.PostAsync("provider", AmstellandThuisverpleging, $"providers/{AmstellandThuisverpleging}/capacity",
-            new { agb = AmstellandThuisverpleging, pc4 = "1187", careType = "CARE_TYPE_DISTRICT_NURSING", freePlaces = 1, version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+        await web.SetFreePlacesAsync(AmstellandThuisverpleging, "1187", 1);
         await item.GetByLabel("Zoekstraal").SelectOptionAsync("40");
         await item.GetByRole(AriaRole.Button, new() { Name = "Zoek breder" }).ClickAsync();
         await Expect(item.Locator(".found")).ToContainTextAsync("1 beschikbaar binnen 40 km");

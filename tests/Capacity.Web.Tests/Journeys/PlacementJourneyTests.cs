@@ -20,8 +20,7 @@ public sealed class PlacementJourneyTests(WebApp web)
     {
         // Given: two providers serving 1093 report a free place, as their planning systems would.
         foreach (var agb in new[] { OostThuisverpleging, ZorgInDePijp })
-            await web.PostAsync("provider", agb, $"providers/{agb}/capacity",
-                new { agb, pc4 = "1093", careType = "CARE_TYPE_DISTRICT_NURSING", freePlaces = 2, version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+            await web.SetFreePlacesAsync(agb, "1093", 2);
 
         var nurse = await web.SignInAsync("requester", "stadsziekenhuis-west");
         var clock = Stopwatch.StartNew();

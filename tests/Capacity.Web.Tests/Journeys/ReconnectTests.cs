@@ -43,6 +43,5 @@ public sealed class ReconnectTests(WebApp web)
         await Expect(row).ToHaveAttributeAsync("data-free", "5");
     }
 
-    Task SetFree(int free) => web.PostAsync("provider", ThuiszorgWest, $"providers/{ThuiszorgWest}/capacity",
-        new { agb = ThuiszorgWest, pc4 = "1055", careType = "CARE_TYPE_DISTRICT_NURSING", freePlaces = free, version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+    Task SetFree(int free) => web.SetFreePlacesAsync(ThuiszorgWest, "1055", free);
 }
