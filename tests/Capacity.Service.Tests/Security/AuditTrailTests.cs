@@ -24,7 +24,8 @@ public sealed class AuditTrailTests : IAsyncLifetime
     GrpcChannel As(string role, string? tenant, string subject) =>
         _app.CreateChannel(DevTokens.Issue(new DevIdentity(subject, role, tenant), Issuer, "capacity", Key));
 
-    async Task<IDatabase> RedisAsync() => (await ConnectionMultiplexer.ConnectAsync(_app.Redis)).GetDatabase();
+    // The host's own multiplexer: one made here and dropped could be collected, and its socket closed, mid-command.
+    IDatabase Redis => _app.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
     async Task<Referral> ReferralAsync()
     {
@@ -70,7 +71,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
         var refused = await Assert.ThrowsAsync<RpcException>(() => provider.GetProviderCapacityAsync(new() { Agb = "75000002" }).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
 
-        var records = (await (await RedisAsync()).StreamRangeAsync(AuditLog.Keys.Stream)).Select(e => AuditRecord.FromJson((string)e["r"]!)).ToArray();
+        var records = (await Redis.StreamRangeAsync(AuditLog.Keys.Stream)).Select(e => AuditRecord.FromJson((string)e["r"]!)).ToArray();
         var denial = Assert.Single(records, r => r.Action == "/capacity.v1.CapacityService/GetProviderCapacity");
         Assert.Equal(("planner-piet", "provider", "75000001", "denied (PermissionDenied)"), (denial.Subject, denial.Role, denial.Organisation, denial.Outcome));
     }
@@ -81,7 +82,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
         var referral = await ReferralAsync();
         var nurse = new ReferralService.ReferralServiceClient(As("requester", "ziekenhuis-a", "nurse-anna"));
         for (var i = 0; i < 3; i++) await nurse.GetReferralAsync(new() { ReferralId = referral.Id });
-        var db = await RedisAsync();
+        var db = Redis;
 
         var (count, broken) = await AuditLog.VerifyAsync(db);
         Assert.Null(broken);
@@ -117,7 +118,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
         var referral = await ReferralAsync();
         var nurse = new ReferralService.ReferralServiceClient(As("requester", "ziekenhuis-a", "nurse-anna"));
         await nurse.GetReferralAsync(new() { ReferralId = referral.Id });
-        var db = await RedisAsync();
+        var db = Redis;
         var audit = _app.Services.GetRequiredService<AuditLog>();
 
         var dropped = await audit.TrimAsync(DateTimeOffset.UtcNow.AddMinutes(1));
