@@ -7,7 +7,8 @@ using Grpc.Core;
 
 namespace Capacity.Service.Capacity;
 
-public sealed class CapacityGrpcService(CapacityStore store, RegistryCache registry, TimeProvider time, Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits)
+public sealed class CapacityGrpcService(CapacityStore store, RegistryCache registry, TimeProvider time, Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits,
+    Microsoft.Extensions.Options.IOptionsMonitor<Matching.MatchingOptions> matching)
     : CapacityService.CapacityServiceBase
 {
     public const int MaxFreePlaces = 10_000;
@@ -127,7 +128,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
             throw InputErrors.Single("agb", $"provider {request.Agb} is not registered");
 
         var figures = await store.GetProviderAsync(provider.Agb, provider.ServedPc4s);
-        var response = new GetProviderCapacityResponse();
+        var response = new GetProviderCapacityResponse { FreshnessWindow = Duration.FromTimeSpan(matching.CurrentValue.FreshnessWindow) };
         response.Figures.AddRange(figures.Select(f => ToFigure(f.Pc4, f.CareType, f.Cell)));
         return response;
     }

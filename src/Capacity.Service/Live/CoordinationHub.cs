@@ -20,11 +20,19 @@ public interface ICoordinationClient
 
     /// <summary>One of the followed provider's offers was made, withdrawn, expired, accepted or declined.</summary>
     Task OfferChanged(OfferNotice notice);
+
+    /// <summary>
+    /// The followed municipality's unmet demand changed (a referral of one of its residents went to
+    /// an insurer's mediation desk). Carries no counts: read them with MediationService/GetUnmetDemand.
+    /// </summary>
+    Task UnmetDemandChanged(UnmetDemandNotice notice);
 }
 
 public sealed record SearchUpdate(string SubscriptionId, MatchResult Result);
 
 public sealed record RegionUpdate(string SubscriptionId, RegionAvailability Availability);
+
+public sealed record UnmetDemandNotice(string MunicipalityCode);
 
 /// <summary>
 /// The coordinators' live channel (<c>/hubs/coordination</c>). Kept thin: subscriptions and
@@ -55,6 +63,10 @@ public sealed class CoordinationHub(LiveSubscriptions live) : Hub<ICoordinationC
     /// <summary>Receive the steps of referrals escalated to this insurer's mediation desk.</summary>
     public Task FollowDesk(string uzovi) =>
         Groups.AddToGroupAsync(Context.ConnectionId, ReferralNotifier.DeskGroup(Valid(uzovi, Codes.IsUzovi, "UZOVI code")));
+
+    /// <summary>Hear when this municipality's unmet demand changes (aggregates only; no referral data is pushed).</summary>
+    public Task FollowMunicipality(string code) =>
+        Groups.AddToGroupAsync(Context.ConnectionId, ReferralNotifier.MunicipalityGroup(Valid(code, Codes.IsMunicipality, "municipality code (GM and 4 digits)")));
 
     public override Task OnDisconnectedAsync(Exception? exception) => live.RemoveConnectionAsync(Context.ConnectionId);
 

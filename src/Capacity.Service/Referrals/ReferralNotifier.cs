@@ -15,7 +15,8 @@ public sealed record OfferNotice(string ReferralId, string OfferId, OfferState S
 /// <summary>
 /// Tells each party what a referral step means for it: the requesting organisation every step of
 /// its referrals; a provider the steps of its own offers (not who else was asked); once
-/// escalated, the insurer's mediation desk. Also announces offer changes on the provider's
+/// escalated, the insurer's mediation desk; the patient's municipality that its unmet-demand
+/// counts changed (a signal without referral data, so not a disclosure). Also announces offer changes on the provider's
 /// channel for gRPC WatchOffers. SignalR groups reach every instance through the Redis backplane.
 /// </summary>
 public sealed class ReferralNotifier(IHubContext<CoordinationHub, ICoordinationClient> hub, ReferralStore store, Audit.AuditLog audit, TimeProvider time)
@@ -23,14 +24,17 @@ public sealed class ReferralNotifier(IHubContext<CoordinationHub, ICoordinationC
     public static string OrganisationGroup(string org) => $"org:{org}";
     public static string ProviderGroup(string agb) => $"provider:{agb}";
     public static string DeskGroup(string uzovi) => $"desk:{uzovi}";
+    public static string MunicipalityGroup(string code) => $"municipality:{code}";
 
-    public async Task PublishAsync(Step step)
+    /// <param name="unmetDemandCounted">The step added the referral to its municipality's unmet demand: the municipality hears that the counts changed (no more).</param>
+    public async Task PublishAsync(Step step, bool unmetDemandCounted = false)
     {
         var r = step.Referral;
         var events = step.Events.Select(e => new ReferralEventNotice(e.Type, e.At.ToDateTimeOffset(), e.OfferId, e.ProviderAgb, e.Detail)).ToArray();
         var notice = new ReferralNotice(r.Id, r.RequesterOrg, r.PatientRef, r.State, r.Version, events);
         var sends = new List<Task> { hub.Clients.Group(OrganisationGroup(r.RequesterOrg)).ReferralChanged(notice) };
         if (r.Escalation is not null) sends.Add(hub.Clients.Group(DeskGroup(r.Search.InsurerUzovi)).ReferralChanged(notice));
+        if (unmetDemandCounted) sends.Add(hub.Clients.Group(MunicipalityGroup(r.MunicipalityCode)).UnmetDemandChanged(new UnmetDemandNotice(r.MunicipalityCode)));
         foreach (var e in step.Events.Where(e => e.ProviderAgb.Length > 0))
         {
             var offer = r.Offers.First(o => o.Id == e.OfferId);

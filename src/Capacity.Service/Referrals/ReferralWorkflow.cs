@@ -515,6 +515,7 @@ public sealed partial class ReferralWorkflow(
             await holds.ForgetAsync(hold);
             await store.UnindexOfferAsync(offer.Provider.Agb, r.Id, offer.Id);
         }
+        var unmetDemandCounted = false;
         if (ReferralSteps.IsFinal(r.State))
         {
             await store.UnindexOpenAsync(r);
@@ -527,9 +528,10 @@ public sealed partial class ReferralWorkflow(
             {
                 await store.EnqueueForDeskAsync(r);
                 await store.CountUnmetAsync(r);
+                unmetDemandCounted = true;
             }
         }
-        if (!replay) await notifier.PublishAsync(step);
+        if (!replay) await notifier.PublishAsync(step, unmetDemandCounted);
     }
 
     async Task<MatchResult> SearchAsync(Referral r, double radiusKm = 0, bool requireContract = true)

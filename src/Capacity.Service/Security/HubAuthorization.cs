@@ -22,6 +22,7 @@ public sealed class HubAuthorizationFilter(IOptions<AuthOptions> auth, PostcodeD
             ["FollowOrganisation"] = Roles(R(Role.Requester, (a, c, _) => a[0] as string == c.Org ? null : "that organisation is not yours")),
             ["FollowProvider"] = Roles(R(Role.Provider, (a, c, _) => a[0] as string == c.Agb ? null : "that provider is not you")),
             ["FollowDesk"] = Roles(R(Role.InsurerDesk, (a, c, _) => a[0] as string == c.Uzovi ? null : "that insurer's desk is not yours")),
+            ["FollowMunicipality"] = Roles(R(Role.Municipality, (a, c, _) => a[0] as string == c.Gm ? null : "a municipality sees its own area only")),
         }.ToFrozenDictionary();
 
     public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)

@@ -23,6 +23,7 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     readonly Dictionary<string, string?> _settings = new();
     string? _redis;
+    bool _leased; // this host leased its database (a second instance shares the first's)
     GrpcChannel? _channel;
 
     public CapacityApp() : this(null) { }
@@ -56,7 +57,11 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public virtual async ValueTask InitializeAsync()
     {
-        _redis ??= await TestRedis.LeaseDatabaseAsync();
+        if (_redis is null)
+        {
+            _redis = await TestRedis.LeaseDatabaseAsync();
+            _leased = true;
+        }
         _ = Server; // builds and starts the host: registry loaded, hosted services running
         _channel = CreateChannel();
     }
@@ -126,6 +131,8 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         _channel?.Dispose();
         await base.DisposeAsync();
+        if (_leased) TestRedis.ReturnDatabase(Redis);
+        _leased = false;
         GC.SuppressFinalize(this);
     }
 }

@@ -11,37 +11,51 @@ namespace Capacity.Service.Tests.Infrastructure;
 /// CAPACITY_TEST_REDIS; a redis-server (Debian package) started here on a free loopback port;
 /// Testcontainers.Redis where a Docker engine runs. If none works the tests fail and say what to
 /// install — they never skip and never fall back to a fake.
-/// Each test class leases its own logical database, flushed at lease, so classes run in parallel
-/// without seeing each other's data.
+/// Each test host leases a logical database of its own, emptied before it is handed out, and
+/// gives it back when it stops, so hosts running at the same time never see each other's data.
 /// </summary>
 public static class TestRedis
 {
     const int Databases = 64;
     static readonly SemaphoreSlim Gate = new(1, 1);
+    static readonly Lock Pool = new();
     static string? _endpoint;
     static int _databases;
-    static int _nextDatabase;
+    static int[]? _hosts; // per database: the hosts using it now
     static Process? _server;
     static RedisContainer? _container;
 
     /// <summary>
-    /// A database of its own for one test host, emptied first. When there are more hosts than
-    /// databases (a shared server with the default 16), later hosts share one; that is safe
-    /// because every test uses codes unique in the run (see TestData), and it is never flushed
-    /// twice, so no running test loses its data.
+    /// A database no running host uses, emptied first (database 0 is left to whoever else uses
+    /// that server). Only when every one is in use — more hosts at once than a shared server with
+    /// the default 16 databases has — do hosts share one; then it is not emptied, and tests that
+    /// count regional totals may see another host's data. Give it back with <see cref="ReturnDatabase"/>.
     /// </summary>
     public static async Task<string> LeaseDatabaseAsync()
     {
         var endpoint = await EndpointAsync();
-        var lease = Interlocked.Increment(ref _nextDatabase);
-        var db = 1 + (lease - 1) % (_databases - 1); // database 0 is left to whoever else uses that server
+        int db;
+        bool unused;
+        lock (Pool)
+        {
+            _hosts ??= new int[_databases];
+            db = Enumerable.Range(1, _databases - 1).MinBy(d => _hosts[d]);
+            unused = _hosts[db]++ == 0;
+        }
         var config = $"{endpoint},defaultDatabase={db}";
-        if (lease < _databases)
+        if (unused)
         {
             await using var redis = await ConnectionMultiplexer.ConnectAsync(config + ",allowAdmin=true");
             await redis.GetDatabase(db).ExecuteAsync("FLUSHDB");
         }
         return config;
+    }
+
+    /// <summary>The host that leased <paramref name="config"/> has stopped: the next lease may empty and reuse its database.</summary>
+    public static void ReturnDatabase(string config)
+    {
+        var db = int.Parse(config[(config.LastIndexOf("defaultDatabase=", StringComparison.Ordinal) + "defaultDatabase=".Length)..]);
+        lock (Pool) _hosts![db]--;
     }
 
     static async Task<string> EndpointAsync()

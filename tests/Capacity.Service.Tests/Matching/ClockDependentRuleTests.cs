@@ -41,6 +41,23 @@ public sealed class ClockDependentRuleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AProviderReadsTheFreshnessWindowThatSearchesApply()
+    {
+        await using var sixHours = new CapacityApp().With("Matching:FreshnessWindow", "06:00:00");
+        await sixHours.InitializeAsync();
+        var uzovi = await sixHours.AddInsurerAsync();
+        var agb = await sixHours.AddProviderAsync(Nearby, [Patient]);
+        await sixHours.ContractAsync(agb, uzovi, Nursing);
+        await sixHours.PublishAsync(agb, Patient, Nursing, 3);
+
+        var own = await sixHours.Capacity.GetProviderCapacityAsync(new() { Agb = agb });
+        Assert.Equal(TimeSpan.FromHours(6), own.FreshnessWindow.ToTimeSpan());
+        sixHours.Time.Advance(own.FreshnessWindow.ToTimeSpan() + TimeSpan.FromMinutes(1));
+        var exclusion = (await sixHours.FindAsync(TestData.Search(Patient, uzovi, Nursing))).Exclusions.Single(e => e.Provider.Agb == agb);
+        Assert.Equal(ExclusionReason.StaleCapacity, exclusion.Reason);
+    }
+
+    [Fact]
     public async Task WhenSeveralRulesFailTheFirstInRuleOrderIsReported()
     {
         var uzovi = await app.AddInsurerAsync();

@@ -74,6 +74,34 @@ public sealed class ReferralPushTests(CapacityApp app) : IClassFixture<CapacityA
     }
 
     [Fact]
+    public async Task ThePatientsMunicipalityHearsThatItsUnmetDemandChangedAndNothingMore()
+    {
+        var (uzovi, _) = await app.ProvidersAsync("1094", 1, free: 0); // 1094: Amsterdam (GM0363)
+        var amsterdamHub = await app.ConnectHubAsync();
+        var amstelveenHub = await app.ConnectHubAsync();
+        await using var _1 = amsterdamHub;
+        await using var _2 = amstelveenHub;
+        var amsterdam = new Pushes<UnmetDemandNotice>(amsterdamHub, nameof(ICoordinationClient.UnmetDemandChanged));
+        var amsterdamReferrals = new Pushes<ReferralNotice>(amsterdamHub, nameof(ICoordinationClient.ReferralChanged));
+        var amstelveen = new Pushes<UnmetDemandNotice>(amstelveenHub, nameof(ICoordinationClient.UnmetDemandChanged));
+        await amsterdamHub.InvokeAsync(nameof(CoordinationHub.FollowMunicipality), "GM0363", TestContext.Current.CancellationToken);
+        await amstelveenHub.InvokeAsync(nameof(CoordinationHub.FollowMunicipality), "GM0362", TestContext.Current.CancellationToken);
+
+        // A referral that finds a place counts for nobody's unmet demand.
+        var (placedUzovi, placedAgbs) = await app.ProvidersAsync("1094", 1, free: 1);
+        var placed = await app.CreateAsync(ReferralData.NewReferral(placedUzovi, "1094"));
+        await app.AnswerAsync((await app.OfferAsync(placed.Id, placedAgbs[0])).Referral, placedAgbs[0], accept: true);
+        await amsterdam.NoneAsync(TimeSpan.FromMilliseconds(500));
+
+        // One with no place goes to the desk: Amsterdam hears that its counts changed, and reads them.
+        await app.CreateAsync(ReferralData.NewReferral(uzovi, "1094"));
+        Assert.Equal("GM0363", (await amsterdam.NextAsync(Second)).MunicipalityCode);
+        var counts = await app.Mediation().GetUnmetDemandAsync(new() { Municipality = "GM0363" }, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Contains(counts.Areas, a => a.Pc4 == "1094" && a.Escalations >= 1);
+        await Task.WhenAll(amstelveen.NoneAsync(TimeSpan.FromMilliseconds(500)), amsterdamReferrals.NoneAsync(TimeSpan.FromMilliseconds(100)));
+    }
+
+    [Fact]
     public async Task ProviderWatchingOverGrpcGetsItsOpenOffersThenEachChange()
     {
         var (uzovi, agbs) = await app.ProvidersAsync("1093", 2, free: 2);

@@ -28,6 +28,7 @@ public sealed class HubAuthorizationTests : IAsyncLifetime
         ["FollowOrganisation"] = (["requester"], c => c.InvokeAsync("FollowOrganisation", "ziekenhuis-a")),
         ["FollowProvider"] = (["provider"], c => c.InvokeAsync("FollowProvider", "75000001")),
         ["FollowDesk"] = (["insurer_desk"], c => c.InvokeAsync("FollowDesk", "9101")),
+        ["FollowMunicipality"] = (["municipality"], c => c.InvokeAsync("FollowMunicipality", "GM0362")),
     };
 
     readonly CapacityApp _app = new CapacityApp().With("Auth:Required", "true").With("Auth:Issuer", Issuer).With("Auth:SigningKey", Key);
@@ -89,6 +90,7 @@ public sealed class HubAuthorizationTests : IAsyncLifetime
         Assert.Contains("Not allowed", await Denied("requester", c => c.InvokeAsync("FollowOrganisation", "ziekenhuis-b")));
         Assert.Contains("Not allowed", await Denied("insurer_desk", c => c.InvokeAsync("FollowDesk", "9102")));
         Assert.Contains("Not allowed", await Denied("municipality", c => c.InvokeAsync<object>("SubscribeToRegion", new RegionRequest("Amsterdam"))));
+        Assert.Contains("Not allowed", await Denied("municipality", c => c.InvokeAsync("FollowMunicipality", "GM0363")));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Capacity.Web.Tests.Infrastructure;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -7,7 +8,8 @@ namespace Capacity.Web.Tests.Journeys;
 /// <summary>
 /// A referral the nurse sends straight to the insurer's mediation desk appears in that desk's
 /// queue without a reload, with its search explanation; the desk takes it, widens the search and
-/// offers it; the nurse sees the offer live; the escalation counts as unmet demand.
+/// offers it; the nurse sees the offer live; the municipality's open map counts the escalation as
+/// unmet demand in the patient's area, also without a reload.
 /// </summary>
 public sealed class MediationJourneyTests(WebApp web)
 {
@@ -18,6 +20,11 @@ public sealed class MediationJourneyTests(WebApp web)
     {
         var desk = await web.SignInAsync("insurer_desk", "3332"); // Menzis
         await Expect(desk.Locator("#queue")).ToContainTextAsync("Geen verwijzingen");
+        // Amstelveen has its map open; other journeys may have counted unmet demand in 1187 before.
+        var municipality = await web.SignInAsync("municipality", "GM0362");
+        var area = municipality.Locator("#map path[data-pc4='1187']");
+        await Expect(area).ToHaveAttributeAsync("data-unmet", new Regex("^[0-9]+$"));
+        var unmetBefore = await area.GetAttributeAsync("data-unmet");
 
         var nurse = await web.SignInAsync("requester", "stadsziekenhuis-west");
         await nurse.FillAsync("#postcode", "1187");
@@ -56,9 +63,9 @@ public sealed class MediationJourneyTests(WebApp web)
         await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("aangeboden");
         await Expect(referral.Locator("li[data-state=Pending]")).ToHaveCountAsync(1);
 
-        // Amstelveen sees the unmet demand in the patient's area (no names: a count).
-        var municipality = await web.SignInAsync("municipality", "GM0362");
-        await Expect(municipality.Locator("#map path[data-pc4='1187']")).ToHaveAttributeAsync("data-unmet", new System.Text.RegularExpressions.Regex("^[1-9]"));
+        // Amstelveen's open map counted the escalation in the patient's area, pushed (no names: a count).
+        await Expect(area).ToHaveAttributeAsync("data-unmet", new Regex("^[1-9]"));
+        await Expect(area).Not.ToHaveAttributeAsync("data-unmet", unmetBefore!);
         await Expect(municipality.Locator("#areas tr[data-pc4='1187'] td.unmet")).Not.ToHaveTextAsync("0");
         await Expect(municipality.Locator("#unmet-municipality")).ToContainTextAsync("Wijkverpleging");
         await Expect(municipality.Locator("#unmet-municipality")).Not.ToContainTextAsync(patient);

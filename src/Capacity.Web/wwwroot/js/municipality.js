@@ -178,13 +178,13 @@ export async function render(main, identity) {
       counts.map(c => h('li', {}, `${label(careTypes, c.careType)}: ${c.escalations} ${Number(c.escalations) === 1 ? 'verwijzing' : 'verwijzingen'} bij de zorgbemiddeling`)));
     draw();
   }
-  // Escalations are not pushed to municipalities: read them again every minute and on reconnect.
+  // The hub says when the counts changed (never what they are): read them then, and after each (re)connect.
   const loadUnmet = latest(async isLatest => {
     const response = await api('unmet-demand', { query: { municipality: gm } });
     if (isLatest()) drawUnmet(response);
   });
   drawUnmet(firstUnmet);
-  setInterval(loadUnmet, 60000);
+  live.on('UnmetDemandChanged', notice => { if (notice.municipalityCode === gm) loadUnmet(); });
 
   let subscription = null;
   live.on('RegionUpdated', update => {
@@ -193,6 +193,7 @@ export async function render(main, identity) {
     draw();
   });
   live.onConnected(async () => {
+    await live.invoke('FollowMunicipality', gm);
     const first = await live.invoke('SubscribeToRegion', { municipality: gm });
     subscription = first.subscriptionId;
     availability = first.availability;

@@ -7,9 +7,8 @@ import {
   careTypes, stopReasons, declineReasons, label, key, proto, formatDay, formatTime, ago, today, dateMessage,
 } from './labels.js';
 
-/** Matching leaves figures out after Matching:FreshnessWindow (24 hours by default); nudge before that. */
-const staleAfterHours = 24;
-const nudgeAfterHours = 18;
+/** Matching leaves a figure out once it is older than the service's freshness window; nudge at three quarters of it. */
+const nudgeAt = 0.75;
 
 export async function render(main, identity) {
   document.title = 'Capaciteit — Capaciteit wijkverpleging';
@@ -38,10 +37,12 @@ export async function render(main, identity) {
 
   // --- capacity grid ---
   let figures = [];
+  let staleAfterHours = 24;
   const loadCapacity = latest(async isLatest => {
-    const loaded = (await api(`${path}/capacity`)).figures ?? [];
+    const response = await api(`${path}/capacity`);
     if (!isLatest()) return;
-    figures = loaded;
+    figures = response.figures ?? [];
+    staleAfterHours = (parseFloat(response.freshnessWindow) || 86400) / 3600; // a Duration in JSON: "86400s"
     if (!updateGrid()) drawGrid();
     drawNudge();
   }, e => say(saveStatus, e.message, 'error'));
@@ -93,10 +94,10 @@ export async function render(main, identity) {
   function drawNudge() {
     const oldest = figures.reduce((min, f) => (!min || f.publishedAt < min ? f.publishedAt : min), null);
     const hours = oldest ? (Date.now() - new Date(oldest).getTime()) / 3600000 : 0;
-    nudge.hidden = !(hours >= nudgeAfterHours);
+    nudge.hidden = !(hours >= staleAfterHours * nudgeAt);
     nudge.textContent = nudge.hidden ? '' : hours >= staleAfterHours
       ? `Uw oudste cijfer is ${ago(oldest)} bijgewerkt en telt niet meer mee in zoekresultaten: controleer uw cijfers en sla op.`
-      : `Uw oudste cijfer is ${ago(oldest)} bijgewerkt. Na ${staleAfterHours} uur telt het niet meer mee in zoekresultaten: controleer en sla op.`;
+      : `Uw oudste cijfer is ${ago(oldest)} bijgewerkt. Na ${staleAfterHours.toLocaleString('nl-NL')} uur telt het niet meer mee in zoekresultaten: controleer en sla op.`;
   }
 
   /** Sets every area of one care type to the same number (marked as changed; saved with the rest). */
