@@ -17,14 +17,18 @@ public static class CoordinatorWeb
 {
     public const string MapPath = "/geo/municipalities/{code}/pc4.geojson";
 
-    const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    /// <param name="identityProvider">The origin the page signs in at (discovery and token requests), if any.</param>
+    static string ContentSecurityPolicy(string? identityProvider) =>
+        $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'{(identityProvider is null ? "" : " " + identityProvider)}; " +
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     public static IServiceCollection AddCoordinatorWeb(this IServiceCollection services) => services.AddSingleton<PostcodeMap>();
 
     /// <summary>Serves the front end from the files embedded in this assembly, with index.html at "/".</summary>
-    public static IApplicationBuilder UseCoordinatorWeb(this IApplicationBuilder app)
+    /// <param name="identityProvider">The origin of the identity provider the page signs in at (OIDC), or null.</param>
+    public static IApplicationBuilder UseCoordinatorWeb(this IApplicationBuilder app, string? identityProvider = null)
     {
+        var policy = ContentSecurityPolicy(identityProvider);
         var files = new EmbeddedFileProvider(typeof(CoordinatorWeb).Assembly, "Capacity.Web.wwwroot");
         return app.UseFileServer(new FileServerOptions
         {
@@ -40,7 +44,7 @@ public static class CoordinatorWeb
                     headers.CacheControl = "no-cache";
                     headers.XContentTypeOptions = "nosniff";
                     // The page holds a bearer token: only its own scripts may run, and it talks only to its own origin.
-                    headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                    headers.ContentSecurityPolicy = policy;
                     headers["Referrer-Policy"] = "no-referrer";
                 },
             },

@@ -16,6 +16,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Capacity.Service.Extensions;
@@ -110,7 +111,7 @@ public static class CapacityServices
 
     public static WebApplication MapCapacityEndpoints(this WebApplication app)
     {
-        app.UseCoordinatorWeb();
+        app.UseCoordinatorWeb(app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.WebSignInOrigin);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter(); // after authentication: the limit is per signed-in caller
@@ -130,6 +131,7 @@ public static class CapacityServices
         app.MapHub<CoordinationHub>(CoordinationHub.Path);
         app.MapCoordinatorWeb();
         app.MapDemoSignIn();
+        app.MapWebSignIn();
         return app;
     }
 }

@@ -19,6 +19,22 @@ public sealed class AuthOptions
 
     public string Audience { get; set; } = "capacity";
 
+    /// <summary>Fetch the authority's discovery document and keys over HTTPS only (turn off only for a local test provider).</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>
+    /// The web page's client id at the authority (a public client: authorization code flow with
+    /// PKCE, redirect URI the page's own origin + "/"). Unset: the page offers no such sign-in.
+    /// </summary>
+    public string? WebClientId { get; set; }
+
+    /// <summary>Scopes the web page asks for; offline_access brings the refresh token it renews its access token with.</summary>
+    public string WebScope { get; set; } = "openid profile offline_access";
+
+    /// <summary>The origin of <see cref="Authority"/> when the web page signs in there (the page's CSP lets it talk to that origin), else null.</summary>
+    public string? WebSignInOrigin =>
+        WebClientId is { Length: > 0 } && Uri.TryCreate(Authority, UriKind.Absolute, out var authority) ? authority.GetLeftPart(UriPartial.Authority) : null;
+
     public string? Issuer { get; set; }
 
     /// <summary>Base64 HMAC-SHA256 key of at least 32 bytes; used when no <see cref="Authority"/> is set.</summary>
@@ -35,6 +51,7 @@ public static class AuthenticationSetup
             .Validate(o => !o.Required || o.IsConfigured,
                 "Auth: set Auth:Authority (an OpenID Connect issuer) or Auth:Issuer and Auth:SigningKey; or Auth:Required=false for a demo without sign-in")
             .Validate(o => o.SigningKey is not { Length: > 0 } key || Decoded(key) is { Length: >= 32 }, "Auth:SigningKey must be base64 of at least 32 bytes")
+            .Validate(o => o.WebClientId is not { Length: > 0 } || o.WebSignInOrigin is not null, "Auth:WebClientId needs Auth:Authority (an absolute URL): the web page signs in there")
             .ValidateOnStart();
 
         var auth = configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
@@ -46,6 +63,7 @@ public static class AuthenticationSetup
             if (auth.Authority is { Length: > 0 } authority)
             {
                 o.Authority = authority;
+                o.RequireHttpsMetadata = auth.RequireHttpsMetadata;
             }
             else if (auth.SigningKey is { Length: > 0 } key && Decoded(key) is { Length: >= 32 } bytes)
             {

@@ -55,4 +55,43 @@ public sealed class WebFrontEndTests
         Assert.Contains(identities.EnumerateArray(), i => i.GetProperty("code").GetString() == "75010001" && i.GetProperty("name").GetString() == "Wijkzorg Amstelveen");
         Assert.Contains(identities.EnumerateArray(), i => i.GetProperty("code").GetString() == "GM0362" && i.GetProperty("name").GetString() == "Gemeente Amstelveen");
     }
+
+    [Fact]
+    public async Task Where_an_identity_provider_is_set_the_page_signs_in_there_and_may_talk_to_it()
+    {
+        const string authority = "https://login.ziekenhuis.example/realms/zorg";
+        await using var app = new CapacityApp().With("Demo:Seed", "true").With("Auth:Required", "true")
+            .With("Auth:Authority", authority).With("Auth:WebClientId", "capacity-web");
+        await app.InitializeAsync();
+        var http = app.CreateClient();
+
+        var settings = await http.GetFromJsonAsync<JsonElement>("/web/sign-in", Ct);
+        Assert.Equal((authority, "capacity-web"), (settings.GetProperty("authority").GetString(), settings.GetProperty("clientId").GetString()));
+        Assert.Contains("offline_access", settings.GetProperty("scope").GetString()); // the refresh token that renews the page's access token
+        var policy = (await http.GetAsync("/", Ct)).Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("connect-src 'self' https://login.ziekenhuis.example;", policy);
+        Assert.Contains("script-src 'self';", policy);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/demo/identities", Ct)).StatusCode); // no demo identities next to a real provider
+    }
+
+    [Fact]
+    public async Task Without_an_identity_provider_the_page_is_told_so_and_talks_to_its_own_origin_only()
+    {
+        await using var app = new CapacityApp();
+        await app.InitializeAsync();
+        var http = app.CreateClient();
+
+        var settings = await http.GetFromJsonAsync<JsonElement>("/web/sign-in", Ct);
+        Assert.Equal(JsonValueKind.Null, settings.GetProperty("authority").ValueKind);
+        Assert.Contains("connect-src 'self';", (await http.GetAsync("/", Ct)).Headers.GetValues("Content-Security-Policy").Single());
+    }
+
+    [Fact]
+    public async Task A_web_client_id_without_an_authority_stops_the_service_at_start()
+    {
+        await using var app = new CapacityApp().With("Auth:Required", "true").With("Auth:Issuer", "capacity-prod")
+            .With("Auth:SigningKey", DevTokens.NewSigningKey()).With("Auth:WebClientId", "capacity-web");
+        var e = await Assert.ThrowsAnyAsync<Exception>(async () => await app.InitializeAsync());
+        Assert.Contains("Auth:WebClientId needs Auth:Authority", e.ToString());
+    }
 }

@@ -44,27 +44,11 @@ public sealed class WebApp : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"The browser tests need Debian's chromium at {ChromiumPath}: apt-get install chromium (./test.sh installs it).");
 
-        var port = FreePort();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        (_app, BaseAddress) = await StartServiceAsync(new()
         {
-            ["Redis:Configuration"] = await TestRedis.LeaseDatabaseAsync(),
-            ["Demo:Seed"] = "true",
-            ["Auth:Required"] = "true",
             ["Auth:Issuer"] = "capacity-e2e",
             ["Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["Kestrel:Endpoints:Web:Url"] = $"http://127.0.0.1:{port}",
-            ["Kestrel:Endpoints:Web:Protocols"] = "Http1",
-            ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
-            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
-            ["Logging:LogLevel:Default"] = "Warning",
         });
-        builder.Logging.ClearProviders().AddConsole();
-        builder.AddCapacityServices();
-        _app = builder.Build();
-        _app.MapCapacityEndpoints();
-        await _app.StartAsync();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
 
         // The service tests run beside these on the same two cores in ./test.sh: wait generously
         // for what must happen; how fast it happens is measured (journey-times.txt), not asserted.
@@ -76,6 +60,33 @@ public sealed class WebApp : IAsyncLifetime
             Args = ChromiumArgs,
             Headless = true,
         });
+    }
+
+    /// <summary>
+    /// The real service host on Kestrel (a free loopback port for the page and the hub), a Redis
+    /// database of its own, the demo region loaded, sign-in required as <paramref name="auth"/> says.
+    /// </summary>
+    public static async Task<(WebApplication App, Uri Address)> StartServiceAsync(Dictionary<string, string?> auth)
+    {
+        var port = FreePort();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Redis:Configuration"] = await TestRedis.LeaseDatabaseAsync(),
+            ["Demo:Seed"] = "true",
+            ["Auth:Required"] = "true",
+            ["Kestrel:Endpoints:Web:Url"] = $"http://127.0.0.1:{port}",
+            ["Kestrel:Endpoints:Web:Protocols"] = "Http1",
+            ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["Logging:LogLevel:Default"] = "Warning",
+        }.Concat(auth));
+        builder.Logging.ClearProviders().AddConsole();
+        builder.AddCapacityServices();
+        var app = builder.Build();
+        app.MapCapacityEndpoints();
+        await app.StartAsync();
+        return (app, new Uri($"http://127.0.0.1:{port}/"));
     }
 
     /// <summary>A fresh browser context (its own session storage: one person at one laptop) at 1366×768, Dutch.</summary>
@@ -149,7 +160,7 @@ public sealed class WebApp : IAsyncLifetime
         }
     }
 
-    static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

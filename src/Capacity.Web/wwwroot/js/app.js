@@ -3,6 +3,7 @@ import { h, fill } from './dom.js';
 import { session } from './session.js';
 import { roles } from './labels.js';
 import * as live from './live.js';
+import * as oidc from './oidc.js';
 
 const screens = {
   requester: () => import('./nurse.js'),
@@ -13,15 +14,22 @@ const screens = {
 
 const main = document.getElementById('main');
 
-async function signInPage() {
+async function signInPage(problem) {
   document.title = 'Aanmelden — Capaciteit wijkverpleging';
   const list = h('div', { class: 'identities' }, h('p', { class: 'muted' }, 'Demo-identiteiten laden…'));
   const token = h('textarea', { id: 'token', rows: 3, placeholder: 'eyJhbGciOi…', spellcheck: 'false' });
-  const error = h('p', { class: 'error', role: 'alert' });
+  const error = h('p', { class: 'error', role: 'alert' }, problem ?? '');
+  const provider = await oidc.settings();
+  const organisation = provider && h('p', {},
+    h('button', {
+      type: 'button', class: 'primary', id: 'sign-in-oidc',
+      onclick: () => oidc.begin().catch(e => { error.textContent = e.message; }),
+    }, 'Aanmelden via uw organisatie'));
   fill(main,
     h('section', { class: 'card signin' },
       h('h1', {}, 'Aanmelden'),
-      h('p', {}, 'Kies met welke rol u werkt. In de demo zijn alle organisaties en aanbieders fictief.'),
+      organisation,
+      h('p', {}, provider ? 'U meldt zich aan bij uw eigen organisatie; daarna opent het scherm van uw rol.' : 'Kies met welke rol u werkt. In de demo zijn alle organisaties en aanbieders fictief.'),
       list,
       h('details', {},
         h('summary', {}, 'Aanmelden met een token van uw organisatie'),
@@ -40,9 +48,10 @@ async function signInPage() {
     }
   }
 
-  const response = await fetch('/demo/identities').catch(() => null);
+  // The demo's identities exist only where no identity provider is set (the service refuses them next to one).
+  const response = provider ? null : await fetch('/demo/identities').catch(() => null);
   if (!response?.ok) {
-    fill(list, h('p', { class: 'muted' }, 'Deze omgeving heeft geen demo-identiteiten: meld u aan met een token van uw organisatie.'));
+    fill(list, provider ? null : h('p', { class: 'muted' }, 'Deze omgeving heeft geen demo-identiteiten: meld u aan met een token van uw organisatie.'));
     return;
   }
   const identities = await response.json();
@@ -64,15 +73,21 @@ async function signInPage() {
 
 async function boot() {
   const who = document.getElementById('who');
+  const problem = await oidc.complete(); // back from the identity provider?
   if (!session.valid) {
     session.signOut();
     who.hidden = true;
-    return signInPage();
+    return signInPage(problem);
   }
   const identity = session.identity;
   document.getElementById('who-name').textContent = `${identity.name} · ${roles[identity.role] ?? identity.role}`;
   who.hidden = false;
-  document.getElementById('sign-out').onclick = () => { session.signOut(); location.reload(); };
+  document.getElementById('sign-out').onclick = async () => {
+    session.signOut();
+    if (identity.via === 'oidc') await oidc.signOut();
+    location.reload();
+  };
+  if (identity.via === 'oidc') oidc.keepRenewing().catch(e => console.warn('token renewal not started', e));
   const load = screens[identity.role];
   if (!load) {
     fill(main, h('section', { class: 'card' }, h('h1', {}, 'Geen scherm voor deze rol'),

@@ -1,4 +1,4 @@
-// Who is signed in: a bearer token (from the demo's sign-in, or pasted) and what it says.
+// Who is signed in: a bearer token (from the identity provider, the demo's sign-in, or pasted) and what it says.
 const storage = window.sessionStorage;
 
 function claims(token) {
@@ -14,13 +14,13 @@ export const session = {
   get token() { return storage.getItem('capacity.token'); },
   get identity() { return JSON.parse(storage.getItem('capacity.identity') ?? 'null'); },
 
-  /** Signs in with a token; name is how the page shows who this is. */
-  signIn(token, name) {
+  /** Signs in with a token; name is how the page shows who this is; via 'oidc' when the identity provider issued (and renews) it. */
+  signIn(token, name, via = 'token') {
     const c = claims(token);
     if (!c?.capacity_role) throw new Error('Dit token heeft geen rol (capacity_role).');
     const code = c.agb ?? c.org ?? c.uzovi ?? c.gm ?? '';
     storage.setItem('capacity.token', token);
-    storage.setItem('capacity.identity', JSON.stringify({ role: c.capacity_role, code, name: name || c.name || code, expires: c.exp }));
+    storage.setItem('capacity.identity', JSON.stringify({ role: c.capacity_role, code, name: name || c.name || code, expires: c.exp, via }));
   },
 
   signOut() {
