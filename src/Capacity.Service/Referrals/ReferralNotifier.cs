@@ -26,6 +26,10 @@ public sealed class ReferralNotifier(IHubContext<CoordinationHub, ICoordinationC
     public static string DeskGroup(string uzovi) => $"desk:{uzovi}";
     public static string MunicipalityGroup(string code) => $"municipality:{code}";
 
+    /// <summary>Tells the municipality that its unmet-demand counts changed; nothing more.</summary>
+    public Task UnmetDemandChangedAsync(string municipalityCode) =>
+        hub.Clients.Group(MunicipalityGroup(municipalityCode)).UnmetDemandChanged(new UnmetDemandNotice(municipalityCode));
+
     /// <param name="unmetDemandCounted">The step added the referral to its municipality's unmet demand: the municipality hears that the counts changed (no more).</param>
     public async Task PublishAsync(Step step, bool unmetDemandCounted = false)
     {
@@ -34,7 +38,7 @@ public sealed class ReferralNotifier(IHubContext<CoordinationHub, ICoordinationC
         var notice = new ReferralNotice(r.Id, r.RequesterOrg, r.PatientRef, r.State, r.Version, events);
         var sends = new List<Task> { hub.Clients.Group(OrganisationGroup(r.RequesterOrg)).ReferralChanged(notice) };
         if (r.Escalation is not null) sends.Add(hub.Clients.Group(DeskGroup(r.Search.InsurerUzovi)).ReferralChanged(notice));
-        if (unmetDemandCounted) sends.Add(hub.Clients.Group(MunicipalityGroup(r.MunicipalityCode)).UnmetDemandChanged(new UnmetDemandNotice(r.MunicipalityCode)));
+        if (unmetDemandCounted) sends.Add(UnmetDemandChangedAsync(r.MunicipalityCode));
         foreach (var e in step.Events.Where(e => e.ProviderAgb.Length > 0))
         {
             var offer = r.Offers.First(o => o.Id == e.OfferId);

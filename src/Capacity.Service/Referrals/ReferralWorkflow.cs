@@ -532,6 +532,7 @@ public sealed partial class ReferralWorkflow(
             }
         }
         if (!replay) await notifier.PublishAsync(step, unmetDemandCounted);
+        else if (unmetDemandCounted) await notifier.UnmetDemandChangedAsync(r.MunicipalityCode); // carries no referral data: safe to repeat
     }
 
     async Task<MatchResult> SearchAsync(Referral r, double radiusKm = 0, bool requireContract = true)

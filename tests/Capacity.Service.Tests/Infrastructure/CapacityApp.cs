@@ -23,7 +23,7 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     readonly Dictionary<string, string?> _settings = new();
     string? _redis;
-    bool _leased; // this host leased its database (a second instance shares the first's)
+    bool _leased; // this host holds a lease on its database (a second instance shares the first's, and holds one too)
     GrpcChannel? _channel;
 
     public CapacityApp() : this(null) { }
@@ -41,7 +41,8 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// </summary>
     public async Task<CapacityApp> StartSecondInstanceAsync(params (string Key, string Value)[] overrides)
     {
-        var other = new CapacityApp(Redis) { Time = Time };
+        TestRedis.ShareDatabase(Redis);
+        var other = new CapacityApp(Redis) { Time = Time, _leased = true }; // it gives the database back too
         foreach (var (key, value) in _settings.Concat(overrides.Select(o => KeyValuePair.Create(o.Key, (string?)o.Value))))
             other._settings[key] = value;
         await other.InitializeAsync();

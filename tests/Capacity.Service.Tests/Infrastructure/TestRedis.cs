@@ -12,7 +12,9 @@ namespace Capacity.Service.Tests.Infrastructure;
 /// Testcontainers.Redis where a Docker engine runs. If none works the tests fail and say what to
 /// install — they never skip and never fall back to a fake.
 /// Each test host leases a logical database of its own, emptied before it is handed out, and
-/// gives it back when it stops, so hosts running at the same time never see each other's data.
+/// gives it back when it stops, so hosts of one test process running at the same time never see
+/// each other's data. (Two test processes on one shared CAPACITY_TEST_REDIS each keep their own
+/// pool: there, codes unique in the run keep tests apart, but not regional totals.)
 /// </summary>
 public static class TestRedis
 {
@@ -51,11 +53,19 @@ public static class TestRedis
         return config;
     }
 
+    /// <summary>Another host uses the database of <paramref name="config"/> as well (a second service instance); it returns it too.</summary>
+    public static void ShareDatabase(string config)
+    {
+        lock (Pool) _hosts![DatabaseOf(config)]++;
+    }
+
+    static int DatabaseOf(string config) =>
+        int.Parse(config[(config.LastIndexOf("defaultDatabase=", StringComparison.Ordinal) + "defaultDatabase=".Length)..]);
+
     /// <summary>The host that leased <paramref name="config"/> has stopped: the next lease may empty and reuse its database.</summary>
     public static void ReturnDatabase(string config)
     {
-        var db = int.Parse(config[(config.LastIndexOf("defaultDatabase=", StringComparison.Ordinal) + "defaultDatabase=".Length)..]);
-        lock (Pool) _hosts![db]--;
+        lock (Pool) _hosts![DatabaseOf(config)]--;
     }
 
     static async Task<string> EndpointAsync()

@@ -89,6 +89,15 @@ public sealed class WebApp : IAsyncLifetime
         return (app, new Uri($"http://127.0.0.1:{port}/"));
     }
 
+    /// <summary>Stops a host from <see cref="StartServiceAsync"/> and gives its Redis database back.</summary>
+    public static async Task StopServiceAsync(WebApplication app)
+    {
+        var redis = app.Configuration["Redis:Configuration"]!;
+        await app.StopAsync();
+        await app.DisposeAsync();
+        TestRedis.ReturnDatabase(redis);
+    }
+
     /// <summary>A fresh browser context (its own session storage: one person at one laptop) at 1366×768, Dutch.</summary>
     public async Task<IPage> NewPageAsync()
     {
@@ -153,11 +162,7 @@ public sealed class WebApp : IAsyncLifetime
     {
         if (_browser is not null) await _browser.CloseAsync();
         _playwright?.Dispose();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        if (_app is not null) await StopServiceAsync(_app);
     }
 
     public static int FreePort()

@@ -31,8 +31,7 @@ public sealed class OidcSignInTests(WebApp web) : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _service.StopAsync();
-        await _service.DisposeAsync();
+        await WebApp.StopServiceAsync(_service);
         await _provider.DisposeAsync();
     }
 
@@ -74,13 +73,17 @@ public sealed class OidcSignInTests(WebApp web) : IAsyncLifetime
         await Expect(page.Locator("#result-summary")).ToContainTextAsync("Zilveren Kruis");
 
         // Before the token expires the page has renewed it with the refresh token; the API takes the new one.
+        // (It renews every few seconds here: wait for a token other than the first, whenever that came.)
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (_provider.Refreshes == 0 && waited.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(250);
-        TestContext.Current.SendDiagnosticMessage($"first refresh after {waited.Elapsed.TotalSeconds:F1} s of waiting");
-        Assert.True(_provider.Refreshes > 0, "no refresh within 30 s: " + string.Join("; ", _provider.Refusals));
+        var renewed = first;
+        while (renewed == first && waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(250);
+            renewed = await page.EvaluateAsync<string>("sessionStorage.getItem('capacity.token')");
+        }
+        TestContext.Current.SendDiagnosticMessage($"renewed token after {waited.Elapsed.TotalSeconds:F1} s of waiting");
+        Assert.True(renewed != first && _provider.Refreshes > 0, "no renewal within 30 s: " + string.Join("; ", _provider.Refusals));
         await Expect(page.Locator("#who-name")).ToContainTextAsync("Anna de Vries");
-        var renewed = await page.EvaluateAsync<string>("sessionStorage.getItem('capacity.token')");
-        Assert.NotEqual(first, renewed);
         Assert.Equal(200, await page.EvaluateAsync<int>(
             "async () => (await fetch('/api/v1/insurers', { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('capacity.token') } })).status"));
         Assert.Empty(_provider.Refusals);
@@ -91,5 +94,6 @@ public sealed class OidcSignInTests(WebApp web) : IAsyncLifetime
         await page.GetByRole(AriaRole.Button, new() { Name = "Afmelden" }).ClickAsync();
         await Expect(page.Locator("#sign-in-oidc")).ToBeVisibleAsync();
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('capacity.token')"));
+        Assert.Equal(0, await page.EvaluateAsync<int>("Object.keys(sessionStorage).filter(k => k.startsWith('oidc.user:')).length")); // the refresh token too
     }
 }

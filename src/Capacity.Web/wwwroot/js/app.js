@@ -83,8 +83,8 @@ async function boot() {
   document.getElementById('who-name').textContent = `${identity.name} · ${roles[identity.role] ?? identity.role}`;
   who.hidden = false;
   document.getElementById('sign-out').onclick = async () => {
-    session.signOut();
     if (identity.via === 'oidc') await oidc.signOut();
+    else session.signOut();
     location.reload();
   };
   if (identity.via === 'oidc') oidc.keepRenewing().catch(e => console.warn('token renewal not started', e));

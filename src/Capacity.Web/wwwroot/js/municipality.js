@@ -178,13 +178,15 @@ export async function render(main, identity) {
       counts.map(c => h('li', {}, `${label(careTypes, c.careType)}: ${c.escalations} ${Number(c.escalations) === 1 ? 'verwijzing' : 'verwijzingen'} bij de zorgbemiddeling`)));
     draw();
   }
-  // The hub says when the counts changed (never what they are): read them then, and after each (re)connect.
+  // The hub says when the counts changed (never what they are): read them then, after each
+  // (re)connect, and every ten minutes in case a push was lost (the hub delivers at most once).
   const loadUnmet = latest(async isLatest => {
     const response = await api('unmet-demand', { query: { municipality: gm } });
     if (isLatest()) drawUnmet(response);
   });
   drawUnmet(firstUnmet);
   live.on('UnmetDemandChanged', notice => { if (notice.municipalityCode === gm) loadUnmet(); });
+  setInterval(loadUnmet, 600000);
 
   let subscription = null;
   live.on('RegionUpdated', update => {

@@ -4,8 +4,9 @@
 // pasted or demo token; before it expires the refresh token renews it, so a shift is not cut short.
 import { session } from './session.js';
 
-let manager = null;
+let managerPromise = null;
 let settingsPromise = null;
+let signingOut = false;
 
 /** The provider the service names (GET /web/sign-in), or null when this deployment has none. */
 export function settings() {
@@ -29,12 +30,17 @@ function loadLibrary() {
 
 const nameOf = user => user.profile?.name ?? user.profile?.preferred_username ?? '';
 
-async function userManager() {
-  if (manager) return manager;
+/** One manager per page (one renewal timer: with rotated refresh tokens two would refuse each other). */
+function userManager() {
+  managerPromise ??= createManager();
+  return managerPromise;
+}
+
+async function createManager() {
   const config = await settings();
   if (!config) return null;
   const oidc = await loadLibrary();
-  manager = new oidc.UserManager({
+  const manager = new oidc.UserManager({
     authority: config.authority,
     client_id: config.clientId,
     redirect_uri: `${location.origin}/`,
@@ -49,6 +55,7 @@ async function userManager() {
     loadUserInfo: false,
   });
   manager.events.addUserLoaded(user => {
+    if (signingOut) return; // a renewal that finishes after sign-out signs nobody in again
     try { session.signIn(user.access_token, nameOf(user), 'oidc'); } catch (e) { console.warn('renewed token refused', e); }
   });
   // A renewal that fails leaves the current token until it expires; then the API or hub says 401
@@ -92,11 +99,14 @@ export async function keepRenewing() {
   await m?.getUser(); // loads the stored user: arms the renewal timer
 }
 
-/** Forgets the tokens, then ends the provider's session too where it offers that. */
+/** Forgets every token (the page's and the provider's), then ends the provider's session too where it offers that. */
 export async function signOut() {
-  const m = await userManager();
+  signingOut = true;
+  const m = await userManager().catch(() => null);
+  m?.stopSilentRenew();
+  const user = await m?.getUser();
+  session.signOut();
   if (!m) return;
-  const user = await m.getUser();
   await m.removeUser();
   try {
     await m.signoutRedirect({ id_token_hint: user?.id_token });

@@ -26,6 +26,8 @@ export const session = {
   signOut() {
     storage.removeItem('capacity.token');
     storage.removeItem('capacity.identity');
+    // The identity provider's tokens (refresh token included) that oidc-client-ts keeps: "oidc.user:…".
+    for (const key of Object.keys(storage)) if (key.startsWith('oidc.user:')) storage.removeItem(key);
   },
 
   /** The token was refused (expired): back to the sign-in page. */
