@@ -10,7 +10,16 @@ public static class RegistryMapping
     public static InsurerInfo ToModel(this Insurer i) => new(i.Uzovi, i.Name);
 
     public static ProviderInfo ToModel(this Provider p) => new(
-        p.Agb, p.Name, int.Parse(p.BasePc4), p.ServedPc4S.Select(int.Parse).Distinct().Order().ToArray(), ToFlags(p.Qualifications));
+        p.Agb, p.Name, int.Parse(p.BasePc4), p.ServedPc4S.Select(int.Parse).Distinct().Order().ToArray(), ToFlags(p.Qualifications),
+        p.Intake.ToModel(), CareTypeSet.Of(p.CareTypes));
+
+    public static ContactInfo? ToModel(this Contact? c) => c is null ? null : new(c.Phone, c.Email, c.Hours);
+
+    public static Contact? ToProto(this ContactInfo? c) => c is null ? null : new() { Phone = c.Phone, Email = c.Email, Hours = c.Hours };
+
+    public static OrganisationInfo ToModel(this RequestingOrganisation o) => new(o.Code, o.Name, o.Kind, o.TransferDesk.ToModel());
+
+    public static RequestingOrganisation ToProto(this OrganisationInfo o) => new() { Code = o.Code, Name = o.Name, Kind = o.Kind, TransferDesk = o.TransferDesk.ToProto() };
 
     public static ContractInfo ToModel(this Contract c) =>
         new(c.ProviderAgb, c.InsurerUzovi, c.Year, CareTypeSet.Of(c.CareTypes), c.ContractType);
@@ -34,6 +43,8 @@ public static class RegistryMapping
             PaediatricNurse = p.Qualifications.HasFlag(QualificationFlags.PaediatricNurse),
             NightService = p.Qualifications.HasFlag(QualificationFlags.NightService),
         },
+        Intake = p.Intake.ToProto(),
+        CareTypes = { p.CareTypes.Types },
     };
 
     public static Contract ToProto(this ContractInfo c) => new()

@@ -15,10 +15,20 @@ public enum QualificationFlags
 
 public sealed record InsurerInfo(string Uzovi, string Name);
 
-public sealed record ProviderInfo(string Agb, string Name, int BasePc4, IReadOnlyList<int> ServedPc4s, QualificationFlags Qualifications)
+/// <summary>How to reach an organisation's desk (a provider's intake, a hospital's transfer desk).</summary>
+public sealed record ContactInfo(string Phone, string Email, string Hours);
+
+/// <param name="Intake">The intake desk; null when the provider registered none.</param>
+/// <param name="CareTypes">The care types it says it gives; empty: those of its contracts (see <see cref="RegistrySnapshot.Gives"/>).</param>
+public sealed record ProviderInfo(
+    string Agb, string Name, int BasePc4, IReadOnlyList<int> ServedPc4s, QualificationFlags Qualifications,
+    ContactInfo? Intake = null, CareTypeSet CareTypes = default)
 {
     public bool Serves(int pc4) => ServedPc4s is int[] sorted ? Array.BinarySearch(sorted, pc4) >= 0 : ServedPc4s.Contains(pc4);
 }
+
+/// <summary>An organisation that refers patients: a hospital's transfer desk, a GP practice.</summary>
+public sealed record OrganisationInfo(string Code, string Name, OrganisationKind Kind, ContactInfo? TransferDesk);
 
 public sealed record ContractInfo(string Agb, string Uzovi, int Year, CareTypeSet CareTypes, ContractType Type);
 

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Capacity.Service.Geography;
+using Capacity.V1;
 
 namespace Capacity.Service.Registry;
 
@@ -17,13 +18,15 @@ public sealed class RegistrySnapshot
         IEnumerable<InsurerInfo> insurers,
         IEnumerable<ProviderInfo> providers,
         IEnumerable<ContractInfo> contracts,
-        IEnumerable<ClientStopInfo> stops)
+        IEnumerable<ClientStopInfo> stops,
+        IEnumerable<OrganisationInfo>? organisations = null)
     {
         Version = version;
         Insurers = insurers.ToFrozenDictionary(i => i.Uzovi);
         Providers = providers.ToFrozenDictionary(p => p.Agb);
         Contracts = contracts.ToFrozenDictionary(c => (c.Agb, c.Uzovi, c.Year));
         Stops = stops.ToFrozenDictionary(s => s.Id);
+        Organisations = (organisations ?? []).ToFrozenDictionary(o => o.Code, StringComparer.Ordinal);
         StopsByProvider = Stops.Values.GroupBy(s => s.Agb)
             .ToFrozenDictionary(g => g.Key, g => g.OrderBy(s => s.From).ThenBy(s => s.Id, StringComparer.Ordinal).ToArray());
 
@@ -80,6 +83,9 @@ public sealed class RegistrySnapshot
 
     public FrozenDictionary<string, ClientStopInfo> Stops { get; }
 
+    /// <summary>Requesting organisations by code.</summary>
+    public FrozenDictionary<string, OrganisationInfo> Organisations { get; }
+
     public FrozenDictionary<string, ClientStopInfo[]> StopsByProvider { get; }
 
     /// <summary>Providers that serve a PC4 area, ordered by AGB.</summary>
@@ -89,4 +95,16 @@ public sealed class RegistrySnapshot
     public IReadOnlyList<ClientStopInfo> StopsOf(string agb) => StopsByProvider.GetValueOrDefault(agb) ?? [];
 
     public ContractInfo? ContractOf(string agb, string uzovi, int year) => Contracts.GetValueOrDefault((agb, uzovi, year));
+
+    /// <summary>
+    /// Whether the provider gives this care type: as it registered (Provider.care_types), or, when
+    /// it registered none, as any of its contracts for that year says.
+    /// </summary>
+    public bool Gives(ProviderInfo provider, CareType careType, int year)
+    {
+        if (!provider.CareTypes.IsEmpty) return provider.CareTypes.Contains(careType);
+        foreach (var insurer in Insurers.Keys)
+            if (ContractOf(provider.Agb, insurer, year) is { } c && c.CareTypes.Contains(careType)) return true;
+        return false;
+    }
 }

@@ -6,13 +6,14 @@ using StackExchange.Redis;
 
 namespace Capacity.Service.Registry;
 
-/// <summary>The four registry hashes; the enum value is the key's position in the write script.</summary>
+/// <summary>The registry hashes; the enum value is the key's position in the write script.</summary>
 public enum RegistryHash
 {
     Insurers = 1,
     Providers = 2,
     Contracts = 3,
     Stops = 4,
+    Organisations = 5,
 }
 
 /// <summary>Set (Value not null) or delete one field of a registry hash.</summary>
@@ -54,6 +55,7 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
         public static readonly RedisKey Providers = "reg:{registry}:providers";
         public static readonly RedisKey Contracts = "reg:{registry}:contracts";
         public static readonly RedisKey Stops = "reg:{registry}:stops";
+        public static readonly RedisKey Organisations = "reg:{registry}:orgs";
         public static readonly RedisKey Version = "reg:{registry}:version";
 
         public static string ContractField(string agb, string uzovi, int year) => $"{agb}:{uzovi}:{year}";
@@ -62,7 +64,7 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
     // Applies every set/delete, then bumps the version and announces the change, atomically: an
     // instance that sees version N in a snapshot has seen every write up to N. A write that
     // changes nothing (deleting what is not there) neither bumps nor announces, so it costs the
-    // other instances nothing.
+    // other instances nothing. The version counter is the last key.
     const string WriteScript = """
         local removed, set = 0, 0
         for i = 3, #ARGV, 3 do
@@ -75,9 +77,9 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
           end
         end
         if removed + set == 0 then
-          return {tonumber(redis.call('GET', KEYS[5]) or '0'), 0}
+          return {tonumber(redis.call('GET', KEYS[#KEYS]) or '0'), 0}
         end
-        local v = redis.call('INCR', KEYS[5])
+        local v = redis.call('INCR', KEYS[#KEYS])
         redis.call('SPUBLISH', ARGV[1], v .. ' ' .. ARGV[2])
         return {v, removed}
         """;
@@ -85,7 +87,7 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
     /// <summary>Sharded channel on the registry's slot where every write announces itself.</summary>
     public RedisChannel ChangedChannel { get; } = RedisChannels.Sharded(redis, "reg:{registry}:changed");
 
-    static readonly RedisKey[] ScriptKeys = [Keys.Insurers, Keys.Providers, Keys.Contracts, Keys.Stops, Keys.Version];
+    static readonly RedisKey[] ScriptKeys = [Keys.Insurers, Keys.Providers, Keys.Contracts, Keys.Stops, Keys.Organisations, Keys.Version];
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     IDatabase Db => redis.GetDatabase();
@@ -119,6 +121,7 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
         var providers = tx.HashGetAllAsync(Keys.Providers);
         var contracts = tx.HashGetAllAsync(Keys.Contracts);
         var stops = tx.HashGetAllAsync(Keys.Stops);
+        var organisations = tx.HashGetAllAsync(Keys.Organisations);
         if (!await tx.ExecuteAsync()) throw new InvalidOperationException("Registry snapshot transaction was aborted.");
 
         return new RegistrySnapshot(
@@ -126,7 +129,8 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
             (await insurers).Select(e => Insurer.Parser.ParseFrom((byte[])e.Value!).ToModel()),
             (await providers).Select(e => Provider.Parser.ParseFrom((byte[])e.Value!).ToModel()),
             (await contracts).Select(e => Contract.Parser.ParseFrom((byte[])e.Value!).ToModel()),
-            (await stops).Select(e => ClientStop.Parser.ParseFrom((byte[])e.Value!).ToModel()));
+            (await stops).Select(e => ClientStop.Parser.ParseFrom((byte[])e.Value!).ToModel()),
+            (await organisations).Select(e => RequestingOrganisation.Parser.ParseFrom((byte[])e.Value!).ToModel()));
     }
 
     public static RegistryNotice ParseNotice(RedisValue message)

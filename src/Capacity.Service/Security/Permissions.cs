@@ -26,10 +26,15 @@ public static class Permissions
         [M("RegistryService", "UpsertContract")] = Allow(Role.InsurerImport, (m, c) => Own(((UpsertContractRequest)m).Contract?.InsurerUzovi, c.Uzovi, "insurer")),
         [M("RegistryService", "RemoveContract")] = Allow(Role.InsurerImport, (m, c) => Own(((RemoveContractRequest)m).InsurerUzovi, c.Uzovi, "insurer")),
         [M("RegistryService", "ImportRegistry")] = Allow(Role.RegistryAdmin).And(Role.InsurerImport), // per item in RegistryGrpcService
+        // Requesting organisations: by the registry admin; an organisation may keep its own entry (name, transfer desk).
+        [M("RegistryService", "UpsertRequestingOrganisation")] = Allow(Role.RegistryAdmin)
+            .And(Role.Requester, (m, c) => Own(((UpsertRequestingOrganisationRequest)m).Organisation?.Code, c.Org, "organisation")),
         // Who exists and who is contracted is public (insurers publish it in their provider finders).
         [M("RegistryService", "GetProvider")] = Everyone(),
         [M("RegistryService", "ListInsurers")] = Everyone(),
         [M("RegistryService", "ListContracts")] = Everyone(),
+        // A requesting organisation's name and transfer desk are what providers call; not patient data.
+        [M("RegistryService", "GetRequestingOrganisation")] = Everyone(),
 
         // Capacity: a provider's own figures only.
         [M("CapacityService", "SetCapacity")] = Allow(Role.Provider, (m, c) => Own(((SetCapacityRequest)m).Agb, c.Agb, "provider")),
@@ -62,11 +67,13 @@ public static class Permissions
         [M("OfferService", "ListOffers")] = Allow(Role.Provider, (m, c) => Own(((ListOffersRequest)m).ProviderAgb, c.Agb, "provider")),
         [M("OfferService", "WatchOffers")] = Allow(Role.Provider, (m, c) => Own(((WatchOffersRequest)m).ProviderAgb, c.Agb, "provider")),
         [M("OfferService", "AnswerOffer")] = Allow(Role.Provider, (m, c) => Own(((AnswerOfferRequest)m).ProviderAgb, c.Agb, "provider")),
+        [M("OfferService", "ListPlacements")] = Allow(Role.Provider, (m, c) => Own(((ListPlacementsRequest)m).ProviderAgb, c.Agb, "provider")),
 
         // Mediation desk: its own insurer's referrals; unmet demand for the desk (its insurer) or a municipality (its totals).
         [M("MediationService", "ListDeskQueue")] = Allow(Role.InsurerDesk, (m, c) => Own(((ListDeskQueueRequest)m).InsurerUzovi, c.Uzovi, "insurer")),
         [M("MediationService", "TakeReferral")] = Allow(Role.InsurerDesk, (m, c) => Own(((TakeReferralRequest)m).InsurerUzovi, c.Uzovi, "insurer")),
         [M("MediationService", "SearchForReferral")] = Allow(Role.InsurerDesk, (m, c) => Own(((SearchForReferralRequest)m).InsurerUzovi, c.Uzovi, "insurer")),
+        [M("MediationService", "FindLeads")] = Allow(Role.InsurerDesk, (m, c) => Own(((FindLeadsRequest)m).InsurerUzovi, c.Uzovi, "insurer")),
         [M("MediationService", "OfferFromDesk")] = Allow(Role.InsurerDesk),
         [M("MediationService", "CloseReferral")] = Allow(Role.InsurerDesk, (m, c) => Own(((CloseReferralRequest)m).InsurerUzovi, c.Uzovi, "insurer")),
         [M("MediationService", "GetUnmetDemand")] = Allow(Role.InsurerDesk, (m, c) => Own(((GetUnmetDemandRequest)m).InsurerUzovi, c.Uzovi, "insurer"))

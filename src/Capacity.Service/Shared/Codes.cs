@@ -1,8 +1,14 @@
+using System.Text.RegularExpressions;
+
 namespace Capacity.Service.Shared;
 
-/// <summary>Formats of the Dutch identifiers the API accepts.</summary>
-public static class Codes
+/// <summary>Formats of the Dutch identifiers the API accepts, and the one text each refusal gives.</summary>
+public static partial class Codes
 {
+    public const string AgbRule = "must be an AGB code of 8 digits";
+    public const string UzoviRule = "must be a UZOVI code of 4 digits";
+    public const string OrganisationRule = "must be 1 to 64 letters, digits, '.', '_' or '-'";
+
     /// <summary>AGB code (Vektis): 8 digits.</summary>
     public static bool IsAgb(string? s) => s is { Length: 8 } && s.All(char.IsAsciiDigit);
 
@@ -12,5 +18,11 @@ public static class Codes
     /// <summary>Municipality code (CBS): GM and 4 digits.</summary>
     public static bool IsMunicipality(string? s) => s is { Length: 6 } && s.StartsWith("GM", StringComparison.Ordinal) && s[2..].All(char.IsAsciiDigit);
 
+    /// <summary>A requesting organisation's own code (the requester's "org" claim): 1-64 letters, digits, '.', '_' or '-'.</summary>
+    public static bool IsOrganisation(string? s) => s is not null && OrganisationPattern().IsMatch(s);
+
     public static string Pc4(int pc4) => pc4.ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex OrganisationPattern();
 }

@@ -42,6 +42,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Registry + "GetProvider"] = Roles,
         [Registry + "ListInsurers"] = Roles,
         [Registry + "ListContracts"] = Roles,
+        [Registry + "UpsertRequestingOrganisation"] = ["registry_admin", "requester"],
+        [Registry + "GetRequestingOrganisation"] = Roles,
         [Capacity + "SetCapacity"] = ["provider"],
         [Capacity + "PublishCapacity"] = ["provider"],
         [Capacity + "UpdateCapacity"] = ["provider"],
@@ -61,9 +63,11 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Offers + "ListOffers"] = ["provider"],
         [Offers + "WatchOffers"] = ["provider"],
         [Offers + "AnswerOffer"] = ["provider"],
+        [Offers + "ListPlacements"] = ["provider"],
         [Mediation + "ListDeskQueue"] = ["insurer_desk"],
         [Mediation + "TakeReferral"] = ["insurer_desk"],
         [Mediation + "SearchForReferral"] = ["insurer_desk"],
+        [Mediation + "FindLeads"] = ["insurer_desk"],
         [Mediation + "OfferFromDesk"] = ["insurer_desk"],
         [Mediation + "CloseReferral"] = ["insurer_desk"],
         [Mediation + "GetUnmetDemand"] = ["insurer_desk", "municipality"],
@@ -77,7 +81,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         (Capacity + "SetCapacity", "provider"), (Capacity + "UpdateCapacity", "provider"), (Capacity + "GetProviderCapacity", "provider"), (Stops + "DeclareClientStop", "provider"),
         (Stops + "ListClientStops", "provider"), (Stops + "ListClientStops", "insurer_desk"), (Regions + "GetRegionalAvailability", "municipality"),
         (Referrals + "CreateReferral", "requester"), (Referrals + "ListReferrals", "requester"), (Offers + "ListOffers", "provider"),
-        (Offers + "WatchOffers", "provider"), (Offers + "AnswerOffer", "provider"), (Mediation + "ListDeskQueue", "insurer_desk"),
+        (Offers + "WatchOffers", "provider"), (Offers + "AnswerOffer", "provider"), (Offers + "ListPlacements", "provider"),
+        (Registry + "UpsertRequestingOrganisation", "requester"), (Mediation + "FindLeads", "insurer_desk"), (Mediation + "ListDeskQueue", "insurer_desk"),
         (Mediation + "TakeReferral", "insurer_desk"), (Mediation + "SearchForReferral", "insurer_desk"), (Mediation + "CloseReferral", "insurer_desk"),
         (Mediation + "GetUnmetDemand", "insurer_desk"), (Mediation + "GetUnmetDemand", "municipality"),
     ];
@@ -99,6 +104,9 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Registry + "GetProvider"] = (ch, t, _, ct) => new RegistryService.RegistryServiceClient(ch).GetProviderAsync(new() { Agb = t.Agb }, cancellationToken: ct).ResponseAsync,
         [Registry + "ListInsurers"] = (ch, _, _, ct) => new RegistryService.RegistryServiceClient(ch).ListInsurersAsync(new(), cancellationToken: ct).ResponseAsync,
         [Registry + "ListContracts"] = (ch, t, _, ct) => new RegistryService.RegistryServiceClient(ch).ListContractsAsync(new() { InsurerUzovi = t.Uzovi }, cancellationToken: ct).ResponseAsync,
+        [Registry + "UpsertRequestingOrganisation"] = (ch, t, _, ct) => new RegistryService.RegistryServiceClient(ch).UpsertRequestingOrganisationAsync(new() { Organisation = new() { Code = t.Org, Name = "Ziekenhuis", Kind = OrganisationKind.Hospital, TransferDesk = new() { Phone = "020 123 4567" } } }, cancellationToken: ct).ResponseAsync,
+        // NOT_FOUND for an unregistered code counts as allowed: the answer came from the service, not the permission check.
+        [Registry + "GetRequestingOrganisation"] = (ch, t, _, ct) => new RegistryService.RegistryServiceClient(ch).GetRequestingOrganisationAsync(new() { Code = t.Org }, cancellationToken: ct).ResponseAsync,
         [Capacity + "SetCapacity"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).SetCapacityAsync(new() { Agb = t.Agb, Pc4 = "1183", CareType = CareType.DistrictNursing, FreePlaces = 1, Version = 1 }, cancellationToken: ct).ResponseAsync,
         [Capacity + "PublishCapacity"] = async (ch, t, _, ct) =>
         {
@@ -141,6 +149,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
             }
         },
         [Offers + "AnswerOffer"] = (ch, t, _, ct) => new OfferService.OfferServiceClient(ch).AnswerOfferAsync(new() { RequestId = "r1", ReferralId = NoReferral, OfferId = "o1", ProviderAgb = t.Agb, Accept = true }, cancellationToken: ct).ResponseAsync,
+        [Offers + "ListPlacements"] = (ch, t, _, ct) => new OfferService.OfferServiceClient(ch).ListPlacementsAsync(new() { ProviderAgb = t.Agb }, cancellationToken: ct).ResponseAsync,
+        [Mediation + "FindLeads"] = (ch, t, _, ct) => new MediationService.MediationServiceClient(ch).FindLeadsAsync(new() { ReferralId = NoReferral, InsurerUzovi = t.Uzovi }, cancellationToken: ct).ResponseAsync,
         [Mediation + "ListDeskQueue"] = (ch, t, _, ct) => new MediationService.MediationServiceClient(ch).ListDeskQueueAsync(new() { InsurerUzovi = t.Uzovi }, cancellationToken: ct).ResponseAsync,
         [Mediation + "TakeReferral"] = (ch, t, _, ct) => new MediationService.MediationServiceClient(ch).TakeReferralAsync(new() { ReferralId = NoReferral, InsurerUzovi = t.Uzovi, TakenBy = "desk" }, cancellationToken: ct).ResponseAsync,
         [Mediation + "SearchForReferral"] = (ch, t, _, ct) => new MediationService.MediationServiceClient(ch).SearchForReferralAsync(new() { ReferralId = NoReferral, InsurerUzovi = t.Uzovi }, cancellationToken: ct).ResponseAsync,
