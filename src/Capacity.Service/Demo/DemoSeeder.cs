@@ -18,9 +18,10 @@ public sealed class DemoOptions
 
 /// <summary>
 /// Loads the demo region into Redis at start-up: real postcode areas, the main insurers,
-/// fictional providers with contracts that differ per insurer, client stops that hold for one
-/// insurer and not another, and capacity (some of it stale). Idempotent: a restart writes the
-/// same registry again and newer capacity versions.
+/// fictional providers (with their intake desks) with contracts that differ per insurer, the
+/// fictional hospitals and GP practice that refer, client stops that hold for one insurer and not
+/// another, and capacity (some of it stale). Idempotent: a restart writes the same registry again
+/// and newer capacity versions.
 /// </summary>
 public sealed class DemoSeeder(
     RegistryStore registryStore,
@@ -41,6 +42,8 @@ public sealed class DemoSeeder(
         var region = demo.Municipalities.SelectMany(code => postcodes.FindMunicipality(code)!.Pc4s).Select(pc4 => postcodes.Find(pc4)!).ToArray();
         var writes = new List<RegistryWrite>();
         writes.AddRange(demo.Insurers.Select(i => RegistryWrite.Set(RegistryHash.Insurers, i.Uzovi, new Insurer { Uzovi = i.Uzovi, Name = i.Name })));
+        writes.AddRange(demo.Requesters.Select(r => RegistryWrite.Set(RegistryHash.Organisations, r.Code,
+            new OrganisationInfo(r.Code, r.Name, r.Kind, r.TransferDesk).ToProto())));
 
         var served = new Dictionary<string, int[]>();
         foreach (var p in demo.Providers)
@@ -48,7 +51,7 @@ public sealed class DemoSeeder(
             var baseArea = postcodes.Find(int.Parse(p.Base))!;
             served[p.Agb] = region.Where(a => PostcodeDirectory.DistanceKm(baseArea, a) <= p.RadiusKm).Select(a => a.Pc4).Order().ToArray();
             var provider = new ProviderInfo(p.Agb, p.Name, baseArea.Pc4, served[p.Agb],
-                (p.Qualifications ?? []).Aggregate(QualificationFlags.None, (q, f) => q | f));
+                (p.Qualifications ?? []).Aggregate(QualificationFlags.None, (q, f) => q | f), p.Intake, CareTypeSet.Of(p.CareTypes));
             writes.Add(RegistryWrite.Set(RegistryHash.Providers, p.Agb, provider.ToProto()));
             foreach (var (uzovi, type) in p.Contracts)
                 foreach (var year in new[] { today.Year, today.Year + 1 })
@@ -81,8 +84,8 @@ public sealed class DemoSeeder(
                 }
         }
         await capacity.WriteAsync(cells);
-        logger.LogInformation("Demo region loaded: {Areas} postcode areas, {Insurers} insurers, {Providers} providers, {Stops} client stops, {Cells} capacity figures",
-            region.Length, demo.Insurers.Length, demo.Providers.Length, demo.ClientStops.Length, cells.Count);
+        logger.LogInformation("Demo region loaded: {Areas} postcode areas, {Insurers} insurers, {Providers} providers, {Requesters} requesting organisations, {Stops} client stops, {Cells} capacity figures",
+            region.Length, demo.Insurers.Length, demo.Providers.Length, demo.Requesters.Length, demo.ClientStops.Length, cells.Count);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -95,12 +98,17 @@ public sealed class DemoSeeder(
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    internal sealed record DemoRegion(string[] Municipalities, DemoInsurer[] Insurers, DemoProvider[] Providers, DemoStop[] ClientStops);
+    internal sealed record DemoRegion(
+        string[] Municipalities, DemoInsurer[] Insurers, DemoRequester[] Requesters, DemoProvider[] Providers, DemoStop[] ClientStops);
 
     internal sealed record DemoInsurer(string Uzovi, string Name);
 
+    /// <summary>A requesting organisation; also a demo sign-in identity (<see cref="DemoSignIn.Identities"/>).</summary>
+    internal sealed record DemoRequester(string Code, string Name, OrganisationKind Kind, ContactInfo TransferDesk);
+
+    /// <param name="CareTypes">The care it gives (Provider.care_types), what its contracts cover and what it publishes capacity for.</param>
     internal sealed record DemoProvider(
-        string Agb, string Name, string Base, double RadiusKm, QualificationFlags[]? Qualifications, CareType[] CareTypes,
+        string Agb, string Name, string Base, double RadiusKm, ContactInfo Intake, QualificationFlags[]? Qualifications, CareType[] CareTypes,
         Dictionary<string, ContractType> Contracts, int StaleHours = 0);
 
     internal sealed record DemoStop(

@@ -20,14 +20,13 @@ public static class DemoSignIn
     /// <summary>A demo identity: a role, the code it acts for, and how the page names it.</summary>
     public sealed record DemoIdentity(string Role, string Code, string Name);
 
-    /// <summary>Two fictional hospitals' transfer desks, every demo provider, every insurer's desk, the demo's municipalities.</summary>
+    /// <summary>The demo's requesting organisations, every demo provider, every insurer's desk, the demo's municipalities.</summary>
     public static IReadOnlyList<DemoIdentity> Identities(PostcodeDirectory postcodes)
     {
         var region = DemoSeeder.Load();
         return
         [
-            new("requester", "amstelland-ziekenhuis", "Transferbureau Ziekenhuis Amstelland"),
-            new("requester", "stadsziekenhuis-west", "Transferbureau Stadsziekenhuis West"),
+            .. region.Requesters.Select(r => new DemoIdentity("requester", r.Code, r.Name)),
             .. region.Providers.Select(p => new DemoIdentity("provider", p.Agb, p.Name)),
             .. region.Insurers.Select(i => new DemoIdentity("insurer_desk", i.Uzovi, $"Zorgbemiddeling {i.Name}")),
             .. region.Municipalities.Select(code => new DemoIdentity("municipality", code, $"Gemeente {postcodes.FindMunicipality(code)!.Name}")),

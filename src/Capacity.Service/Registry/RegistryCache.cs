@@ -79,10 +79,11 @@ public sealed class RegistryCache(
     }
 
     /// <summary>The current snapshot if it knows these codes, else the snapshot caught up with Redis.</summary>
-    public async Task<RegistrySnapshot> KnowingAsync(string? agb = null, string? uzovi = null)
+    public async Task<RegistrySnapshot> KnowingAsync(string? agb = null, string? uzovi = null, string? organisation = null)
     {
         var snapshot = _current;
         return (agb is null || snapshot.Providers.ContainsKey(agb)) && (uzovi is null || snapshot.Insurers.ContainsKey(uzovi))
+            && (organisation is null || snapshot.Organisations.ContainsKey(organisation))
             ? snapshot
             : await CatchUpAsync();
     }

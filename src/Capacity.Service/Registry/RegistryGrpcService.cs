@@ -46,8 +46,8 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
     public override async Task<RemoveContractResponse> RemoveContract(RemoveContractRequest request, ServerCallContext context)
     {
         var errors = new InputErrors();
-        if (!Codes.IsAgb(request.ProviderAgb)) errors.Add("provider_agb", "must be an AGB code of 8 digits");
-        if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", "must be a UZOVI code of 4 digits");
+        if (!Codes.IsAgb(request.ProviderAgb)) errors.Add("provider_agb", Codes.AgbRule);
+        if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", Codes.UzoviRule);
         if (request.Year is < 2000 or > 2100) errors.Add("year", "must be a calendar year between 2000 and 2100");
         errors.ThrowIfAny();
 
@@ -60,10 +60,29 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
 
     public override Task<Provider> GetProvider(GetProviderRequest request, ServerCallContext context)
     {
-        if (!Codes.IsAgb(request.Agb)) throw InputErrors.Single("agb", "must be an AGB code of 8 digits");
+        if (!Codes.IsAgb(request.Agb)) throw InputErrors.Single("agb", Codes.AgbRule);
         return cache.Current.Providers.TryGetValue(request.Agb, out var provider)
             ? Task.FromResult(provider.ToProto())
             : throw new RpcException(new Status(StatusCode.NotFound, $"Provider {request.Agb} is not registered."));
+    }
+
+    public override async Task<UpsertRequestingOrganisationResponse> UpsertRequestingOrganisation(
+        UpsertRequestingOrganisationRequest request, ServerCallContext context)
+    {
+        var errors = new InputErrors();
+        RegistryValidation.Validate(request.Organisation, "organisation", errors);
+        errors.ThrowIfAny();
+        // No search or region depends on who refers: the change announces nothing to recompute.
+        return new() { RegistryVersion = await WriteAsync([Write(request.Organisation)], RegistryChange.Nothing) };
+    }
+
+    public override async Task<RequestingOrganisation> GetRequestingOrganisation(GetRequestingOrganisationRequest request, ServerCallContext context)
+    {
+        if (!Codes.IsOrganisation(request.Code)) throw InputErrors.Single("code", Codes.OrganisationRule);
+        var snapshot = await cache.KnowingAsync(organisation: request.Code);
+        return snapshot.Organisations.TryGetValue(request.Code, out var organisation)
+            ? organisation.ToProto()
+            : throw new RpcException(new Status(StatusCode.NotFound, $"Organisation {request.Code} is not registered."));
     }
 
     public override Task<ListInsurersResponse> ListInsurers(ListInsurersRequest request, ServerCallContext context) =>
@@ -79,8 +98,8 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         {
             ListContractsRequest.OwnerOneofCase.ProviderAgb when Codes.IsAgb(request.ProviderAgb) => contracts.Where(c => c.Agb == request.ProviderAgb),
             ListContractsRequest.OwnerOneofCase.InsurerUzovi when Codes.IsUzovi(request.InsurerUzovi) => contracts.Where(c => c.Uzovi == request.InsurerUzovi),
-            ListContractsRequest.OwnerOneofCase.ProviderAgb => throw InputErrors.Single("provider_agb", "must be an AGB code of 8 digits"),
-            ListContractsRequest.OwnerOneofCase.InsurerUzovi => throw InputErrors.Single("insurer_uzovi", "must be a UZOVI code of 4 digits"),
+            ListContractsRequest.OwnerOneofCase.ProviderAgb => throw InputErrors.Single("provider_agb", Codes.AgbRule),
+            ListContractsRequest.OwnerOneofCase.InsurerUzovi => throw InputErrors.Single("insurer_uzovi", Codes.UzoviRule),
             _ => throw InputErrors.Single("owner", "set provider_agb or insurer_uzovi"),
         };
         if (request.Year != 0) contracts = contracts.Where(c => c.Year == request.Year);
@@ -169,8 +188,13 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
                     change = change.Merge(new([item.Contract.ProviderAgb], []));
                     writes.Add(Write(item.Contract));
                     break;
+                case ImportRegistryRequest.ItemOneofCase.RequestingOrganisation:
+                    RegistryValidation.Validate(item.RequestingOrganisation, "requesting_organisation", errors);
+                    if (errors.Any) break;
+                    writes.Add(Write(item.RequestingOrganisation));
+                    break;
                 default:
-                    errors.Add("item", "set insurer, provider or contract");
+                    errors.Add("item", "set insurer, provider, contract or requesting_organisation");
                     break;
             }
             pending.Add(new ImportRegistryResponse { Sequence = sequence, Status = errors.Any ? errors.ToStatus() : InputErrors.Ok });
@@ -180,7 +204,7 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         await cache.EnsureVersionAsync(lastVersion);
     }
 
-    /// <summary>An insurer's import writes its own contracts only; the registry admin insurers and providers, no contracts.</summary>
+    /// <summary>An insurer's import writes its own contracts only; the registry admin insurers, providers and requesting organisations, no contracts.</summary>
     static string? DeniedItem(Security.Caller? caller, ImportRegistryRequest item) => (caller?.Role, item.ItemCase) switch
     {
         (null, _) => null,
@@ -202,6 +226,8 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
 
     static RegistryWrite Write(Provider p) => RegistryWrite.Set(RegistryHash.Providers, p.Agb, Normalize(p));
 
+    static RegistryWrite Write(RequestingOrganisation o) => RegistryWrite.Set(RegistryHash.Organisations, o.Code, o);
+
     static RegistryWrite Write(Contract c)
     {
         var copy = c.Clone();
@@ -210,13 +236,15 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         return RegistryWrite.Set(RegistryHash.Contracts, RegistryStore.Keys.ContractField(c.ProviderAgb, c.InsurerUzovi, c.Year), copy);
     }
 
-    /// <summary>Stores served areas sorted and without duplicates, so the stored form is canonical.</summary>
+    /// <summary>Stores served areas and care types sorted and without duplicates, so the stored form is canonical.</summary>
     static Provider Normalize(Provider p)
     {
         var copy = p.Clone();
         copy.Qualifications ??= new Qualifications();
         copy.ServedPc4S.Clear();
         copy.ServedPc4S.AddRange(p.ServedPc4S.Distinct().Order(StringComparer.Ordinal));
+        copy.CareTypes.Clear();
+        copy.CareTypes.AddRange(p.CareTypes.Distinct().Order());
         return copy;
     }
 

@@ -1,14 +1,18 @@
+using System.Text.RegularExpressions;
 using Capacity.Service.Geography;
+using Capacity.Service.Security;
 using Capacity.Service.Shared;
 using Capacity.V1;
 
 namespace Capacity.Service.Registry;
 
 /// <summary>Rules for registry input. Field names are the proto's, prefixed with the enclosing field.</summary>
-public static class RegistryValidation
+public static partial class RegistryValidation
 {
     public const int MaxNameLength = 200;
     public const int MaxServedAreas = 5000; // a national provider may serve every PC4 (4,067)
+    public const int MaxEmailLength = 254; // the longest address SMTP can carry (RFC 5321 path limit less the brackets)
+    public const int MaxHoursLength = 100;
 
     public static void Validate(Insurer? insurer, string prefix, InputErrors errors)
     {
@@ -17,7 +21,7 @@ public static class RegistryValidation
             errors.Add(prefix, "is required");
             return;
         }
-        if (!Codes.IsUzovi(insurer.Uzovi)) errors.Add($"{prefix}.uzovi", "must be a UZOVI code of 4 digits");
+        if (!Codes.IsUzovi(insurer.Uzovi)) errors.Add($"{prefix}.uzovi", Codes.UzoviRule);
         ValidateName(insurer.Name, $"{prefix}.name", errors);
     }
 
@@ -28,7 +32,7 @@ public static class RegistryValidation
             errors.Add(prefix, "is required");
             return;
         }
-        if (!Codes.IsAgb(provider.Agb)) errors.Add($"{prefix}.agb", "must be an AGB code of 8 digits");
+        if (!Codes.IsAgb(provider.Agb)) errors.Add($"{prefix}.agb", Codes.AgbRule);
         ValidateName(provider.Name, $"{prefix}.name", errors);
         if (!IsKnownPc4(provider.BasePc4, postcodes)) errors.Add($"{prefix}.base_pc4", $"'{provider.BasePc4}' is not a known PC4 area");
         if (provider.ServedPc4S.Count == 0) errors.Add($"{prefix}.served_pc4s", "must list at least one PC4 area");
@@ -38,6 +42,43 @@ public static class RegistryValidation
             var unknown = provider.ServedPc4S.Where(pc4 => !IsKnownPc4(pc4, postcodes)).Take(5).ToArray();
             if (unknown.Length > 0) errors.Add($"{prefix}.served_pc4s", $"unknown PC4 area(s): {string.Join(", ", unknown)}");
         }
+        ValidateContact(provider.Intake, $"{prefix}.intake", errors, required: false);
+        ValidateCareTypes(provider.CareTypes, $"{prefix}.care_types", errors, required: false);
+    }
+
+    public static void Validate(RequestingOrganisation? organisation, string prefix, InputErrors errors)
+    {
+        if (organisation is null)
+        {
+            errors.Add(prefix, "is required");
+            return;
+        }
+        if (!Codes.IsOrganisation(organisation.Code)) errors.Add($"{prefix}.code", Codes.OrganisationRule);
+        ValidateName(organisation.Name, $"{prefix}.name", errors);
+        if (organisation.Kind == OrganisationKind.Unspecified || !Enum.IsDefined(organisation.Kind))
+            errors.Add($"{prefix}.kind", "must be HOSPITAL, GP_PRACTICE, CARE_INSTITUTION or OTHER");
+        ValidateContact(organisation.TransferDesk, $"{prefix}.transfer_desk", errors, required: true);
+    }
+
+    /// <summary>A desk's contact: its phone whenever a contact is given; e-mail and hours optional.</summary>
+    public static void ValidateContact(Contact? contact, string prefix, InputErrors errors, bool required)
+    {
+        if (contact is null)
+        {
+            if (required) errors.Add(prefix, "is required");
+            return;
+        }
+        if (string.IsNullOrWhiteSpace(contact.Phone)) errors.Add($"{prefix}.phone", "is required");
+        else if (!DutchPhone.IsValid(contact.Phone)) errors.Add($"{prefix}.phone", DutchPhone.Rule);
+
+        if (contact.Email.Length > MaxEmailLength) errors.Add($"{prefix}.email", $"at most {MaxEmailLength} characters");
+        else if (contact.Email.Length > 0 && !PlausibleEmail().IsMatch(contact.Email))
+            errors.Add($"{prefix}.email", "must be an e-mail address such as intake@example.org, without spaces");
+
+        // Hours are free text that every party reads: the same boundary as any other free text.
+        if (contact.Hours.Length > MaxHoursLength) errors.Add($"{prefix}.hours", $"at most {MaxHoursLength} characters");
+        else if (contact.Hours.Any(char.IsControl)) errors.Add($"{prefix}.hours", "may not contain control characters");
+        else if (InformationBoundary.ContainsMoneyAmount(contact.Hours)) errors.Add($"{prefix}.hours", InformationBoundary.Refusal);
     }
 
     public static void Validate(Contract? contract, string prefix, InputErrors errors, Func<string, bool> providerExists, Func<string, bool> insurerExists)
@@ -47,9 +88,9 @@ public static class RegistryValidation
             errors.Add(prefix, "is required");
             return;
         }
-        if (!Codes.IsAgb(contract.ProviderAgb)) errors.Add($"{prefix}.provider_agb", "must be an AGB code of 8 digits");
+        if (!Codes.IsAgb(contract.ProviderAgb)) errors.Add($"{prefix}.provider_agb", Codes.AgbRule);
         else if (!providerExists(contract.ProviderAgb)) errors.Add($"{prefix}.provider_agb", $"provider {contract.ProviderAgb} is not registered");
-        if (!Codes.IsUzovi(contract.InsurerUzovi)) errors.Add($"{prefix}.insurer_uzovi", "must be a UZOVI code of 4 digits");
+        if (!Codes.IsUzovi(contract.InsurerUzovi)) errors.Add($"{prefix}.insurer_uzovi", Codes.UzoviRule);
         else if (!insurerExists(contract.InsurerUzovi)) errors.Add($"{prefix}.insurer_uzovi", $"insurer {contract.InsurerUzovi} is not registered");
         if (contract.Year is < 2000 or > 2100) errors.Add($"{prefix}.year", "must be a calendar year between 2000 and 2100");
         ValidateCareTypes(contract.CareTypes, $"{prefix}.care_types", errors, required: true);
@@ -72,4 +113,9 @@ public static class RegistryValidation
         if (string.IsNullOrWhiteSpace(name)) errors.Add(field, "is required");
         else if (name.Length > MaxNameLength) errors.Add(field, $"at most {MaxNameLength} characters");
     }
+
+    // Plausible, not proven: something, one @, a domain with a dot; no spaces or control characters.
+    // Only a mail that arrives proves an address.
+    [GeneratedRegex(@"^[^@\s\p{Cc}]+@[^@\s\p{Cc}.]+(\.[^@\s\p{Cc}.]+)+$")]
+    private static partial Regex PlausibleEmail();
 }

@@ -1,3 +1,4 @@
+using Capacity.Service.Security;
 using Capacity.Service.Tests.Infrastructure;
 using Capacity.V1;
 using Grpc.Core;
@@ -46,6 +47,35 @@ public sealed class BadInputTests(CapacityApp app) : IClassFixture<CapacityApp>
 
         await AssertInvalidAsync(() => app.Registry.UpsertProviderAsync(new UpsertProviderRequest { Provider = provider }).ResponseAsync,
             "provider.name", "provider.served_pc4s");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("06-1234")]
+    [InlineData("+32 2 123 45 67")]
+    public async Task ProviderWithABadIntakePhoneIsRejectedAndNotStored(string phone)
+    {
+        var agb = TestData.NewAgb();
+        var provider = ValidProvider(agb);
+        provider.Intake = new Contact { Phone = phone, Email = "intake@wijkzorg-test.example", Hours = "ma-vr 8.00-17.00" };
+
+        await AssertInvalidAsync(() => app.Registry.UpsertProviderAsync(new UpsertProviderRequest { Provider = provider }).ResponseAsync, "provider.intake.phone");
+
+        var lookup = await Assert.ThrowsAsync<RpcException>(() => app.Registry.GetProviderAsync(new GetProviderRequest { Agb = agb }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, lookup.StatusCode);
+    }
+
+    [Fact]
+    public async Task IntakeEmailAndHoursAndUnknownCareTypesAreNamed()
+    {
+        var provider = ValidProvider(TestData.NewAgb());
+        provider.Intake = new Contact { Phone = "020 555 0199", Email = "intake@wijkzorg test.example", Hours = "ma-vr, intakegesprek € 25" };
+        provider.CareTypes.Add((CareType)42);
+
+        var bad = await AssertInvalidAsync(() => app.Registry.UpsertProviderAsync(new UpsertProviderRequest { Provider = provider }).ResponseAsync,
+            "provider.intake.email", "provider.intake.hours", "provider.care_types");
+
+        Assert.Equal(InformationBoundary.Refusal, bad.FieldViolations.Single(v => v.Field == "provider.intake.hours").Description);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Capacity.Service.Tests.Infrastructure;
 using Capacity.V1;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using RegistryCache = Capacity.Service.Registry.RegistryCache;
 
 namespace Capacity.Service.Tests.Registry;
 
@@ -26,6 +27,51 @@ public sealed class RegistryReadTests(CapacityApp app) : IClassFixture<CapacityA
         Assert.True(provider.Qualifications.NightService);
         Assert.True(provider.Qualifications.PaediatricNurse);
         Assert.False(provider.Qualifications.PalliativeNetwork);
+        Assert.Null(provider.Intake);
+        Assert.Empty(provider.CareTypes);
+    }
+
+    [Fact]
+    public async Task ProviderIsReadBackWithItsIntakeDeskAndTheCareItGives()
+    {
+        var agb = TestData.NewAgb();
+        var intake = new Contact { Phone = "020-555 01 99", Email = "intake@wijkzorg-terug.example", Hours = "ma-vr 8.00-17.00, weekend 10.00-14.00" };
+        await app.Registry.UpsertProviderAsync(new UpsertProviderRequest
+        {
+            Provider = new Provider
+            {
+                Agb = agb, Name = "Wijkzorg Terug", BasePc4 = "1183", ServedPc4S = { "1183" }, Intake = intake,
+                CareTypes = { CareType.NightCare, CareType.DistrictNursing, CareType.NightCare },
+            },
+        });
+
+        var provider = await app.Registry.GetProviderAsync(new GetProviderRequest { Agb = agb });
+
+        Assert.Equal(intake, provider.Intake);
+        Assert.Equal([CareType.DistrictNursing, CareType.NightCare], provider.CareTypes);
+    }
+
+    [Fact]
+    public async Task ProviderGivesTheCareItDeclaresElseWhatItsContractsCover()
+    {
+        var uzovi = await app.AddInsurerAsync();
+        var declared = TestData.NewAgb();
+        await app.Registry.UpsertProviderAsync(new UpsertProviderRequest
+        {
+            Provider = new Provider { Agb = declared, Name = "Zorghotel Verklaard", BasePc4 = "1183", ServedPc4S = { "1183" }, CareTypes = { CareType.ShortTermStay } },
+        });
+        var undeclared = await app.AddProviderAsync("1183", ["1183"]);
+        await app.ContractAsync(declared, uzovi, CareType.DistrictNursing, CareType.ShortTermStay);
+        await app.ContractAsync(undeclared, uzovi, CareType.DistrictNursing);
+
+        var registry = app.Services.GetRequiredService<RegistryCache>().Current;
+        var year = CapacityApp.Today.Year;
+
+        Assert.True(registry.Gives(registry.Providers[declared], CareType.ShortTermStay, year));
+        Assert.False(registry.Gives(registry.Providers[declared], CareType.DistrictNursing, year)); // what it declares wins over the contract
+        Assert.True(registry.Gives(registry.Providers[undeclared], CareType.DistrictNursing, year));
+        Assert.False(registry.Gives(registry.Providers[undeclared], CareType.NightCare, year));
+        Assert.False(registry.Gives(registry.Providers[undeclared], CareType.DistrictNursing, year + 1)); // no contract for that year
     }
 
     [Fact]
