@@ -9,8 +9,7 @@ public sealed class AuditGrpcService(AuditLog audit, ReferralStore store) : Audi
 {
     public override async Task<GetAuditTrailResponse> GetAuditTrail(GetAuditTrailRequest request, ServerCallContext context)
     {
-        if (!System.Text.RegularExpressions.Regex.IsMatch(request.ReferralId, "^ref_[0-9a-f]{32}$"))
-            throw Shared.InputErrors.Single("referral_id", "is not a referral id");
+        if (!ReferralValidation.IsReferralId(request.ReferralId)) throw Shared.InputErrors.Single("referral_id", "is not a referral id");
         await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
         var response = new GetAuditTrailResponse();
         foreach (var s in await audit.ForReferralAsync(request.ReferralId))

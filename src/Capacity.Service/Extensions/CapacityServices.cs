@@ -39,9 +39,8 @@ public static class CapacityServices
         services.AddOptions<LiveOptions>().BindConfiguration("Live").ValidateOnStart();
         services.AddOptions<DemoOptions>().BindConfiguration("Demo");
         services.AddOptions<ReferralOptions>().BindConfiguration("Referrals")
-            .Validate(o => o.OfferDeadline > TimeSpan.Zero && o.UrgentOfferDeadline > TimeSpan.Zero && o.DefaultParallelOffers is >= 1
-                && o.MaxParallelOffers >= o.DefaultParallelOffers && o.SweepInterval > TimeSpan.Zero,
-                "Referrals: deadlines and sweep interval must be positive and 1 <= DefaultParallelOffers <= MaxParallelOffers")
+            .Validate(o => o.IsValid,
+                "Referrals: deadlines, windows and intervals must be positive, 1 <= DefaultParallelOffers <= MaxParallelOffers, and each waiting escalation after its reminder")
             .ValidateOnStart();
 
         services.AddSingleton<RegistryStore>();
@@ -52,7 +51,13 @@ public static class CapacityServices
         services.AddSingleton<RegistryCache>();
         services.AddSingleton<LiveSubscriptions>();
         services.AddSingleton<ReferralStore>();
+        services.AddSingleton<ReferralIndexes>();
+        services.AddSingleton<UnmetDemandStore>();
         services.AddSingleton<ReferralNotifier>();
+        services.AddSingleton<ReferralSearch>();
+        services.AddSingleton<ReferralCommitter>();
+        services.AddSingleton<Offering>();
+        services.AddSingleton<ReferralAutomation>();
         services.AddSingleton<ReferralWorkflow>();
         services.AddSingleton<ReferralSweeper>();
         services.AddOptions<AuditOptions>().BindConfiguration("Audit")

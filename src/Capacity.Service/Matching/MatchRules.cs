@@ -15,14 +15,18 @@ namespace Capacity.Service.Matching;
 public static class MatchRules
 {
     /// <summary>
-    /// Null when the provider can take the patient; else why not. Without
+    /// Rules 1–3 and the served area, which need no capacity figure: null when only the figure
+    /// can still exclude the provider (an offer checks these before it holds a place). Without
     /// <paramref name="requireContract"/> rule 1 is skipped: a mediation desk may, as a last
     /// resort, offer to a provider the insurer has not contracted (DOMAIN.md rule 6).
     /// </summary>
-    public static Exclusion? Exclude(
-        MatchQuery query, ProviderInfo provider, double distanceKm, RegistrySnapshot registry, CapacityCell? cell,
-        DateTimeOffset now, TimeSpan freshness, out ContractInfo? contract, bool requireContract = true) =>
-        Exclude(query, provider, ProviderRef.Of(provider), distanceKm, registry, cell, now, freshness, out contract, requireContract, new Details(query));
+    public static Exclusion? ExcludeByRegistry(MatchQuery query, ProviderInfo provider, double distanceKm, RegistrySnapshot registry,
+        out ContractInfo? contract, bool requireContract = true) =>
+        ExcludeByRegistry(query, provider, ProviderRef.Of(provider), distanceKm, registry, out contract, requireContract, new Details(query));
+
+    /// <summary>Rules 4 (room on the start date) and 5 (fresh), on the provider's figure in the patient's area.</summary>
+    public static Exclusion? ExcludeByCapacity(MatchQuery query, ProviderInfo provider, double distanceKm, CapacityCell? cell, DateTimeOffset now, TimeSpan freshness) =>
+        ExcludeByCapacity(query, ProviderRef.Of(provider), distanceKm, cell, now, freshness, new Details(query));
 
     /// <summary>
     /// The texts an exclusion gives that depend only on the search, made once per search rather
@@ -45,9 +49,9 @@ public static class MatchRules
         public string Full => _full ??= "full: no free " + (CareTypes.UnitOf(query.CareType) == CapacityUnit.Beds ? "beds" : "places");
     }
 
-    static Exclusion? Exclude(
-        MatchQuery query, ProviderInfo provider, ProviderRef providerRef, double distanceKm, RegistrySnapshot registry, CapacityCell? cell,
-        DateTimeOffset now, TimeSpan freshness, out ContractInfo? contract, bool requireContract, Details details)
+    static Exclusion? ExcludeByRegistry(
+        MatchQuery query, ProviderInfo provider, ProviderRef providerRef, double distanceKm, RegistrySnapshot registry,
+        out ContractInfo? contract, bool requireContract, Details details)
     {
         var careType = query.CareType;
         var pc4 = query.PatientArea.Pc4;
@@ -78,6 +82,15 @@ public static class MatchRules
         // 4. Serves the patient's own area ...
         if (!provider.Serves(pc4))
             return Excluded(ExclusionReason.OutsideArea, details.OutsideArea);
+        return null;
+
+        Exclusion Excluded(ExclusionReason reason, string detail) => new(providerRef, distanceKm, reason, detail);
+    }
+
+    static Exclusion? ExcludeByCapacity(
+        MatchQuery query, ProviderRef providerRef, double distanceKm, CapacityCell? cell, DateTimeOffset now, TimeSpan freshness, Details details)
+    {
+        var start = query.StartDate;
 
         // ... with free capacity on the start date ...
         if (cell is not { } c)
@@ -157,7 +170,9 @@ public static class MatchRules
             var provider = registry.ProviderAt(number);
             var distance = Math.Round(PostcodeDirectory.DistanceKm(postcodes.Find(provider.BasePc4)!, query.PatientArea), 2);
             var cell = cells.GetValueOrDefault(provider.Agb);
-            if (Exclude(query, provider, registry.RefOf(number), distance, registry, cell, now, freshness, out var contract, requireContract, details) is { } exclusion)
+            var providerRef = registry.RefOf(number);
+            if ((ExcludeByRegistry(query, provider, providerRef, distance, registry, out var contract, requireContract, details)
+                 ?? ExcludeByCapacity(query, providerRef, distance, cell, now, freshness, details)) is { } exclusion)
             {
                 exclusions.Add(exclusion);
                 continue;

@@ -84,5 +84,5 @@ public static class MatchingMapping
         return proto;
     }
 
-    static ProviderSummary ToProto(this ProviderRef p) => new() { Agb = p.Agb, Name = p.Name, BasePc4 = p.BasePc4 };
+    public static ProviderSummary ToProto(this ProviderRef p) => new() { Agb = p.Agb, Name = p.Name, BasePc4 = p.BasePc4 };
 }

@@ -19,7 +19,7 @@ public sealed record OfferNotice(string ReferralId, string OfferId, OfferState S
 /// counts changed (a signal without referral data, so not a disclosure). Also announces offer changes on the provider's
 /// channel for gRPC WatchOffers. SignalR groups reach every instance through the Redis backplane.
 /// </summary>
-public sealed class ReferralNotifier(IHubContext<CoordinationHub, ICoordinationClient> hub, ReferralStore store, Audit.AuditLog audit, TimeProvider time)
+public sealed class ReferralNotifier(IHubContext<CoordinationHub, ICoordinationClient> hub, ReferralIndexes indexes, Audit.AuditLog audit, TimeProvider time)
 {
     public static string OrganisationGroup(string org) => $"org:{org}";
     public static string ProviderGroup(string agb) => $"provider:{agb}";
@@ -44,7 +44,7 @@ public sealed class ReferralNotifier(IHubContext<CoordinationHub, ICoordinationC
             var offer = r.Offers.First(o => o.Id == e.OfferId);
             sends.Add(hub.Clients.Group(ProviderGroup(e.ProviderAgb)).OfferChanged(
                 new OfferNotice(r.Id, offer.Id, offer.State, e.Type, offer.Deadline?.ToDateTimeOffset(), e.Detail)));
-            sends.Add(store.AnnounceOfferAsync(e.ProviderAgb, r.Id, offer.Id));
+            sends.Add(indexes.AnnounceOfferAsync(e.ProviderAgb, r.Id, offer.Id));
         }
         // A push is a disclosure of referral data too (NEN 7513): recorded per receiving party.
         var now = time.GetUtcNow();

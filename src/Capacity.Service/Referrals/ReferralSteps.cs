@@ -8,6 +8,25 @@ namespace Capacity.Service.Referrals;
 public sealed record Step(Referral Referral, IReadOnlyList<ReferralEvent> Events);
 
 /// <summary>
+/// How long a referral may wait for its requester to choose a provider (OPEN, no offer out)
+/// before the requester is reminded, and before it goes to the insurer's desk by itself.
+/// </summary>
+public sealed record WaitingPolicy(TimeSpan AlertAfter, TimeSpan EscalateAfter, TimeSpan UrgentAlertAfter, TimeSpan UrgentEscalateAfter)
+{
+    public Waiting Start(Referral r, DateTimeOffset since, string returnedByOfferId = "")
+    {
+        var urgent = r.Search?.Urgent == true;
+        return new Waiting
+        {
+            Since = Timestamp.FromDateTimeOffset(since),
+            AlertAt = Timestamp.FromDateTimeOffset(since + (urgent ? UrgentAlertAfter : AlertAfter)),
+            EscalateAt = Timestamp.FromDateTimeOffset(since + (urgent ? UrgentEscalateAfter : EscalateAfter)),
+            ReturnedByOfferId = returnedByOfferId,
+        };
+    }
+}
+
+/// <summary>
 /// The referral lifecycle as pure functions: each step takes the referral as it is and returns it
 /// as it becomes, or refuses with FAILED_PRECONDITION. See the state diagram in
 /// docs/ARCHITECTURE.md.
@@ -15,9 +34,10 @@ public sealed record Step(Referral Referral, IReadOnlyList<ReferralEvent> Events
 /// OPEN ──offer──▶ OFFERED ──accept──▶ PLACED
 ///  │ ▲              │ │
 ///  │ └─last offer───┘ └─(escalated: last offer ended)──▶ MEDIATING
-///  │   ended                                              ▲     │
+///  │   ended: returned to the requester                   ▲     │
 ///  └──escalate──▶ ESCALATED ──take──────────────────────────┘     └─offer─▶ OFFERED
 /// any open state ──cancel──▶ CANCELLED;  ESCALATED/MEDIATING/OFFERED(escalated) ──close──▶ CLOSED
+/// OPEN without an offer out is waiting for its requester: reminded, then escalated (WaitingPolicy).
 /// </code>
 /// </summary>
 public static class ReferralSteps
@@ -28,22 +48,35 @@ public static class ReferralSteps
 
     public static IEnumerable<Offer> Pending(Referral r) => r.Offers.Where(o => o.State == OfferState.Pending);
 
-    public static Step Create(Referral draft, DateTimeOffset now)
+    public static bool IsActive(ReferralState s) => !IsFinal(s);
+
+    public static Step Create(Referral draft, DateTimeOffset now, WaitingPolicy waiting)
     {
         var r = draft.Clone();
         r.State = ReferralState.Open;
         r.CreatedAt = r.UpdatedAt = Timestamp.FromDateTimeOffset(now);
         r.Version = 1;
+        r.Waiting = waiting.Start(r, now);
         return new Step(r, [Event(r, "created", now, detail: $"referral for {r.Search.CareType} in {r.Search.PatientPostcode}")]);
     }
 
-    public static Step AddOffers(Referral current, IReadOnlyList<Offer> offers, string by, DateTimeOffset now)
+    /// <summary>Refuses (FAILED_PRECONDITION) when the referral's state takes no offers from <paramref name="by"/>.</summary>
+    public static void EnsureOffersAllowed(Referral current, string by)
     {
         var allowed = by == Desk
             ? current.State is ReferralState.Mediating || current.State == ReferralState.Offered && current.Escalation is not null
             : current.State is ReferralState.Open or ReferralState.Offered && current.Escalation is null;
         if (!allowed) throw Refused($"a referral that is {current.State} cannot be offered by the {by}");
+    }
+
+    /// <summary>How many offers this referral has made to a provider so far: numbers the next one (its offer and hold ids).</summary>
+    public static int OffersMadeTo(Referral r, string agb) => r.Offers.Count(o => o.Provider.Agb == agb);
+
+    public static Step AddOffers(Referral current, IReadOnlyList<Offer> offers, string by, DateTimeOffset now)
+    {
+        EnsureOffersAllowed(current, by);
         var r = Next(current, now);
+        r.Waiting = null;
         var events = new List<ReferralEvent>();
         foreach (var offer in offers)
         {
@@ -54,7 +87,10 @@ public static class ReferralSteps
         return new Step(r, Stamp(r, events));
     }
 
-    public static Step Accept(Referral current, string offerId, DateTimeOffset now)
+    /// <param name="start">The first visit the provider agrees to.</param>
+    /// <param name="requester">The requester as the registry knows it now (the handover shows the current transfer desk).</param>
+    /// <param name="intake">The provider's intake desk, for the requester.</param>
+    public static Step Accept(Referral current, string offerId, DateTimeOffset now, DateOnly start, RequesterSummary requester, Contact? intake)
     {
         var offer = OfferOf(current, offerId);
         if (current.State == ReferralState.Placed) throw Refused(current.PlacedWithAgb == offer.Provider.Agb
@@ -75,12 +111,28 @@ public static class ReferralSteps
         }
         r.State = ReferralState.Placed;
         r.PlacedWithAgb = offer.Provider.Agb;
-        events.Add(Event(r, "placed", now, offer, $"placed with {offer.Provider.Name}"));
+        r.Waiting = null;
+        r.Requester = requester;
+        r.Placement = new Placement
+        {
+            Provider = offer.Provider,
+            OfferId = offer.Id,
+            StartDate = Registry.DateMapping.ToDate(start),
+            Intake = intake,
+            PlacedAt = Timestamp.FromDateTimeOffset(now),
+            Uncontracted = offer.Uncontracted,
+            Warning = offer.Warning,
+        };
+        events.Add(Event(r, "placed", now, offer, $"placed with {offer.Provider.Name}, first visit {start:yyyy-MM-dd}"));
         return new Step(r, Stamp(r, events));
     }
 
-    /// <summary>A decline or an expiry. When it ends the last open offer, the referral opens again (or returns to its desk).</summary>
-    public static Step EndOffer(Referral current, string offerId, OfferState end, DateTimeOffset now, DeclineReason reason = DeclineReason.Unspecified, string text = "")
+    /// <summary>
+    /// A decline or an expiry. When it ends the last open offer, the referral returns to its
+    /// requester (OPEN, waiting for the next choice), or, once escalated, to its desk.
+    /// </summary>
+    public static Step EndOffer(Referral current, string offerId, OfferState end, DateTimeOffset now, WaitingPolicy waiting,
+        DeclineReason reason = DeclineReason.Unspecified, string text = "")
     {
         var offer = OfferOf(current, offerId);
         if (offer.State != OfferState.Pending) throw Refused($"the offer is {offer.State}, not open");
@@ -94,10 +146,17 @@ public static class ReferralSteps
         {
             Event(r, end == OfferState.Declined ? "declined" : "expired", now, o, end == OfferState.Declined ? $"{reason}{(text.Length > 0 ? ": " + text : "")}" : "no answer before the deadline"),
         };
-        if (!Pending(r).Any())
+        if (!Pending(r).Any() && r.Escalation is not null)
         {
-            r.State = r.Escalation is null ? ReferralState.Open : ReferralState.Mediating;
-            events.Add(Event(r, "reopened", now, detail: "no offer open"));
+            r.State = ReferralState.Mediating;
+            events.Add(Event(r, "reopened", now, detail: "no offer open: back to the desk"));
+        }
+        else if (!Pending(r).Any())
+        {
+            r.State = ReferralState.Open;
+            r.Waiting = waiting.Start(r, now, offerId);
+            var why = end == OfferState.Declined ? $"declined by {o.Provider.Name}" : $"{o.Provider.Name} did not answer in time";
+            events.Add(Event(r, "returned", now, o, $"{why}: choose another provider"));
         }
         return new Step(r, Stamp(r, events));
     }
@@ -108,6 +167,7 @@ public static class ReferralSteps
         var r = Next(current, now);
         var events = WithdrawAll(r, now, "the referral was cancelled");
         r.State = ReferralState.Cancelled;
+        r.Waiting = null;
         events.Add(Event(r, "cancelled", now));
         return new Step(r, Stamp(r, events));
     }
@@ -118,6 +178,7 @@ public static class ReferralSteps
             ? "offers are open; wait for their answers or cancel" : $"a referral that is {current.State} cannot be escalated");
         var r = Next(current, now);
         r.State = ReferralState.Escalated;
+        r.Waiting = null;
         r.Escalation = new Escalation { Reason = reason, EscalatedAt = Timestamp.FromDateTimeOffset(now), Explanation = explanation };
         return new Step(r, [Event(r, "escalated", now, detail: $"to the mediation desk of {r.Search.InsurerUzovi}: {reason}")]);
     }
@@ -137,9 +198,21 @@ public static class ReferralSteps
         var r = Next(current, now);
         var events = WithdrawAll(r, now, "the desk closed the referral");
         r.State = ReferralState.Closed;
+        r.Waiting = null;
         r.Closure = new Closure { Outcome = outcome, Text = text, ClosedAt = Timestamp.FromDateTimeOffset(now) };
         events.Add(Event(r, "closed", now, detail: outcome.ToString()));
         return new Step(r, Stamp(r, events));
+    }
+
+    /// <summary>The requester has not chosen a provider for a while: reminded once (the desk follows at escalate_at).</summary>
+    public static Step Remind(Referral current, DateTimeOffset now)
+    {
+        if (current.State != ReferralState.Open || current.Waiting is null || current.Waiting.Alerted)
+            throw Refused($"a referral that is {current.State} is not waiting for a reminder");
+        var r = Next(current, now);
+        r.Waiting.Alerted = true;
+        return new Step(r, [Event(r, "reminded", now,
+            detail: $"no provider chosen since {r.Waiting.Since.ToDateTimeOffset():u}; to the insurer's desk at {r.Waiting.EscalateAt.ToDateTimeOffset():u}")]);
     }
 
     static List<ReferralEvent> WithdrawAll(Referral r, DateTimeOffset now, string why)

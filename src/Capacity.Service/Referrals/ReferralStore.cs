@@ -1,4 +1,3 @@
-using Capacity.Service.Redis;
 using Capacity.V1;
 using Google.Protobuf;
 using StackExchange.Redis;
@@ -8,14 +7,30 @@ namespace Capacity.Service.Referrals;
 /// <summary>A referral as read, with the version a write must find unchanged.</summary>
 public sealed record StoredReferral(Referral Referral, long Version);
 
+/// <summary>A referral read for a step, with the answer an earlier request with the same key was given (a retry), if any.</summary>
+public sealed record LoadedReferral(StoredReferral? Stored, byte[]? EarlierAnswer);
+
+/// <summary>What a conditioned write found: saved, or the referral as another step left it.</summary>
+public readonly record struct SaveResult(bool Saved, StoredReferral? Current);
+
+/// <summary>What claiming a create request found (see <see cref="ReferralStore.ClaimCreateAsync"/>).</summary>
+public enum CreateClaim
+{
+    /// <summary>A new referral: the request id and the patient are now this referral's.</summary>
+    New,
+    /// <summary>The request id was used before: the referral it created.</summary>
+    Retry,
+    /// <summary>The patient already has an active referral in this organisation.</summary>
+    PatientActive,
+}
+
 /// <summary>
-/// Referrals in Redis. Everything about one referral shares its id as hash tag, so a step —
-/// the new document, its events and the answer to the request that caused it — is one
-/// MULTI/EXEC on one slot, conditioned on the version read: two steps racing on one referral
-/// (two accepts) cannot both succeed. The state machine itself is C# (<see cref="ReferralSteps"/>),
-/// testable and readable; Redis only guarantees the compare-and-set.
-/// Indexes that other parties read live in their own slots and are updated after the step:
-/// an organisation's open referrals, a provider's open offers, a desk's queue.
+/// Referrals in Redis. Everything about one referral shares its id as hash tag, so a step — the
+/// new document, its events and the answer to the request that caused it — is one script on one
+/// slot, conditioned on the version read: two steps racing on one referral (two accepts) cannot
+/// both succeed, and the loser gets the referral as the winner left it in the same round trip.
+/// The state machine itself is C# (<see cref="ReferralSteps"/>); Redis only guarantees the
+/// compare-and-set. What other parties read (lists, queues, indexes) is in <see cref="ReferralIndexes"/>.
 /// </summary>
 public sealed class ReferralStore(IConnectionMultiplexer redis)
 {
@@ -24,44 +39,76 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         public static RedisKey Referral(string id) => $"ref:{{{id}}}";
         public static RedisKey Events(string id) => $"ref:{{{id}}}:events";
         public static RedisKey Requests(string id) => $"ref:{{{id}}}:requests";
-        public static RedisKey OrgReferrals(string org) => $"org:{{{org}}}:referrals";
         public static RedisKey OrgRequests(string org) => $"org:{{{org}}}:requests";
-        public static RedisKey ProviderOffers(string agb) => $"offers:{{{agb}}}";
-        public static RedisKey DeskQueue(string uzovi) => $"desk:{{{uzovi}}}";
-        public static RedisKey UnmetByInsurer(string uzovi, string cell) => $"unmet:{{{uzovi}}}:{cell}";
-        public static RedisKey UnmetByInsurerIndex(string uzovi) => $"unmet:{{{uzovi}}}:cells";
-        public static RedisKey UnmetByMunicipality(string code, CareType careType) => $"unmet-gm:{{{code}}}:{(int)careType}";
-        public static RedisKey UnmetByMunicipalityIndex(string code) => $"unmet-gm:{{{code}}}:cells";
-        public static RedisKey UnmetByArea(string code, string cell) => $"unmet-gm:{{{code}}}:pc4:{cell}";
-        public static RedisKey UnmetByAreaIndex(string code) => $"unmet-gm:{{{code}}}:areas";
+        public static RedisKey OrgPatients(string org) => $"org:{{{org}}}:patients";
         public static readonly RedisKey Pending = "refs:{pending}";
     }
 
+    // Writes a step if the referral is at the expected version (0: it must not exist yet); else
+    // answers the referral as it is, so the caller decides anew without reading again.
+    const string SaveScript = """
+        -- KEYS: 1 ref, 2 events, 3 requests; ARGV: 1 expected version, 2 doc, 3 new version, 4 request key, 5 answer, 6.. events
+        local v = redis.call('HGET', KEYS[1], 'v')
+        if (ARGV[1] == '0' and v) or (ARGV[1] ~= '0' and v ~= ARGV[1]) then
+          return {0, redis.call('HGET', KEYS[1], 'doc') or false, v or false}
+        end
+        redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'v', ARGV[3])
+        for i = 6, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end
+        if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
+        return {1}
+        """;
+
+    // One active referral per patient per organisation, and one referral per create request id,
+    // decided together on the organisation's slot. A patient entry is "referralId|claimedAtMs".
+    const string ClaimScript = """
+        -- KEYS: 1 org requests, 2 org patients; ARGV: 1 request id, 2 new referral id, 3 patient ref, 4 now (ms)
+        local prior = redis.call('HGET', KEYS[1], ARGV[1])
+        if prior then return {1, prior} end
+        local active = redis.call('HGET', KEYS[2], ARGV[3])
+        if active then return {2, active} end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('HSET', KEYS[2], ARGV[3], ARGV[2] .. '|' .. ARGV[4])
+        return {0, ARGV[2]}
+        """;
+
+    // Frees a patient for a new referral, only if the entry is still this referral's.
+    const string ReleasePatientScript = """
+        local entry = redis.call('HGET', KEYS[1], ARGV[1])
+        if entry and string.sub(entry, 1, #ARGV[2] + 1) == ARGV[2] .. '|' then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+        return 0
+        """;
+
     IDatabase Db => redis.GetDatabase();
 
-    /// <summary>Where a provider's offer changes are announced (its own slot), for WatchOffers.</summary>
-    public RedisChannel OffersChannel(string agb) => RedisChannels.Sharded(redis, $"offers:{{{agb}}}:changed");
+    public async Task<StoredReferral?> GetAsync(string id) => Parse(await Db.HashGetAsync(Keys.Referral(id), ["doc", "v"]));
 
-    public async Task<StoredReferral?> GetAsync(string id)
+    /// <summary>The referral and, in the same round trip, the answer an earlier request with <paramref name="requestKey"/> was given.</summary>
+    public async Task<LoadedReferral> LoadAsync(string id, string? requestKey)
     {
-        var values = await Db.HashGetAsync(Keys.Referral(id), ["doc", "v"]);
-        return values[0].IsNull ? null : new StoredReferral(global::Capacity.V1.Referral.Parser.ParseFrom((byte[])values[0]!), (long)values[1]);
+        var db = Db;
+        var doc = db.HashGetAsync(Keys.Referral(id), ["doc", "v"]);
+        var answer = requestKey is null ? null : db.HashGetAsync(Keys.Requests(id), requestKey);
+        return new LoadedReferral(Parse(await doc), answer is null ? null : (byte[]?)await answer);
     }
 
     /// <summary>
     /// Writes a step if the referral is still at <paramref name="expectedVersion"/> (0: does not
-    /// exist yet). False when another step came first; the caller reads again and decides anew.
+    /// exist yet). When another step came first, answers the referral as that step left it.
     /// <paramref name="requestKey"/> names the request the step answers (see <see cref="RequestKey"/>).
     /// </summary>
-    public async Task<bool> SaveAsync(Referral referral, long expectedVersion, IReadOnlyList<ReferralEvent> events, string? requestKey = null, IMessage? response = null)
+    public async Task<SaveResult> SaveAsync(Referral referral, long expectedVersion, IReadOnlyList<ReferralEvent> events, string? requestKey = null, IMessage? response = null)
     {
         var id = referral.Id;
-        var tx = Db.CreateTransaction();
-        tx.AddCondition(expectedVersion == 0 ? Condition.KeyNotExists(Keys.Referral(id)) : Condition.HashEqual(Keys.Referral(id), "v", expectedVersion));
-        _ = tx.HashSetAsync(Keys.Referral(id), [new HashEntry("doc", referral.ToByteArray()), new HashEntry("v", referral.Version)]);
-        foreach (var e in events) _ = tx.StreamAddAsync(Keys.Events(id), "e", e.ToByteArray());
-        if (requestKey is not null && response is not null) _ = tx.HashSetAsync(Keys.Requests(id), requestKey, response.ToByteArray());
-        return await tx.ExecuteAsync();
+        var args = new RedisValue[5 + events.Count];
+        args[0] = expectedVersion;
+        args[1] = referral.ToByteArray();
+        args[2] = referral.Version;
+        args[3] = requestKey is not null && response is not null ? requestKey : "";
+        args[4] = requestKey is not null && response is not null ? response.ToByteArray() : RedisValue.EmptyString;
+        for (var i = 0; i < events.Count; i++) args[5 + i] = events[i].ToByteArray();
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SaveScript, [Keys.Referral(id), Keys.Events(id), Keys.Requests(id)], args))!;
+        if ((int)result[0] == 1) return new SaveResult(true, null);
+        return new SaveResult(false, Parse([(RedisValue)result[1], (RedisValue)result[2]]));
     }
 
     /// <summary>
@@ -70,16 +117,15 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
     /// </summary>
     public static string RequestKey(string method, string caller, string requestId) => $"{method}:{caller}:{requestId}";
 
-    /// <summary>The answer given to an earlier request with this key, if any.</summary>
-    public async Task<T?> GetResponseAsync<T>(string referralId, string requestKey, MessageParser<T> parser) where T : class, IMessage<T>
+    /// <summary>
+    /// Remembers the answer to a request that changed nothing; a first answer is never
+    /// overwritten. Returns the answer that stands: this one, or the first one if a twin was faster.
+    /// </summary>
+    public async Task<T> SaveResponseAsync<T>(string referralId, string requestKey, T response, MessageParser<T> parser) where T : class, IMessage<T>
     {
-        var value = await Db.HashGetAsync(Keys.Requests(referralId), requestKey);
-        return value.IsNull ? null : parser.ParseFrom((byte[])value!);
+        if (await Db.HashSetAsync(Keys.Requests(referralId), requestKey, response.ToByteArray(), When.NotExists)) return response;
+        return parser.ParseFrom((byte[])(await Db.HashGetAsync(Keys.Requests(referralId), requestKey))!);
     }
-
-    /// <summary>Remembers the answer to a request that changed nothing; a first answer is never overwritten.</summary>
-    public Task SaveResponseAsync(string referralId, string requestKey, IMessage response) =>
-        Db.HashSetAsync(Keys.Requests(referralId), requestKey, response.ToByteArray(), When.NotExists);
 
     public async Task<IReadOnlyList<ReferralEvent>> HistoryAsync(string id)
     {
@@ -93,14 +139,24 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
     }
 
     /// <summary>
-    /// Claims a create request id for an organisation: returns the referral id the request was
-    /// first given (this one if it is new).
+    /// Claims a create request id and the patient for a new referral, on the organisation's slot.
+    /// Answers the referral id the request was first given (<see cref="CreateClaim.Retry"/>), or
+    /// the patient's active referral with the moment it was claimed (<see cref="CreateClaim.PatientActive"/>).
     /// </summary>
-    public async Task<string> ClaimCreateAsync(string org, string requestId, string newId)
+    public async Task<(CreateClaim Claim, string ReferralId, DateTimeOffset ClaimedAt)> ClaimCreateAsync(string org, string requestId, string newId, string patientRef, DateTimeOffset now)
     {
-        if (await Db.HashSetAsync(Keys.OrgRequests(org), requestId, newId, When.NotExists)) return newId;
-        return (string)(await Db.HashGetAsync(Keys.OrgRequests(org), requestId))!;
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(ClaimScript, [Keys.OrgRequests(org), Keys.OrgPatients(org)],
+            [requestId, newId, patientRef, now.ToUnixTimeMilliseconds()]))!;
+        var claim = (CreateClaim)(int)result[0];
+        var value = (string)result[1]!;
+        if (claim != CreateClaim.PatientActive) return (claim, value, now);
+        var bar = value.IndexOf('|');
+        return (claim, value[..bar], DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(value[(bar + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
     }
+
+    /// <summary>Frees the patient for a new referral once this one is placed, cancelled or closed (a no-op if a newer referral has the patient).</summary>
+    public Task ReleasePatientAsync(string org, string patientRef, string referralId) =>
+        Db.ScriptEvaluateAsync(ReleasePatientScript, [Keys.OrgPatients(org)], [patientRef, referralId]);
 
     public async Task<IReadOnlyList<Referral>> GetManyAsync(IEnumerable<string> ids)
     {
@@ -111,98 +167,35 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         return found;
     }
 
-    // Indexes: each in its own slot, written after the step that changes them. A step that is
-    // interrupted before its index update is finished by the sweeper (see MarkPending).
-
-    public Task IndexOpenAsync(Referral r) => Db.SortedSetAddAsync(Keys.OrgReferrals(r.RequesterOrg), r.Id, r.CreatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds());
-
-    public Task UnindexOpenAsync(Referral r) => Db.SortedSetRemoveAsync(Keys.OrgReferrals(r.RequesterOrg), r.Id);
-
-    public async Task<IReadOnlyList<string>> OpenReferralIdsAsync(string org) =>
-        (await Db.SortedSetRangeByRankAsync(Keys.OrgReferrals(org), order: Order.Descending)).Select(v => (string)v!).ToArray();
-
-    public Task IndexOfferAsync(string agb, string referralId, string offerId, DateTimeOffset deadline) =>
-        Db.HashSetAsync(Keys.ProviderOffers(agb), $"{referralId}|{offerId}", deadline.ToUnixTimeMilliseconds());
-
-    public Task UnindexOfferAsync(string agb, string referralId, string offerId) =>
-        Db.HashDeleteAsync(Keys.ProviderOffers(agb), $"{referralId}|{offerId}");
-
-    public async Task<IReadOnlyList<(string ReferralId, string OfferId)>> OpenOffersAsync(string agb) =>
-        (await Db.HashKeysAsync(Keys.ProviderOffers(agb))).Select(k => ((string)k!).Split('|')).Where(p => p.Length == 2).Select(p => (p[0], p[1])).ToArray();
-
-    public Task AnnounceOfferAsync(string agb, string referralId, string offerId) =>
-        redis.GetSubscriber().PublishAsync(OffersChannel(agb), $"{referralId}|{offerId}");
-
-    public Task EnqueueForDeskAsync(Referral r) =>
-        Db.SortedSetAddAsync(Keys.DeskQueue(r.Search.InsurerUzovi), r.Id, r.Escalation.EscalatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds());
-
-    public Task DequeueFromDeskAsync(Referral r) => Db.SortedSetRemoveAsync(Keys.DeskQueue(r.Search.InsurerUzovi), r.Id);
-
-    public async Task<IReadOnlyList<string>> DeskQueueAsync(string uzovi) =>
-        (await Db.SortedSetRangeByRankAsync(Keys.DeskQueue(uzovi))).Select(v => (string)v!).ToArray();
-
-    /// <summary>
-    /// One escalation = one unmet-demand signal, per insurer × municipality × care type, per
-    /// municipality × care type and per patient's area × care type (for the municipality's map).
-    /// Counted as the set of escalated referral ids, so counting the same escalation again (a
-    /// replayed follow-up) changes nothing.
-    /// </summary>
-    public Task CountUnmetAsync(Referral r)
-    {
-        var cell = $"{r.MunicipalityCode}:{(int)r.Search.CareType}";
-        var area = $"{r.Search.PatientPostcode}:{(int)r.Search.CareType}"; // the PC4: referrals keep no more of the postcode
-        var byInsurer = Db.CreateTransaction();
-        _ = byInsurer.SetAddAsync(Keys.UnmetByInsurer(r.Search.InsurerUzovi, cell), r.Id);
-        _ = byInsurer.SetAddAsync(Keys.UnmetByInsurerIndex(r.Search.InsurerUzovi), cell);
-        var byMunicipality = Db.CreateTransaction();
-        _ = byMunicipality.SetAddAsync(Keys.UnmetByMunicipality(r.MunicipalityCode, r.Search.CareType), r.Id);
-        _ = byMunicipality.SetAddAsync(Keys.UnmetByMunicipalityIndex(r.MunicipalityCode), (int)r.Search.CareType);
-        _ = byMunicipality.SetAddAsync(Keys.UnmetByArea(r.MunicipalityCode, area), r.Id);
-        _ = byMunicipality.SetAddAsync(Keys.UnmetByAreaIndex(r.MunicipalityCode), area);
-        return Task.WhenAll(byInsurer.ExecuteAsync(), byMunicipality.ExecuteAsync());
-    }
-
-    public Task<IReadOnlyList<(string Place, CareType CareType, long Count)>> UnmetByInsurerAsync(string uzovi) =>
-        CountCellsAsync(Keys.UnmetByInsurerIndex(uzovi), cell => Keys.UnmetByInsurer(uzovi, cell));
-
-    public Task<IReadOnlyList<(string Place, CareType CareType, long Count)>> UnmetByAreaAsync(string code) =>
-        CountCellsAsync(Keys.UnmetByAreaIndex(code), cell => Keys.UnmetByArea(code, cell));
-
-    /// <summary>The size of each "place:careType" cell set listed in an index (place: a GM code or a PC4).</summary>
-    async Task<IReadOnlyList<(string Place, CareType CareType, long Count)>> CountCellsAsync(RedisKey index, Func<string, RedisKey> cellKey)
-    {
-        var cells = (await Db.SetMembersAsync(index)).Select(c => (string)c!).ToArray();
-        var counts = cells.Select(c => Db.SetLengthAsync(cellKey(c))).ToArray();
-        var result = new List<(string, CareType, long)>(cells.Length);
-        for (var i = 0; i < cells.Length; i++)
-        {
-            var parts = cells[i].Split(':');
-            result.Add((parts[0], (CareType)int.Parse(parts[1]), await counts[i]));
-        }
-        return result;
-    }
-
-    public async Task<IReadOnlyList<(CareType CareType, long Count)>> UnmetByMunicipalityAsync(string code)
-    {
-        var types = (await Db.SetMembersAsync(Keys.UnmetByMunicipalityIndex(code))).Select(t => (CareType)(int)t).ToArray();
-        var counts = types.Select(t => Db.SetLengthAsync(Keys.UnmetByMunicipality(code, t))).ToArray();
-        var result = new List<(CareType, long)>(types.Length);
-        for (var i = 0; i < types.Length; i++) result.Add((types[i], await counts[i]));
-        return result;
-    }
-
     /// <summary>
     /// Notes, before a step, that its follow-up must happen even if this instance stops now.
-    /// Each step has its own entry (<c>referralId|token</c>), so finishing one step never clears
-    /// another's. The sweeper finishes entries older than the grace period; the instance that
-    /// finishes the step removes its entry.
+    /// Each step has its own entry (<c>referralId|token</c>, and for an offer step
+    /// <c>|offerId,offerId</c>: the offers whose holds it is about to take), so finishing one step
+    /// never clears another's. The sweeper finishes entries older than the grace period; the
+    /// instance that finishes the step removes its entry.
     /// </summary>
-    public async Task<string> MarkPendingAsync(string referralId, DateTimeOffset due)
+    public async Task<string> MarkPendingAsync(string referralId, DateTimeOffset due, IEnumerable<string>? offerIds = null)
     {
-        var member = $"{referralId}|{Guid.NewGuid():N}";
+        var member = PendingMember(referralId, offerIds);
         await Db.SortedSetAddAsync(Keys.Pending, member, due.ToUnixTimeMilliseconds());
         return member;
     }
+
+    public static string PendingMember(string referralId, IEnumerable<string>? offerIds = null)
+    {
+        var member = $"{referralId}|{Guid.NewGuid():N}";
+        return offerIds is null ? member : $"{member}|{string.Join(',', offerIds)}";
+    }
+
+    /// <summary>The referral and the offers a pending entry names.</summary>
+    public static (string ReferralId, IReadOnlyList<string> OfferIds) ParsePending(string member)
+    {
+        var parts = member.Split('|');
+        return (parts[0], parts.Length > 2 && parts[2].Length > 0 ? parts[2].Split(',') : []);
+    }
+
+    /// <summary>Removes a pending entry once its step's follow-up is done. Not awaited: an entry left behind only makes the sweeper re-assert a finished follow-up.</summary>
+    public void ClearPending(string member) => Db.SortedSetRemove(Keys.Pending, member, CommandFlags.FireAndForget);
 
     public Task ClearPendingAsync(string member) => Db.SortedSetRemoveAsync(Keys.Pending, member);
 
@@ -211,4 +204,7 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
 
     public async Task<IReadOnlyList<string>> PendingDueAsync(DateTimeOffset now, int limit) =>
         (await Db.SortedSetRangeByScoreAsync(Keys.Pending, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit)).Select(v => (string)v!).ToArray();
+
+    static StoredReferral? Parse(RedisValue[] values) =>
+        values[0].IsNull ? null : new StoredReferral(global::Capacity.V1.Referral.Parser.ParseFrom((byte[])values[0]!), (long)values[1]);
 }

@@ -5,14 +5,16 @@ namespace Capacity.Service.Referrals;
 
 /// <summary>
 /// Runs on every instance: ends holds whose deadline passed (expiring their offers and moving the
-/// referral on), and finishes steps an instance left half-way when it stopped. Nothing here
+/// referral on), reminds requesters of referrals waiting for their choice and hands them to the
+/// desk after the second window, and finishes steps an instance left half-way when it stopped. Nothing here
 /// depends on the instance that made a hold still running; running it on several instances at
 /// once is safe because every action it takes is idempotent or a conditioned write.
 /// </summary>
 public sealed class ReferralSweeper(
     HoldStore holds,
     ReferralStore store,
-    ReferralWorkflow workflow,
+    ReferralIndexes indexes,
+    ReferralAutomation automation,
     IOptions<ReferralOptions> options,
     TimeProvider time,
     ILogger<ReferralSweeper> logger) : BackgroundService
@@ -41,19 +43,30 @@ public sealed class ReferralSweeper(
             {
                 try
                 {
-                    await workflow.ExpireAsync(due);
+                    await automation.ExpireAsync(due);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     logger.LogWarning(e, "Could not end hold {Hold} of referral {Referral}", due.HoldId, due.ReferralId);
                 }
             }
-            foreach (var member in await store.PendingDueAsync(now, Batch))
+            foreach (var referralId in await indexes.WaitingDueAsync(now, Batch))
             {
-                var referralId = member.Split('|')[0];
                 try
                 {
-                    await workflow.RecoverAsync(referralId);
+                    await automation.WaitedAsync(referralId);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning(e, "Could not remind or escalate waiting referral {Referral}", referralId);
+                }
+            }
+            foreach (var member in await store.PendingDueAsync(now, Batch))
+            {
+                var referralId = ReferralStore.ParsePending(member).ReferralId;
+                try
+                {
+                    await automation.RecoverAsync(member);
                     await store.ClearPendingAsync(member);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

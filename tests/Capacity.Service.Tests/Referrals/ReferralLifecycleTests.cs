@@ -182,22 +182,6 @@ public sealed class ReferralLifecycleTests(CapacityApp app) : IClassFixture<Capa
     }
 
     [Fact]
-    public async Task WithoutAutoCascadeAReferralWhoseOffersWereAllDeclinedGoesToTheDesk()
-    {
-        var (uzovi, agbs) = await app.ProvidersAsync("1055", 3);
-        var referral = (await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, "1055"))).Id, agbs[0], agbs[1])).Referral;
-
-        await app.AnswerAsync(referral, agbs[0], accept: false);
-        var last = (await app.AnswerAsync(referral, agbs[1], accept: false)).Referral;
-        var current = (await app.GetReferralAsync(referral.Id)).Referral;
-
-        Assert.Equal(ReferralState.Open, last.State); // the answer's own step; the escalation follows it
-        Assert.Equal(ReferralState.Escalated, current.State);
-        Assert.Equal("every offer was declined or expired", current.Escalation.Reason);
-        Assert.Contains(current.Escalation.Explanation.Candidates, c => c.Provider.Agb == agbs[2]); // the desk sees who is left
-    }
-
-    [Fact]
     public async Task WithAutoCascadeADeclineIsReplacedAtOnceWhileOtherOffersStayOpen()
     {
         var (uzovi, _) = await app.ProvidersAsync("1059", 4);

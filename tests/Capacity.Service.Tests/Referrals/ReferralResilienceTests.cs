@@ -19,25 +19,6 @@ public sealed class ReferralResilienceTests : IAsyncLifetime
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
     [Fact]
-    public async Task UnansweredOfferExpiresAtItsDeadlineAndItsPlaceIsFreeAgain()
-    {
-        var (uzovi, agbs) = await _app.ProvidersAsync(Area, 2);
-        var referral = (await _app.OfferAsync((await _app.CreateAsync(ReferralData.NewReferral(uzovi, Area))).Id, agbs[0])).Referral;
-
-        _app.Time.Advance(TimeSpan.FromMinutes(59));
-        await Task.Delay(300, TestContext.Current.CancellationToken); // a few sweeps: nothing is due yet
-        var before = (await _app.GetReferralAsync(referral.Id)).Referral;
-        _app.Time.Advance(TimeSpan.FromMinutes(2));
-        var after = await ReferralData.EventuallyAsync(async () => (await _app.GetReferralAsync(referral.Id)).Referral, r => r.Offers[0].State == OfferState.Expired);
-
-        Assert.Equal(OfferState.Pending, before.Offers[0].State);
-        Assert.Equal(OfferState.Expired, after.Offers[0].State);
-        Assert.Equal(1, await _app.AvailableAsync(agbs[0]));
-        var escalated = await ReferralData.EventuallyAsync(async () => (await _app.GetReferralAsync(referral.Id)).Referral, r => r.State == ReferralState.Escalated);
-        Assert.Equal("every offer was declined or expired", escalated.Escalation.Reason); // no auto-cascade: to the desk
-    }
-
-    [Fact]
     public async Task UrgentOffersHaveTheShorterDeadline()
     {
         var (uzovi, agbs) = await _app.ProvidersAsync(Area, 1);
@@ -95,9 +76,10 @@ public sealed class ReferralResilienceTests : IAsyncLifetime
         var referral = (await _app.OfferAsync((await _app.CreateAsync(ReferralData.NewReferral(uzovi, Area))).Id, agbs[0])).Referral;
         var store = _app.Services.GetRequiredService<ReferralStore>();
         var stored = (await store.GetAsync(referral.Id))!;
-        var step = ReferralSteps.Accept(stored.Referral, referral.Offers.Single().Id, _app.Time.GetUtcNow());
+        var step = ReferralSteps.Accept(stored.Referral, referral.Offers.Single().Id, _app.Time.GetUtcNow(), CapacityApp.Today.AddDays(1),
+            new RequesterSummary { Org = referral.RequesterOrg }, null);
         await store.MarkPendingAsync(referral.Id, _app.Time.GetUtcNow().AddSeconds(10));
-        Assert.True(await store.SaveAsync(step.Referral, stored.Version, step.Events));
+        Assert.True((await store.SaveAsync(step.Referral, stored.Version, step.Events)).Saved);
         Assert.Equal(1, (await _app.Capacity.GetProviderCapacityAsync(new GetProviderCapacityRequest { Agb = agbs[0] })).Figures.Single().HeldPlaces);
 
         _app.Time.Advance(TimeSpan.FromSeconds(11)); // past the grace period: the sweeper finishes the step
@@ -117,7 +99,7 @@ public sealed class ReferralResilienceTests : IAsyncLifetime
         var stored = (await store.GetAsync(referral.Id))!;
         var step = ReferralSteps.Escalate(stored.Referral, "asked by the requester", new FindProvidersResponse(), _app.Time.GetUtcNow());
         await store.MarkPendingAsync(referral.Id, _app.Time.GetUtcNow().AddSeconds(10));
-        Assert.True(await store.SaveAsync(step.Referral, stored.Version, step.Events));
+        Assert.True((await store.SaveAsync(step.Referral, stored.Version, step.Events)).Saved);
         Assert.Empty((await _app.Mediation().ListDeskQueueAsync(new ListDeskQueueRequest { InsurerUzovi = uzovi })).Referrals);
 
         _app.Time.Advance(TimeSpan.FromSeconds(11));
@@ -138,5 +120,28 @@ public sealed class ReferralResilienceTests : IAsyncLifetime
         var late = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => _app.AnswerAsync(referral, agbs[0], accept: true));
 
         Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, late.StatusCode);
+    }
+
+    [Fact]
+    public async Task HoldsOfAnOfferWhoseInstanceStoppedBeforeRecordingItAreGivenBackAndARetryOffersAgain()
+    {
+        // An offer step named its offer in a pending entry and held the place, then its instance
+        // stopped before the offer was written: standing for that moment, written here straight to the stores.
+        var (uzovi, agbs) = await _app.ProvidersAsync(Area, 1, free: 1);
+        var referral = await _app.CreateAsync(ReferralData.NewReferral(uzovi, Area));
+        var offerId = ReferralViews.OfferId(referral.Id, agbs[0], 0);
+        var hold = new Capacity.Hold($"{referral.Id}:{offerId}", agbs[0], int.Parse(Area), CareType.DistrictNursing, CapacityApp.Epoch.AddHours(1), referral.Id, offerId);
+        await _app.Services.GetRequiredService<ReferralStore>().MarkPendingAsync(referral.Id, _app.Time.GetUtcNow().AddSeconds(10), [offerId]);
+        Assert.Equal(Capacity.HoldOutcome.Held, (await _app.Services.GetRequiredService<Capacity.HoldStore>().HoldAsync(hold)).Outcome);
+        Assert.Equal(0, await _app.AvailableAsync(agbs[0]));
+
+        _app.Time.Advance(TimeSpan.FromSeconds(11)); // past the grace period: the sweeper gives the place back
+        var freed = await ReferralData.EventuallyAsync(() => _app.AvailableAsync(agbs[0]), n => n == 1);
+        var retried = await _app.OfferAsync(referral.Id, agbs[0]);
+
+        Assert.Equal(1, freed);
+        Assert.Empty(retried.Rejected);
+        Assert.Equal(offerId, retried.Referral.Offers.Single().Id);
+        Assert.Equal(0, await _app.AvailableAsync(agbs[0]));
     }
 }

@@ -1,0 +1,51 @@
+using Capacity.Service.Shared;
+using Capacity.V1;
+using Grpc.Core;
+
+namespace Capacity.Service.Referrals;
+
+/// <summary>The mediation desk's side: the queue of escalated referrals, the leads for each, and the unmet demand they signal.</summary>
+public sealed class MediationGrpcService(ReferralWorkflow workflow, UnmetDemandStore unmet, Geography.PostcodeDirectory postcodes) : MediationService.MediationServiceBase
+{
+    public override Task<ListDeskQueueResponse> ListDeskQueue(ListDeskQueueRequest request, ServerCallContext context) => workflow.DeskQueueAsync(request);
+
+    public override Task<Referral> TakeReferral(TakeReferralRequest request, ServerCallContext context) => workflow.TakeAsync(request, Viewer.Of(context));
+
+    public override Task<FindProvidersResponse> SearchForReferral(SearchForReferralRequest request, ServerCallContext context) =>
+        workflow.SearchForDeskAsync(request, Viewer.Of(context));
+
+    public override Task<FindLeadsResponse> FindLeads(FindLeadsRequest request, ServerCallContext context) => workflow.FindLeadsAsync(request, Viewer.Of(context));
+
+    public override Task<OfferReferralResponse> OfferFromDesk(OfferFromDeskRequest request, ServerCallContext context) =>
+        workflow.OfferFromDeskAsync(request, Viewer.Of(context));
+
+    public override Task<Referral> CloseReferral(CloseReferralRequest request, ServerCallContext context) => workflow.CloseAsync(request, Viewer.Of(context));
+
+    public override async Task<GetUnmetDemandResponse> GetUnmetDemand(GetUnmetDemandRequest request, ServerCallContext context)
+    {
+        var response = new GetUnmetDemandResponse();
+        switch (request.ScopeCase)
+        {
+            case GetUnmetDemandRequest.ScopeOneofCase.InsurerUzovi when Codes.IsUzovi(request.InsurerUzovi):
+                response.Counts.AddRange((await unmet.ByInsurerAsync(request.InsurerUzovi))
+                    .OrderBy(c => c.Place, StringComparer.Ordinal).ThenBy(c => c.CareType)
+                    .Select(c => new UnmetDemandCount { InsurerUzovi = request.InsurerUzovi, MunicipalityCode = c.Place, CareType = c.CareType, Escalations = c.Count }));
+                break;
+            case GetUnmetDemandRequest.ScopeOneofCase.InsurerUzovi:
+                throw InputErrors.Single("insurer_uzovi", Codes.UzoviRule);
+            case GetUnmetDemandRequest.ScopeOneofCase.Municipality:
+                var municipality = postcodes.FindMunicipality(request.Municipality)
+                    ?? throw InputErrors.Single("municipality", $"'{request.Municipality}' is not a municipality (CBS code like GM0362 or name)");
+                var totals = unmet.ByMunicipalityAsync(municipality.Code);
+                var areas = unmet.ByAreaAsync(municipality.Code);
+                response.Counts.AddRange((await totals).OrderBy(c => c.CareType)
+                    .Select(c => new UnmetDemandCount { MunicipalityCode = municipality.Code, CareType = c.CareType, Escalations = c.Count }));
+                response.Areas.AddRange((await areas).OrderBy(c => c.Place, StringComparer.Ordinal).ThenBy(c => c.CareType)
+                    .Select(c => new UnmetDemandCount { MunicipalityCode = municipality.Code, Pc4 = c.Place, CareType = c.CareType, Escalations = c.Count }));
+                break;
+            default:
+                throw InputErrors.Single("scope", "set insurer_uzovi or municipality");
+        }
+        return response;
+    }
+}

@@ -1,0 +1,40 @@
+using Capacity.Service.Security;
+using Capacity.V1;
+using Grpc.Core;
+
+namespace Capacity.Service.Referrals;
+
+/// <summary>
+/// Who is looking at a referral. A referral is its requester's organisation's and, once
+/// escalated, the patient's insurer's desk's. To anyone else it does not exist (NOT_FOUND, the
+/// same answer as for an unknown id), so even its existence stays private. A provider reaches
+/// referrals only through its own offers (see <see cref="ReferralViews.AsSeenBy"/>).
+/// </summary>
+public sealed record Viewer(Role? Role, string? Code)
+{
+    /// <summary>The service itself (automatic steps), or any caller when sign-in is off.</summary>
+    public static readonly Viewer Service = new(null, null);
+
+    public static Viewer Of(ServerCallContext context) => context.CallerOrNull() is { } c
+        ? new(c.Role, c.Role switch { Security.Role.Requester => c.Org, Security.Role.InsurerDesk => c.Uzovi, Security.Role.Provider => c.Agb, _ => null })
+        : Service;
+
+    public bool CanSee(Referral r) => Role switch
+    {
+        null => true,
+        Security.Role.Requester => r.RequesterOrg == Code,
+        Security.Role.InsurerDesk => r.Search.InsurerUzovi == Code && r.Escalation is not null,
+        _ => false,
+    };
+
+    public static RpcException NotFound(string referralId) => new(new Status(StatusCode.NotFound, $"Referral {referralId} does not exist."));
+}
+
+/// <summary>Visibility for callers outside the referral workflow (the audit trail).</summary>
+public static class ReferralAccess
+{
+    public static async Task EnsureVisibleAsync(ReferralStore store, string referralId, ServerCallContext context)
+    {
+        if (await store.GetAsync(referralId) is { } stored && !Viewer.Of(context).CanSee(stored.Referral)) throw Viewer.NotFound(referralId);
+    }
+}

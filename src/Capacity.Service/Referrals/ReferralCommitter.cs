@@ -1,0 +1,130 @@
+using Capacity.Service.Capacity;
+using Capacity.V1;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Capacity.Service.Referrals;
+
+/// <summary>
+/// The one way a step is taken: read the referral (with the answer to an earlier request with the
+/// same id, and the step's pending entry, in the same round trip) → decide in pure C#
+/// (<see cref="ReferralSteps"/>) → the conditioned write (<see cref="ReferralStore.SaveAsync"/>)
+/// → what the step means elsewhere (<see cref="FollowUpAsync"/>). The pending entry is written
+/// before the write, so that if this instance stops before the follow-up is done, the sweeper
+/// finishes it on any instance; it is removed once the follow-up is done.
+/// </summary>
+public sealed class ReferralCommitter(
+    ReferralStore store, ReferralIndexes indexes, UnmetDemandStore unmet, HoldStore holds, ReferralNotifier notifier,
+    IOptionsMonitor<ReferralOptions> options, TimeProvider time)
+{
+    const int Attempts = 8;
+
+    /// <summary>
+    /// Takes one step on a referral the <paramref name="viewer"/> may see, retrying on a
+    /// concurrent change (<paramref name="take"/> decides anew on each attempt, and may refuse by
+    /// throwing). With a <paramref name="requestKey"/>, an earlier answer to the same request is
+    /// returned as it was and nothing changes.
+    /// </summary>
+    public async Task<T> StepAsync<T>(string referralId, Viewer viewer, string? requestKey, MessageParser<T> parser, Func<Referral, Step> take, Func<Step, T> respond)
+        where T : class, IMessage<T>
+    {
+        var mark = store.MarkPendingAsync(referralId, time.GetUtcNow() + options.CurrentValue.StepGrace);
+        var loaded = await store.LoadAsync(referralId, requestKey);
+        var member = await mark;
+        var failed = false;
+        try
+        {
+            var stored = loaded.Stored is { } s && viewer.CanSee(s.Referral) ? s : throw Viewer.NotFound(referralId);
+            if (loaded.EarlierAnswer is { } earlier) return parser.ParseFrom(earlier);
+            for (var attempt = 0; attempt < Attempts; attempt++)
+            {
+                var step = take(stored.Referral);
+                var response = respond(step);
+                SaveResult saved;
+                try
+                {
+                    saved = await CommitAsync(stored, step, requestKey, response);
+                }
+                catch (Exception e) when (e is not RpcException)
+                {
+                    failed = true; // written or not, the sweeper settles it from the pending entry
+                    throw;
+                }
+                if (saved.Saved) return response;
+                stored = saved.Current ?? throw Viewer.NotFound(referralId);
+            }
+            throw new RpcException(new Status(StatusCode.Aborted, "The referral kept changing; try again."));
+        }
+        finally
+        {
+            if (!failed) store.ClearPending(member);
+        }
+    }
+
+    /// <summary>Writes the step if the referral is still as <paramref name="before"/> (null: new), then follows it up.</summary>
+    public async Task<SaveResult> CommitAsync(StoredReferral? before, Step step, string? requestKey = null, IMessage? response = null)
+    {
+        var saved = await store.SaveAsync(step.Referral, before?.Version ?? 0, step.Events, requestKey, response);
+        if (saved.Saved) await FollowUpAsync(before?.Referral, step);
+        return saved;
+    }
+
+    /// <summary>
+    /// What a step means outside the referral's own keys, derived from what changed: holds of
+    /// ended offers consumed or released and recorded ones made due, the provider's open offers
+    /// and placements, the organisation's lists, the patient's claim, the desk queue, unmet-demand
+    /// counts, the waiting index — all at once — and then the parties told (after the indexes, so
+    /// a party that reads on a push reads the new lists). Every action is idempotent. In
+    /// <paramref name="replay"/> (finishing a step whose instance stopped) it asserts everything
+    /// for the referral as it is now, and tells nobody.
+    /// </summary>
+    public async Task FollowUpAsync(V1.Referral? before, Step step, bool replay = false)
+    {
+        var r = step.Referral;
+        var work = new List<Task>();
+        foreach (var offer in r.Offers)
+        {
+            if (!replay && before?.Offers.FirstOrDefault(o => o.Id == offer.Id)?.State == offer.State) continue;
+            var hold = ReferralViews.HoldOf(r, offer);
+            if (offer.State == V1.OfferState.Pending)
+            {
+                work.Add(indexes.AddOfferAsync(offer, r.Id));
+                work.Add(holds.EnsureDueAsync(hold));
+                continue;
+            }
+            work.Add(EndHoldAsync(hold, accepted: offer.State == V1.OfferState.Accepted));
+            work.Add(indexes.RemoveOfferAsync(offer, r.Id));
+            if (offer.State == V1.OfferState.Accepted) work.Add(indexes.AddPlacementAsync(r));
+        }
+
+        var final = ReferralSteps.IsFinal(r.State);
+        if (final && (replay || before is null || !ReferralSteps.IsFinal(before.State)))
+        {
+            work.Add(indexes.EndAsync(r));
+            work.Add(store.ReleasePatientAsync(r.RequesterOrg, r.PatientRef, r.Id));
+            if (r.Escalation is not null) work.Add(indexes.DequeueFromDeskAsync(r));
+        }
+        if (!final && (replay || before is null)) work.Add(indexes.AddActiveAsync(r));
+        var unmetDemandCounted = !final && r.Escalation is not null && (replay || before?.Escalation is null);
+        if (unmetDemandCounted)
+        {
+            work.Add(indexes.EnqueueForDeskAsync(r));
+            work.Add(unmet.CountAsync(r));
+        }
+        if (r.Waiting is not null) work.Add(indexes.WaitAsync(r));
+        else if (replay || before?.Waiting is not null) work.Add(indexes.StopWaitingAsync(r.Id));
+        await Task.WhenAll(work);
+
+        if (!replay) await notifier.PublishAsync(step, unmetDemandCounted);
+        else if (unmetDemandCounted) await notifier.UnmetDemandChangedAsync(r.MunicipalityCode); // carries no referral data: safe to repeat
+    }
+
+    // The hold leaves the due index only once it has ended, so a failure in between leaves it for the sweeper.
+    async Task EndHoldAsync(Hold hold, bool accepted)
+    {
+        if (accepted) await holds.ConsumeAsync(hold.Pc4, hold.HoldId);
+        else await holds.ReleaseAsync(hold.Pc4, hold.HoldId);
+        await holds.ForgetAsync(hold);
+    }
+}

@@ -1,0 +1,24 @@
+using Capacity.V1;
+using Grpc.Core;
+
+namespace Capacity.Service.Referrals;
+
+/// <summary>The requester's side of referrals; the work is in <see cref="ReferralWorkflow"/>.</summary>
+public sealed class ReferralGrpcService(ReferralWorkflow workflow) : ReferralService.ReferralServiceBase
+{
+    public override Task<Referral> CreateReferral(CreateReferralRequest request, ServerCallContext context) => workflow.CreateAsync(request);
+
+    public override Task<OfferReferralResponse> OfferReferral(OfferReferralRequest request, ServerCallContext context) =>
+        workflow.OfferAsync(request, Viewer.Of(context));
+
+    public override Task<Referral> CancelReferral(CancelReferralRequest request, ServerCallContext context) =>
+        workflow.CancelAsync(request, Viewer.Of(context));
+
+    public override Task<Referral> EscalateReferral(EscalateReferralRequest request, ServerCallContext context) =>
+        workflow.EscalateAsync(request, Viewer.Of(context));
+
+    public override Task<GetReferralResponse> GetReferral(GetReferralRequest request, ServerCallContext context) =>
+        workflow.GetAsync(request.ReferralId, Viewer.Of(context));
+
+    public override Task<ListReferralsResponse> ListReferrals(ListReferralsRequest request, ServerCallContext context) => workflow.ListAsync(request);
+}

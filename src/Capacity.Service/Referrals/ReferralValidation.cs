@@ -1,0 +1,101 @@
+using System.Text.RegularExpressions;
+using Capacity.Service.Shared;
+using Capacity.V1;
+
+namespace Capacity.Service.Referrals;
+
+/// <summary>
+/// The rules for referral input, one place for each: ids, organisations, free text (no BSN, no
+/// money amounts), providers, paging. Field names are the proto's.
+/// </summary>
+public static partial class ReferralValidation
+{
+    public const int MaxSummaryLength = 1000, MaxDeclineTextLength = 500, MaxPatientRefLength = 64, DefaultPageSize = 50, MaxPageSize = 200;
+
+    public static bool IsReferralId(string? id) => id is not null && ReferralIdPattern().IsMatch(id);
+
+    public static void RequestId(string id, InputErrors errors)
+    {
+        if (!RequestIdPattern().IsMatch(id)) errors.Add("request_id", "must be 1 to 64 visible ASCII characters, unique per request");
+    }
+
+    public static void ReferralId(string id, InputErrors errors)
+    {
+        if (!IsReferralId(id)) errors.Add("referral_id", "is not a referral id");
+    }
+
+    public static void Organisation(string org, string field, InputErrors errors)
+    {
+        if (!Codes.IsOrganisation(org)) errors.Add(field, Codes.OrganisationRule);
+    }
+
+    public static void Agb(string agb, string field, InputErrors errors)
+    {
+        if (!Codes.IsAgb(agb)) errors.Add(field, Codes.AgbRule);
+    }
+
+    public static void Uzovi(string uzovi, string field, InputErrors errors)
+    {
+        if (!Codes.IsUzovi(uzovi)) errors.Add(field, Codes.UzoviRule);
+    }
+
+    public static void PatientRef(string patientRef, InputErrors errors)
+    {
+        if (patientRef.Length is 0 or > MaxPatientRefLength || string.IsNullOrWhiteSpace(patientRef))
+            errors.Add("patient_ref", $"must be 1 to {MaxPatientRefLength} characters: your own pseudonymous reference");
+        else if (PatientData.ContainsBsn(patientRef))
+            errors.Add("patient_ref", "looks like a citizen service number (BSN); use a pseudonymous reference of your own");
+    }
+
+    /// <summary>Free text is for care, not for identifiers or prices: length-limited, without BSN-like numbers or money amounts.</summary>
+    public static void FreeText(string text, string field, int maxLength, InputErrors errors)
+    {
+        if (text.Length > maxLength) errors.Add(field, $"at most {maxLength} characters");
+        else if (PatientData.ContainsBsn(text)) errors.Add(field, "contains what looks like a citizen service number (BSN); leave identifiers out");
+        else if (Security.InformationBoundary.ContainsMoneyAmount(text)) errors.Add(field, Security.InformationBoundary.Refusal);
+    }
+
+    public static void Providers(IReadOnlyCollection<string> agbs, InputErrors errors, int max)
+    {
+        if (agbs.Count == 0) errors.Add("provider_agbs", "name at least one provider");
+        else if (agbs.Count > max) errors.Add("provider_agbs", $"at most {max} providers at once");
+        else if (agbs.Any(a => !Codes.IsAgb(a))) errors.Add("provider_agbs", "must be AGB codes of 8 digits");
+    }
+
+    /// <summary>The page size asked for (0: the default), or an error naming page_size.</summary>
+    public static int PageSize(int requested, InputErrors errors)
+    {
+        if (requested is < 0 or > MaxPageSize) errors.Add("page_size", $"must be between 1 and {MaxPageSize} (0 for {DefaultPageSize})");
+        return requested == 0 ? DefaultPageSize : requested;
+    }
+
+    public static void DeclineReason(DeclineReason reason, string text, InputErrors errors)
+    {
+        if (reason == V1.DeclineReason.Unspecified || !Enum.IsDefined(reason))
+            errors.Add("decline_reason", "must be NO_STAFF, OUTSIDE_AREA, CARE_TOO_COMPLEX or OTHER");
+        else if (reason == V1.DeclineReason.Other && string.IsNullOrWhiteSpace(text))
+            errors.Add("decline_text", "is required when the reason is OTHER");
+        FreeText(text, "decline_text", MaxDeclineTextLength, errors);
+    }
+
+    /// <summary>
+    /// The first visit a provider agrees to: a real day, today or later and within a year; for
+    /// urgent care (spoedzorg starts within 24 hours) today or tomorrow. Null when not given.
+    /// </summary>
+    public static DateOnly? StartDate(Google.Type.Date? date, bool urgent, DateOnly today, InputErrors errors)
+    {
+        if (date is null) return null;
+        if (Registry.DateMapping.TryToDateOnly(date) is not { } day) errors.Add("start_date", "is not a calendar day");
+        else if (day < today) errors.Add("start_date", "must be today or later");
+        else if (day > today.AddYears(1)) errors.Add("start_date", "must be within a year");
+        else if (urgent && day > today.AddDays(1)) errors.Add("start_date", "urgent care starts within 24 hours: today or tomorrow");
+        else return day;
+        return null;
+    }
+
+    [GeneratedRegex(@"^[\x21-\x7E]{1,64}$")]
+    private static partial Regex RequestIdPattern();
+
+    [GeneratedRegex(@"^ref_[0-9a-f]{32}$")]
+    private static partial Regex ReferralIdPattern();
+}
