@@ -45,7 +45,8 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
         var examples = Examples();
         Assert.Equal(
             ["FindProviders", "SetCapacity", "DeclareClientStop", "UpsertContract", "GetRegionalAvailability",
-             "CreateReferral", "GetReferral", "GetReferral", "ListOffers", "AnswerOffer", "ListDeskQueue", "GetUnmetDemand"],
+             "CreateReferral", "GetReferral", "GetReferral", "ListOffers", "AnswerOffer", "GetReferral", "ListPlacements", "ListReferrals",
+             "ListDeskQueue", "GetUnmetDemand"],
             examples.Select(e => e.Method));
 
         // What the README's shell takes from earlier answers ($ref, $agb, $offer).
@@ -97,6 +98,14 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
                     break;
                 case "GetReferral":
                     var read = await _app.Referrals().GetReferralAsync(JsonParser.Default.Parse<GetReferralRequest>(json), signedIn);
+                    if (read.Referral.State == ReferralState.Placed)
+                    {
+                        // The handover: whom to call and from which day.
+                        Assert.Equal(vars["agb"], read.Referral.Placement.Provider.Agb);
+                        Assert.Equal(CapacityApp.Today.AddDays(1).ToDate(), read.Referral.Placement.StartDate);
+                        Assert.NotEmpty(read.Referral.Placement.Intake.Phone);
+                        break;
+                    }
                     var pending = read.Referral.Offers.First(o => o.State == OfferState.Pending);
                     (vars["agb"], vars["offer"]) = (pending.Provider.Agb, pending.Id);
                     break;
@@ -107,6 +116,16 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
                 case "AnswerOffer":
                     var answered = await _app.Offers().AnswerOfferAsync(JsonParser.Default.Parse<AnswerOfferRequest>(json), signedIn);
                     Assert.Equal(ReferralState.Placed, answered.Referral.State);
+                    break;
+                case "ListPlacements":
+                    var placements = await _app.Offers().ListPlacementsAsync(JsonParser.Default.Parse<ListPlacementsRequest>(json), signedIn);
+                    var placement = Assert.Single(placements.Placements);
+                    Assert.Equal((vars["ref"], "Ziekenhuis Amstelland, transferbureau"), (placement.ReferralId, placement.Requester.Name));
+                    Assert.NotEmpty(placement.Requester.TransferDesk.Phone);
+                    break;
+                case "ListReferrals":
+                    var history = await _app.Referrals().ListReferralsAsync(JsonParser.Default.Parse<ListReferralsRequest>(json), signedIn);
+                    Assert.Equal([vars["ref"]], history.Referrals.Select(r => r.Id));
                     break;
                 case "ListDeskQueue":
                     await _app.Mediation().ListDeskQueueAsync(JsonParser.Default.Parse<ListDeskQueueRequest>(json), signedIn);

@@ -92,4 +92,31 @@ public sealed class BrowserApiTests : IAsyncLifetime
         var listed = await nurse.GetFromJsonAsync<JsonElement>("/api/v1/organisations/amstelland-ziekenhuis/referrals", Ct);
         Assert.Single(listed.GetProperty("referrals").EnumerateArray(), r => r.GetProperty("patientRef").GetString() == "P-1");
     }
+
+    [Fact]
+    public async Task A_second_referral_for_the_same_patient_is_a_409_naming_the_existing_one_and_lists_take_a_filter_and_page_token()
+    {
+        var nurse = await SignedIn("requester", "stadsziekenhuis-west");
+        var day = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(1));
+        var search = new
+        {
+            patientPostcode = "1093", insurerUzovi = "3311", careType = "CARE_TYPE_DISTRICT_NURSING",
+            startDate = new { year = day.Year, month = day.Month, day = day.Day },
+        };
+        var first = await (await nurse.PostAsJsonAsync("/api/v1/referrals", new { requestId = "d1", requesterOrg = "stadsziekenhuis-west", patientRef = "P-9", search }, Ct))
+            .Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        var again = await nurse.PostAsJsonAsync("/api/v1/referrals", new { requestId = "d2", requesterOrg = "stadsziekenhuis-west", patientRef = "P-9", search }, Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        var body = await again.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(6, body.GetProperty("code").GetInt32()); // ALREADY_EXISTS
+        var resource = Assert.Single(body.GetProperty("details").EnumerateArray());
+        Assert.Equal(first.GetProperty("id").GetString(), resource.GetProperty("resourceName").GetString());
+        Assert.Equal("Ziekenhuis Amstelland, transferbureau", (await nurse.GetFromJsonAsync<JsonElement>("/api/v1/organisations/amstelland-ziekenhuis", Ct)).GetProperty("name").GetString());
+        var ended = await nurse.GetFromJsonAsync<JsonElement>("/api/v1/organisations/stadsziekenhuis-west/referrals?filter=REFERRAL_LIST_FILTER_ENDED&pageSize=5&includeOlder=true", Ct);
+        Assert.Empty(ended.GetProperty("referrals").EnumerateArray());
+        var badToken = await nurse.GetAsync("/api/v1/organisations/stadsziekenhuis-west/referrals?pageToken=xyz", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, badToken.StatusCode);
+    }
 }
