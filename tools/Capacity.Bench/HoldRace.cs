@@ -101,7 +101,7 @@ static class HoldRace
                 DateTimeOffset.UtcNow.AddMinutes(10), $"bench-{run}", $"offer-{i}")).ToArray();
             // As an offer holds: only a place a search would offer (a fresh figure, free by the start day).
             var trustedSince = DateTimeOffset.UtcNow.AddHours(-24);
-            var results = await RaceAsync(attempts, async hold => (await holds.HoldAsync(hold, trustedSince, Workload.Today().AddDays(1))).Outcome == HoldOutcome.Held);
+            var results = await RaceAsync(attempts, async hold => (await holds.HoldAsync(hold, hold.OfferId, trustedSince, Workload.Today().AddDays(1))).Outcome == HoldOutcome.Held);
             if (round >= 0)
             {
                 foreach (var (_, _, micros) in results) latency.RecordValue(micros);

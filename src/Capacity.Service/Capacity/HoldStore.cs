@@ -19,7 +19,7 @@ public enum HoldOutcome
     NoCapacity,
     /// <summary>The figure is older than the freshness window, or its places are free only later: a search would not offer it.</summary>
     NotOffered,
-    /// <summary>This hold id held a place for an offer that has ended since: the caller's view of the referral is out of date.</summary>
+    /// <summary>This hold id held a place for an offer that was recorded and has ended since: the caller's view of the referral is out of date.</summary>
     Ended,
 }
 
@@ -37,11 +37,16 @@ public sealed record DueHold(int Pc4, string HoldId, string ReferralId, string O
 /// count never goes below zero. Searches read figure and held count in the same HMGET.
 /// <para>
 /// A hold attempt is that one script and nothing else, so a thousand coordinators racing for one
-/// place cost Redis one short script each. Making the hold findable is the caller's part: the
-/// offer step names its offers in the referral's pending entry before it holds (so an interrupted
-/// step's holds are found and given back), and once an offer is recorded its hold enters the due
-/// index, <c>holds:{due}</c> (a sorted set by deadline, one slot), from which any instance ends
-/// holds whose deadline passed, whichever instance made them and whether or not it still runs.
+/// place cost Redis one short script each. Until its offer is recorded a hold belongs to the
+/// calls that made or found it (their tokens in <c>hold:{1183}:owners:&lt;hold id&gt;</c>): a call
+/// that does not get its offer recorded gives up its own share, and the place goes back only when
+/// no call is left holding it — so one call can never give back a place another call's recorded
+/// offer stands on. Recording the offer marks the hold (owner <c>!</c>); from then on only the
+/// offer's end (consume or release) ends it. The offer step names its providers in the referral's
+/// pending entry, with its token, before it holds, so the holds of a step whose instance stopped
+/// are found and given up; once an offer is recorded its hold enters the due index,
+/// <c>holds:{due}</c> (a sorted set by deadline, one slot), from which any instance ends holds
+/// whose deadline passed, whichever instance made them and whether or not it still runs.
 /// </para>
 /// </summary>
 public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capacity)
@@ -52,6 +57,9 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
 
         /// <summary>Marks the hold of a recorded offer as ended (expires after <see cref="EndedMemory"/>), so a late twin cannot hold again.</summary>
         public static RedisKey Ended(int pc4, string holdId) => $"hold:{{{Codes.Pc4(pc4)}}}:ended:{holdId}";
+
+        /// <summary>Who holds a place whose offer is not recorded yet: the tokens of the calls that made or found it; <c>!</c> once recorded.</summary>
+        public static RedisKey Owners(int pc4, string holdId) => $"hold:{{{Codes.Pc4(pc4)}}}:owners:{holdId}";
 
         public static readonly RedisKey Due = "holds:{due}";
     }
@@ -64,31 +72,59 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     // id has not held and ended before (its offer was recorded and has ended: the caller read an
     // old referral), and that a search would offer the figure: fresh, and free by the start day.
     const string HoldScript = """
-        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}, 3 ended marker
-        -- ARGV: 1 field, 2 hold id, 3 record, 4 channel, 5 oldest trusted publication (ms), 6 start day number
+        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}, 3 ended marker, 4 owners
+        -- ARGV: 1 field, 2 hold id, 3 record, 4 channel, 5 oldest trusted publication (ms), 6 start day number, 7 owner token
         local v = redis.call('HMGET', KEYS[1], ARGV[1], ARGV[1] .. ':h')
         local cell, held = v[1], tonumber(v[2] or '0')
         if not cell then return {-1} end
         local published, free, from = string.match(cell, '^[^|]*|([^|]*)|([^|]*)|([^|]*)')
-        if tonumber(free) - held <= 0 then
-          if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {2, cell, held} end
-          return {0, cell, held}
+        if tonumber(free) - held <= 0 and redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then return {0, cell, held} end
+        if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then
+          if redis.call('SISMEMBER', KEYS[4], '!') == 0 then redis.call('SADD', KEYS[4], ARGV[7]) end
+          return {2, cell, held}
         end
-        if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {2, cell, held} end
         if redis.call('EXISTS', KEYS[3]) == 1 then return {3, cell, held} end
         if tonumber(published) < tonumber(ARGV[5]) or tonumber(from) > tonumber(ARGV[6]) then return {4, cell, held} end
         redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':h', 1)
         redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+        redis.call('SADD', KEYS[4], ARGV[7])
         redis.call('SPUBLISH', ARGV[4], ARGV[1])
         return {1, cell, held}
         """;
 
-    // Ends a hold: its place is released, or consumed (the provider accepted: one place fewer in
-    // the published figure). Acts only if the hold still exists, so each hold ends exactly once.
-    // ARGV[2] '2' abandons a hold whose offer was never recorded: released without the ended
-    // marker, so a retry of the interrupted offer may hold again.
+    // Marks the hold of a recorded offer: no call's give-up can end it now, only the offer's end.
+    const string RecordScript = """
+        -- KEYS: 1 hold:{pc4}, 2 owners; ARGV: 1 hold id
+        if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+        redis.call('DEL', KEYS[2])
+        redis.call('SADD', KEYS[2], '!')
+        return 1
+        """;
+
+    // A call gives up its share of a hold whose offer it did not get recorded. The place goes back
+    // (without the ended marker: a retry may hold again) only when no call holds it any more and
+    // no offer was recorded for it.
+    const string AbandonScript = """
+        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}, 3 owners; ARGV: 1 hold id, 2 owner token, 3 channel
+        local record = redis.call('HGET', KEYS[2], ARGV[1])
+        if not record then return 0 end
+        redis.call('SREM', KEYS[3], ARGV[2])
+        if redis.call('SCARD', KEYS[3]) > 0 then return 0 end
+        local field = string.match(record, '^([^|]+)')
+        redis.call('HINCRBY', KEYS[1], field .. ':h', -1)
+        redis.call('HDEL', KEYS[2], ARGV[1])
+        redis.call('SPUBLISH', ARGV[3], field)
+        return 1
+        """;
+
+    // Ends the hold of a recorded offer: its place is released, or consumed (the provider
+    // accepted: one place fewer in the published figure). Acts only if the hold still exists, so
+    // each hold ends exactly once; the ended marker is set either way, so no late twin of the
+    // offer can hold for it again.
     const string EndScript = """
-        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}, 3 ended marker; ARGV: 1 hold id, 2 '0' release / '1' consume / '2' abandon, 3 channel, 4 marker ttl (s)
+        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}, 3 ended marker, 4 owners; ARGV: 1 hold id, 2 '0' release / '1' consume, 3 channel, 4 marker ttl (s)
+        redis.call('SET', KEYS[3], '1', 'EX', ARGV[4])
+        redis.call('DEL', KEYS[4])
         local record = redis.call('HGET', KEYS[2], ARGV[1])
         if not record then return 0 end
         local field = string.match(record, '^([^|]+)')
@@ -103,7 +139,6 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
           end
         end
         redis.call('HDEL', KEYS[2], ARGV[1])
-        if ARGV[2] ~= '2' then redis.call('SET', KEYS[3], '1', 'EX', ARGV[4]) end
         redis.call('SPUBLISH', ARGV[3], field)
         return 1
         """;
@@ -111,17 +146,19 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     IDatabase Db => redis.GetDatabase();
 
     /// <summary>
-    /// Holds one place if the provider has one free that a search would offer: a figure published
-    /// at or after <paramref name="trustedSince"/> whose places are free on <paramref name="startDay"/>.
-    /// Without them (tests, the benchmark's bare race) any figure with a free place will do.
+    /// Holds one place for <paramref name="owner"/> (a call's token) if the provider has one free
+    /// that a search would offer: a figure published at or after <paramref name="trustedSince"/>
+    /// whose places are free on <paramref name="startDay"/>. Without them (tests, the benchmark's
+    /// bare race) any figure with a free place will do. Finding the hold already made (a retry, a
+    /// twin) makes the owner one of its holders.
     /// </summary>
-    public async Task<HoldResult> HoldAsync(Hold hold, DateTimeOffset? trustedSince = null, DateOnly? startDay = null)
+    public async Task<HoldResult> HoldAsync(Hold hold, string owner, DateTimeOffset? trustedSince = null, DateOnly? startDay = null)
     {
         var field = CapacityStore.Keys.Field(hold.Agb, hold.CareType);
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(HoldScript,
-            [CapacityStore.Keys.Area(hold.Pc4), Keys.Holds(hold.Pc4), Keys.Ended(hold.Pc4, hold.HoldId)],
+            [CapacityStore.Keys.Area(hold.Pc4), Keys.Holds(hold.Pc4), Keys.Ended(hold.Pc4, hold.HoldId), Keys.Owners(hold.Pc4, hold.HoldId)],
             [field, hold.HoldId, $"{field}|{hold.Deadline.ToUnixTimeMilliseconds()}|{hold.ReferralId}|{hold.OfferId}", capacity.ChangedChannel(hold.Pc4).ToString(),
-             trustedSince?.ToUnixTimeMilliseconds() ?? 0, (startDay ?? DateOnly.MaxValue).DayNumber]))!;
+             trustedSince?.ToUnixTimeMilliseconds() ?? 0, (startDay ?? DateOnly.MaxValue).DayNumber, owner]))!;
         var outcome = (int)result[0] switch
         {
             1 => HoldOutcome.Held,
@@ -141,11 +178,21 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     /// <summary>Consumes a hold's place (the offer was accepted); false if the hold had already ended.</summary>
     public Task<bool> ConsumeAsync(int pc4, string holdId) => EndAsync(pc4, holdId, "1");
 
-    /// <summary>Gives back a hold whose offer was never recorded (the step that made it did not get through); a retry may hold again.</summary>
-    public Task<bool> AbandonAsync(int pc4, string holdId) => EndAsync(pc4, holdId, "2");
+    /// <summary>
+    /// <paramref name="owner"/> gives up its share of a hold whose offer it did not get recorded;
+    /// true when that gave the place back (nobody else holds it, no offer was recorded for it).
+    /// </summary>
+    public async Task<bool> AbandonAsync(int pc4, string holdId, string owner) =>
+        (int)await Db.ScriptEvaluateAsync(AbandonScript, [CapacityStore.Keys.Area(pc4), Keys.Holds(pc4), Keys.Owners(pc4, holdId)],
+            [holdId, owner, capacity.ChangedChannel(pc4).ToString()]) == 1;
 
-    /// <summary>Enters a recorded offer's hold in the due index, so any instance ends it at its deadline.</summary>
-    public Task EnsureDueAsync(Hold hold) => Db.SortedSetAddAsync(Keys.Due, DueMember(hold), hold.Deadline.ToUnixTimeMilliseconds());
+    /// <summary>
+    /// The offer this hold was made for is recorded: marks the hold as the offer's (no call gives it
+    /// up any more) and enters it in the due index, so any instance ends it at its deadline.
+    /// </summary>
+    public Task RecordAsync(Hold hold) => Task.WhenAll(
+        Db.ScriptEvaluateAsync(RecordScript, [Keys.Holds(hold.Pc4), Keys.Owners(hold.Pc4, hold.HoldId)], [hold.HoldId]),
+        Db.SortedSetAddAsync(Keys.Due, DueMember(hold), hold.Deadline.ToUnixTimeMilliseconds()));
 
     /// <summary>Removes a hold from the due index once its end has been dealt with.</summary>
     public Task ForgetAsync(Hold hold) => Db.SortedSetRemoveAsync(Keys.Due, DueMember(hold));
@@ -162,7 +209,7 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     }
 
     async Task<bool> EndAsync(int pc4, string holdId, string how) =>
-        (int)await Db.ScriptEvaluateAsync(EndScript, [CapacityStore.Keys.Area(pc4), Keys.Holds(pc4), Keys.Ended(pc4, holdId)],
+        (int)await Db.ScriptEvaluateAsync(EndScript, [CapacityStore.Keys.Area(pc4), Keys.Holds(pc4), Keys.Ended(pc4, holdId), Keys.Owners(pc4, holdId)],
             [holdId, how, capacity.ChangedChannel(pc4).ToString(), (long)EndedMemory.TotalSeconds]) == 1;
 
     static string DueMember(Hold hold) => $"{Codes.Pc4(hold.Pc4)}|{hold.HoldId}|{hold.ReferralId}|{hold.OfferId}";

@@ -78,16 +78,20 @@ public static class Leads
                 ? new Lead(LeadKind.Uncontracted, c.Provider, c.DistanceKm, intake, true, c, null, ContractType.Unspecified, warning)
                 : new Lead(LeadKind.Candidate, c.Provider, c.DistanceKm, intake, true, c, null, c.ContractType, ""));
         }
+        var required = MatchRules.RequiredQualification(query.CareType);
         foreach (var e in result.Exclusions)
         {
-            if (e.Reason == ExclusionReason.NotQualified || !registry.Providers.TryGetValue(e.Provider.Agb, out var provider)
+            // Judged on the facts, not on the first reason reported: a provider under a client stop
+            // may also lack the qualification, or not serve the patient's area.
+            if (!registry.Providers.TryGetValue(e.Provider.Agb, out var provider)
+                || required is { } q && !provider.Qualifications.HasFlag(q)
                 || !registry.Gives(provider, query.CareType, year)) continue;
             var contract = registry.ContractOf(provider.Agb, query.Insurer.Uzovi, year) is { } c && c.CareTypes.Contains(query.CareType) ? c : null;
-            var kind = (e.Reason, contract) switch
+            var kind = (provider.Serves(query.PatientArea.Pc4), contract) switch
             {
-                (ExclusionReason.OutsideArea, null) => (LeadKind?)null, // neither contracted nor working here: no lead
-                (ExclusionReason.OutsideArea, _) => LeadKind.Nearby,
-                (_, null) => LeadKind.Uncontracted,
+                (false, null) => (LeadKind?)null, // neither contracted nor working here: no lead
+                (false, _) => LeadKind.Nearby,
+                (true, null) => LeadKind.Uncontracted,
                 _ => LeadKind.ToAsk,
             };
             if (kind is { } k)

@@ -16,9 +16,12 @@ public sealed record IndexPage(IReadOnlyList<string> Ids, string NextPageToken);
 /// and paging never scans. Removing an entry needs its time, which its owner always knows (a
 /// referral's creation, placement or end).
 /// </summary>
-public sealed class TimeIndex(RedisKey key, string name)
+public sealed class TimeIndex(RedisKey key)
 {
     public RedisKey Key { get; } = key;
+
+    // A token names its list (the key), so a token of another list — another owner's too — is refused rather than misread.
+    readonly string _name = key.ToString();
 
     public static RedisValue Member(DateTimeOffset at, string id) => $"{at.ToUnixTimeMilliseconds():D13}|{id}";
 
@@ -35,12 +38,22 @@ public sealed class TimeIndex(RedisKey key, string name)
     {
         RedisValue after = pageToken.Length == 0 ? RedisValue.Null : DecodeToken(pageToken);
         RedisValue floor = since is { } s ? $"{s.ToUnixTimeMilliseconds():D13}|" : RedisValue.Null;
-        // Newest first reads down from the last member sent (exclusive) to the floor; oldest first up from both.
-        var (min, max, exclude) = newestFirst
-            ? (floor, after, after.IsNull ? Exclude.None : Exclude.Stop)
-            : (!after.IsNull && (floor.IsNull || string.CompareOrdinal(after, floor) >= 0) ? after : floor, RedisValue.Null,
-               !after.IsNull && (floor.IsNull || string.CompareOrdinal(after, floor) >= 0) ? Exclude.Start : Exclude.None);
-        var members = await db.SortedSetRangeByValueAsync(Key, min, max, exclude, newestFirst ? Order.Descending : Order.Ascending, 0, size + 1);
+        var afterFloor = !after.IsNull && (floor.IsNull || string.CompareOrdinal(after, floor) >= 0);
+        RedisValue[] members;
+        if (newestFirst)
+        {
+            // Down from the last member sent (exclusive) to the floor. When that member has aged
+            // below the floor meanwhile, nothing is left (and the range must not be asked: with
+            // min above max StackExchange.Redis would swap them and answer rows already sent).
+            if (!after.IsNull && !afterFloor) return new IndexPage([], "");
+            members = await db.SortedSetRangeByValueAsync(Key, floor, after, after.IsNull ? Exclude.None : Exclude.Stop, Order.Descending, 0, size + 1);
+        }
+        else
+        {
+            // Up from the last member sent (exclusive), or from the floor when that is later.
+            members = await db.SortedSetRangeByValueAsync(Key, afterFloor ? after : floor, RedisValue.Null, afterFloor ? Exclude.Start : Exclude.None,
+                Order.Ascending, 0, size + 1);
+        }
         var ids = new List<string>(Math.Min(size, members.Length));
         for (var i = 0; i < members.Length && i < size; i++) ids.Add(IdOf(members[i]));
         return new IndexPage(ids, members.Length > size ? EncodeToken(members[size - 1]) : "");
@@ -52,8 +65,7 @@ public sealed class TimeIndex(RedisKey key, string name)
         return text[(text.IndexOf('|') + 1)..];
     }
 
-    // The token names its list, so a token of one list is refused by another rather than misread.
-    string EncodeToken(RedisValue member) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{name}\n{member}"));
+    string EncodeToken(RedisValue member) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{_name}\n{member}"));
 
     RedisValue DecodeToken(string token)
     {
@@ -67,7 +79,7 @@ public sealed class TimeIndex(RedisKey key, string name)
             throw new FormatException("not a page token");
         }
         var parts = text.Split('\n');
-        if (parts.Length != 2 || parts[0] != name || parts[1].Length < 15 || parts[1][13] != '|'
+        if (parts.Length != 2 || parts[0] != _name || parts[1].Length < 15 || parts[1][13] != '|'
             || !long.TryParse(parts[1].AsSpan(0, 13), NumberStyles.None, CultureInfo.InvariantCulture, out _))
             throw new FormatException("not a page token of this list");
         return parts[1];

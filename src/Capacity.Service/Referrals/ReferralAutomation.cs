@@ -25,7 +25,8 @@ public sealed class ReferralAutomation(
     ILogger<ReferralAutomation> logger)
 {
     public const string NoCandidates = "no provider can take the patient", NoneUntried = "no untried candidate left",
-        PlacesGone = "no candidate had a free place left", NotChosen = "no provider chosen in time", AskedByRequester = "asked by the requester";
+        PlacesGone = "no candidate had a free place left", NotChosen = "no provider chosen in time", AskedByRequester = "asked by the requester",
+        SearchInvalid = "the referral's search no longer holds";
 
     /// <summary>
     /// Moves a referral on after a step that may have left it waiting. With auto-cascade: tops the
@@ -49,7 +50,8 @@ public sealed class ReferralAutomation(
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
         {
-            if (open == 0) await EscalateAsync(referralId, e.Status.Detail, new FindProvidersResponse());
+            logger.LogInformation("Search of {Referral} no longer holds: {Reason}", referralId, e.Status.Detail);
+            if (open == 0) await EscalateAsync(referralId, SearchInvalid, new FindProvidersResponse());
             return;
         }
         var tried = r.Offers.Select(o => o.Provider.Agb).ToHashSet();
@@ -57,19 +59,27 @@ public sealed class ReferralAutomation(
 
         if (r.AutoCascade && untried.Length > 0)
         {
-            OfferReferralResponse offered;
-            try
+            // Batch after batch while the places of a batch went to others meanwhile; twins cascading
+            // the same version make the same batches with the same request keys, and meet.
+            for (var (batch, next) = (0, 0); next < untried.Length; batch++)
             {
-                offered = await offering.OfferAsync(stored, untried.Take(r.MaxParallelOffers - open).ToArray(), ReferralSteps.Requester,
-                    ReferralStore.RequestKey("cascade", "service", $"v{r.Version}"));
+                var agbs = untried.Skip(next).Take(r.MaxParallelOffers - open).ToArray();
+                next += agbs.Length;
+                OfferReferralResponse offered;
+                try
+                {
+                    offered = await offering.OfferAsync(referralId, Viewer.Service, agbs, ReferralSteps.Requester,
+                        ReferralStore.RequestKey("cascade", "service", $"v{r.Version}:{batch}"));
+                }
+                catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.Aborted)
+                {
+                    logger.LogInformation("Cascade of {Referral} not needed any more: {Reason}", referralId, e.Status.Detail);
+                    return;
+                }
+                if (offered.Referral.State != ReferralState.Open) return;
             }
-            catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.Aborted)
-            {
-                logger.LogInformation("Cascade of {Referral} not needed any more: {Reason}", referralId, e.Status.Detail);
-                return;
-            }
-            // Every candidate's last place went to someone else in the meantime: nobody is left to ask.
-            if (offered.Referral.State == ReferralState.Open) await EscalateAsync(referralId, PlacesGone, result.ToProto());
+            // Every untried candidate's last place went to someone else in the meantime: nobody is left to ask.
+            await EscalateAsync(referralId, PlacesGone, result.ToProto());
             return;
         }
         if (open == 0 && untried.Length == 0) await EscalateAsync(referralId, r.Offers.Count > 0 ? NoneUntried : NoCandidates, result.ToProto());
@@ -126,10 +136,10 @@ public sealed class ReferralAutomation(
         var offer = OfferIn(await store.GetAsync(due.ReferralId));
         if (offer?.State == OfferState.Pending)
         {
-            var expired = await TryStepAsync(due.ReferralId,
-                r => ReferralSteps.EndOffer(r, due.OfferId, OfferState.Expired, time.GetUtcNow(), options.CurrentValue.Waiting)) is not null;
+            // Moving the referral on is part of the expiry step, under its pending entry.
+            await TryStepAsync(due.ReferralId, r => ReferralSteps.EndOffer(r, due.OfferId, OfferState.Expired, time.GetUtcNow(), options.CurrentValue.Waiting),
+                _ => AdvanceAsync(due.ReferralId));
             offer = OfferIn(await store.GetAsync(due.ReferralId));
-            if (expired) await AdvanceAsync(due.ReferralId);
         }
         switch (offer?.State)
         {
@@ -138,10 +148,7 @@ public sealed class ReferralAutomation(
             case OfferState.Accepted:
                 await holds.ConsumeAsync(due.Pc4, due.HoldId);
                 break;
-            case null:
-                await holds.AbandonAsync(due.Pc4, due.HoldId);
-                break;
-            default:
+            default: // ended otherwise (the expiry's own follow-up released it already), or no such offer any more
                 await holds.ReleaseAsync(due.Pc4, due.HoldId);
                 break;
         }
@@ -149,18 +156,15 @@ public sealed class ReferralAutomation(
     }
 
     /// <summary>
-    /// Finishes a step left half-way by an instance that stopped: gives back the holds of offers
-    /// it named but never recorded, re-applies everything a step's follow-up guarantees
-    /// (idempotently, from the referral as it is now), then moves it on.
+    /// Finishes a step left half-way by an instance that stopped: re-applies everything a step's
+    /// follow-up guarantees (idempotently, from the referral as it is now), lets go of the places
+    /// an offer step held for offers it never recorded, then moves the referral on.
     /// </summary>
     public async Task RecoverAsync(string pendingMember)
     {
-        var (referralId, offerIds) = ReferralStore.ParsePending(pendingMember);
-        if (await store.GetAsync(referralId) is not { } stored) return;
-        var r = stored.Referral;
-        var pc4 = int.Parse(r.Search.PatientPostcode);
-        await Task.WhenAll(offerIds.Where(id => r.Offers.All(o => o.Id != id)).Select(id => holds.AbandonAsync(pc4, $"{r.Id}:{id}")));
-        await committer.FollowUpAsync(null, new Step(r, []), replay: true);
+        var (referralId, token, agbs) = ReferralStore.ParsePending(pendingMember);
+        if (await committer.ReplayAsync(referralId) is not { } r) return;
+        if (agbs.Count > 0) await offering.LetGoAsync(r, token, agbs);
         await AdvanceAsync(referralId);
     }
 
@@ -168,11 +172,11 @@ public sealed class ReferralAutomation(
         TryStepAsync(referralId, current => ReferralSteps.Escalate(current, reason, explanation, time.GetUtcNow()));
 
     /// <summary>For automatic steps: the referral after the step, or null when it moved on and the step no longer applies.</summary>
-    async Task<Referral?> TryStepAsync(string referralId, Func<Referral, Step> take)
+    async Task<Referral?> TryStepAsync(string referralId, Func<Referral, Step> take, Func<Step, Task>? then = null)
     {
         try
         {
-            return await committer.StepAsync(referralId, Viewer.Service, null, Referral.Parser, take, s => s.Referral);
+            return await committer.StepAsync(referralId, Viewer.Service, null, Referral.Parser, take, s => s.Referral, then);
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound or StatusCode.Aborted)
         {

@@ -24,16 +24,16 @@ public sealed class ReferralCommitter(
     /// Takes one step on a referral the <paramref name="viewer"/> may see, retrying on a
     /// concurrent change (<paramref name="take"/> decides anew on each attempt, and may refuse by
     /// throwing). With a <paramref name="requestKey"/>, an earlier answer to the same request is
-    /// returned as it was and nothing changes.
+    /// returned as it was and nothing changes. <paramref name="then"/> runs after a written step
+    /// (moving the referral on), still covered by the step's pending entry.
     /// </summary>
-    public async Task<T> StepAsync<T>(string referralId, Viewer viewer, string? requestKey, MessageParser<T> parser, Func<Referral, Step> take, Func<Step, T> respond)
+    public async Task<T> StepAsync<T>(string referralId, Viewer viewer, string? requestKey, MessageParser<T> parser,
+        Func<Referral, Step> take, Func<Step, T> respond, Func<Step, Task>? then = null)
         where T : class, IMessage<T>
     {
         var mark = store.MarkPendingAsync(referralId, time.GetUtcNow() + options.CurrentValue.StepGrace);
         var loaded = await store.LoadAsync(referralId, requestKey);
-        var member = await mark;
-        var failed = false;
-        try
+        return await PendingAsync(mark, async _ =>
         {
             var stored = loaded.Stored is { } s && viewer.CanSee(s.Referral) ? s : throw Viewer.NotFound(referralId);
             if (loaded.EarlierAnswer is { } earlier) return parser.ParseFrom(earlier);
@@ -41,28 +41,43 @@ public sealed class ReferralCommitter(
             {
                 var step = take(stored.Referral);
                 var response = respond(step);
-                SaveResult saved;
-                try
+                var saved = await CommitAsync(stored, step, requestKey, response);
+                if (saved.Saved)
                 {
-                    saved = await CommitAsync(stored, step, requestKey, response);
+                    if (then is not null) await then(step);
+                    return response;
                 }
-                catch (Exception e) when (e is not RpcException)
-                {
-                    failed = true; // written or not, the sweeper settles it from the pending entry
-                    throw;
-                }
-                if (saved.Saved) return response;
+                if (saved.EarlierAnswer is { } answered) return parser.ParseFrom(answered); // a duplicate of this request got there first
                 stored = saved.Current ?? throw Viewer.NotFound(referralId);
             }
             throw new RpcException(new Status(StatusCode.Aborted, "The referral kept changing; try again."));
-        }
-        finally
-        {
-            if (!failed) store.ClearPending(member);
-        }
+        });
     }
 
-    /// <summary>Writes the step if the referral is still as <paramref name="before"/> (null: new), then follows it up.</summary>
+    /// <summary>
+    /// Runs a step's work under its pending entry (<paramref name="mark"/>, started before the
+    /// step's first read): the entry is in place before anything is written, and removed once the
+    /// work is done or refused. When the work fails otherwise (Redis unreachable mid-way) the entry
+    /// stays, and the sweeper finishes or undoes what was half done.
+    /// </summary>
+    public async Task<T> PendingAsync<T>(Task<PendingStep> mark, Func<PendingStep, Task<T>> work)
+    {
+        var pending = await mark;
+        T result;
+        try
+        {
+            result = await work(pending);
+        }
+        catch (RpcException)
+        {
+            store.ClearPending(pending);
+            throw;
+        }
+        store.ClearPending(pending);
+        return result;
+    }
+
+    /// <summary>Writes the step if the referral is still as <paramref name="before"/> (null: new) and the request not yet answered, then follows it up.</summary>
     public async Task<SaveResult> CommitAsync(StoredReferral? before, Step step, string? requestKey = null, IMessage? response = null)
     {
         var saved = await store.SaveAsync(step.Referral, before?.Version ?? 0, step.Events, requestKey, response);
@@ -77,7 +92,7 @@ public sealed class ReferralCommitter(
     /// counts, the waiting index — all at once — and then the parties told (after the indexes, so
     /// a party that reads on a push reads the new lists). Every action is idempotent. In
     /// <paramref name="replay"/> (finishing a step whose instance stopped) it asserts everything
-    /// for the referral as it is now, and tells nobody.
+    /// for the referral as it is now, and tells nobody; see <see cref="ReplayAsync"/>.
     /// </summary>
     public async Task FollowUpAsync(V1.Referral? before, Step step, bool replay = false)
     {
@@ -90,7 +105,7 @@ public sealed class ReferralCommitter(
             if (offer.State == V1.OfferState.Pending)
             {
                 work.Add(indexes.AddOfferAsync(offer, r.Id));
-                work.Add(holds.EnsureDueAsync(hold));
+                work.Add(holds.RecordAsync(hold));
                 continue;
             }
             work.Add(EndHoldAsync(hold, accepted: offer.State == V1.OfferState.Accepted));
@@ -118,6 +133,23 @@ public sealed class ReferralCommitter(
 
         if (!replay) await notifier.PublishAsync(step, unmetDemandCounted);
         else if (unmetDemandCounted) await notifier.UnmetDemandChangedAsync(r.MunicipalityCode); // carries no referral data: safe to repeat
+    }
+
+    /// <summary>
+    /// Re-asserts every follow-up of a referral as it is now (a step whose instance stopped).
+    /// Should another step change the referral meanwhile, its own follow-up may have undone what
+    /// this one asserted from the older state (an offer index removed, then re-added here): assert
+    /// again from the newer state, until the referral stands still.
+    /// </summary>
+    public async Task<V1.Referral?> ReplayAsync(string referralId)
+    {
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            if (await store.GetAsync(referralId) is not { } stored) return null;
+            await FollowUpAsync(null, new Step(stored.Referral, []), replay: true);
+            if ((await store.GetAsync(referralId))?.Version == stored.Version) return stored.Referral;
+        }
+        throw new RpcException(new Status(StatusCode.Aborted, $"Referral {referralId} kept changing while its follow-up was finished."));
     }
 
     // The hold leaves the due index only once it has ended, so a failure in between leaves it for the sweeper.

@@ -17,13 +17,13 @@ public sealed class ReferralIndexes(IConnectionMultiplexer redis)
 {
     public static class Keys
     {
-        public static TimeIndex OrgActive(string org) => new($"org:{{{org}}}:active", "active");
-        public static TimeIndex OrgPlaced(string org) => new($"org:{{{org}}}:placed", "placed");
-        public static TimeIndex OrgEnded(string org) => new($"org:{{{org}}}:ended", "ended");
+        public static TimeIndex OrgActive(string org) => new($"org:{{{org}}}:active");
+        public static TimeIndex OrgPlaced(string org) => new($"org:{{{org}}}:placed");
+        public static TimeIndex OrgEnded(string org) => new($"org:{{{org}}}:ended");
         /// <summary>Members <c>deadlineMs|referralId|offerId</c>: the provider's open offers, earliest deadline first.</summary>
-        public static TimeIndex ProviderOffers(string agb) => new($"offers:{{{agb}}}:open", "offers");
-        public static TimeIndex ProviderPlacements(string agb) => new($"offers:{{{agb}}}:placed", "placements");
-        public static TimeIndex DeskQueue(string uzovi) => new($"desk:{{{uzovi}}}:queue", "queue");
+        public static TimeIndex ProviderOffers(string agb) => new($"offers:{{{agb}}}:open");
+        public static TimeIndex ProviderPlacements(string agb) => new($"offers:{{{agb}}}:placed");
+        public static TimeIndex DeskQueue(string uzovi) => new($"desk:{{{uzovi}}}:queue");
         /// <summary>Referrals waiting for their requester, scored by when the next reminder or escalation is due.</summary>
         public static readonly RedisKey Waiting = "refs:{waiting}";
     }

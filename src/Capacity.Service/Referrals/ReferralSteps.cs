@@ -156,7 +156,8 @@ public static class ReferralSteps
             r.State = ReferralState.Open;
             r.Waiting = waiting.Start(r, now, offerId);
             var why = end == OfferState.Declined ? $"declined by {o.Provider.Name}" : $"{o.Provider.Name} did not answer in time";
-            events.Add(Event(r, "returned", now, o, $"{why}: choose another provider"));
+            // Not tied to the offer: its provider is told of its own offer's end, not that nobody else was asked.
+            events.Add(Event(r, "returned", now, detail: $"{why}: choose another provider"));
         }
         return new Step(r, Stamp(r, events));
     }

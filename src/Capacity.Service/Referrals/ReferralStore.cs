@@ -10,8 +10,14 @@ public sealed record StoredReferral(Referral Referral, long Version);
 /// <summary>A referral read for a step, with the answer an earlier request with the same key was given (a retry), if any.</summary>
 public sealed record LoadedReferral(StoredReferral? Stored, byte[]? EarlierAnswer);
 
-/// <summary>What a conditioned write found: saved, or the referral as another step left it.</summary>
-public readonly record struct SaveResult(bool Saved, StoredReferral? Current);
+/// <summary>
+/// What a conditioned write found: saved; or the answer an earlier call with the same request id
+/// was given (a duplicate in flight); or the referral as another step left it.
+/// </summary>
+public readonly record struct SaveResult(bool Saved, StoredReferral? Current, byte[]? EarlierAnswer = null);
+
+/// <summary>A step's entry in <c>refs:{pending}</c>: the member, and the token that names the call (the owner of its holds).</summary>
+public sealed record PendingStep(string Member, string Token);
 
 /// <summary>What claiming a create request found (see <see cref="ReferralStore.ClaimCreateAsync"/>).</summary>
 public enum CreateClaim
@@ -44,10 +50,15 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         public static readonly RedisKey Pending = "refs:{pending}";
     }
 
-    // Writes a step if the referral is at the expected version (0: it must not exist yet); else
-    // answers the referral as it is, so the caller decides anew without reading again.
+    // Writes a step if the referral is at the expected version (0: it must not exist yet) and the
+    // request was not answered meanwhile (a duplicate in flight); else answers the earlier answer,
+    // or the referral as it is, so the caller decides anew without reading again.
     const string SaveScript = """
         -- KEYS: 1 ref, 2 events, 3 requests; ARGV: 1 expected version, 2 doc, 3 new version, 4 request key, 5 answer, 6.. events
+        if ARGV[4] ~= '' then
+          local earlier = redis.call('HGET', KEYS[3], ARGV[4])
+          if earlier then return {2, earlier} end
+        end
         local v = redis.call('HGET', KEYS[1], 'v')
         if (ARGV[1] == '0' and v) or (ARGV[1] ~= '0' and v ~= ARGV[1]) then
           return {0, redis.call('HGET', KEYS[1], 'doc') or false, v or false}
@@ -69,6 +80,16 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
         redis.call('HSET', KEYS[2], ARGV[3], ARGV[2] .. '|' .. ARGV[4])
         return {0, ARGV[2]}
+        """;
+
+    // A create retried after its referral was never written claims the patient again: only if
+    // nobody else has claimed the patient since (their referral stands).
+    const string ReclaimScript = """
+        -- KEYS: 1 org patients; ARGV: 1 patient ref, 2 referral id, 3 now (ms)
+        local entry = redis.call('HGET', KEYS[1], ARGV[1])
+        if entry and string.sub(entry, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then return 0 end
+        if not entry then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) end
+        return 1
         """;
 
     // Frees a patient for a new referral, only if the entry is still this referral's.
@@ -107,8 +128,12 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         args[4] = requestKey is not null && response is not null ? response.ToByteArray() : RedisValue.EmptyString;
         for (var i = 0; i < events.Count; i++) args[5 + i] = events[i].ToByteArray();
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SaveScript, [Keys.Referral(id), Keys.Events(id), Keys.Requests(id)], args))!;
-        if ((int)result[0] == 1) return new SaveResult(true, null);
-        return new SaveResult(false, Parse([(RedisValue)result[1], (RedisValue)result[2]]));
+        return (int)result[0] switch
+        {
+            1 => new SaveResult(true, null),
+            2 => new SaveResult(false, null, (byte[])result[1]!),
+            _ => new SaveResult(false, Parse([(RedisValue)result[1], (RedisValue)result[2]])),
+        };
     }
 
     /// <summary>
@@ -154,6 +179,14 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         return (claim, value[..bar], DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(value[(bar + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
     }
 
+    /// <summary>
+    /// Claims the patient for <paramref name="referralId"/> if nobody else has it: for a create
+    /// whose referral is written late (its first attempt stopped, or stalled past the grace period,
+    /// when another create may have given its claim up). False: another referral has the patient.
+    /// </summary>
+    public async Task<bool> ReclaimPatientAsync(string org, string patientRef, string referralId, DateTimeOffset now) =>
+        (int)await Db.ScriptEvaluateAsync(ReclaimScript, [Keys.OrgPatients(org)], [patientRef, referralId, now.ToUnixTimeMilliseconds()]) == 1;
+
     /// <summary>Frees the patient for a new referral once this one is placed, cancelled or closed (a no-op if a newer referral has the patient).</summary>
     public Task ReleasePatientAsync(string org, string patientRef, string referralId) =>
         Db.ScriptEvaluateAsync(ReleasePatientScript, [Keys.OrgPatients(org)], [patientRef, referralId]);
@@ -168,34 +201,29 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
     }
 
     /// <summary>
-    /// Notes, before a step, that its follow-up must happen even if this instance stops now.
-    /// Each step has its own entry (<c>referralId|token</c>, and for an offer step
-    /// <c>|offerId,offerId</c>: the offers whose holds it is about to take), so finishing one step
-    /// never clears another's. The sweeper finishes entries older than the grace period; the
-    /// instance that finishes the step removes its entry.
+    /// Notes, before a step, that what the step does must be finished even if this instance stops
+    /// now. Each step has its own entry (<c>referralId|token</c>, and for an offer step
+    /// <c>|agb,agb</c>: the providers whose places it may hold, with the token as their holder), so
+    /// finishing one step never clears another's. The sweeper finishes entries older than the
+    /// grace period; the instance that finishes the step removes its entry.
     /// </summary>
-    public async Task<string> MarkPendingAsync(string referralId, DateTimeOffset due, IEnumerable<string>? offerIds = null)
+    public async Task<PendingStep> MarkPendingAsync(string referralId, DateTimeOffset due, IEnumerable<string>? agbs = null)
     {
-        var member = PendingMember(referralId, offerIds);
+        var token = Guid.NewGuid().ToString("N");
+        var member = agbs is null ? $"{referralId}|{token}" : $"{referralId}|{token}|{string.Join(',', agbs)}";
         await Db.SortedSetAddAsync(Keys.Pending, member, due.ToUnixTimeMilliseconds());
-        return member;
+        return new PendingStep(member, token);
     }
 
-    public static string PendingMember(string referralId, IEnumerable<string>? offerIds = null)
-    {
-        var member = $"{referralId}|{Guid.NewGuid():N}";
-        return offerIds is null ? member : $"{member}|{string.Join(',', offerIds)}";
-    }
-
-    /// <summary>The referral and the offers a pending entry names.</summary>
-    public static (string ReferralId, IReadOnlyList<string> OfferIds) ParsePending(string member)
+    /// <summary>The referral, the token and the providers a pending entry names.</summary>
+    public static (string ReferralId, string Token, IReadOnlyList<string> Agbs) ParsePending(string member)
     {
         var parts = member.Split('|');
-        return (parts[0], parts.Length > 2 && parts[2].Length > 0 ? parts[2].Split(',') : []);
+        return (parts[0], parts.Length > 1 ? parts[1] : "", parts.Length > 2 && parts[2].Length > 0 ? parts[2].Split(',') : []);
     }
 
-    /// <summary>Removes a pending entry once its step's follow-up is done. Not awaited: an entry left behind only makes the sweeper re-assert a finished follow-up.</summary>
-    public void ClearPending(string member) => Db.SortedSetRemove(Keys.Pending, member, CommandFlags.FireAndForget);
+    /// <summary>Removes a pending entry once its step is done. Not awaited: an entry left behind only makes the sweeper re-assert a finished step.</summary>
+    public void ClearPending(PendingStep step) => Db.SortedSetRemove(Keys.Pending, step.Member, CommandFlags.FireAndForget);
 
     public Task ClearPendingAsync(string member) => Db.SortedSetRemoveAsync(Keys.Pending, member);
 

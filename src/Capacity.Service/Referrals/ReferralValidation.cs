@@ -62,6 +62,12 @@ public static partial class ReferralValidation
         else if (agbs.Any(a => !Codes.IsAgb(a))) errors.Add("provider_agbs", "must be AGB codes of 8 digits");
     }
 
+    /// <summary>A search radius in km: 0 for the referral's own, else up to the service's maximum.</summary>
+    public static void RadiusKm(double radiusKm, double max, InputErrors errors)
+    {
+        if (double.IsNaN(radiusKm) || radiusKm < 0 || radiusKm > max) errors.Add("radius_km", $"must be between 0 and {max} km (0 for the referral's own)");
+    }
+
     /// <summary>The page size asked for (0: the default), or an error naming page_size.</summary>
     public static int PageSize(int requested, InputErrors errors)
     {

@@ -28,6 +28,7 @@ public sealed class ReferralWorkflow(
     MatchingEngine matching,
     RegistryCache registry,
     IOptionsMonitor<ReferralOptions> options,
+    IOptionsMonitor<MatchingOptions> matchingOptions,
     TimeProvider time)
 {
     ReferralOptions Options => options.CurrentValue;
@@ -54,7 +55,12 @@ public sealed class ReferralWorkflow(
         errors.ThrowIfAny();
 
         var id = await ClaimAsync(request);
-        if (await store.GetAsync(id) is { } existing) return existing.Referral; // a retry
+        if (await store.GetAsync(id) is { } existing)
+        {
+            // A retry: the first call may have stopped before its first offers or escalation.
+            await automation.AdvanceAsync(id);
+            return (await store.GetAsync(id))?.Referral ?? existing.Referral;
+        }
 
         var search = request.Search!.Clone();
         search.PatientPostcode = query!.PatientArea.Code; // keep the PC4 only: a PC6 says more about a patient than matching needs
@@ -74,18 +80,29 @@ public sealed class ReferralWorkflow(
         var now = time.GetUtcNow();
         var step = ReferralSteps.Create(draft, now, Options.Waiting);
         // Pending first, so that the first offers or the escalation happen even if this instance stops now.
-        var pending = await store.MarkPendingAsync(id, now + Options.StepGrace);
-        var saved = await committer.CommitAsync(null, step);
-        store.ClearPending(pending);
-        if (saved.Saved) await automation.AdvanceAsync(id);
-        return (await store.GetAsync(id))!.Referral;
+        return await committer.PendingAsync(store.MarkPendingAsync(id, now + Options.StepGrace), async _ =>
+        {
+            if ((await committer.CommitAsync(null, step)).Saved)
+            {
+                // Written late (this call stalled past the grace period), the patient may have been
+                // claimed by another create meanwhile: that referral stands, this one is cancelled.
+                if (!await store.ReclaimPatientAsync(request.RequesterOrg, request.PatientRef, id, time.GetUtcNow()))
+                {
+                    await committer.StepAsync(id, Viewer.Service, null, Referral.Parser, r => ReferralSteps.Cancel(r, time.GetUtcNow()), s => s.Referral);
+                    throw AlreadyExists(request, null);
+                }
+                await automation.AdvanceAsync(id);
+            }
+            return (await store.GetAsync(id))!.Referral;
+        });
     }
 
     /// <summary>
     /// Claims the request id and the patient. A patient with an active referral in the same
     /// organisation gets ALREADY_EXISTS naming it; a claim whose referral is over (placed,
     /// cancelled, closed, its follow-up not yet done) or was never written (its instance stopped)
-    /// is given up and claimed anew.
+    /// is given up and claimed anew. A retried request whose referral was never written claims the
+    /// patient again, unless another referral has it by now.
     /// </summary>
     async Task<string> ClaimAsync(CreateReferralRequest request)
     {
@@ -93,6 +110,9 @@ public sealed class ReferralWorkflow(
         {
             var now = time.GetUtcNow();
             var (claim, id, claimedAt) = await store.ClaimCreateAsync(request.RequesterOrg, request.RequestId, "ref_" + Guid.CreateVersion7().ToString("N"), request.PatientRef, now);
+            if (claim == CreateClaim.Retry && await store.GetAsync(id) is null
+                && !await store.ReclaimPatientAsync(request.RequesterOrg, request.PatientRef, id, now))
+                throw AlreadyExists(request, null);
             if (claim != CreateClaim.PatientActive) return id;
             var existing = (await store.GetAsync(id))?.Referral;
             var over = existing is null ? now - claimedAt > Options.StepGrace : ReferralSteps.IsFinal(existing.State);
@@ -101,7 +121,9 @@ public sealed class ReferralWorkflow(
         }
     }
 
-    static RpcException AlreadyExists(CreateReferralRequest request, string existingId) => new Google.Rpc.Status
+    static RpcException AlreadyExists(CreateReferralRequest request, string? existingId) => existingId is null
+        ? new RpcException(new Status(StatusCode.AlreadyExists, $"Patient {request.PatientRef} has an active referral created meanwhile; list the organisation's active referrals."))
+        : new Google.Rpc.Status
     {
         Code = (int)Code.AlreadyExists,
         Message = $"Patient {request.PatientRef} already has an active referral, {existingId}: continue with that one, or cancel it first.",
@@ -131,7 +153,15 @@ public sealed class ReferralWorkflow(
         var key = ReferralStore.RequestKey("escalate", ReferralSteps.Requester, request.RequestId);
         var loaded = await LoadAsync(request.ReferralId, viewer, key);
         if (loaded.EarlierAnswer is { } earlier) return Referral.Parser.ParseFrom(earlier);
-        var explanation = (await search.FindAsync(loaded.Stored!.Referral)).ToProto();
+        FindProvidersResponse explanation;
+        try
+        {
+            explanation = (await search.FindAsync(loaded.Stored!.Referral)).ToProto();
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
+        {
+            explanation = new FindProvidersResponse(); // the requester can always hand it over, also when its search no longer holds
+        }
         return await committer.StepAsync(request.ReferralId, viewer, key, Referral.Parser,
             r => ReferralSteps.Escalate(r, ReferralAutomation.AskedByRequester, explanation, time.GetUtcNow()), s => s.Referral);
     }
@@ -183,19 +213,18 @@ public sealed class ReferralWorkflow(
         var key = ReferralStore.RequestKey("answer", request.ProviderAgb, request.RequestId);
         var answer = await committer.StepAsync(request.ReferralId, Viewer.Service, key, AnswerOfferResponse.Parser, r =>
         {
-            var offer = r.Offers.FirstOrDefault(o => o.Id == request.OfferId)
-                ?? throw new RpcException(new Status(StatusCode.NotFound, $"Offer {request.OfferId} is not part of referral {r.Id}."));
-            if (offer.Provider.Agb != request.ProviderAgb)
-                throw new RpcException(new Status(StatusCode.PermissionDenied, "This offer was made to another provider."));
+            // Another provider's offer is answered as one that does not exist: offer ids can be worked
+            // out, and "made to another provider" would tell who else was asked.
+            var offer = r.Offers.FirstOrDefault(o => o.Id == request.OfferId && o.Provider.Agb == request.ProviderAgb)
+                ?? throw new RpcException(new Status(StatusCode.NotFound, $"Offer {request.OfferId} of referral {r.Id} was not made to you."));
             var now = time.GetUtcNow();
             if (!request.Accept)
                 return ReferralSteps.EndOffer(r, request.OfferId, OfferState.Declined, now, Options.Waiting, request.DeclineReason, request.DeclineText);
             var snapshot = registry.Current;
             return ReferralSteps.Accept(r, request.OfferId, now, StartOf(r, request.StartDate),
                 ReferralViews.RequesterOf(snapshot, r.RequesterOrg), snapshot.Providers.GetValueOrDefault(offer.Provider.Agb)?.Intake.ToProto());
-        }, s => new AnswerOfferResponse { Referral = ReferralViews.AsSeenBy(s.Referral, request.ProviderAgb) });
-
-        if (!request.Accept) await automation.AdvanceAsync(request.ReferralId);
+        }, s => new AnswerOfferResponse { Referral = ReferralViews.AsSeenBy(s.Referral, request.ProviderAgb) },
+        then: _ => request.Accept ? Task.CompletedTask : automation.AdvanceAsync(request.ReferralId));
         return answer;
     }
 
@@ -296,23 +325,24 @@ public sealed class ReferralWorkflow(
 
     public async Task<FindProvidersResponse> SearchForDeskAsync(SearchForReferralRequest request, Viewer viewer)
     {
-        var referral = await DeskReferralAsync(request.ReferralId, request.InsurerUzovi, viewer);
+        var referral = await DeskReferralAsync(request.ReferralId, request.InsurerUzovi, request.RadiusKm, viewer);
         return (await search.FindAsync(referral, request.RadiusKm)).ToProto();
     }
 
     public async Task<FindLeadsResponse> FindLeadsAsync(FindLeadsRequest request, Viewer viewer)
     {
-        var referral = await DeskReferralAsync(request.ReferralId, request.InsurerUzovi, viewer);
+        var referral = await DeskReferralAsync(request.ReferralId, request.InsurerUzovi, request.RadiusKm, viewer);
         var query = await search.QueryAsync(referral, request.RadiusKm);
         var result = await matching.FindAsync(query, requireContract: false);
         return Leads.Rank(result, query, registry.Current).ToProto();
     }
 
-    async Task<Referral> DeskReferralAsync(string referralId, string uzovi, Viewer viewer)
+    async Task<Referral> DeskReferralAsync(string referralId, string uzovi, double radiusKm, Viewer viewer)
     {
         var errors = new InputErrors();
         ReferralValidation.ReferralId(referralId, errors);
         ReferralValidation.Uzovi(uzovi, "insurer_uzovi", errors);
+        ReferralValidation.RadiusKm(radiusKm, matchingOptions.CurrentValue.MaxRadiusKm, errors);
         errors.ThrowIfAny();
         var referral = (await LoadAsync(referralId, viewer)).Stored!.Referral;
         RequireDesk(referral, uzovi);
@@ -347,11 +377,7 @@ public sealed class ReferralWorkflow(
         ReferralValidation.ReferralId(referralId, errors);
         ReferralValidation.Providers(agbs, errors, Options.MaxParallelOffers);
         errors.ThrowIfAny();
-        var key = ReferralStore.RequestKey("offer", by, requestId);
-        var loaded = await LoadAsync(referralId, viewer, key);
-        return loaded.EarlierAnswer is { } earlier
-            ? OfferReferralResponse.Parser.ParseFrom(earlier)
-            : await offering.OfferAsync(loaded.Stored!, agbs.Distinct().ToArray(), by, key, allowUncontracted);
+        return await offering.OfferAsync(referralId, viewer, agbs.Distinct().ToArray(), by, ReferralStore.RequestKey("offer", by, requestId), allowUncontracted);
     }
 
     /// <summary>The referral if <paramref name="viewer"/> may see it (else NOT_FOUND, as for an unknown id), with an earlier answer to the request.</summary>

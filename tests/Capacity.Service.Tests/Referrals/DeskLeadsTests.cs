@@ -46,10 +46,11 @@ public sealed class DeskLeadsTests(CapacityApp app) : IClassFixture<CapacityApp>
         await app.PublishAsync(uncontractedWithRoom, Area, nursing, 1);
         await app.PublishAsync(hotel, Area, CareType.ShortTermStay, 4);
         await app.PublishAsync(shortStayOnly, Area, CareType.ShortTermStay, 4);
-        await app.Stops.DeclareClientStopAsync(new DeclareClientStopRequest
-        {
-            Stop = new ClientStop { ProviderAgb = stopped, InsurerUzovis = { uzovi }, From = CapacityApp.Today.ToDate(), Reason = ClientStopReason.CostCeiling },
-        });
+        foreach (var agb in new[] { stopped, nearby }) // a stop does not make a provider that works elsewhere one to ask
+            await app.Stops.DeclareClientStopAsync(new DeclareClientStopRequest
+            {
+                Stop = new ClientStop { ProviderAgb = agb, InsurerUzovis = { uzovi }, From = CapacityApp.Today.ToDate(), Reason = ClientStopReason.CostCeiling },
+            });
         // Nobody but the first can take the patient now; the referral waits for its requester, who hands it to the desk.
         var referral = await app.CreateAsync(ReferralData.NewReferral(uzovi, Area));
         await app.Referrals().EscalateReferralAsync(new EscalateReferralRequest { RequestId = ReferralData.NewRequestId(), ReferralId = referral.Id });
@@ -71,5 +72,7 @@ public sealed class DeskLeadsTests(CapacityApp app) : IClassFixture<CapacityApp>
         Assert.False(leads.Single(l => l.Provider.Agb == uncontractedFull).Offerable);
         Assert.All(leads, l => Assert.Equal("030 555 0100", l.Intake.Phone)); // whom to call
         Assert.Equal((true, 2), (leads[0].Offerable, leads[0].FreePlaces));
+        await RpcAssertions.AssertInvalidAsync(() => app.Mediation().FindLeadsAsync(
+            new FindLeadsRequest { ReferralId = referral.Id, InsurerUzovi = uzovi, RadiusKm = 500 }).ResponseAsync, "radius_km");
     }
 }

@@ -16,6 +16,8 @@ public sealed class HoldTests(CapacityApp app) : IClassFixture<CapacityApp>
 
     HoldStore Holds => app.Services.GetRequiredService<HoldStore>();
 
+    const string Owner = "test-call";
+
     static Hold NewHold(string agb, int i = 0) => new($"h_{agb}_{i}_{Guid.NewGuid():N}", agb, 1382, Nursing,
         CapacityApp.Epoch.AddMinutes(30), $"ref_{agb}", $"offer_{i}");
 
@@ -37,7 +39,7 @@ public sealed class HoldTests(CapacityApp app) : IClassFixture<CapacityApp>
         var (uzovi, agb) = await ProviderWithPlacesAsync(free: 5);
         var holds = Enumerable.Range(0, 200).Select(i => NewHold(agb, i)).ToArray();
 
-        var outcomes = await Task.WhenAll(holds.Select(h => Task.Run(async () => (await Holds.HoldAsync(h)).Outcome)));
+        var outcomes = await Task.WhenAll(holds.Select(h => Task.Run(async () => (await Holds.HoldAsync(h, Owner)).Outcome)));
 
         Assert.Equal(5, outcomes.Count(o => o == HoldOutcome.Held));
         Assert.Equal(195, outcomes.Count(o => o == HoldOutcome.NoPlace));
@@ -55,7 +57,7 @@ public sealed class HoldTests(CapacityApp app) : IClassFixture<CapacityApp>
         await using var second = await app.StartSecondInstanceAsync();
         var stores = new[] { Holds, second.Services.GetRequiredService<HoldStore>() };
 
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 240).Select(i => Task.Run(async () => (await stores[i % 2].HoldAsync(NewHold(agb, i))).Outcome)));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 240).Select(i => Task.Run(async () => (await stores[i % 2].HoldAsync(NewHold(agb, i), Owner)).Outcome)));
 
         Assert.Equal(5, outcomes.Count(o => o == HoldOutcome.Held));
         var figure = (await app.Capacity.GetProviderCapacityAsync(new GetProviderCapacityRequest { Agb = agb })).Figures.Single();
@@ -68,8 +70,8 @@ public sealed class HoldTests(CapacityApp app) : IClassFixture<CapacityApp>
         var (uzovi, agb) = await ProviderWithPlacesAsync(free: 2);
         var first = NewHold(agb, 1);
         var second = NewHold(agb, 2);
-        Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(first)).Outcome);
-        Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(second)).Outcome);
+        Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(first, Owner)).Outcome);
+        Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(second, Owner)).Outcome);
         Assert.Equal("NoCapacity", (await app.FindAsync(TestData.Search(Area, uzovi, Nursing))).VerdictFor(agb));
 
         Assert.True(await Holds.ReleaseAsync(1382, first.HoldId));
@@ -89,11 +91,46 @@ public sealed class HoldTests(CapacityApp app) : IClassFixture<CapacityApp>
         var hold = NewHold(agb);
         var withoutFigure = NewHold(agb) with { CareType = CareType.NightCare };
 
-        Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(hold)).Outcome);
-        Assert.Equal(HoldOutcome.AlreadyHeld, (await Holds.HoldAsync(hold)).Outcome);
-        Assert.Equal(HoldOutcome.NoCapacity, (await Holds.HoldAsync(withoutFigure)).Outcome);
+        Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(hold, Owner)).Outcome);
+        Assert.Equal(HoldOutcome.AlreadyHeld, (await Holds.HoldAsync(hold, Owner)).Outcome);
+        Assert.Equal(HoldOutcome.NoCapacity, (await Holds.HoldAsync(withoutFigure, Owner)).Outcome);
 
         var figure = (await app.Capacity.GetProviderCapacityAsync(new GetProviderCapacityRequest { Agb = agb })).Figures.Single();
         Assert.Equal((3, 1), (figure.FreePlaces, figure.HeldPlaces));
+    }
+
+    [Fact]
+    public async Task APlaceGoesBackOnlyWhenNoCallHoldsItAndNeverOnceItsOfferIsRecorded()
+    {
+        var (_, agb) = await ProviderWithPlacesAsync(free: 2);
+        var shared = NewHold(agb, 1);
+        var recorded = NewHold(agb, 2);
+        Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(shared, "call-a")).Outcome);
+        Assert.Equal(HoldOutcome.AlreadyHeld, (await Holds.HoldAsync(shared, "call-b")).Outcome); // a twin finds it
+        Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(recorded, "call-a")).Outcome);
+        await Holds.RecordAsync(recorded);
+
+        var afterA = (await Holds.AbandonAsync(1382, shared.HoldId, "call-a"), await Holds.AbandonAsync(1382, recorded.HoldId, "call-a"));
+        var heldAfterA = (await app.Capacity.GetProviderCapacityAsync(new GetProviderCapacityRequest { Agb = agb })).Figures.Single().HeldPlaces;
+        var afterB = await Holds.AbandonAsync(1382, shared.HoldId, "call-b");
+        var heldAfterB = (await app.Capacity.GetProviderCapacityAsync(new GetProviderCapacityRequest { Agb = agb })).Figures.Single().HeldPlaces;
+
+        Assert.Equal((false, false), afterA); // b still holds the one; the other's offer is recorded
+        Assert.Equal(2, heldAfterA);
+        Assert.True(afterB);
+        Assert.Equal(1, heldAfterB);
+        Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(shared, "call-c")).Outcome); // given back without a marker: a retry may hold again
+    }
+
+    [Fact]
+    public async Task TheEndOfARecordedOfferLeavesAMarkerEvenWhenItsHoldIsGoneSoNoTwinHoldsForIt()
+    {
+        var (_, agb) = await ProviderWithPlacesAsync(free: 1);
+        var hold = NewHold(agb);
+
+        Assert.False(await Holds.ReleaseAsync(1382, hold.HoldId)); // nothing held under this id (any more)
+
+        Assert.Equal(HoldOutcome.Ended, (await Holds.HoldAsync(hold, "late-twin")).Outcome);
+        Assert.Equal(1, await app.AvailableAsync(agb));
     }
 }

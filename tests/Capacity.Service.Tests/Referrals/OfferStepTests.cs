@@ -54,8 +54,8 @@ public sealed class OfferStepTests(CapacityApp app) : IClassFixture<CapacityApp>
         foreach (var agb in agbs)
         {
             var hold = FirstHoldOf(referral, agb);
-            Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(hold)).Outcome);
-            Assert.True(await Holds.AbandonAsync(hold.Pc4, hold.HoldId));
+            Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(hold, "first-attempt")).Outcome);
+            Assert.True(await Holds.AbandonAsync(hold.Pc4, hold.HoldId, "first-attempt"));
         }
 
         var retried = await app.Referrals().OfferReferralAsync(new OfferReferralRequest
@@ -73,12 +73,15 @@ public sealed class OfferStepTests(CapacityApp app) : IClassFixture<CapacityApp>
     {
         var (uzovi, agbs) = await app.ProvidersAsync("3513", 1, free: 1);
         var referral = await app.CreateAsync(ReferralData.NewReferral(uzovi, "3513"));
-        Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(FirstHoldOf(referral, agbs[0]))).Outcome); // then cut off
+        Assert.Equal(HoldOutcome.Held, (await Holds.HoldAsync(FirstHoldOf(referral, agbs[0]), "first-attempt")).Outcome); // then cut off
 
         var retried = await app.OfferAsync(referral.Id, agbs[0]);
 
         Assert.Empty(retried.Rejected); // the last place is this referral's own hold, not taken by another
         Assert.Equal(OfferState.Pending, retried.Referral.Offers.Single().State);
+        Assert.Equal(1, await HeldAsync(agbs[0]));
+        // The cut-off attempt's own share, given up later (by the sweeper), does not take the recorded offer's place.
+        Assert.False(await Holds.AbandonAsync(int.Parse("3513"), FirstHoldOf(referral, agbs[0]).HoldId, "first-attempt"));
         Assert.Equal(1, await HeldAsync(agbs[0]));
     }
 

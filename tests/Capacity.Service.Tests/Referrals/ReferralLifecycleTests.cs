@@ -342,4 +342,17 @@ public sealed class ReferralLifecycleTests(CapacityApp app) : IClassFixture<Capa
         Assert.Equal(5, results.Sum());
         Assert.Equal(0, await app.AvailableAsync(agbs[0]));
     }
+
+    [Fact]
+    public async Task DuplicatesOfOneRequestInFlightAtOnceGetTheSameAnswer()
+    {
+        var (uzovi, agbs) = await app.ProvidersAsync("1061", 2);
+        var referral = (await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, "1061"))).Id, agbs)).Referral;
+        var cancel = new CancelReferralRequest { RequestId = ReferralData.NewRequestId(), ReferralId = referral.Id };
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () => await app.Referrals().CancelReferralAsync(cancel))));
+
+        Assert.All(answers, a => Assert.Equal(answers[0], a)); // not "cancelled already" for the ones that lost the race
+        Assert.Equal(ReferralState.Cancelled, answers[0].State);
+    }
 }

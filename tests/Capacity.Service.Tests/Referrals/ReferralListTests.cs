@@ -70,6 +70,28 @@ public sealed class ReferralListTests : IAsyncLifetime
         await AssertInvalidAsync(() => ListAsync(org, ReferralListFilter.Ended, token: token), "page_token");
         await AssertInvalidAsync(() => ListAsync(org, ReferralListFilter.Active, token: "bm90LWEtdG9rZW4"), "page_token");
         await AssertInvalidAsync(() => ListAsync(org, ReferralListFilter.Active, size: 201), "page_size");
+        await AssertInvalidAsync(() => ListAsync("ander-" + org, ReferralListFilter.Active, token: token), "page_token"); // another organisation's list
+    }
+
+    [Fact]
+    public async Task ThePageAfterOneThatAgedOutOfTheWindowIsEmptyNotARepeat()
+    {
+        var (uzovi, agbs) = await _app.ProvidersAsync(Area, 1, free: 5);
+        var org = "venster-" + Guid.NewGuid().ToString("N")[..8];
+        for (var i = 0; i < 3; i++)
+        {
+            var offered = (await _app.OfferAsync((await CreateAsync(uzovi, org)).Id, agbs[0])).Referral;
+            await _app.AnswerAsync(offered, agbs[0], accept: true);
+        }
+        var first = await ListAsync(org, ReferralListFilter.Placed, size: 1);
+
+        _app.Time.Advance(TimeSpan.FromDays(14) + TimeSpan.FromMinutes(1)); // every placement ages out of the window meanwhile
+        var next = await ListAsync(org, ReferralListFilter.Placed, size: 1, token: first.NextPageToken);
+
+        Assert.Single(first.Referrals);
+        Assert.NotEmpty(first.NextPageToken);
+        Assert.Empty(next.Referrals);
+        Assert.Empty(next.NextPageToken);
     }
 
     [Fact]

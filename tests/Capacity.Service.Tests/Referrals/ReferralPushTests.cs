@@ -143,17 +143,21 @@ public sealed class ReferralPushTests(CapacityApp app) : IClassFixture<CapacityA
     }
 
     [Fact]
-    public async Task ProviderCannotAnswerAnotherProvidersOffer()
+    public async Task ProviderCannotAnswerAnotherProvidersOfferNorTellItFromAnOfferNeverMade()
     {
         var (uzovi, agbs) = await app.ProvidersAsync("1094", 2);
         var referral = (await app.OfferAsync((await app.CreateAsync(ReferralData.NewReferral(uzovi, "1094"))).Id, agbs[0])).Referral;
-
-        var e = await Assert.ThrowsAsync<RpcException>(() => app.Offers().AnswerOfferAsync(new AnswerOfferRequest
+        Task<AnswerOfferResponse> AnswerAs(string agb, string offerId) => app.Offers().AnswerOfferAsync(new AnswerOfferRequest
         {
-            RequestId = ReferralData.NewRequestId(), ReferralId = referral.Id, OfferId = referral.Offers[0].Id, ProviderAgb = agbs[1], Accept = true,
-        }).ResponseAsync);
+            RequestId = ReferralData.NewRequestId(), ReferralId = referral.Id, OfferId = offerId, ProviderAgb = agb, Accept = true,
+        }).ResponseAsync;
 
-        Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+        var someoneElses = await Assert.ThrowsAsync<RpcException>(() => AnswerAs(agbs[1], referral.Offers[0].Id));
+        var neverMade = await Assert.ThrowsAsync<RpcException>(() => AnswerAs(agbs[1], "of_0000000000000000"));
+
+        // Offer ids can be worked out; the answer must not tell who else was asked.
+        Assert.Equal((StatusCode.NotFound, StatusCode.NotFound), (someoneElses.StatusCode, neverMade.StatusCode));
+        Assert.Equal(OfferState.Pending, (await app.GetReferralAsync(referral.Id)).Referral.Offers[0].State);
     }
 
     static (string, OfferState) Pick(OfferNotice n) => (n.Type, n.State);

@@ -125,14 +125,14 @@ public sealed class ReferralResilienceTests : IAsyncLifetime
     [Fact]
     public async Task HoldsOfAnOfferWhoseInstanceStoppedBeforeRecordingItAreGivenBackAndARetryOffersAgain()
     {
-        // An offer step named its offer in a pending entry and held the place, then its instance
+        // An offer step named its provider in a pending entry and held the place, then its instance
         // stopped before the offer was written: standing for that moment, written here straight to the stores.
         var (uzovi, agbs) = await _app.ProvidersAsync(Area, 1, free: 1);
         var referral = await _app.CreateAsync(ReferralData.NewReferral(uzovi, Area));
         var offerId = ReferralViews.OfferId(referral.Id, agbs[0], 0);
         var hold = new Capacity.Hold($"{referral.Id}:{offerId}", agbs[0], int.Parse(Area), CareType.DistrictNursing, CapacityApp.Epoch.AddHours(1), referral.Id, offerId);
-        await _app.Services.GetRequiredService<ReferralStore>().MarkPendingAsync(referral.Id, _app.Time.GetUtcNow().AddSeconds(10), [offerId]);
-        Assert.Equal(Capacity.HoldOutcome.Held, (await _app.Services.GetRequiredService<Capacity.HoldStore>().HoldAsync(hold)).Outcome);
+        var pending = await _app.Services.GetRequiredService<ReferralStore>().MarkPendingAsync(referral.Id, _app.Time.GetUtcNow().AddSeconds(10), [agbs[0]]);
+        Assert.Equal(Capacity.HoldOutcome.Held, (await _app.Services.GetRequiredService<Capacity.HoldStore>().HoldAsync(hold, pending.Token)).Outcome);
         Assert.Equal(0, await _app.AvailableAsync(agbs[0]));
 
         _app.Time.Advance(TimeSpan.FromSeconds(11)); // past the grace period: the sweeper gives the place back
@@ -143,5 +143,26 @@ public sealed class ReferralResilienceTests : IAsyncLifetime
         Assert.Empty(retried.Rejected);
         Assert.Equal(offerId, retried.Referral.Offers.Single().Id);
         Assert.Equal(0, await _app.AvailableAsync(agbs[0]));
+    }
+
+    [Fact]
+    public async Task ACreateRetriedAfterItsPatientWasTakenByAnotherReferralIsRefusedAndMakesNoSecondReferral()
+    {
+        // The first create claimed the patient, then its instance stopped before the referral was
+        // written (standing for that moment: the claim written straight to the store).
+        var (uzovi, _) = await _app.ProvidersAsync(Area, 1);
+        var first = ReferralData.NewReferral(uzovi, Area);
+        await _app.Services.GetRequiredService<ReferralStore>().ClaimCreateAsync(first.RequesterOrg, first.RequestId,
+            "ref_" + Guid.CreateVersion7().ToString("N"), first.PatientRef, _app.Time.GetUtcNow());
+        _app.Time.Advance(TimeSpan.FromSeconds(11)); // the claim is stale: another create may give it up
+        var other = ReferralData.NewReferral(uzovi, Area);
+        other.PatientRef = first.PatientRef;
+        var created = await _app.CreateAsync(other);
+
+        var retried = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => _app.Referrals().CreateReferralAsync(first).ResponseAsync);
+
+        Assert.Equal(Grpc.Core.StatusCode.AlreadyExists, retried.StatusCode);
+        var active = await _app.Referrals().ListReferralsAsync(new ListReferralsRequest { RequesterOrg = first.RequesterOrg });
+        Assert.Equal([created.Id], active.Referrals.Where(r => r.PatientRef == first.PatientRef).Select(r => r.Id));
     }
 }
