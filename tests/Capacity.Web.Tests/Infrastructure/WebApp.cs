@@ -114,6 +114,13 @@ public sealed class WebApp : IAsyncLifetime
         return page;
     }
 
+    /// <summary>Collects the page's console errors into <paramref name="errors"/> (a script or style the CSP blocks shows up there); for <see cref="SignInAsync"/>'s beforeOpen.</summary>
+    public static Task CollectConsoleErrors(IPage page, List<string> errors)
+    {
+        page.Console += (_, message) => { if (message.Type == "error") lock (errors) errors.Add(message.Text); };
+        return Task.CompletedTask;
+    }
+
     /// <summary>Opens the page and signs in by clicking the demo identity, as a user does.</summary>
     /// <param name="beforeOpen">Runs on the new page before it loads (e.g. to route its WebSocket).</param>
     public async Task<IPage> SignInAsync(string role, string code, Func<IPage, Task>? beforeOpen = null)
@@ -129,6 +136,21 @@ public sealed class WebApp : IAsyncLifetime
     /// <summary>A provider's system reports free district-nursing places in one area (test set-up through the JSON API).</summary>
     public Task SetFreePlacesAsync(string agb, string pc4, int freePlaces) => PostAsync("provider", agb, $"providers/{agb}/capacity",
         new { agb, pc4, careType = "CARE_TYPE_DISTRICT_NURSING", freePlaces, version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+
+    /// <summary>
+    /// A requesting organisation's own system creates a referral for district nursing (no offer yet:
+    /// it waits for the nurse's choice), as test set-up through the JSON API.
+    /// </summary>
+    public Task CreateReferralAsync(string org, string patientRef, string pc4, string insurerUzovi)
+    {
+        var today = DutchDays.Today();
+        return PostAsync("requester", org, "referrals", new
+        {
+            requestId = Guid.NewGuid().ToString("N"), requesterOrg = org, patientRef, careSummary = "Wijkverpleging na ontslag",
+            search = new { patientPostcode = pc4, insurerUzovi, careType = "CARE_TYPE_DISTRICT_NURSING", startDate = new { year = today.Year, month = today.Month, day = today.Day } },
+            autoCascade = false, maxParallelOffers = 3,
+        });
+    }
 
     /// <summary>Sets up test data through the JSON API with a demo token, as a provider's own system would.</summary>
     async Task PostAsync(string role, string code, string path, object body)

@@ -8,8 +8,8 @@ namespace Capacity.Web.Tests.Journeys;
 
 /// <summary>
 /// (a) A transfer nurse searches, offers the referral to two providers; one provider accepts in
-/// its own browser; the nurse's screen shows "geplaatst" without a reload, and the other offer
-/// is withdrawn.
+/// its own browser; without a reload the referral leaves the nurse's open list for her placed
+/// list ("geplaatst"), and the other offer is withdrawn.
 /// </summary>
 public sealed class PlacementJourneyTests(WebApp web)
 {
@@ -52,10 +52,12 @@ public sealed class PlacementJourneyTests(WebApp web)
         var accepted = Stopwatch.StartNew();
         await offer.GetByRole(AriaRole.Button, new() { Name = "Accepteren" }).ClickAsync();
 
-        // The nurse's page was not reloaded: the push brings the placement and the withdrawal.
-        await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("geplaatst");
-        WebApp.RecordTime("accept click to 'geplaatst' on the nurse's screen", accepted.Elapsed);
+        // The nurse's page was not reloaded: the push moves the referral from her open list to the placed one.
+        await Expect(referral).ToHaveCountAsync(0);
+        WebApp.RecordTime("accept click to the referral leaving the nurse's open list", accepted.Elapsed);
         WebApp.RecordTime("search to placed (scripted, incl. provider sign-in)", clock.Elapsed);
+        await nurse.GetByRole(AriaRole.Radio, new() { Name = "Geplaatst", Exact = true }).CheckAsync();
+        await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("geplaatst");
         await Expect(offer).ToHaveCountAsync(0);
         await Expect(referral.Locator($"li[data-agb='{first}']")).ToContainTextAsync("geaccepteerd");
         await Expect(referral.Locator($"li[data-agb='{second}']")).ToContainTextAsync("ingetrokken");

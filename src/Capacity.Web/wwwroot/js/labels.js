@@ -3,7 +3,8 @@
 // hub as C# names (DistrictNursing); key() turns both into the C# name.
 
 const prefixes = ['CARE_TYPE_', 'CAPACITY_UNIT_', 'CONTRACT_TYPE_', 'EXCLUSION_REASON_', 'REFERRAL_STATE_',
-  'OFFER_STATE_', 'DECLINE_REASON_', 'CLOSURE_OUTCOME_', 'CLIENT_STOP_REASON_'];
+  'OFFER_STATE_', 'DECLINE_REASON_', 'CLOSURE_OUTCOME_', 'CLIENT_STOP_REASON_', 'LEAD_KIND_', 'REFERRAL_LIST_FILTER_',
+  'ORGANISATION_KIND_'];
 
 export function key(value) {
   if (typeof value !== 'string' || !/^[A-Z0-9_]+$/.test(value)) return value;
@@ -116,7 +117,7 @@ export function exclusionText(exclusion, insurerName) {
       return from && from > new Date() ? `vol; plaats vrij vanaf ${formatDay(exclusion.availableFrom)}` : 'geen vrije plaats';
     }
     case 'StaleCapacity': return `geen actuele capaciteit (laatst bijgewerkt ${ago(exclusion.capacityPublishedAt)})`;
-    default: return exclusion.detail || 'niet geschikt';
+    default: return 'niet geschikt'; // the service's detail is English: never shown
   }
 }
 
@@ -128,11 +129,175 @@ export function fromDay(value) {
   return date <= new Date(y, m - 1, d) ? 'direct' : formatDay(value);
 }
 
-/** The service states escalation reasons in English (they are also in the audit trail); the desk reads Dutch. */
+
+/** The service states escalation reasons in English (they are also in the audit trail); the screens read Dutch. */
 const escalationReasons = {
   'asked by the requester': 'op verzoek van de verwijzer',
-  'no candidate had a free place left': 'geen van de kandidaten had nog een vrije plaats',
-  'every offer was declined or expired': 'elk aanbod is afgewezen of verlopen',
   'no provider can take the patient': 'geen aanbieder kan de patiënt opnemen',
+  'no untried candidate left': 'er is geen aanbieder meer over die nog niet gevraagd is',
+  'no candidate had a free place left': 'geen van de kandidaten had nog een vrije plaats',
+  'no provider chosen in time': 'er is niet op tijd een aanbieder gekozen',
+  'every offer was declined or expired': 'elk aanbod is afgewezen of verlopen',
 };
-export const escalationReason = reason => escalationReasons[reason] ?? reason;
+export const escalationReason = reason => escalationReasons[reason] ?? 'om een andere reden';
+
+/** The nurse's referral lists (ReferralListFilter), in the order of the filter. */
+export const listFilters = { Active: 'Open', Placed: 'Geplaatst', Ended: 'Afgesloten' };
+
+/** The desk's lead groups (LeadKind), in the service's rank order. */
+export const leadKinds = ['Candidate', 'ToAsk', 'Uncontracted', 'Nearby'];
+export function leadGroup(kind, insurerName) {
+  switch (key(kind)) {
+    case 'Candidate': return 'Kan de patiënt nu opnemen';
+    case 'ToAsk': return 'Vol of cliëntenstop — bel om te vragen';
+    case 'Uncontracted': return `Niet gecontracteerd door ${insurerName || 'de verzekeraar'}`;
+    case 'Nearby': return 'In de buurt, werkt niet in dit postcodegebied';
+    default: return 'Overige aanbieders';
+  }
+}
+
+const weekDay = new Intl.DateTimeFormat('nl-NL', { weekday: 'long' });
+
+/** "dinsdag 25 november": the day of a first visit. */
+export function formatWeekDay(value) {
+  const date = toDate(value);
+  return date ? `${weekDay.format(date)} ${formatDay(value)}` : '';
+}
+
+/** A moment that may be on another day: "14:05", "morgen 02:05", "25 november 14:05". */
+export function formatMoment(value) {
+  if (!value) return '';
+  const at = new Date(value);
+  const day = dutchDay.format(at);
+  const tomorrow = dutchDay.format(new Date(Date.now() + 86400000));
+  if (day === today()) return formatTime(at);
+  if (day === tomorrow) return `morgen ${formatTime(at)}`;
+  return `${formatDay(day)} ${formatTime(at)}`;
+}
+
+/** The same as a phrase: "om 14:05", "morgen om 02:05", "op 25 november om 14:05". */
+export function atMoment(value) {
+  const moment = formatMoment(value);
+  if (!moment) return '';
+  if (moment.startsWith('morgen ')) return `morgen om ${moment.slice(7)}`;
+  return moment.includes(' ') ? `op ${moment.replace(/ (\d\d:\d\d)$/, ' om $1')}` : `om ${moment}`;
+}
+
+/** A tel: link's target from a phone number as typed ("+31 (0)20 555 0101" → "+31205550101"). */
+export const telHref = phone => `tel:${String(phone).replace(/\(0\)/g, '').replace(/[^\d+]/g, '')}`;
+
+/** Why an offer was not made (OfferReferralResponse.rejected: English, stable openings), in Dutch. */
+export function rejectedText(reason) {
+  const r = String(reason ?? '');
+  if (r.startsWith('an offer to this provider is open')) return 'er staat al een aanbod open';
+  if (r.startsWith('no free place left')) return 'geen vrije plaats meer';
+  if (r.startsWith('not a candidate')) return 'kan de patiënt nu niet opnemen';
+  if (r.startsWith('not a registered provider')) return 'onbekende aanbieder';
+  return 'niet mogelijk';
+}
+
+/** Field names of google.rpc.BadRequest (snake_case, possibly nested) as a user knows them. */
+const fieldNames = {
+  patient_ref: 'patiëntkenmerk', care_summary: 'zorgvraag', patient_postcode: 'postcode', insurer_uzovi: 'zorgverzekeraar',
+  care_type: 'soort zorg', start_date: 'datum', urgent: 'spoed', patient_age: 'leeftijd', radius_km: 'straal',
+  decline_reason: 'reden', decline_text: 'toelichting', text: 'toelichting', outcome: 'uitkomst', free_places: 'aantal',
+  from: 'vanaf', until: 'tot en met', reason: 'reden', reason_text: 'toelichting', provider_agbs: 'aanbieders', taken_by: 'naam',
+};
+const fieldName = field => fieldNames[String(field).split('.').pop().replace(/\[\d+\]$/, '')] ?? 'een invoerveld';
+
+/**
+ * What went wrong, in Dutch, from the answer's status and gRPC code (the service's own message is
+ * English and for logs): status 0 when the service could not be reached.
+ */
+export function problemText(status, code, fields = []) {
+  if (status === 0) return 'De dienst is niet bereikbaar. Controleer de verbinding en probeer het opnieuw.';
+  const grpc = code ?? { 400: 3, 401: 16, 403: 7, 404: 5, 409: 10, 429: 8 }[status];
+  switch (grpc) {
+    case 3: case 11: {
+      const names = [...new Set(fields.map(f => fieldName(f.field)))];
+      return names.length ? `Niet gelukt: controleer ${names.join(', ')}.` : 'Niet gelukt: de invoer klopt niet.';
+    }
+    case 5: return 'Niet gevonden: het is misschien al afgesloten of verwijderd.';
+    case 6: return 'Dit bestaat al.';
+    case 7: return 'Dit mag u niet voor deze organisatie.';
+    case 8: return 'Te veel verzoeken tegelijk: probeer het over een minuut opnieuw.';
+    case 9: return 'Dit kan nu niet (meer): de gegevens zijn intussen veranderd.';
+    case 10: return 'Er kwam een andere wijziging tussen: probeer het opnieuw.';
+    case 16: return 'U bent afgemeld: meld u opnieuw aan.';
+    default: return 'De dienst gaf een fout; probeer het zo opnieuw.';
+  }
+}
+
+/** Texts of the new referral, offer, placement and lead blocks. */
+export const texts = {
+  // the nurse's referral history
+  referralsTitle: 'Verwijzingen van uw organisatie',
+  filterLegend: 'Toon verwijzingen',
+  includeOlder: 'ook ouder dan 14 dagen',
+  more: 'Meer laden',
+  loading: 'Laden…',
+  noReferrals: { Active: 'Geen open verwijzingen.', Placed: 'Geen geplaatste verwijzingen in deze periode.', Ended: 'Geen afgesloten verwijzingen in deze periode.' },
+  movedTo: (patientRef, filter) => `Verwijzing ${patientRef} staat nu onder “${listFilters[filter]}”.`,
+  returnedDeclined: (provider, reason) => `Afgewezen door ${provider} (${reason}) — kies een andere aanbieder`,
+  returnedExpired: provider => `${provider} reageerde niet op tijd — kies een andere aanbieder`,
+  chooseProvider: 'Nog niet aangeboden — kies een aanbieder',
+  waitingAlert: at => `Deze verwijzing wacht op uw keuze: zonder keuze gaat zij ${at} naar de zorgbemiddeling.`,
+  freshCandidates: 'Aanbieders die de patiënt nu kunnen opnemen:',
+  freshLoading: 'Aanbieders zoeken…',
+  freshNone: 'Geen andere aanbieder kan de patiënt nu opnemen: leg de verwijzing bij de zorgbemiddeling.',
+  freshFailed: 'De aanbieders konden niet worden opgehaald.',
+  atMost: n => `U kunt de verwijzing aan hoogstens ${n} ${n === 1 ? 'aanbieder' : 'aanbieders'} tegelijk aanbieden.`,
+  reoffer: 'Opnieuw aanbieden',
+  offerFirst: 'Aanbieden',
+  toDesk: 'Naar zorgbemiddeling',
+  cancel: 'Annuleren',
+  refresh: 'Vernieuwen',
+  offeredTo: names => `Aangeboden aan ${names}.`,
+  notOfferedTo: list => `Niet aangeboden aan ${list}.`,
+  createdNotAllOffered: list => `Verwijzing aangemaakt. Niet aangeboden aan ${list}.`,
+  pickFirst: 'Kies eerst een of meer aanbieders.',
+  escalated: (insurer, reason) => `Bij de zorgbemiddeling van ${insurer}: ${reason}.`,
+  closed: outcome => `Afgesloten door de zorgbemiddeling: ${outcome}.`,
+  cancelled: at => `Geannuleerd${at ? ` ${at}` : ''}.`,
+  duplicate: patientRef => `Voor patiënt ${patientRef} loopt al een verwijzing.`,
+  duplicateHint: 'Er is niets nieuws aangemaakt. Ga verder met de bestaande verwijzing, of annuleer die eerst.',
+  openExisting: 'Open de bestaande verwijzing',
+  // the handover, for both sides
+  handoverTitle: 'Overdracht',
+  firstVisit: 'Eerste bezoek',
+  intake: 'Intake',
+  requester: 'Verwijzer',
+  transferDesk: 'Transferbureau',
+  noContact: 'geen contactgegevens bekend',
+  call: (who, phone) => `${who} bellen: ${phone}`,
+  uncontractedWarning: insurer => `Niet gecontracteerd door ${insurer || 'de verzekeraar'}: de patiënt moet mogelijk een deel van de zorg zelf betalen.`,
+  // the provider
+  firstVisitHint: urgent => urgent ? 'spoed: vandaag of morgen' : 'vandaag of later',
+  badFirstVisit: urgent => urgent ? 'Kies als eerste bezoek vandaag of morgen (spoed).' : 'Kies als eerste bezoek vandaag of een latere dag.',
+  declineTextPlaceholder: 'toelichting (verplicht bij andere reden)',
+  declineTextLabel: 'Toelichting bij afwijzen',
+  declineTextNeeded: 'Geef bij “andere reden” een toelichting.',
+  acceptedAt: at => `Geaccepteerd ${at}`,
+  takenMeanwhile: 'Deze aanvraag is intussen door een andere aanbieder aangenomen of ingetrokken.',
+  newClients: 'Nieuwe cliënten',
+  noClients: 'Geen nieuwe cliënten in deze periode.',
+  patientRef: ref => `kenmerk ${ref}`,
+  // the desk
+  widenHint: 'Wie de patiënt kan opnemen, wie u kunt bellen, wie niet gecontracteerd is en wie in de buurt werkt',
+  leadsFound: (n, km) => `${n} beschikbaar binnen ${km}${n ? ':' : '.'}`,
+  offerableUncontracted: 'heeft plaats; alleen aan te bieden met “ook niet-gecontracteerd”',
+  uncontractedNoRoom: 'geen vrije plaats',
+};
+
+/** A date from the API ({year,month,day}) as "yyyy-mm-dd". */
+export function isoDay(value) {
+  const date = value instanceof Date ? value : toDate(value);
+  if (!date) return '';
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}
+
+/** "yyyy-mm-dd" n days later. */
+export function addDays(iso, n) {
+  const [y, m, d] = iso.split('-').map(Number);
+  return isoDay(new Date(y, m - 1, d + n));
+}

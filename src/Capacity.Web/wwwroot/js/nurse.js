@@ -1,12 +1,14 @@
 // Transfer nurse / requester: one search form, a live ranked list with the providers left out and
-// why, offering the referral to one or more providers, and the organisation's open referrals with
-// their status, all live.
-import { h, fill, field, say, uuid, keyed, latest } from './dom.js';
+// why, offering the referral to one or more providers (a second referral for a patient whose
+// referral runs is refused and leads to that one), and the organisation's referrals (referrals.js),
+// all live.
+import { h, fill, field, say, uuid, keyed } from './dom.js';
 import { api, listInsurers } from './api.js';
 import * as live from './live.js';
+import { referralHistory } from './referrals.js';
 import {
-  careTypes, contractTypes, referralStates, offerStates, declineReasons, label, key, proto, unit,
-  formatKm, formatTime, fromDay, ago, today, dateMessage, exclusionText,
+  careTypes, contractTypes, texts, label, key, proto, unit,
+  formatKm, formatTime, problemText, fromDay, ago, today, dateMessage, exclusionText, rejectedText,
 } from './labels.js';
 
 export async function render(main, identity) {
@@ -60,12 +62,9 @@ export async function render(main, identity) {
     h('h3', {}, 'Niet geschikt'),
     exclusions);
 
-  // --- the organisation's referrals ---
-  const referralList = h('div', { id: 'referrals', class: 'referrals' }, h('p', { class: 'muted' }, 'Laden…'));
-  const referrals = h('section', { class: 'card', 'aria-labelledby': 'referrals-title' },
-    h('h2', { id: 'referrals-title' }, 'Open verwijzingen van uw organisatie'), referralList);
+  const history = referralHistory(identity, insurers);
 
-  fill(main, h('div', { class: 'nurse' }, form, results, referrals));
+  fill(main, h('div', { class: 'nurse' }, form, results, history.section));
   postcode.focus();
 
   let subscription = null;   // the followed search's subscription id
@@ -117,6 +116,7 @@ export async function render(main, identity) {
   form.addEventListener('submit', async e => {
     e.preventDefault();
     formError.textContent = '';
+    duplicate.hidden = true;
     try {
       search = readForm();
       selected.clear();
@@ -172,14 +172,29 @@ export async function render(main, identity) {
     offerButton.textContent = selected.size ? `Aanbieden aan ${selected.size} ${selected.size === 1 ? 'aanbieder' : 'aanbieders'}` : 'Aanbieden';
   }
 
+  /** The create call refused a second referral for the patient: names the one that runs. */
+  class DuplicateReferral extends Error {
+    constructor(patient, existingId) { super(texts.duplicate(patient)); this.patient = patient; this.existingId = existingId; }
+  }
+
   async function createReferral(parallel) {
-    draft ??= await api('referrals', {
-      method: 'POST',
-      body: {
-        requestId: createRequest, requesterOrg: identity.code, patientRef: patientRef.value.trim(), careSummary: careSummary.value.trim(),
-        search: toFindProviders(search), autoCascade: false, maxParallelOffers: Math.max(1, Math.min(10, parallel)),
-      },
-    });
+    if (draft) return draft;
+    const patient = patientRef.value.trim();
+    try {
+      draft = await api('referrals', {
+        method: 'POST',
+        body: {
+          requestId: createRequest, requesterOrg: identity.code, patientRef: patient, careSummary: careSummary.value.trim(),
+          // Room for a second choice after a "no": the nurse may offer to a few at once again.
+          search: toFindProviders(search), autoCascade: false, maxParallelOffers: Math.min(10, Math.max(3, parallel)),
+        },
+      });
+    } catch (err) {
+      const existing = err.code === 6 ? err.detail?.('google.rpc.ResourceInfo')?.resourceName : null;
+      if (!existing) throw err;
+      createRequest = uuid(); // nothing was created under this request: the next try is a new one
+      throw new DuplicateReferral(patient, existing);
+    }
     return draft;
   }
   function done() { // the next referral is a new one
@@ -188,10 +203,24 @@ export async function render(main, identity) {
     offerRequest = uuid();
   }
 
+  // A second referral for a patient whose referral still runs: say so, create nothing, lead to the one that runs.
+  const duplicate = h('div', { class: 'duplicate warn-box', id: 'duplicate', role: 'alert', hidden: true });
+  offerStatus.after(duplicate);
+  function showProblem(err) {
+    if (!(err instanceof DuplicateReferral)) { duplicate.hidden = true; say(offerStatus, err.message, 'error'); return; }
+    say(offerStatus, '');
+    fill(duplicate,
+      h('p', {}, h('strong', {}, texts.duplicate(err.patient))),
+      h('p', {}, texts.duplicateHint),
+      h('button', { type: 'button', id: 'open-existing', onclick: () => history.open(err.existingId) }, texts.openExisting));
+    duplicate.hidden = false;
+  }
+
   // Nobody suitable (or no time to phone around): straight to the insurer's mediation desk.
   deskButton.addEventListener('click', async () => {
     if (!search) return;
     deskButton.disabled = true;
+    duplicate.hidden = true;
     try {
       const referral = await createReferral(1);
       try {
@@ -203,9 +232,9 @@ export async function render(main, identity) {
       }
       done();
       say(offerStatus, `Verwijzing ${referral.patientRef} ligt bij de zorgbemiddeling van ${insurers.find(i => i.uzovi === search.insurerUzovi)?.name}.`);
-      await loadReferrals();
+      await history.showActive();
     } catch (err) {
-      say(offerStatus, err.message, 'error');
+      showProblem(err);
     } finally {
       updateOffer();
     }
@@ -214,86 +243,28 @@ export async function render(main, identity) {
   offerButton.addEventListener('click', async () => {
     if (!search || selected.size === 0) return;
     offerButton.disabled = true;
+    duplicate.hidden = true;
     try {
       const referral = await createReferral(selected.size);
       const answer = await api(`referrals/${encodeURIComponent(referral.id)}/offers`, { method: 'POST', body: { requestId: offerRequest, providerAgbs: [...selected] } });
       done();
-      const refused = (answer.rejected ?? []).map(r => `${r.providerAgb}: ${r.reason}`);
-      say(offerStatus, refused.length ? `Verwijzing aangemaakt; niet aangeboden aan ${refused.join('; ')}` : `Verwijzing ${patientRef.value.trim()} aangeboden.`, refused.length ? 'warn' : 'ok');
+      const names = new Map((lastResult?.candidates ?? []).map(c => [c.provider.agb, c.provider.name]));
+      const refused = (answer.rejected ?? []).map(r => `${names.get(r.providerAgb) ?? r.providerAgb} (${rejectedText(r.reason)})`);
+      say(offerStatus, refused.length ? texts.createdNotAllOffered(refused.join('; ')) : `Verwijzing ${patientRef.value.trim()} aangeboden.`, refused.length ? 'warn' : 'ok');
       selected.clear();
       show(lastResult);
-      await loadReferrals();
+      await history.showActive();
     } catch (err) {
-      say(offerStatus, err.message, 'error');
+      showProblem(err);
     } finally {
       updateOffer();
-    }
-  });
-
-  // --- referrals: listed on (re)connect, each refreshed when a step is pushed ---
-  const shown = new Map(); // referral id -> referral
-  const loadReferrals = latest(async isLatest => {
-    const response = await api(`organisations/${encodeURIComponent(identity.code)}/referrals`);
-    if (!isLatest()) return;
-    shown.clear();
-    for (const r of response.referrals ?? []) shown.set(r.id, r);
-    drawReferrals();
-  });
-
-  function drawReferrals() {
-    const list = [...shown.values()].sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
-    keyed(referralList, list, r => r.id, r => r.version, referralCard, h('p', { class: 'muted' }, 'Geen open verwijzingen.'));
-  }
-
-  function referralCard(r) {
-    const state = key(r.state);
-    const placedWith = r.offers?.find(o => o.provider?.agb === r.placedWithAgb)?.provider?.name;
-    const open = ['Open', 'Offered'].includes(state);
-    const pending = (r.offers ?? []).some(o => key(o.state) === 'Pending');
-    const status = h('p', { class: 'status', role: 'status' });
-    return h('article', { class: 'referral', dataset: { id: r.id, state }, 'aria-label': `Verwijzing ${r.patientRef}` },
-      h('header', {},
-        h('strong', {}, r.patientRef),
-        h('span', { class: `badge state-${state}`, 'data-testid': 'referral-state' }, label(referralStates, r.state)),
-        h('span', { class: 'muted' }, `${label(careTypes, r.search?.careType)} · ${r.search?.patientPostcode} · ${formatTime(r.updatedAt)}`)),
-      placedWith ? h('p', { class: 'placed' }, `Geplaatst bij ${placedWith}.`) : null,
-      h('ul', { class: 'offers' }, (r.offers ?? []).map(o => h('li', { dataset: { agb: o.provider?.agb, state: key(o.state) } },
-        `${o.provider?.name}: `, h('span', { class: `offer-state state-${key(o.state)}` }, label(offerStates, o.state)),
-        key(o.state) === 'Declined' ? ` (${label(declineReasons, o.declineReason)}${o.declineText ? `: ${o.declineText}` : ''})` : '',
-        key(o.state) === 'Pending' && o.deadline ? h('span', { class: 'muted' }, ` · antwoord uiterlijk ${formatTime(o.deadline)}`) : ''))),
-      open ? h('div', { class: 'actions' },
-        // Escalation waits for the open offers' answers (the service refuses it before).
-        pending ? null : h('button', { type: 'button', onclick: () => step(r, 'escalate', status) }, 'Naar zorgbemiddeling'),
-        h('button', { type: 'button', class: 'link', onclick: () => step(r, 'cancel', status) }, 'Annuleren')) : null,
-      status);
-  }
-
-  async function step(r, action, status) {
-    try {
-      const updated = await api(`referrals/${encodeURIComponent(r.id)}/${action}`, { method: 'POST', body: { requestId: uuid() } });
-      shown.set(updated.id, updated);
-      drawReferrals();
-    } catch (err) {
-      say(status, err.message, 'error');
-    }
-  }
-
-  live.on('ReferralChanged', async notice => {
-    try {
-      const { referral } = await api(`referrals/${encodeURIComponent(notice.referralId)}`);
-      // Pushes and answers can cross: never replace a newer version with an older one.
-      if (BigInt(shown.get(referral.id)?.version ?? 0) > BigInt(referral.version ?? 0)) return;
-      shown.set(referral.id, referral);
-      drawReferrals();
-    } catch (e) {
-      console.error(e);
     }
   });
 
   live.onConnected(async () => {
     subscription = null; // the old connection's subscriptions are gone
     await live.invoke('FollowOrganisation', identity.code);
-    await Promise.all([loadReferrals(), follow()]);
+    await Promise.all([history.load(), follow()]);
   });
 }
 
@@ -305,8 +276,18 @@ function toFindProviders(s) {
   };
 }
 
+/** A refused hub call in Dutch: the hub's HubException text is English, so only its kind (and the fields it names) are used. */
 function hubMessage(err) {
+  const message = err?.message ?? String(err);
   // HubException messages arrive as "An unexpected error occurred invoking 'X' on the server. HubException: <message>".
-  const m = /HubException: (.*)$/s.exec(err?.message ?? '');
-  return m ? m[1] : (err?.message ?? String(err));
+  const m = /HubException: (.*)$/s.exec(message);
+  if (!m) return /connection/i.test(message) ? problemText(0) : /invoking/.test(message) ? problemText(500) : message; // the connection, the hub, or our own (Dutch) message
+  const hub = m[1];
+  if (/^Invalid (search|region)/.test(hub)) {
+    const fields = [...hub.matchAll(/(?:^|[:;]\s)([a-z_]+(?:\.[a-z_]+)*): /g)].map(f => ({ field: f[1] }));
+    return problemText(400, 3, fields);
+  }
+  if (/^At most \d+ subscriptions/.test(hub)) return problemText(429, 8);
+  if (/^(Not allowed|Sign in)/.test(hub)) return problemText(403, 7);
+  return problemText(500);
 }

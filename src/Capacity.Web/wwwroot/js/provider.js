@@ -1,10 +1,13 @@
 // Provider: its free capacity per area × care type in one grid that saves in one action, its
-// client stops, and its inbox of offers (accept / decline), live; a nudge when figures go stale.
+// client stops, its inbox of offers (accept with the first visit / decline) and its new clients
+// with the requester's transfer desk, live; a nudge when figures go stale.
 import { h, fill, field, say, uuid, keyed, latest } from './dom.js';
-import { api, listInsurers } from './api.js';
+import { api, listInsurers, pager } from './api.js';
 import * as live from './live.js';
+import { contact, facts, uncontractedWarning, moreButton, olderToggle } from './blocks.js';
 import {
-  careTypes, stopReasons, declineReasons, label, key, proto, formatDay, formatTime, ago, today, dateMessage,
+  careTypes, stopReasons, declineReasons, texts, label, key, proto, formatDay, formatTime, formatMoment, formatWeekDay, ago, today,
+  dateMessage, isoDay, addDays,
 } from './labels.js';
 
 /** Matching leaves a figure out once it is older than the service's freshness window; nudge at three quarters of it. */
@@ -30,10 +33,20 @@ export async function render(main, identity) {
   const stops = h('section', { class: 'card', 'aria-labelledby': 'stops-title' },
     h('h2', { id: 'stops-title' }, 'Cliëntenstops'), stopsList, stopForm.form);
 
+  const clients = h('div', { id: 'placements', class: 'placements' }, h('p', { class: 'muted' }, texts.loading));
+  const clientsStatus = h('p', { class: 'status', role: 'status', id: 'placements-status' });
+  const olderClients = olderToggle('placements-older', () => { clientPages.reset(); loadPlacements(); });
+  const moreClients = moreButton('placements-more', () => clientPages.more().catch(e => say(clientsStatus, e.message, 'error')));
+
   fill(main, h('div', { class: 'provider' },
     h('section', { class: 'card', 'aria-labelledby': 'inbox-title' },
       h('h1', { id: 'inbox-title' }, `Aanvragen voor ${provider.name}`), inbox),
-    gridForm, stops));
+    gridForm,
+    h('section', { class: 'card clients', 'aria-labelledby': 'placements-title' },
+      h('div', { class: 'list-controls' }, h('h2', { id: 'placements-title' }, texts.newClients), olderClients.label),
+      clientsStatus, clients, moreClients),
+    stops));
+  const insurerName = uzovi => insurers.find(i => i.uzovi === uzovi)?.name ?? uzovi;
 
   // --- capacity grid ---
   let figures = [];
@@ -178,7 +191,7 @@ export async function render(main, identity) {
 
   // --- offers inbox ---
   const loadOffers = latest(async isLatest => {
-    const response = await api(`${path}/offers`);
+    const response = await api(`${path}/offers`, { query: { pageSize: 200 } }); // open offers are few: all of them
     if (!isLatest()) return;
     const offers = response.offers ?? [];
     keyed(inbox, offers, v => v.offer.id, v => key(v.offer.state), offerCard, h('p', { class: 'muted' }, 'Geen openstaande aanvragen.'));
@@ -186,18 +199,32 @@ export async function render(main, identity) {
 
   function offerCard(view) {
     const o = view.offer;
-    const reason = h('select', { 'aria-label': 'Reden van afwijzen' }, Object.entries(declineReasons).map(([k, v]) => h('option', { value: k }, v)));
+    const urgent = !!view.search?.urgent;
+    // The first visit: the start asked for (today if that has passed); urgent care today or tomorrow.
+    const asked = isoDay(view.search?.startDate);
+    const min = today();
+    const max = urgent ? addDays(min, 1) : addDays(min, 365);
+    const firstVisit = h('input', { type: 'date', class: 'first-visit', required: true, min, max,
+      value: !asked || asked < min ? min : asked > max ? max : asked, oninput: () => firstVisit.classList.remove('invalid') });
+    const reason = h('select', { 'aria-label': 'Reden van afwijzen', class: 'decline-reason' }, Object.entries(declineReasons).map(([k, v]) => h('option', { value: k }, v)));
+    const why = h('input', { class: 'decline-text', maxlength: 500, placeholder: texts.declineTextPlaceholder, title: texts.declineTextPlaceholder, 'aria-label': texts.declineTextLabel });
     const status = h('p', { class: 'status', role: 'status' });
     const answer = async accept => {
+      if (accept && !firstVisit.checkValidity()) { firstVisit.reportValidity(); say(status, texts.badFirstVisit(urgent), 'error'); return; }
+      if (!accept && reason.value === 'Other' && !why.value.trim()) { why.focus(); say(status, texts.declineTextNeeded, 'error'); return; }
       buttons.forEach(b => { b.disabled = true; }); // one answer per offer, however often it is clicked
       try {
         await api(`${path}/offers/${encodeURIComponent(o.id)}/answer`, {
           method: 'POST',
-          body: { requestId: uuid(), referralId: view.referralId, accept, ...(accept ? {} : { declineReason: proto('DECLINE_REASON_', reason.value) }) },
+          body: {
+            requestId: uuid(), referralId: view.referralId, accept,
+            ...(accept ? { startDate: dateMessage(firstVisit.value) } : { declineReason: proto('DECLINE_REASON_', reason.value), declineText: why.value.trim() }),
+          },
         });
-        await loadOffers();
+        await Promise.all([loadOffers(), accept ? loadPlacements() : null]);
       } catch (err) {
-        say(status, err.message, 'error');
+        if ((err.fields ?? []).some(f => /start_date$/.test(f.field))) { firstVisit.classList.add('invalid'); firstVisit.focus(); say(status, texts.badFirstVisit(urgent), 'error'); }
+        else say(status, err.code === 9 ? texts.takenMeanwhile : err.message, 'error');
         buttons.forEach(b => { b.disabled = false; });
       }
     };
@@ -205,19 +232,49 @@ export async function render(main, identity) {
       h('button', { type: 'button', class: 'primary', onclick: () => answer(true) }, 'Accepteren'),
       h('button', { type: 'button', onclick: () => answer(false) }, 'Afwijzen'),
     ];
+    const requester = view.requester?.name || view.requesterOrg;
     return h('article', { class: 'offer-card', dataset: { offer: o.id, referral: view.referralId } },
       h('header', {}, h('strong', {}, `${label(careTypes, o.careType)} in ${o.pc4}`),
-        h('span', { class: 'muted' }, ` · ${view.requesterOrg} · kenmerk ${view.patientRef}`)),
+        h('span', { class: 'muted' }, ` · ${requester} · kenmerk ${view.patientRef}`)),
       view.careSummary ? h('p', {}, view.careSummary) : null,
-      h('p', { class: 'muted' }, `Start ${formatDay(view.search?.startDate)}${view.search?.urgent ? ' · spoed' : ''} · antwoord uiterlijk ${formatTime(o.deadline)}`),
-      h('div', { class: 'actions' }, buttons[0], reason, buttons[1]),
+      h('p', { class: 'muted' }, `Start ${formatDay(view.search?.startDate)}${urgent ? ' · spoed' : ''} · ${insurerName(view.search?.insurerUzovi)} · antwoord uiterlijk ${formatMoment(o.deadline)}`),
+      h('p', { class: 'requester' }, `${texts.transferDesk}: `, contact(view.requester?.transferDesk, texts.transferDesk)),
+      o.uncontracted ? uncontractedWarning(insurerName(view.search?.insurerUzovi)) : null,
+      h('div', { class: 'actions accept' }, field(texts.firstVisit, firstVisit, texts.firstVisitHint(urgent)), buttons[0]),
+      h('div', { class: 'actions decline' }, reason, why, buttons[1]),
       status);
   }
 
-  live.on('OfferChanged', () => { loadOffers(); loadCapacity(); });
+  // --- new clients: the referrals this provider accepted, with the handover ---
+  let placed = [];
+  const clientPages = pager(`${path}/placements`, answer => answer.placements, (items, first) => {
+    placed = first ? items : [...placed, ...items.filter(v => !placed.some(x => x.referralId === v.referralId))];
+    keyed(clients, placed, v => v.referralId, v => `${v.placement?.placedAt}|${isoDay(v.placement?.startDate)}`, clientCard, h('p', { class: 'muted' }, texts.noClients));
+    moreClients.hidden = !clientPages.hasMore;
+  }, { pageSize: 10, query: () => ({ includeOlder: olderClients.box.checked }) });
+  const loadPlacements = () => clientPages.first().catch(e => say(clientsStatus, e.message, 'error'));
+
+  function clientCard(view) {
+    const p = view.placement ?? {};
+    const insurer = insurerName(view.search?.insurerUzovi);
+    return h('article', { class: 'client-card', dataset: { referral: view.referralId }, 'aria-label': `Nieuwe cliënt ${view.patientRef}` },
+      h('header', {},
+        h('strong', {}, texts.patientRef(view.patientRef)),
+        h('span', { class: 'muted' }, ` · ${label(careTypes, view.search?.careType ?? view.offer?.careType)} in ${view.offer?.pc4 ?? view.search?.patientPostcode} · ${insurer}`)),
+      facts([
+        [texts.firstVisit, formatWeekDay(p.startDate), { fact: 'first-visit' }],
+        [texts.requester, view.requester?.name || view.requesterOrg, { fact: 'requester' }],
+        [texts.transferDesk, contact(view.requester?.transferDesk, texts.transferDesk), { fact: 'transfer-desk' }],
+      ]),
+      view.careSummary ? h('p', { class: 'care-summary' }, view.careSummary) : null,
+      p.uncontracted ? uncontractedWarning(insurer) : null,
+      p.placedAt ? h('p', { class: 'muted' }, texts.acceptedAt(formatMoment(p.placedAt))) : null);
+  }
+
+  live.on('OfferChanged', () => { loadOffers(); loadCapacity(); loadPlacements(); });
   live.onConnected(async () => {
     await live.invoke('FollowProvider', agb);
-    await Promise.all([loadOffers(), loadCapacity(), loadStops()]);
+    await Promise.all([loadOffers(), loadCapacity(), loadStops(), loadPlacements()]);
   });
 }
 

@@ -1,0 +1,54 @@
+using Capacity.Web.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Capacity.Web.Tests.Journeys;
+
+/// <summary>
+/// The nurse's referral history: a page of open referrals and "Meer laden" for the rest; a
+/// cancelled referral leaves the open list by itself and is found under "Afgesloten".
+/// </summary>
+public sealed class ReferralHistoryTests(WebApp web)
+{
+    const string Practice = "huisartsen-kleine-veld"; // no other journey signs in as this practice
+
+    [Fact]
+    public async Task The_open_list_pages_with_more_and_a_cancelled_referral_moves_to_the_ended_list()
+    {
+        var errors = new List<string>(); // console errors of every page in the journey
+        // 21 referrals waiting for a choice (a page holds 20), in Aalsmeer for CZ patients: candidates exist, so none escalates.
+        var prefix = $"E2E-K-{Guid.NewGuid():N}"[..10];
+        for (var i = 0; i < 21; i++) await web.CreateReferralAsync(Practice, $"{prefix}-{i:D2}", "1433", "9664");
+
+        var nurse = await web.SignInAsync("requester", Practice, page => WebApp.CollectConsoleErrors(page, errors));
+        var cards = nurse.Locator("#referrals article.referral");
+        await Expect(cards).ToHaveCountAsync(20);
+        var more = nurse.Locator("#referrals-more");
+        await Expect(more).ToBeVisibleAsync();
+        await Expect(nurse.Locator("label.older")).ToBeHiddenAsync(); // the open list is always complete
+        await more.ClickAsync();
+        await Expect(cards).ToHaveCountAsync(21);
+        await Expect(more).ToBeHiddenAsync();
+
+        // The oldest is on the second page; cancelling it moves it to "Afgesloten".
+        var oldest = nurse.Locator($"article.referral[aria-label='Verwijzing {prefix}-00']");
+        await Expect(oldest.Locator(".to-choose")).ToContainTextAsync("kies een aanbieder");
+        await oldest.GetByRole(AriaRole.Button, new() { Name = "Annuleren" }).ClickAsync();
+        await Expect(oldest).ToHaveCountAsync(0);
+        await Expect(cards).ToHaveCountAsync(20);
+        await Expect(nurse.Locator("#referrals-status")).ToContainTextAsync($"Verwijzing {prefix}-00 staat nu onder “Afgesloten”");
+
+        await nurse.GetByRole(AriaRole.Radio, new() { Name = "Afgesloten", Exact = true }).CheckAsync();
+        await Expect(oldest.GetByTestId("referral-state")).ToHaveTextAsync("geannuleerd");
+        await Expect(nurse.Locator("label.older")).ToBeVisibleAsync();
+        await nurse.GetByLabel("ook ouder dan 14 dagen").CheckAsync();
+        await Expect(oldest).ToHaveCountAsync(1);
+
+        // Keyboard: the filter is a radio group; arrows move between the lists.
+        await nurse.GetByRole(AriaRole.Radio, new() { Name = "Afgesloten", Exact = true }).FocusAsync();
+        await nurse.Keyboard.PressAsync("ArrowLeft");
+        await Expect(nurse.GetByRole(AriaRole.Radio, new() { Name = "Geplaatst", Exact = true })).ToBeCheckedAsync();
+        await Expect(nurse.Locator("#referrals")).ToContainTextAsync("Geen geplaatste verwijzingen");
+        Assert.Empty(errors);
+    }
+}
