@@ -137,7 +137,8 @@ const escalationReasons = {
   'no untried candidate left': 'er is geen aanbieder meer over die nog niet gevraagd is',
   'no candidate had a free place left': 'geen van de kandidaten had nog een vrije plaats',
   'no provider chosen in time': 'er is niet op tijd een aanbieder gekozen',
-  'every offer was declined or expired': 'elk aanbod is afgewezen of verlopen',
+  "the referral's search no longer holds": 'de zoekvraag van de verwijzing klopt niet meer (bijvoorbeeld de verzekeraar)',
+  'every offer was declined or expired': 'elk aanbod is afgewezen of verlopen', // escalations from before the reasons above
 };
 export const escalationReason = reason => escalationReasons[reason] ?? 'om een andere reden';
 
