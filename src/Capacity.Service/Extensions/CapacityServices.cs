@@ -59,6 +59,7 @@ public static class CapacityServices
         services.AddSingleton<Offering>();
         services.AddSingleton<ReferralAutomation>();
         services.AddSingleton<ReferralWorkflow>();
+        services.AddSingleton<ReferralLists>();
         services.AddSingleton<ReferralSweeper>();
         services.AddOptions<AuditOptions>().BindConfiguration("Audit")
             .Validate(o => o.Retention >= TimeSpan.FromDays(1), "Audit:Retention must be at least a day").ValidateOnStart();

@@ -5,9 +5,9 @@ using Grpc.Core;
 namespace Capacity.Service.Referrals;
 
 /// <summary>The mediation desk's side: the queue of escalated referrals, the leads for each, and the unmet demand they signal.</summary>
-public sealed class MediationGrpcService(ReferralWorkflow workflow, UnmetDemandStore unmet, Geography.PostcodeDirectory postcodes) : MediationService.MediationServiceBase
+public sealed class MediationGrpcService(ReferralWorkflow workflow, ReferralLists lists, UnmetDemandStore unmet, Geography.PostcodeDirectory postcodes) : MediationService.MediationServiceBase
 {
-    public override Task<ListDeskQueueResponse> ListDeskQueue(ListDeskQueueRequest request, ServerCallContext context) => workflow.DeskQueueAsync(request);
+    public override Task<ListDeskQueueResponse> ListDeskQueue(ListDeskQueueRequest request, ServerCallContext context) => lists.DeskQueueAsync(request);
 
     public override Task<Referral> TakeReferral(TakeReferralRequest request, ServerCallContext context) => workflow.TakeAsync(request, Viewer.Of(context));
 

@@ -7,13 +7,13 @@ using StackExchange.Redis;
 namespace Capacity.Service.Referrals;
 
 /// <summary>The provider's side: its offers, its answers and its placements.</summary>
-public sealed class OfferGrpcService(ReferralWorkflow workflow, ReferralStore store, ReferralIndexes indexes, IConnectionMultiplexer redis) : OfferService.OfferServiceBase
+public sealed class OfferGrpcService(ReferralWorkflow workflow, ReferralLists lists, ReferralStore store, ReferralIndexes indexes, IConnectionMultiplexer redis) : OfferService.OfferServiceBase
 {
-    public override Task<ListOffersResponse> ListOffers(ListOffersRequest request, ServerCallContext context) => workflow.ListOffersAsync(request);
+    public override Task<ListOffersResponse> ListOffers(ListOffersRequest request, ServerCallContext context) => lists.ListOffersAsync(request);
 
     public override Task<AnswerOfferResponse> AnswerOffer(AnswerOfferRequest request, ServerCallContext context) => workflow.AnswerAsync(request);
 
-    public override Task<ListPlacementsResponse> ListPlacements(ListPlacementsRequest request, ServerCallContext context) => workflow.ListPlacementsAsync(request);
+    public override Task<ListPlacementsResponse> ListPlacements(ListPlacementsRequest request, ServerCallContext context) => lists.ListPlacementsAsync(request);
 
     /// <summary>Open offers first, then each change as announced on the provider's channel, until the client hangs up.</summary>
     public override async Task WatchOffers(WatchOffersRequest request, IServerStreamWriter<OfferUpdate> responseStream, ServerCallContext context)
@@ -29,7 +29,7 @@ public sealed class OfferGrpcService(ReferralWorkflow workflow, ReferralStore st
         {
             // Headers now: the watcher knows it is connected even while nothing is open.
             await context.WriteResponseHeadersAsync([]);
-            foreach (var view in await workflow.AllOpenOffersAsync(request.ProviderAgb))
+            foreach (var view in await lists.AllOpenOffersAsync(request.ProviderAgb))
                 await responseStream.WriteAsync(new OfferUpdate { Offer = view });
             await foreach (var key in changes.Reader.ReadAllAsync(context.CancellationToken))
             {

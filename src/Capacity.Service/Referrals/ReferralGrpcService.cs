@@ -4,7 +4,7 @@ using Grpc.Core;
 namespace Capacity.Service.Referrals;
 
 /// <summary>The requester's side of referrals; the work is in <see cref="ReferralWorkflow"/>.</summary>
-public sealed class ReferralGrpcService(ReferralWorkflow workflow) : ReferralService.ReferralServiceBase
+public sealed class ReferralGrpcService(ReferralWorkflow workflow, ReferralLists lists) : ReferralService.ReferralServiceBase
 {
     public override Task<Referral> CreateReferral(CreateReferralRequest request, ServerCallContext context) => workflow.CreateAsync(request);
 
@@ -20,5 +20,5 @@ public sealed class ReferralGrpcService(ReferralWorkflow workflow) : ReferralSer
     public override Task<GetReferralResponse> GetReferral(GetReferralRequest request, ServerCallContext context) =>
         workflow.GetAsync(request.ReferralId, Viewer.Of(context));
 
-    public override Task<ListReferralsResponse> ListReferrals(ListReferralsRequest request, ServerCallContext context) => workflow.ListAsync(request);
+    public override Task<ListReferralsResponse> ListReferrals(ListReferralsRequest request, ServerCallContext context) => lists.ListAsync(request);
 }

@@ -11,7 +11,7 @@ using Status = Grpc.Core.Status;
 namespace Capacity.Service.Referrals;
 
 /// <summary>
-/// What each party can do with a referral. Every operation is the same shape: validate
+/// What each party can do with a referral (what each lists is in <see cref="ReferralLists"/>). Every operation is the same shape: validate
 /// (<see cref="ReferralValidation"/>) → read the referral as the caller may see it → decide the
 /// step (<see cref="ReferralSteps"/>) → commit it (<see cref="ReferralCommitter"/>, or
 /// <see cref="Offering"/> for offers, which hold places first) → move it on where a step may have
@@ -20,7 +20,6 @@ namespace Capacity.Service.Referrals;
 /// </summary>
 public sealed class ReferralWorkflow(
     ReferralStore store,
-    ReferralIndexes indexes,
     ReferralCommitter committer,
     Offering offering,
     ReferralAutomation automation,
@@ -175,29 +174,6 @@ public sealed class ReferralWorkflow(
         return new GetReferralResponse { Referral = referral, History = { await store.HistoryAsync(referralId) } };
     }
 
-    public async Task<ListReferralsResponse> ListAsync(ListReferralsRequest request)
-    {
-        var errors = new InputErrors();
-        ReferralValidation.Organisation(request.RequesterOrg, "requester_org", errors);
-        if (!System.Enum.IsDefined(request.Filter)) errors.Add("filter", "must be ACTIVE, PLACED or ENDED");
-        var size = ReferralValidation.PageSize(request.PageSize, errors);
-        errors.ThrowIfAny();
-        var since = request.IncludeOlder ? (DateTimeOffset?)null : time.GetUtcNow() - Options.RecentWindow;
-        var page = await PageAsync(() => indexes.OrganisationPageAsync(request.RequesterOrg, request.Filter, size, request.PageToken, since));
-        bool Fits(Referral r) => request.Filter switch
-        {
-            ReferralListFilter.Placed => r.State == ReferralState.Placed,
-            ReferralListFilter.Ended => r.State is ReferralState.Cancelled or ReferralState.Closed,
-            _ => ReferralSteps.IsActive(r.State),
-        };
-        // The referral's own state decides: an index entry may lag behind a step whose follow-up is in flight.
-        return new ListReferralsResponse
-        {
-            Referrals = { (await store.GetManyAsync(page.Ids)).Where(r => r.RequesterOrg == request.RequesterOrg && Fits(r)) },
-            NextPageToken = page.NextPageToken,
-        };
-    }
-
     // ---- provider ----
 
     public async Task<AnswerOfferResponse> AnswerAsync(AnswerOfferRequest request)
@@ -239,74 +215,7 @@ public sealed class ReferralWorkflow(
         return asked < today ? today : asked;
     }
 
-    public async Task<ListOffersResponse> ListOffersAsync(ListOffersRequest request)
-    {
-        var errors = new InputErrors();
-        ReferralValidation.Agb(request.ProviderAgb, "provider_agb", errors);
-        var size = ReferralValidation.PageSize(request.PageSize, errors);
-        errors.ThrowIfAny();
-        var (keys, next) = await PageAsync(() => indexes.OffersPageAsync(request.ProviderAgb, size, request.PageToken));
-        return new ListOffersResponse { Offers = { await OpenOfferViewsAsync(keys) }, NextPageToken = next };
-    }
-
-    /// <summary>Every open offer of a provider, for a watch's first answer; pages through its index.</summary>
-    public async Task<IReadOnlyList<OfferView>> AllOpenOffersAsync(string agb)
-    {
-        var views = new List<OfferView>();
-        var token = "";
-        do
-        {
-            var (keys, next) = await indexes.OffersPageAsync(agb, ReferralValidation.MaxPageSize, token);
-            views.AddRange(await OpenOfferViewsAsync(keys));
-            token = next;
-        } while (token.Length > 0);
-        return views;
-    }
-
-    async Task<IEnumerable<OfferView>> OpenOfferViewsAsync(IReadOnlyList<(string ReferralId, string OfferId)> keys)
-    {
-        var referrals = (await store.GetManyAsync(keys.Select(k => k.ReferralId).Distinct())).ToDictionary(r => r.Id);
-        return keys
-            .Select(k => referrals.TryGetValue(k.ReferralId, out var r) ? ReferralViews.ViewOf(r, k.OfferId) : null)
-            .OfType<OfferView>()
-            .Where(v => v.Offer.State == OfferState.Pending);
-    }
-
-    public async Task<ListPlacementsResponse> ListPlacementsAsync(ListPlacementsRequest request)
-    {
-        var errors = new InputErrors();
-        ReferralValidation.Agb(request.ProviderAgb, "provider_agb", errors);
-        var size = ReferralValidation.PageSize(request.PageSize, errors);
-        errors.ThrowIfAny();
-        var since = request.IncludeOlder ? (DateTimeOffset?)null : time.GetUtcNow() - Options.RecentWindow;
-        var page = await PageAsync(() => indexes.PlacementsPageAsync(request.ProviderAgb, size, request.PageToken, since));
-        return new ListPlacementsResponse
-        {
-            Placements =
-            {
-                (await store.GetManyAsync(page.Ids))
-                    .Where(r => r.State == ReferralState.Placed && r.PlacedWithAgb == request.ProviderAgb)
-                    .Select(r => ReferralViews.ViewOf(ReferralViews.AsSeenBy(r, request.ProviderAgb), r.Placement.OfferId)!),
-            },
-            NextPageToken = page.NextPageToken,
-        };
-    }
-
     // ---- mediation desk ----
-
-    public async Task<ListDeskQueueResponse> DeskQueueAsync(ListDeskQueueRequest request)
-    {
-        var errors = new InputErrors();
-        ReferralValidation.Uzovi(request.InsurerUzovi, "insurer_uzovi", errors);
-        var size = ReferralValidation.PageSize(request.PageSize, errors);
-        errors.ThrowIfAny();
-        var page = await PageAsync(() => indexes.DeskPageAsync(request.InsurerUzovi, size, request.PageToken));
-        return new ListDeskQueueResponse
-        {
-            Referrals = { (await store.GetManyAsync(page.Ids)).Where(r => r.Search.InsurerUzovi == request.InsurerUzovi && ReferralSteps.IsActive(r.State)) },
-            NextPageToken = page.NextPageToken,
-        };
-    }
 
     public async Task<Referral> TakeAsync(TakeReferralRequest request, Viewer viewer)
     {
@@ -393,18 +302,6 @@ public sealed class ReferralWorkflow(
         ReferralValidation.RequestId(requestId, errors);
         ReferralValidation.ReferralId(referralId, errors);
         errors.ThrowIfAny();
-    }
-
-    static async Task<T> PageAsync<T>(Func<Task<T>> read)
-    {
-        try
-        {
-            return await read();
-        }
-        catch (FormatException e)
-        {
-            throw InputErrors.Single("page_token", e.Message);
-        }
     }
 
     static void RequireDesk(Referral r, string uzovi)
