@@ -53,8 +53,8 @@ public sealed class ReferralWorkflow(
         }
         errors.ThrowIfAny();
 
-        var id = await ClaimAsync(request);
-        if (await store.GetAsync(id) is { } existing)
+        var (id, retry) = await ClaimAsync(request);
+        if (retry && await store.GetAsync(id) is { } existing)
         {
             // A retry: the first call may have stopped before its first offers or escalation.
             await automation.AdvanceAsync(id);
@@ -103,7 +103,7 @@ public sealed class ReferralWorkflow(
     /// is given up and claimed anew. A retried request whose referral was never written claims the
     /// patient again, unless another referral has it by now.
     /// </summary>
-    async Task<string> ClaimAsync(CreateReferralRequest request)
+    async Task<(string ReferralId, bool Retry)> ClaimAsync(CreateReferralRequest request)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -112,7 +112,7 @@ public sealed class ReferralWorkflow(
             if (claim == CreateClaim.Retry && await store.GetAsync(id) is null
                 && !await store.ReclaimPatientAsync(request.RequesterOrg, request.PatientRef, id, now))
                 throw AlreadyExists(request, null);
-            if (claim != CreateClaim.PatientActive) return id;
+            if (claim != CreateClaim.PatientActive) return (id, claim == CreateClaim.Retry);
             var existing = (await store.GetAsync(id))?.Referral;
             var over = existing is null ? now - claimedAt > Options.StepGrace : ReferralSteps.IsFinal(existing.State);
             if (!over || attempt > 0) throw AlreadyExists(request, id);
