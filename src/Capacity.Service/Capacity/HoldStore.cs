@@ -199,6 +199,9 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
 
     public Task ForgetAsync(DueHold due) => Db.SortedSetRemoveAsync(Keys.Due, due.Member);
 
+    /// <summary>Looks at a due hold again at <paramref name="at"/> (its end failed now).</summary>
+    public Task PostponeAsync(DueHold due, DateTimeOffset at) => Db.SortedSetAddAsync(Keys.Due, due.Member, at.ToUnixTimeMilliseconds());
+
     /// <summary>Holds whose deadline has passed, oldest first.</summary>
     public async Task<IReadOnlyList<DueHold>> DueAsync(DateTimeOffset now, int limit)
     {

@@ -55,7 +55,7 @@ public sealed class Offering(
             OfferReferralResponse response;
             try
             {
-                response = await OfferAsync(current, agbs, by, requestKey, allowUncontracted, pending.Token, mine, recorded);
+                response = await OfferAsync(current, agbs, by, requestKey, allowUncontracted, pending, mine, recorded);
             }
             catch (RpcException)
             {
@@ -69,7 +69,7 @@ public sealed class Offering(
     }
 
     async Task<OfferReferralResponse> OfferAsync(StoredReferral current, IReadOnlyList<string> agbs, string by, string requestKey, bool allowUncontracted,
-        string token, List<Hold> mine, HashSet<string> recorded)
+        PendingStep pending, List<Hold> mine, HashSet<string> recorded)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
@@ -92,7 +92,7 @@ public sealed class Offering(
             var planned = Plan(r, query, fresh, by, allowUncontracted, now, rejected);
             if (planned.Count == 0) return await NothingOfferedAsync(r, requestKey, rejected);
 
-            var results = await Task.WhenAll(planned.Select(p => holds.HoldAsync(p.Hold, token, now - matching.CurrentValue.FreshnessWindow, query.StartDate)));
+            var results = await Task.WhenAll(planned.Select(p => holds.HoldAsync(p.Hold, pending.Token, now - matching.CurrentValue.FreshnessWindow, query.StartDate)));
             for (var i = 0; i < planned.Count; i++)
                 if (results[i].Outcome is HoldOutcome.Held or HoldOutcome.AlreadyHeld && !mine.Contains(planned[i].Hold)) mine.Add(planned[i].Hold);
             if (results.Any(h => h.Outcome == HoldOutcome.Ended))
@@ -124,12 +124,9 @@ public sealed class Offering(
 
             var step = ReferralSteps.AddOffers(r, offers, by, now);
             var response = new OfferReferralResponse { Referral = step.Referral, Rejected = { rejected } };
-            var saved = await committer.CommitAsync(current, step, requestKey, response);
-            if (saved.Saved)
-            {
-                recorded.UnionWith(offers.Select(o => o.Id));
-                return response;
-            }
+            // Recorded as soon as written: whatever happens in the follow-up, this call never gives these holds up.
+            var saved = await committer.CommitAsync(current, step, pending, requestKey, response, () => recorded.UnionWith(offers.Select(o => o.Id)));
+            if (saved.Saved) return response;
             if (saved.EarlierAnswer is { } answered) return OfferReferralResponse.Parser.ParseFrom(answered); // a duplicate of this request got there first
             current = saved.Current ?? throw Viewer.NotFound(r.Id);
         }

@@ -156,16 +156,22 @@ public sealed class ReferralAutomation(
     }
 
     /// <summary>
-    /// Finishes a step left half-way by an instance that stopped: re-applies everything a step's
-    /// follow-up guarantees (idempotently, from the referral as it is now), lets go of the places
-    /// an offer step held for offers it never recorded, then moves the referral on.
+    /// Finishes a step left half-way by a call that stopped (or ran longer than the grace period):
+    /// first fences the call, so it can no longer write a step of the referral; then re-applies
+    /// everything a step's follow-up guarantees (idempotently, from the referral as it is now),
+    /// lets go of the places an offer step held for offers it never recorded, and moves the
+    /// referral on. True when the entry should be looked at once more later: an offer step only
+    /// slow, not stopped, may still hold a place after this (its write would be refused, but if it
+    /// then failed it could not let go itself).
     /// </summary>
-    public async Task RecoverAsync(string pendingMember)
+    public async Task<bool> RecoverAsync(string pendingMember)
     {
         var (referralId, token, agbs) = ReferralStore.ParsePending(pendingMember);
-        if (await committer.ReplayAsync(referralId) is not { } r) return;
+        var firstTime = await store.FenceAsync(referralId, token);
+        if (await committer.ReplayAsync(referralId) is not { } r) return false;
         if (agbs.Count > 0) await offering.LetGoAsync(r, token, agbs);
         await AdvanceAsync(referralId);
+        return firstTime && agbs.Count > 0;
     }
 
     public Task EscalateAsync(string referralId, string reason, FindProvidersResponse explanation) =>

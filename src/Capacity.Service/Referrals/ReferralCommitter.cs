@@ -33,7 +33,7 @@ public sealed class ReferralCommitter(
     {
         var mark = store.MarkPendingAsync(referralId, time.GetUtcNow() + options.CurrentValue.StepGrace);
         var loaded = await store.LoadAsync(referralId, requestKey);
-        return await PendingAsync(mark, async _ =>
+        return await PendingAsync(mark, async pending =>
         {
             var stored = loaded.Stored is { } s && viewer.CanSee(s.Referral) ? s : throw Viewer.NotFound(referralId);
             if (loaded.EarlierAnswer is { } earlier) return parser.ParseFrom(earlier);
@@ -41,7 +41,7 @@ public sealed class ReferralCommitter(
             {
                 var step = take(stored.Referral);
                 var response = respond(step);
-                var saved = await CommitAsync(stored, step, requestKey, response);
+                var saved = await CommitAsync(stored, step, pending, requestKey, response);
                 if (saved.Saved)
                 {
                     if (then is not null) await then(step);
@@ -77,11 +77,23 @@ public sealed class ReferralCommitter(
         return result;
     }
 
-    /// <summary>Writes the step if the referral is still as <paramref name="before"/> (null: new) and the request not yet answered, then follows it up.</summary>
-    public async Task<SaveResult> CommitAsync(StoredReferral? before, Step step, string? requestKey = null, IMessage? response = null)
+    /// <summary>
+    /// Writes the step if the referral is still as <paramref name="before"/> (null: new) and the
+    /// request not yet answered, then follows it up. <paramref name="onSaved"/> runs between the
+    /// two. A call the sweeper has given up (its pending entry finished as if it had stopped: it
+    /// ran longer than the grace period) may not write any more: ABORTED, try again.
+    /// </summary>
+    public async Task<SaveResult> CommitAsync(StoredReferral? before, Step step, PendingStep pending, string? requestKey = null, IMessage? response = null,
+        Action? onSaved = null)
     {
-        var saved = await store.SaveAsync(step.Referral, before?.Version ?? 0, step.Events, requestKey, response);
-        if (saved.Saved) await FollowUpAsync(before?.Referral, step);
+        var saved = await store.SaveAsync(step.Referral, before?.Version ?? 0, step.Events, requestKey, response, pending.Token);
+        if (saved.Fenced)
+            throw new RpcException(new Status(StatusCode.Aborted, "This call took too long and was finished as if it had stopped; try again."));
+        if (saved.Saved)
+        {
+            onSaved?.Invoke();
+            await FollowUpAsync(before?.Referral, step);
+        }
         return saved;
     }
 

@@ -95,6 +95,9 @@ public sealed class ReferralIndexes(IConnectionMultiplexer redis)
 
     public Task StopWaitingAsync(string referralId) => Db.SortedSetRemoveAsync(Keys.Waiting, referralId);
 
+    /// <summary>Looks at a waiting referral again at <paramref name="at"/> (its reminder or escalation failed now).</summary>
+    public Task WaitAgainAsync(string referralId, DateTimeOffset at) => Db.SortedSetAddAsync(Keys.Waiting, referralId, at.ToUnixTimeMilliseconds());
+
     public async Task<IReadOnlyList<string>> WaitingDueAsync(DateTimeOffset now, int limit) =>
         (await Db.SortedSetRangeByScoreAsync(Keys.Waiting, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit)).Select(v => (string)v!).ToArray();
 }

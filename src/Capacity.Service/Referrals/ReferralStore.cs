@@ -14,7 +14,7 @@ public sealed record LoadedReferral(StoredReferral? Stored, byte[]? EarlierAnswe
 /// What a conditioned write found: saved; or the answer an earlier call with the same request id
 /// was given (a duplicate in flight); or the referral as another step left it.
 /// </summary>
-public readonly record struct SaveResult(bool Saved, StoredReferral? Current, byte[]? EarlierAnswer = null);
+public readonly record struct SaveResult(bool Saved, StoredReferral? Current, byte[]? EarlierAnswer = null, bool Fenced = false);
 
 /// <summary>A step's entry in <c>refs:{pending}</c>: the member, and the token that names the call (the owner of its holds).</summary>
 public sealed record PendingStep(string Member, string Token);
@@ -45,16 +45,20 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         public static RedisKey Referral(string id) => $"ref:{{{id}}}";
         public static RedisKey Events(string id) => $"ref:{{{id}}}:events";
         public static RedisKey Requests(string id) => $"ref:{{{id}}}:requests";
+        /// <summary>Tokens of calls whose pending entry the sweeper has finished: such a call may no longer write a step.</summary>
+        public static RedisKey Fenced(string id) => $"ref:{{{id}}}:fenced";
         public static RedisKey OrgRequests(string org) => $"org:{{{org}}}:requests";
         public static RedisKey OrgPatients(string org) => $"org:{{{org}}}:patients";
         public static readonly RedisKey Pending = "refs:{pending}";
     }
 
-    // Writes a step if the referral is at the expected version (0: it must not exist yet) and the
-    // request was not answered meanwhile (a duplicate in flight); else answers the earlier answer,
-    // or the referral as it is, so the caller decides anew without reading again.
+    // Writes a step if the referral is at the expected version (0: it must not exist yet), the
+    // request was not answered meanwhile (a duplicate in flight), and the call was not given up by
+    // the sweeper (fenced); else answers the earlier answer, or the referral as it is, so the caller
+    // decides anew without reading again.
     const string SaveScript = """
-        -- KEYS: 1 ref, 2 events, 3 requests; ARGV: 1 expected version, 2 doc, 3 new version, 4 request key, 5 answer, 6.. events
+        -- KEYS: 1 ref, 2 events, 3 requests, 4 fenced; ARGV: 1 expected version, 2 doc, 3 new version, 4 request key, 5 answer, 6 call token, 7.. events
+        if ARGV[6] ~= '' and redis.call('SISMEMBER', KEYS[4], ARGV[6]) == 1 then return {3} end
         if ARGV[4] ~= '' then
           local earlier = redis.call('HGET', KEYS[3], ARGV[4])
           if earlier then return {2, earlier} end
@@ -64,7 +68,7 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
           return {0, redis.call('HGET', KEYS[1], 'doc') or false, v or false}
         end
         redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'v', ARGV[3])
-        for i = 6, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end
+        for i = 7, #ARGV do redis.call('XADD', KEYS[2], '*', 'e', ARGV[i]) end
         if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
         return {1}
         """;
@@ -82,14 +86,28 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         return {0, ARGV[2]}
         """;
 
-    // A create retried after its referral was never written claims the patient again: only if
-    // nobody else has claimed the patient since (their referral stands).
+    // A create written late, or retried after its referral was never written, claims the patient
+    // again: only if nobody else has claimed the patient since (their referral stands). The claim
+    // is written anew (a new moment), so a create that judged the old claim stale cannot give it up.
     const string ReclaimScript = """
         -- KEYS: 1 org patients; ARGV: 1 patient ref, 2 referral id, 3 now (ms)
         local entry = redis.call('HGET', KEYS[1], ARGV[1])
         if entry and string.sub(entry, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then return 0 end
-        if not entry then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3]) end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
         return 1
+        """;
+
+    // Gives up a claim judged stale, only if it is still exactly the claim that was judged.
+    const string GiveUpScript = """
+        if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+        return 0
+        """;
+
+    // The sweeper gives a call up: from now on that call's token cannot write a step of this referral.
+    const string FenceScript = """
+        local added = redis.call('SADD', KEYS[1], ARGV[1])
+        redis.call('EXPIRE', KEYS[1], ARGV[2])
+        return added
         """;
 
     // Frees a patient for a new referral, only if the entry is still this referral's.
@@ -117,21 +135,24 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
     /// exist yet). When another step came first, answers the referral as that step left it.
     /// <paramref name="requestKey"/> names the request the step answers (see <see cref="RequestKey"/>).
     /// </summary>
-    public async Task<SaveResult> SaveAsync(Referral referral, long expectedVersion, IReadOnlyList<ReferralEvent> events, string? requestKey = null, IMessage? response = null)
+    public async Task<SaveResult> SaveAsync(Referral referral, long expectedVersion, IReadOnlyList<ReferralEvent> events, string? requestKey = null, IMessage? response = null,
+        string? token = null)
     {
         var id = referral.Id;
-        var args = new RedisValue[5 + events.Count];
+        var args = new RedisValue[6 + events.Count];
         args[0] = expectedVersion;
         args[1] = referral.ToByteArray();
         args[2] = referral.Version;
         args[3] = requestKey is not null && response is not null ? requestKey : "";
         args[4] = requestKey is not null && response is not null ? response.ToByteArray() : RedisValue.EmptyString;
-        for (var i = 0; i < events.Count; i++) args[5 + i] = events[i].ToByteArray();
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SaveScript, [Keys.Referral(id), Keys.Events(id), Keys.Requests(id)], args))!;
+        args[5] = token ?? "";
+        for (var i = 0; i < events.Count; i++) args[6 + i] = events[i].ToByteArray();
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SaveScript, [Keys.Referral(id), Keys.Events(id), Keys.Requests(id), Keys.Fenced(id)], args))!;
         return (int)result[0] switch
         {
             1 => new SaveResult(true, null),
             2 => new SaveResult(false, null, (byte[])result[1]!),
+            3 => new SaveResult(false, null, Fenced: true),
             _ => new SaveResult(false, Parse([(RedisValue)result[1], (RedisValue)result[2]])),
         };
     }
@@ -186,6 +207,18 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
     /// </summary>
     public async Task<bool> ReclaimPatientAsync(string org, string patientRef, string referralId, DateTimeOffset now) =>
         (int)await Db.ScriptEvaluateAsync(ReclaimScript, [Keys.OrgPatients(org)], [patientRef, referralId, now.ToUnixTimeMilliseconds()]) == 1;
+
+    /// <summary>Gives up a claim judged stale (its referral never written in time), only if it is still exactly that claim.</summary>
+    public async Task<bool> GiveUpClaimAsync(string org, string patientRef, string referralId, DateTimeOffset claimedAt) =>
+        (int)await Db.ScriptEvaluateAsync(GiveUpScript, [Keys.OrgPatients(org)], [patientRef, $"{referralId}|{claimedAt.ToUnixTimeMilliseconds()}"]) == 1;
+
+    /// <summary>
+    /// Gives up the call holding pending entry <paramref name="token"/>: it can no longer write a
+    /// step of the referral (the save script refuses it), so what the sweeper finishes for it stays
+    /// finished. True when the call was not fenced before.
+    /// </summary>
+    public async Task<bool> FenceAsync(string referralId, string token) =>
+        (int)await Db.ScriptEvaluateAsync(FenceScript, [Keys.Fenced(referralId)], [token, (long)TimeSpan.FromDays(1).TotalSeconds]) == 1;
 
     /// <summary>Frees the patient for a new referral once this one is placed, cancelled or closed (a no-op if a newer referral has the patient).</summary>
     public Task ReleasePatientAsync(string org, string patientRef, string referralId) =>

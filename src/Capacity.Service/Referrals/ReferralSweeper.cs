@@ -21,6 +21,10 @@ public sealed class ReferralSweeper(
 {
     const int Batch = 100;
 
+    // An entry that fails is looked at again later, so that one that keeps failing (a shard down)
+    // cannot hold up the others behind it.
+    static readonly TimeSpan Later = TimeSpan.FromMinutes(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.SweepInterval);
@@ -47,7 +51,8 @@ public sealed class ReferralSweeper(
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning(e, "Could not end hold {Hold} of referral {Referral}", due.HoldId, due.ReferralId);
+                    logger.LogWarning(e, "Could not end hold {Hold} of referral {Referral}; trying again in a minute", due.HoldId, due.ReferralId);
+                    await holds.PostponeAsync(due, now + Later);
                 }
             }
             foreach (var referralId in await indexes.WaitingDueAsync(now, Batch))
@@ -58,7 +63,8 @@ public sealed class ReferralSweeper(
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning(e, "Could not remind or escalate waiting referral {Referral}", referralId);
+                    logger.LogWarning(e, "Could not remind or escalate waiting referral {Referral}; trying again in a minute", referralId);
+                    await indexes.WaitAgainAsync(referralId, now + Later);
                 }
             }
             foreach (var member in await store.PendingDueAsync(now, Batch))
@@ -66,14 +72,14 @@ public sealed class ReferralSweeper(
                 var referralId = ReferralStore.ParsePending(member).ReferralId;
                 try
                 {
-                    await automation.RecoverAsync(member);
-                    await store.ClearPendingAsync(member);
+                    // An offer step's entry is looked at once more after the call could have run to its end.
+                    if (await automation.RecoverAsync(member)) await store.PostponePendingAsync(member, now + Later);
+                    else await store.ClearPendingAsync(member);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // Later, so that one referral that keeps failing cannot hold up the others.
                     logger.LogWarning(e, "Could not finish a step of referral {Referral}; trying again in a minute", referralId);
-                    await store.PostponePendingAsync(member, now + TimeSpan.FromMinutes(1));
+                    await store.PostponePendingAsync(member, now + Later);
                 }
             }
         }

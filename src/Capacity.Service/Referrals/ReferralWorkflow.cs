@@ -79,9 +79,9 @@ public sealed class ReferralWorkflow(
         var now = time.GetUtcNow();
         var step = ReferralSteps.Create(draft, now, Options.Waiting);
         // Pending first, so that the first offers or the escalation happen even if this instance stops now.
-        return await committer.PendingAsync(store.MarkPendingAsync(id, now + Options.StepGrace), async _ =>
+        return await committer.PendingAsync(store.MarkPendingAsync(id, now + Options.StepGrace), async pending =>
         {
-            if ((await committer.CommitAsync(null, step)).Saved)
+            if ((await committer.CommitAsync(null, step, pending)).Saved)
             {
                 // Written late (this call stalled past the grace period), the patient may have been
                 // claimed by another create meanwhile: that referral stands, this one is cancelled.
@@ -116,7 +116,8 @@ public sealed class ReferralWorkflow(
             var existing = (await store.GetAsync(id))?.Referral;
             var over = existing is null ? now - claimedAt > Options.StepGrace : ReferralSteps.IsFinal(existing.State);
             if (!over || attempt > 0) throw AlreadyExists(request, id);
-            await store.ReleasePatientAsync(request.RequesterOrg, request.PatientRef, id);
+            if (existing is null) await store.GiveUpClaimAsync(request.RequesterOrg, request.PatientRef, id, claimedAt); // exactly the claim judged stale
+            else await store.ReleasePatientAsync(request.RequesterOrg, request.PatientRef, id);
         }
     }
 

@@ -165,4 +165,53 @@ public sealed class ReferralResilienceTests : IAsyncLifetime
         var active = await _app.Referrals().ListReferralsAsync(new ListReferralsRequest { RequesterOrg = first.RequesterOrg });
         Assert.Equal([created.Id], active.Referrals.Where(r => r.PatientRef == first.PatientRef).Select(r => r.Id));
     }
+
+    [Fact]
+    public async Task AnOfferCallSlowerThanTheGracePeriodIsFencedOffOnceTheSweeperFinishedItsStep()
+    {
+        // An offer call wrote its pending entry and held the last place, then stalled past the grace
+        // period while still alive (standing for it: the stores and the commit path called directly).
+        var (uzovi, agbs) = await _app.ProvidersAsync(Area, 1, free: 1);
+        var referral = await _app.CreateAsync(ReferralData.NewReferral(uzovi, Area));
+        var store = _app.Services.GetRequiredService<ReferralStore>();
+        var stored = (await store.GetAsync(referral.Id))!;
+        var pending = await store.MarkPendingAsync(referral.Id, _app.Time.GetUtcNow().AddSeconds(10), [agbs[0]]);
+        var offerId = ReferralViews.OfferId(referral.Id, agbs[0], 0);
+        var deadline = CapacityApp.Epoch.AddHours(1);
+        var hold = new Capacity.Hold($"{referral.Id}:{offerId}", agbs[0], int.Parse(Area), CareType.DistrictNursing, deadline, referral.Id, offerId);
+        Assert.Equal(Capacity.HoldOutcome.Held, (await _app.Services.GetRequiredService<Capacity.HoldStore>().HoldAsync(hold, pending.Token)).Outcome);
+
+        _app.Time.Advance(TimeSpan.FromSeconds(11)); // the sweeper takes the call for stopped: its place goes back
+        await ReferralData.EventuallyAsync(() => _app.AvailableAsync(agbs[0]), n => n == 1);
+        var offer = new Offer
+        {
+            Id = offerId, Provider = new ProviderSummary { Agb = agbs[0], Name = "Zorg 1", BasePc4 = Area }, Pc4 = Area, CareType = CareType.DistrictNursing,
+            State = OfferState.Pending, Deadline = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(deadline), OfferedBy = ReferralSteps.Requester,
+        };
+        var step = ReferralSteps.AddOffers(stored.Referral, [offer], ReferralSteps.Requester, _app.Time.GetUtcNow());
+        var late = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() =>
+            _app.Services.GetRequiredService<ReferralCommitter>().CommitAsync(stored, step, pending)); // the call wakes up and writes
+
+        Assert.Equal(Grpc.Core.StatusCode.Aborted, late.StatusCode);
+        Assert.Empty((await _app.GetReferralAsync(referral.Id)).Referral.Offers); // no offer without a place behind it
+        var other = await _app.CreateAsync(ReferralData.NewReferral(uzovi, Area));
+        Assert.Single((await _app.OfferAsync(other.Id, agbs[0])).Referral.Offers); // the place is another patient's to have
+    }
+
+    [Fact]
+    public async Task AClaimJudgedStaleIsGivenUpOnlyIfItIsStillExactlyThatClaim()
+    {
+        var store = _app.Services.GetRequiredService<ReferralStore>();
+        var (org, patient, id) = ("claim-" + Guid.NewGuid().ToString("N")[..8], "pt-1", "ref_" + Guid.CreateVersion7().ToString("N"));
+        var claimedAt = _app.Time.GetUtcNow();
+        await store.ClaimCreateAsync(org, "create-1", id, patient, claimedAt);
+        _app.Time.Advance(TimeSpan.FromSeconds(11));
+
+        Assert.True(await store.ReclaimPatientAsync(org, patient, id, _app.Time.GetUtcNow())); // its referral written late: claimed anew
+        var givenUp = await store.GiveUpClaimAsync(org, patient, id, claimedAt); // another create judged the old claim stale
+
+        Assert.False(givenUp);
+        var (claim, holder, _) = await store.ClaimCreateAsync(org, "create-2", "ref_" + Guid.CreateVersion7().ToString("N"), patient, _app.Time.GetUtcNow());
+        Assert.Equal((CreateClaim.PatientActive, id), (claim, holder));
+    }
 }
