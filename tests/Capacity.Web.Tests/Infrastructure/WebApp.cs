@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Capacity.Service.Extensions;
 using Capacity.Service.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -133,6 +134,23 @@ public sealed class WebApp : IAsyncLifetime
         return page;
     }
 
+    /// <summary>
+    /// Opens the page and signs in by pasting a token, as a user of an organisation without a demo
+    /// button does: any <paramref name="code"/>, so a journey can have an organisation of its own
+    /// whose lists no other journey fills.
+    /// </summary>
+    public async Task<IPage> SignInWithTokenAsync(string role, string code, Func<IPage, Task>? beforeOpen = null)
+    {
+        var page = await NewPageAsync();
+        if (beforeOpen is not null) await beforeOpen(page);
+        await page.GotoAsync("/");
+        await page.GetByText("Aanmelden met een token van uw organisatie").ClickAsync();
+        await page.FillAsync("#token", await TokenAsync(role, code));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Aanmelden", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#live")).ToHaveAttributeAsync("data-state", "live");
+        return page;
+    }
+
     /// <summary>A provider's system reports free district-nursing places in one area (test set-up through the JSON API).</summary>
     public Task SetFreePlacesAsync(string agb, string pc4, int freePlaces) => PostAsync("provider", agb, $"providers/{agb}/capacity",
         new { agb, pc4, careType = "CARE_TYPE_DISTRICT_NURSING", freePlaces, version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
@@ -141,27 +159,54 @@ public sealed class WebApp : IAsyncLifetime
     /// A requesting organisation's own system creates a referral for district nursing (no offer yet:
     /// it waits for the nurse's choice), as test set-up through the JSON API.
     /// </summary>
-    public Task CreateReferralAsync(string org, string patientRef, string pc4, string insurerUzovi)
+    /// <returns>The referral's id.</returns>
+    public async Task<string> CreateReferralAsync(string org, string patientRef, string pc4, string insurerUzovi)
     {
         var today = DutchDays.Today();
-        return PostAsync("requester", org, "referrals", new
+        var referral = await PostAsync("requester", org, "referrals", new
         {
             requestId = Guid.NewGuid().ToString("N"), requesterOrg = org, patientRef, careSummary = "Wijkverpleging na ontslag",
             search = new { patientPostcode = pc4, insurerUzovi, careType = "CARE_TYPE_DISTRICT_NURSING", startDate = new { year = today.Year, month = today.Month, day = today.Day } },
             autoCascade = false, maxParallelOffers = 3,
         });
+        return referral.GetProperty("id").GetString()!;
     }
 
-    /// <summary>Sets up test data through the JSON API with a demo token, as a provider's own system would.</summary>
-    async Task PostAsync(string role, string code, string path, object body)
+    /// <summary>A requesting organisation's system creates a referral and hands it to the insurer's mediation desk (test set-up).</summary>
+    public async Task CreateEscalatedReferralAsync(string org, string patientRef, string pc4, string insurerUzovi)
+    {
+        var id = await CreateReferralAsync(org, patientRef, pc4, insurerUzovi);
+        // With nobody to ask, the service escalated it by itself already.
+        if (await GetStateAsync("requester", org, id) is not "REFERRAL_STATE_ESCALATED")
+            await PostAsync("requester", org, $"referrals/{id}/escalate", new { requestId = Guid.NewGuid().ToString("N") });
+    }
+
+    async Task<string?> GetStateAsync(string role, string code, string referralId)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress };
-        var token = (await http.GetFromJsonAsync<TokenResponse>($"demo/token?role={role}&code={code}"))!.Token;
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/v1/referrals/{referralId}");
+        request.Headers.Authorization = new("Bearer", await TokenAsync(role, code));
+        using var response = await http.SendAsync(request);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return json.GetProperty("referral").GetProperty("state").GetString();
+    }
+
+    async Task<string> TokenAsync(string role, string code)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress };
+        return (await http.GetFromJsonAsync<TokenResponse>($"demo/token?role={role}&code={code}"))!.Token;
+    }
+
+    /// <summary>Sets up test data through the JSON API with a demo token, as a provider's own system would; answers the response.</summary>
+    async Task<JsonElement> PostAsync(string role, string code, string path, object body)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/{path}") { Content = JsonContent.Create(body) };
-        request.Headers.Authorization = new("Bearer", token);
+        request.Headers.Authorization = new("Bearer", await TokenAsync(role, code));
         using var response = await http.SendAsync(request);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     sealed record TokenResponse(string Token);

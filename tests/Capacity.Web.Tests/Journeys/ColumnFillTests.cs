@@ -18,6 +18,13 @@ public sealed class ColumnFillTests(WebApp web)
         for (var i = 0; i < await cells.CountAsync(); i++) before.Add(await cells.Nth(i).InputValueAsync());
         Assert.True(before.Count > 1);
 
+        // A number it cannot take is refused in Dutch (not in the browser's language), and changes nothing.
+        var fill = provider.Locator("input.fill-value[data-fill='ShortTermStay']");
+        await fill.FillAsync("-1");
+        await fill.PressAsync("Enter");
+        Assert.Equal("Vul een heel getal van 0 tot en met 10000 in.", await fill.EvaluateAsync<string>("input => input.validationMessage"));
+        await Expect(provider.Locator("input.cell.changed")).ToHaveCountAsync(0);
+
         await provider.FillAsync("input.fill-value[data-fill='ShortTermStay']", "3");
         await provider.Keyboard.PressAsync("Enter"); // fills the column; saving is still one click away
         await Expect(provider.Locator("input.cell.changed")).ToHaveCountAsync(before.Count(v => v != "3"));

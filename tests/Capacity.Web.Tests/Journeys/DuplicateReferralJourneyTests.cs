@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Capacity.Web.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -53,6 +54,50 @@ public sealed class DuplicateReferralJourneyTests(WebApp web)
         // The refused create is logged by the browser as a failed request (409); nothing else went wrong.
         Assert.All(errors, e => Assert.Contains("409", e));
     }
+
+    [Fact]
+    public async Task A_duplicate_refused_without_naming_the_running_referral_is_still_said_in_Dutch_and_the_retry_is_a_new_request()
+    {
+        var errors = new List<string>();
+        await web.SetFreePlacesAsync(NieuwWestVerpleging, "1064", 3);
+        var nurse = await web.SignInAsync("requester", "stadsziekenhuis-west", page => WebApp.CollectConsoleErrors(page, errors));
+        var creates = new List<string>(); // the request id of each create
+        nurse.Request += (_, r) =>
+        {
+            if (r.Method == "POST" && Create(r.Url))
+                lock (creates) creates.Add(JsonDocument.Parse(r.PostData!).RootElement.GetProperty("requestId").GetString()!);
+        };
+        // The service refuses the create as it does when another create claimed the patient at the same
+        // moment: ALREADY_EXISTS without a ResourceInfo naming the referral.
+        var patient = $"E2E-I2-{Guid.NewGuid():N}"[..15];
+        await nurse.RouteAsync(Create, route => route.Request.Method != "POST" ? route.ContinueAsync() : route.FulfillAsync(new()
+        {
+            Status = 409,
+            ContentType = "application/json",
+            Body = JsonSerializer.Serialize(new { code = 6, message = $"Patient {patient} has an active referral created meanwhile; list the organisation's active referrals.", details = Array.Empty<object>() }),
+        }));
+        await Offer(nurse, patient, radius: "15");
+
+        var warning = nurse.Locator("#duplicate");
+        await Expect(warning).ToBeVisibleAsync();
+        await Expect(warning).ToContainTextAsync($"Voor patiënt {patient} loopt al een verwijzing");
+        await Expect(warning.Locator("#open-existing")).ToHaveCountAsync(0); // there is none to open
+        await Expect(nurse.Locator("#offer-status")).Not.ToContainTextAsync("Dit bestaat al");
+
+        // The next try is a new request: nothing was created under the first.
+        await nurse.UnrouteAsync(Create);
+        await nurse.ClickAsync("#offer-button");
+        var referral = nurse.Locator($"article.referral[aria-label='Verwijzing {patient}']");
+        await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("aangeboden");
+        lock (creates)
+        {
+            Assert.Equal(2, creates.Count);
+            Assert.NotEqual(creates[0], creates[1]);
+        }
+        Assert.All(errors, e => Assert.Contains("409", e));
+    }
+
+    static bool Create(string url) => new Uri(url).AbsolutePath == "/api/v1/referrals";
 
     static async Task Offer(IPage nurse, string patient, string radius)
     {

@@ -49,12 +49,23 @@ public sealed class MediationJourneyTests(WebApp web)
         await web.SetFreePlacesAsync(AmstellandThuisverpleging, "1187", 1);
         await item.GetByLabel("Zoekstraal").SelectOptionAsync("40");
         await item.GetByRole(AriaRole.Button, new() { Name = "Zoek breder" }).ClickAsync();
-        await Expect(item.Locator(".found")).ToContainTextAsync("1 beschikbaar binnen 40 km");
-        var found = item.Locator($".found label.check[data-agb='{AmstellandThuisverpleging}']");
+        await Expect(item.Locator(".found .leads-summary")).ToHaveTextAsync(new Regex("^1 beschikbaar binnen 40 km:$"));
+        // The leads in their groups, each group named by its heading; the one to offer first, with its intake's phone.
+        var candidates = item.GetByRole(AriaRole.Region, new() { Name = "Kan de patiënt nu opnemen" });
+        await Expect(candidates).ToHaveAttributeAsync("data-kind", "Candidate");
+        var found = candidates.Locator($"label.check[data-agb='{AmstellandThuisverpleging}']");
         await Expect(found).ToBeVisibleAsync();
+        await Expect(found.Locator("a.tel")).ToHaveAttributeAsync("href", "tel:0205550104");
+        // Providers working nearby, to call: each with its intake's phone.
+        var nearby = item.GetByRole(AriaRole.Region, new() { Name = "In de buurt, werkt niet in dit postcodegebied" });
+        await Expect(nearby.Locator("div.lead").First.Locator("a.tel")).ToHaveAttributeAsync("href", new Regex(@"^tel:02055501\d\d$"));
         await found.Locator("input").CheckAsync();
-        await item.GetByRole(AriaRole.Button, new() { Name = "Aanbieden" }).ClickAsync();
+        // A double-click offers once.
+        var offers = 0;
+        desk.Request += (_, r) => { if (r.Method == "POST" && r.Url.Contains("/api/v1/desk-offers/")) Interlocked.Increment(ref offers); };
+        await item.GetByRole(AriaRole.Button, new() { Name = "Aanbieden", Exact = true }).DblClickAsync();
         await Expect(desk.Locator("#desk-status")).ToContainTextAsync($"{patient}: aangeboden.");
+        Assert.Equal(1, offers);
         await Expect(desk.Locator("article.referral", new() { HasText = patient })).ToContainTextAsync("wacht op antwoord");
         await Expect(desk.Locator("#unmet")).ToContainTextAsync("Amstelveen");
         await WebApp.ScreenshotAsync(desk, "d-desk-queue");

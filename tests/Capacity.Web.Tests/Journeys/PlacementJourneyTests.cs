@@ -8,8 +8,8 @@ namespace Capacity.Web.Tests.Journeys;
 
 /// <summary>
 /// (a) A transfer nurse searches, offers the referral to two providers; one provider accepts in
-/// its own browser; without a reload the referral leaves the nurse's open list for her placed
-/// list ("geplaatst"), and the other offer is withdrawn.
+/// its own browser; without a reload the referral leaves the nurse's open list, and arrives, placed,
+/// in the placed list a colleague has open in another window; the other offer is withdrawn.
 /// </summary>
 public sealed class PlacementJourneyTests(WebApp web)
 {
@@ -43,6 +43,13 @@ public sealed class PlacementJourneyTests(WebApp web)
         await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("aangeboden");
         await Expect(referral.Locator("li[data-state=Pending]")).ToHaveCountAsync(2);
 
+        // A colleague of the nurse keeps the placed referrals open in her own window.
+        var colleague = await web.SignInAsync("requester", "stadsziekenhuis-west");
+        await colleague.GetByRole(AriaRole.Radio, new() { Name = "Geplaatst", Exact = true }).CheckAsync();
+        var placed = colleague.Locator($"article.referral[aria-label='Verwijzing {patient}']");
+        await Expect(colleague.Locator("#referrals")).Not.ToContainTextAsync("Laden");
+        await Expect(placed).ToHaveCountAsync(0);
+
         // The first provider, in its own browser, sees the offer in its inbox and accepts it.
         var provider = await web.SignInAsync("provider", first);
         var offer = provider.Locator("article.offer-card", new() { HasText = patient });
@@ -52,17 +59,18 @@ public sealed class PlacementJourneyTests(WebApp web)
         var accepted = Stopwatch.StartNew();
         await offer.GetByRole(AriaRole.Button, new() { Name = "Accepteren" }).ClickAsync();
 
-        // The nurse's page was not reloaded: the push moves the referral from her open list to the placed one.
+        // Neither page was reloaded, nor a list chosen again: the push takes the referral out of the
+        // nurse's open list and into her colleague's placed list.
         await Expect(referral).ToHaveCountAsync(0);
         WebApp.RecordTime("accept click to the referral leaving the nurse's open list", accepted.Elapsed);
         WebApp.RecordTime("search to placed (scripted, incl. provider sign-in)", clock.Elapsed);
-        await nurse.GetByRole(AriaRole.Radio, new() { Name = "Geplaatst", Exact = true }).CheckAsync();
-        await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("geplaatst");
+        await Expect(nurse.Locator("#referrals-status")).ToContainTextAsync($"Verwijzing {patient} staat nu onder “Geplaatst”");
+        await Expect(placed.GetByTestId("referral-state")).ToHaveTextAsync("geplaatst");
         await Expect(offer).ToHaveCountAsync(0);
-        await Expect(referral.Locator($"li[data-agb='{first}']")).ToContainTextAsync("geaccepteerd");
-        await Expect(referral.Locator($"li[data-agb='{second}']")).ToContainTextAsync("ingetrokken");
-        await Expect(referral.Locator(".placed")).ToContainTextAsync("Geplaatst bij");
-        await WebApp.ScreenshotAsync(nurse, "a-nurse-placed");
+        await Expect(placed.Locator($"li[data-agb='{first}']")).ToContainTextAsync("geaccepteerd");
+        await Expect(placed.Locator($"li[data-agb='{second}']")).ToContainTextAsync("ingetrokken");
+        await Expect(placed.Locator(".placed")).ToContainTextAsync("Geplaatst bij Oost Thuisverpleging");
+        await WebApp.ScreenshotAsync(colleague, "a-nurse-placed");
 
         // The second provider's inbox no longer holds the withdrawn offer.
         var other = await web.SignInAsync("provider", second);

@@ -47,6 +47,7 @@ public sealed class ReofferJourneyTests(WebApp web)
         // The nurse's card (no reload) says who declined and why, and offers the others.
         await Expect(referral.GetByTestId("referral-state")).ToHaveTextAsync("open");
         await Expect(referral.Locator(".returned")).ToHaveTextAsync("Afgewezen door Zorgteam Aalsmeer (zorg te complex) — kies een andere aanbieder");
+        await referral.ScrollIntoViewIfNeededAsync(); // the candidates are searched for the card in view
         var other = referral.Locator($".fresh label[data-agb='{ThuiszorgAanDeAmstel}']");
         await Expect(other).ToBeVisibleAsync();
         await Expect(referral.Locator($".fresh label[data-agb='{ZorgteamAalsmeer}']")).ToHaveCountAsync(0);

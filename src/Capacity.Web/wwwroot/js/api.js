@@ -37,12 +37,12 @@ export async function api(path, { method = 'GET', body, query } = {}) {
     throw new ApiError(0);
   }
   const text = await response.text();
-  let json = {};
-  try { json = text ? JSON.parse(text) : {}; } catch { /* not JSON: a proxy's error page */ }
-  if (response.ok) return json;
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { /* not JSON: a proxy's error page */ }
+  if (response.ok) return json ?? {};
   if (response.status === 401) session.expired();
-  const error = new ApiError(response.status, json);
-  console.warn(`${method} ${path}: ${response.status}`, json.message ?? text);
+  const error = new ApiError(response.status, json ?? {});
+  console.warn(`${method} ${path}: ${response.status}`, json?.message ?? text);
   throw error;
 }
 
@@ -53,33 +53,67 @@ export async function listInsurers() {
   return insurers;
 }
 
-export async function insurerName(uzovi) {
-  return (await listInsurers()).find(i => i.uzovi === uzovi)?.name ?? uzovi;
+/** An insurer's name from the list listInsurers() gave (its UZOVI code when it is not there). */
+export function insurerName(insurers, uzovi) {
+  return insurers.find(i => i.uzovi === uzovi)?.name ?? uzovi;
 }
 
+/** The version of a referral (int64: a string from the API) or of a hub notice (a number), to compare. */
+export const versionOf = x => BigInt(x?.version ?? 0);
+
 /**
- * Pages through a list: first() reads the first page again (as many items as were shown, so a
- * refresh keeps what "Meer laden" added), more() the next; each answer goes to onPage(items,
- * first) unless a newer first() was started meanwhile.
+ * Pages through a list and keeps what was read, joined without duplicates (keyOf). first() reads
+ * from the start again, as many items as the user has asked for: a reload after a push keeps what
+ * "Meer laden" added, also when "Meer laden" was clicked while the reload ran. more() asks for a
+ * page more. After each read that still counts, onItems(items, { reloaded, startedAt }) gets the
+ * whole list (startedAt: when a reload's reading began, performance.now()).
  */
-export function pager(path, itemsOf, onPage, { pageSize = 25, query = () => ({}) } = {}) {
-  let token = '', generation = 0, count = 0;
-  const read = async (first) => {
-    const mine = first ? ++generation : generation;
-    const size = first ? Math.min(200, Math.max(pageSize, count)) : pageSize;
-    const answer = await api(path, { query: { ...query(), pageSize: size, pageToken: first ? undefined : token } });
-    if (mine !== generation) return false;
-    const items = itemsOf(answer) ?? [];
-    token = answer.nextPageToken ?? '';
-    count = first ? items.length : count + items.length;
-    onPage(items, first);
-    return true;
+export function pager(path, itemsOf, keyOf, onItems, { pageSize = 25, query = () => ({}) } = {}) {
+  let items = [], token = '', wanted = pageSize, generation = 0, reloading = null;
+  const read = (size, pageToken) => api(path, { query: { ...query(), pageSize: Math.min(200, size), pageToken } });
+  const join = (a, b) => {
+    const seen = new Set(a.map(keyOf));
+    return [...a, ...b.filter(x => !seen.has(keyOf(x)))];
   };
+
+  async function reload() {
+    const mine = ++generation, startedAt = performance.now();
+    let got = [], next;
+    do { // `wanted` is read again after every page: a "Meer laden" meanwhile is part of this read
+      const answer = await read(Math.max(pageSize, wanted - got.length), next);
+      if (mine !== generation) return false;
+      got = join(got, itemsOf(answer) ?? []);
+      next = answer.nextPageToken || undefined;
+    } while (next && got.length < wanted);
+    items = got;
+    token = next ?? '';
+    onItems(items, { reloaded: true, startedAt });
+    return true;
+  }
+
+  async function more() {
+    wanted = Math.max(wanted, items.length) + pageSize;
+    if (reloading) return reloading; // it reads on until it has `wanted`
+    if (!token) return false;
+    const mine = generation;
+    const answer = await read(pageSize, token);
+    if (mine !== generation) return false; // a reload began meanwhile; it reads `wanted`, this page included
+    items = join(items, itemsOf(answer) ?? []);
+    token = answer.nextPageToken ?? '';
+    onItems(items, { reloaded: false });
+    return true;
+  }
+
   return {
-    first: () => read(true),
-    more: () => (token ? read(false) : Promise.resolve(false)),
+    first() {
+      const run = reload().finally(() => { if (reloading === run) reloading = null; });
+      reloading = run;
+      return run;
+    },
+    more,
+    get items() { return items; },
     get hasMore() { return token !== ''; },
-    /** Forget the count (another filter): the next first() reads one page. */
-    reset() { count = 0; token = ''; generation++; },
+    /** Another list (another filter): forget what was read and asked for; the next first() reads one page. */
+    reset() { items = []; token = ''; wanted = pageSize; generation++; reloading = null; },
   };
 }

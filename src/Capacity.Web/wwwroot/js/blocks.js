@@ -24,12 +24,22 @@ export function uncontractedWarning(insurerName) {
   return h('p', { class: 'warn-box uncontracted-warning' }, texts.uncontractedWarning(insurerName));
 }
 
-/** A "Meer laden" button that shows itself only while there is more to read. */
-export function moreButton(id, onclick) {
+/**
+ * A "Meer laden" button for list that shows itself only while there is more to read. When it hides
+ * itself after a click, the keyboard focus goes on at the first item it added (not at the page's start).
+ */
+export function moreButton(id, onclick, list) {
   const button = h('button', { type: 'button', class: 'more', id, hidden: true }, texts.more);
   button.addEventListener('click', async () => {
+    const before = new Set(list.children);
     button.disabled = true;
     try { await onclick(); } finally { button.disabled = false; }
+    const focusLost = document.activeElement === button || document.activeElement === document.body || !document.activeElement;
+    if (!button.hidden || !focusLost) return;
+    const added = [...list.children].find(el => !before.has(el));
+    if (!added) return;
+    if (!added.hasAttribute('tabindex')) added.tabIndex = -1;
+    added.focus();
   });
   return button;
 }

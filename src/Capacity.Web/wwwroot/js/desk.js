@@ -2,13 +2,13 @@
 // explanation; take, find leads (who can take the patient, whom to call, who is not contracted,
 // who works nearby), offer (also uncontracted, with the warning), close with an outcome; and its
 // unmet-demand counts.
-import { h, fill, say, uuid, keyed, latest } from './dom.js';
-import { api, listInsurers, pager } from './api.js';
+import { h, fill, say, keyed, latest, requestIds } from './dom.js';
+import { api, listInsurers, pager, insurerName as nameIn } from './api.js';
 import * as live from './live.js';
 import { contact, uncontractedWarning, moreButton } from './blocks.js';
 import {
   careTypes, referralStates, offerStates, closureOutcomes, contractTypes, leadKinds, texts, label, key, proto, formatKm, formatTime, formatDay,
-  exclusionText, ago, unit, escalationReason, leadGroup, rejectedText,
+  exclusionText, ago, unit, escalationReason, leadGroup, offerOutcome,
 } from './labels.js';
 
 export async function render(main, identity) {
@@ -17,9 +17,9 @@ export async function render(main, identity) {
   const desk = `desks/${encodeURIComponent(uzovi)}`;
   // Outcomes of actions are said here, not in a card: a card is rebuilt when its referral changes.
   const deskStatus = h('p', { class: 'status', role: 'status', id: 'desk-status' });
-  const insurerName = (await listInsurers()).find(i => i.uzovi === uzovi)?.name ?? uzovi;
-  const queue = h('div', { id: 'queue', class: 'queue' }, h('p', { class: 'muted' }, 'Laden…'));
-  const moreQueue = moreButton('queue-more', () => queuePages.more().catch(e => say(deskStatus, e.message, 'error')));
+  const insurerName = nameIn(await listInsurers(), uzovi);
+  const queue = h('div', { id: 'queue', class: 'queue' }, h('p', { class: 'muted' }, texts.loading));
+  const moreQueue = moreButton('queue-more', () => queuePages.more().catch(e => say(deskStatus, e.message, 'error')), queue);
   const unmet = h('tbody', { id: 'unmet' });
   const municipalities = new Map((await api('municipalities')).municipalities?.map(m => [m.code, m.name]) ?? []);
 
@@ -33,10 +33,8 @@ export async function render(main, identity) {
 
   const searches = new Map(); // referral id -> last leads, kept across queue redraws
 
-  let queued = [];
-  const queuePages = pager(`${desk}/queue`, answer => answer.referrals, (items, first) => {
-    queued = first ? items : [...queued, ...items.filter(r => !queued.some(x => x.id === r.id))];
-    keyed(queue, queued, r => r.id, r => r.version, card, h('p', { class: 'muted' }, 'Geen verwijzingen in de wachtrij.'));
+  const queuePages = pager(`${desk}/queue`, answer => answer.referrals, r => r.id, items => {
+    keyed(queue, items, r => r.id, r => r.version, card, h('p', { class: 'muted' }, texts.emptyQueue));
     moreQueue.hidden = !queuePages.hasMore;
   }, { pageSize: 25 });
   const loadQueue = () => queuePages.first().catch(e => say(deskStatus, e.message, 'error'));
@@ -48,81 +46,103 @@ export async function render(main, identity) {
       counts.map(c => h('tr', {}, h('td', {}, municipalities.get(c.municipalityCode) ?? c.municipalityCode), h('td', {}, label(careTypes, c.careType)), h('td', { class: 'num' }, c.escalations))));
   });
 
+  const offerRequests = requestIds(); // one per referral until its offer succeeds; another choice is another request
+
+  /**
+   * A button whose action runs once at a time: disabled from the click (a double-click sends one
+   * request) until the call is done; a failure is said in the desk's status.
+   */
+  function actionButton(attrs, text, run) {
+    const button = h('button', { type: 'button', ...attrs, onclick: async () => {
+      if (button.disabled) return;
+      button.disabled = true;
+      try { await run(); } catch (err) { say(deskStatus, err.message, 'error'); } finally { button.disabled = false; }
+    } }, text);
+    return button;
+  }
+
+  /** A lead's intake, to call: the phone (and hours), not the e-mail. */
+  const leadContact = lead => contact(lead.intake, lead.provider.name, { email: false });
+
   function card(r) {
-    const status = deskStatus;
     const explanation = r.escalation?.explanation;
-    const radius = h('select', { 'aria-label': 'Zoekstraal' }, [15, 25, 40, 60, 100].map(km => h('option', { value: km, selected: km === 25 }, `${km} km`)));
+    const radius = h('select', { 'aria-label': texts.radius }, [15, 25, 40, 60, 100].map(km => h('option', { value: km, selected: km === 25 }, `${km} km`)));
     const uncontracted = h('input', { type: 'checkbox', 'aria-label': 'Ook niet-gecontracteerde aanbieders' });
     const found = h('div', { class: 'found' });
-    const outcome = h('select', { 'aria-label': 'Uitkomst' }, Object.entries(closureOutcomes).map(([k, v]) => h('option', { value: k }, v)));
-    const closeText = h('input', { placeholder: 'toelichting', 'aria-label': 'Toelichting bij afsluiten', maxlength: 500 });
-    const act = fn => async () => { try { await fn(); } catch (err) { say(status, err.message, 'error'); } };
+    const outcome = h('select', { 'aria-label': texts.outcome }, Object.entries(closureOutcomes).map(([k, v]) => h('option', { value: k }, v)));
+    const closeText = h('input', { placeholder: texts.closeTextPlaceholder, 'aria-label': texts.closeText, maxlength: 500 });
 
-    const widen = act(async () => {
+    const widen = async () => {
       const result = await api(`${desk}/referrals/${encodeURIComponent(r.id)}/leads`, { method: 'POST', body: { radiusKm: Number(radius.value) } });
       searches.set(r.id, { result, radius: Number(radius.value) });
       drawFound(result);
-    });
+    };
 
     /** The leads in their groups and order: offer the first (and, when allowed, uncontracted ones with room), call the others. */
     function drawFound(result) {
       const chosen = new Set();
       const leads = result.leads ?? [];
-      const uncontractedBoxes = [];
+      const uncontractedPicks = [];
       const pick = (lead, ...extra) => {
         const uncontractedLead = key(lead.kind) === 'Uncontracted';
         const box = h('input', { type: 'checkbox', disabled: uncontractedLead && !uncontracted.checked,
           onchange: e => { e.target.checked ? chosen.add(lead.provider.agb) : chosen.delete(lead.provider.agb); } });
-        if (uncontractedLead) uncontractedBoxes.push(box);
-        return h('label', { class: 'check lead', dataset: { agb: lead.provider.agb, kind: key(lead.kind) }, title: uncontractedLead ? texts.offerableUncontracted : null },
-          box, ` ${lead.provider.name}`, extra);
+        // Why it cannot be ticked yet, in words on the screen (not only in a tooltip).
+        const why = uncontractedLead ? h('small', { class: 'why-disabled', id: `why-${r.id}-${lead.provider.agb}`, hidden: uncontracted.checked }, texts.offerableUncontracted) : null;
+        if (why) box.setAttribute('aria-describedby', why.id);
+        if (uncontractedLead) uncontractedPicks.push({ box, why });
+        return h('label', { class: 'check lead', dataset: { agb: lead.provider.agb, kind: key(lead.kind) } },
+          box, ` ${lead.provider.name}`, extra, why);
       };
       const call = (lead, why) => h('div', { class: 'lead', dataset: { agb: lead.provider.agb, kind: key(lead.kind) } },
         h('strong', {}, lead.provider.name),
         h('span', { class: 'muted' }, ` · ${formatKm(lead.distanceKm)}${why ? ' · ' : ''}`), why ? h('span', { class: 'reason' }, why) : null,
-        ' · ', contact(lead.intake, lead.provider.name, { email: false }));
-      const room = lead => `${lead.freePlaces} ${unit(lead.unit, lead.freePlaces)} · bijgewerkt ${ago(lead.capacityPublishedAt)}`;
+        ' · ', leadContact(lead));
+      const room = lead => texts.room(lead.freePlaces, unit(lead.unit, lead.freePlaces), ago(lead.capacityPublishedAt));
       const render = lead => {
         switch (key(lead.kind)) {
           case 'Candidate':
-            return pick(lead, h('span', { class: 'muted' }, ` · ${formatKm(lead.distanceKm)} · ${room(lead)} · ${label(contractTypes, lead.contractType)}`), contact(lead.intake, lead.provider.name, { email: false }));
+            return pick(lead, h('span', { class: 'muted' }, ` · ${formatKm(lead.distanceKm)} · ${room(lead)} · ${label(contractTypes, lead.contractType)}`), leadContact(lead));
           case 'Uncontracted':
             return lead.offerable
-              ? pick(lead, h('span', { class: 'muted' }, ` · ${formatKm(lead.distanceKm)} · ${room(lead)}`), contact(lead.intake, lead.provider.name, { email: false }))
+              ? pick(lead, h('span', { class: 'muted' }, ` · ${formatKm(lead.distanceKm)} · ${room(lead)}`), leadContact(lead))
               : call(lead, lead.reason && key(lead.reason) !== 'NotContracted' ? exclusionText(lead, insurerName) : texts.uncontractedNoRoom);
           case 'ToAsk': return call(lead, exclusionText(lead, insurerName));
           default: return call(lead, null);
         }
       };
       uncontracted.onchange = () => {
-        for (const box of uncontractedBoxes) {
+        for (const { box, why } of uncontractedPicks) {
           box.disabled = !uncontracted.checked;
+          why.hidden = uncontracted.checked;
           if (box.disabled && box.checked) { box.checked = false; chosen.delete(box.closest('[data-agb]').dataset.agb); }
         }
       };
       const n = leads.filter(l => key(l.kind) === 'Candidate' && l.offerable).length;
       fill(found,
-        h('p', { class: 'leads-summary' }, texts.leadsFound(n, formatKm(result.radiusKm))),
+        h('p', { class: 'leads-summary', dataset: { count: n } }, texts.leadsFound(n, formatKm(result.radiusKm))),
         leadKinds.map(kind => {
           const group = leads.filter(l => key(l.kind) === kind);
           if (!group.length) return null;
-          return h('section', { class: `lead-group kind-${kind}`, dataset: { kind }, 'aria-label': leadGroup(kind, insurerName) },
-            h('h3', {}, `${leadGroup(kind, insurerName)} (${group.length})`),
+          const title = `leads-${r.id}-${kind}`;
+          return h('section', { class: `lead-group kind-${kind}`, dataset: { kind }, 'aria-labelledby': title },
+            h('h3', { id: title }, `${leadGroup(kind, insurerName)} (${group.length})`),
             kind === 'Uncontracted' ? uncontractedWarning(insurerName) : null,
             group.map(render));
         }),
         h('div', { class: 'actions' },
-          h('label', { class: 'check' }, uncontracted, ' Ook niet-gecontracteerd aanbieden'),
-          h('button', { type: 'button', class: 'primary', onclick: act(async () => {
-            if (!chosen.size) { say(status, texts.pickFirst, 'error'); return; }
-            const answer = await api(`desk-offers/${encodeURIComponent(r.id)}`, { method: 'POST', body: { requestId: uuid(), providerAgbs: [...chosen], allowUncontracted: uncontracted.checked } });
+          h('label', { class: 'check' }, uncontracted, ` ${texts.offerUncontracted}`),
+          actionButton({ class: 'primary' }, texts.offer, async () => {
+            if (!chosen.size) { say(deskStatus, texts.pickFirst, 'error'); return; }
+            const body = { providerAgbs: [...chosen].sort(), allowUncontracted: uncontracted.checked };
+            const answer = await api(`desk-offers/${encodeURIComponent(r.id)}`, { method: 'POST', body: { requestId: offerRequests.for(r.id, body), ...body } });
+            offerRequests.done(r.id);
             const names = new Map(leads.map(l => [l.provider.agb, l.provider.name]));
-            const refused = (answer.rejected ?? []).map(x => `${names.get(x.providerAgb) ?? x.providerAgb} (${rejectedText(x.reason)})`);
-            const uncontractedMade = (answer.referral?.offers ?? []).some(o => o.uncontracted && chosen.has(o.provider?.agb) && key(o.state) === 'Pending');
-            say(status, [`${r.patientRef}:`, refused.length ? texts.notOfferedTo(refused.join('; ')) : 'aangeboden.', uncontractedMade ? texts.uncontractedWarning(insurerName) : '']
-              .filter(Boolean).join(' '), refused.length || uncontractedMade ? 'warn' : 'ok');
+            const outcome = offerOutcome(answer, body.providerAgbs, agb => names.get(agb));
+            say(deskStatus, [`${r.patientRef}:`, outcome.refused.length ? texts.notOfferedTo(outcome.refused.join('; ')) : texts.deskOffered,
+              outcome.uncontracted ? texts.uncontractedWarning(insurerName) : ''].filter(Boolean).join(' '), outcome.refused.length || outcome.uncontracted ? 'warn' : 'ok');
             await loadQueue();
-          }) }, 'Aanbieden')));
+          })));
     }
 
     const offers = r.offers ?? [];
@@ -138,15 +158,18 @@ export async function render(main, identity) {
         h('ul', { class: 'exclusions' }, (explanation.exclusions ?? []).map(x => h('li', {}, h('strong', {}, x.provider?.name), ` · ${exclusionText(x, insurerName)}`)))) : null,
       offers.length ? h('ul', { class: 'offers' }, offers.map(o => h('li', { dataset: { agb: o.provider?.agb, state: key(o.state) } }, `${o.provider?.name}: ${label(offerStates, o.state)}${o.uncontracted ? ' (niet gecontracteerd)' : ''}`))) : null,
       h('div', { class: 'actions' },
-        r.escalation?.takenBy ? h('span', { class: 'muted' }, `Opgepakt door ${r.escalation.takenBy}`) :
-          h('button', { type: 'button', onclick: act(async () => { await api(`${desk}/referrals/${encodeURIComponent(r.id)}/take`, { method: 'POST', body: { takenBy: identity.name } }); await loadQueue(); }) }, 'Oppakken'),
-        radius, h('button', { type: 'button', onclick: widen, title: texts.widenHint }, 'Zoek breder')),
+        r.escalation?.takenBy ? h('span', { class: 'muted' }, texts.takenBy(r.escalation.takenBy)) :
+          actionButton({}, texts.take, async () => {
+            await api(`${desk}/referrals/${encodeURIComponent(r.id)}/take`, { method: 'POST', body: { takenBy: identity.name } });
+            await loadQueue();
+          }),
+        radius, actionButton({ title: texts.widenHint }, texts.widen, widen)),
       found,
       h('div', { class: 'actions' }, outcome, closeText,
-        h('button', { type: 'button', onclick: act(async () => {
+        actionButton({}, texts.close, async () => {
           await api(`${desk}/referrals/${encodeURIComponent(r.id)}/close`, { method: 'POST', body: { outcome: proto('CLOSURE_OUTCOME_', outcome.value), text: closeText.value.trim() } });
           await Promise.all([loadQueue(), loadUnmet()]);
-        }) }, 'Afsluiten')));
+        })));
     if (searches.has(r.id)) {
       radius.value = String(searches.get(r.id).radius);
       drawFound(searches.get(r.id).result);

@@ -37,17 +37,38 @@ export function say(el, text, kind = 'ok') {
   if (kind === 'ok' && text) el._timer = setTimeout(() => { el.textContent = ''; }, 8000);
 }
 
-/** A labelled form field. */
+/** A labelled form field; its hint is read out with the field (aria-describedby). */
 export function field(label, input, hint) {
   const id = input.id || (input.id = `f-${Math.random().toString(36).slice(2, 9)}`);
+  if (hint) input.setAttribute('aria-describedby', `${id}-hint`);
   return h('div', { class: 'field' },
     h('label', { for: id }, label),
     input,
-    hint ? h('small', {}, hint) : null);
+    hint ? h('small', { id: `${id}-hint` }, hint) : null);
 }
 
 export function uuid() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}
+
+/**
+ * Request ids that outlive a click: for(key, body) gives the same id until done(key), so a retry
+ * (a second click, a card redrawn by a push meanwhile) makes the service do the step once; a
+ * different body (another choice of providers) is another request and gets a new id.
+ */
+export function requestIds() {
+  const ids = new Map();
+  return {
+    for(key, body = null) {
+      const text = JSON.stringify(body);
+      const known = ids.get(key);
+      if (known?.body === text) return known.id;
+      const id = uuid();
+      ids.set(key, { body: text, id });
+      return id;
+    },
+    done(key) { ids.delete(key); },
+  };
 }
 
 /**
@@ -71,6 +92,9 @@ export function keyed(container, items, keyOf, versionOf, render, empty) {
   for (const child of [...container.children]) if (!keep.has(child)) child.remove();
   elements.forEach((el, i) => { if (container.children[i] !== el) container.insertBefore(el, container.children[i] ?? null); });
 }
+
+/** Forgets what keyed() drew in container: the next call renders every item anew (another list in the same place). */
+keyed.reset = container => { container._keyed = null; };
 
 /**
  * Wraps a loader so that of overlapping runs only the latest applies its answer: load(isLatest)

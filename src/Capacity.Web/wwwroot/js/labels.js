@@ -3,8 +3,7 @@
 // hub as C# names (DistrictNursing); key() turns both into the C# name.
 
 const prefixes = ['CARE_TYPE_', 'CAPACITY_UNIT_', 'CONTRACT_TYPE_', 'EXCLUSION_REASON_', 'REFERRAL_STATE_',
-  'OFFER_STATE_', 'DECLINE_REASON_', 'CLOSURE_OUTCOME_', 'CLIENT_STOP_REASON_', 'LEAD_KIND_', 'REFERRAL_LIST_FILTER_',
-  'ORGANISATION_KIND_'];
+  'OFFER_STATE_', 'DECLINE_REASON_', 'CLOSURE_OUTCOME_', 'CLIENT_STOP_REASON_', 'LEAD_KIND_', 'REFERRAL_LIST_FILTER_'];
 
 export function key(value) {
   if (typeof value !== 'string' || !/^[A-Z0-9_]+$/.test(value)) return value;
@@ -197,6 +196,23 @@ export function rejectedText(reason) {
   return 'niet mogelijk';
 }
 
+/**
+ * What an offer call (OfferReferralResponse) did, in names: made — the providers asked that the
+ * answer's referral has an open offer with (not the local choice: a retried request answers what
+ * the first one did); refused — "name (why)" for each one not offered to; uncontracted — whether
+ * one of the offers made is to a provider without a contract.
+ */
+export function offerOutcome(answer, asked, nameOf = () => null) {
+  const rejected = answer.rejected ?? [];
+  const made = (answer.referral?.offers ?? []).filter(o => key(o.state) === 'Pending' && asked.includes(o.provider?.agb)
+    && !rejected.some(x => x.providerAgb === o.provider?.agb));
+  return {
+    made: made.map(o => o.provider?.name ?? nameOf(o.provider?.agb) ?? o.provider?.agb),
+    refused: rejected.map(x => `${nameOf(x.providerAgb) ?? x.providerAgb} (${rejectedText(x.reason)})`),
+    uncontracted: made.some(o => o.uncontracted),
+  };
+}
+
 /** Field names of google.rpc.BadRequest (snake_case, possibly nested) as a user knows them. */
 const fieldNames = {
   patient_ref: 'patiëntkenmerk', care_summary: 'zorgvraag', patient_postcode: 'postcode', insurer_uzovi: 'zorgverzekeraar',
@@ -233,6 +249,9 @@ export function problemText(status, code, fields = []) {
 export const texts = {
   // the nurse's referral history
   referralsTitle: 'Verwijzingen van uw organisatie',
+  referral: patientRef => `Verwijzing ${patientRef}`,
+  answerBy: at => `antwoord uiterlijk ${at}`,
+  placedWith: provider => `Geplaatst bij ${provider}.`,
   filterLegend: 'Toon verwijzingen',
   includeOlder: 'ook ouder dan 14 dagen',
   more: 'Meer laden',
@@ -263,6 +282,9 @@ export const texts = {
   duplicate: patientRef => `Voor patiënt ${patientRef} loopt al een verwijzing.`,
   duplicateHint: 'Er is niets nieuws aangemaakt. Ga verder met de bestaande verwijzing, of annuleer die eerst.',
   openExisting: 'Open de bestaande verwijzing',
+  unknownInsurer: typed => `Onbekende zorgverzekeraar “${typed}”: kies er een uit de lijst.`,
+  referralOffered: patientRef => `Verwijzing ${patientRef} aangeboden.`,
+  referralAtDesk: (patientRef, insurer) => `Verwijzing ${patientRef} ligt bij de zorgbemiddeling van ${insurer}.`,
   // the handover, for both sides
   handoverTitle: 'Overdracht',
   firstVisit: 'Eerste bezoek',
@@ -273,9 +295,20 @@ export const texts = {
   call: (who, phone) => `${who} bellen: ${phone}`,
   uncontractedWarning: insurer => `Niet gecontracteerd door ${insurer || 'de verzekeraar'}: de patiënt moet mogelijk een deel van de zorg zelf betalen.`,
   // the provider
+  noOffers: 'Geen openstaande aanvragen.',
+  offerTitle: (careType, pc4) => `${careType} in ${pc4}`,
+  offerWho: (requester, patientRef) => ` · ${requester} · kenmerk ${patientRef}`,
+  offerStart: day => `Start ${day}`,
+  urgent: 'spoed',
+  accept: 'Accepteren',
+  decline: 'Afwijzen',
+  declineReason: 'Reden van afwijzen',
+  acceptedAlready: patientRef => `Kenmerk ${patientRef} is al door u geaccepteerd: zie “Nieuwe cliënten”.`,
+  newClient: patientRef => `Nieuwe cliënt ${patientRef}`,
+  badNumber: 'Vul een heel getal van 0 tot en met 10000 in.',
   firstVisitHint: urgent => urgent ? 'spoed: vandaag of morgen' : 'vandaag of later',
   badFirstVisit: urgent => urgent ? 'Kies als eerste bezoek vandaag of morgen (spoed).' : 'Kies als eerste bezoek vandaag of een latere dag.',
-  declineTextPlaceholder: 'toelichting (verplicht bij andere reden)',
+  declineTextPlaceholder: 'verplicht bij andere reden',
   declineTextLabel: 'Toelichting bij afwijzen',
   declineTextNeeded: 'Geef bij “andere reden” een toelichting.',
   acceptedAt: at => `Geaccepteerd ${at}`,
@@ -284,6 +317,19 @@ export const texts = {
   noClients: 'Geen nieuwe cliënten in deze periode.',
   patientRef: ref => `kenmerk ${ref}`,
   // the desk
+  emptyQueue: 'Geen verwijzingen in de wachtrij.',
+  radius: 'Zoekstraal',
+  widen: 'Zoek breder',
+  take: 'Oppakken',
+  takenBy: who => `Opgepakt door ${who}`,
+  outcome: 'Uitkomst',
+  closeText: 'Toelichting bij afsluiten',
+  closeTextPlaceholder: 'toelichting',
+  close: 'Afsluiten',
+  offer: 'Aanbieden',
+  offerUncontracted: 'Ook niet-gecontracteerd aanbieden',
+  deskOffered: 'aangeboden.',
+  room: (n, unitText, published) => `${n} ${unitText} · bijgewerkt ${published}`,
   widenHint: 'Wie de patiënt kan opnemen, wie u kunt bellen, wie niet gecontracteerd is en wie in de buurt werkt',
   leadsFound: (n, km) => `${n} beschikbaar binnen ${km}${n ? ':' : '.'}`,
   offerableUncontracted: 'heeft plaats; alleen aan te bieden met “ook niet-gecontracteerd”',

@@ -3,12 +3,12 @@
 // referral runs is refused and leads to that one), and the organisation's referrals (referrals.js),
 // all live.
 import { h, fill, field, say, uuid, keyed } from './dom.js';
-import { api, listInsurers } from './api.js';
+import { api, listInsurers, insurerName, ApiError } from './api.js';
 import * as live from './live.js';
 import { referralHistory } from './referrals.js';
 import {
   careTypes, contractTypes, texts, label, key, proto, unit,
-  formatKm, formatTime, problemText, fromDay, ago, today, dateMessage, exclusionText, rejectedText,
+  formatKm, formatTime, problemText, fromDay, ago, today, dateMessage, exclusionText, offerOutcome,
 } from './labels.js';
 
 export async function render(main, identity) {
@@ -79,7 +79,7 @@ export async function render(main, identity) {
 
   function readForm() {
     const chosen = insurerOf(insurer.value);
-    if (!chosen) throw new Error(`Onbekende zorgverzekeraar “${insurer.value}”: kies er een uit de lijst.`);
+    if (!chosen) throw new FormProblem(texts.unknownInsurer(insurer.value));
     insurer.value = chosen.name; // show what the search is for, not the typed start of it
     return {
       patientPostcode: postcode.value.trim(),
@@ -136,7 +136,7 @@ export async function render(main, identity) {
 
   function show(result) {
     lastResult = result;
-    const name = insurers.find(i => i.uzovi === search.insurerUzovi)?.name;
+    const name = insurerName(insurers, search.insurerUzovi);
     const n = result.candidates.length;
     summary.textContent = `${n} ${n === 1 ? 'aanbieder' : 'aanbieders'} binnen ${formatKm(result.radiusKm)} van ${result.patientPc4} (${result.municipality}) · ${label(careTypes, search.careType)} · ${name} · bijgewerkt ${formatTime(result.evaluatedAt)}`;
     for (const agb of [...selected]) if (!result.candidates.some(c => c.provider.agb === agb)) selected.delete(agb);
@@ -190,10 +190,10 @@ export async function render(main, identity) {
         },
       });
     } catch (err) {
-      const existing = err.code === 6 ? err.detail?.('google.rpc.ResourceInfo')?.resourceName : null;
-      if (!existing) throw err;
+      if (err.code !== 6) throw err;
       createRequest = uuid(); // nothing was created under this request: the next try is a new one
-      throw new DuplicateReferral(patient, existing);
+      // The running referral is named unless it was created at the same moment (then there is none to open yet).
+      throw new DuplicateReferral(patient, err.detail('google.rpc.ResourceInfo')?.resourceName ?? null);
     }
     return draft;
   }
@@ -212,7 +212,7 @@ export async function render(main, identity) {
     fill(duplicate,
       h('p', {}, h('strong', {}, texts.duplicate(err.patient))),
       h('p', {}, texts.duplicateHint),
-      h('button', { type: 'button', id: 'open-existing', onclick: () => history.open(err.existingId) }, texts.openExisting));
+      err.existingId ? h('button', { type: 'button', id: 'open-existing', onclick: () => history.open(err.existingId) }, texts.openExisting) : null);
     duplicate.hidden = false;
   }
 
@@ -231,7 +231,7 @@ export async function render(main, identity) {
         if (!['Escalated', 'Mediating'].includes(key(now.state))) throw err;
       }
       done();
-      say(offerStatus, `Verwijzing ${referral.patientRef} ligt bij de zorgbemiddeling van ${insurers.find(i => i.uzovi === search.insurerUzovi)?.name}.`);
+      say(offerStatus, texts.referralAtDesk(referral.patientRef, insurerName(insurers, search.insurerUzovi)));
       await history.showActive();
     } catch (err) {
       showProblem(err);
@@ -246,11 +246,12 @@ export async function render(main, identity) {
     duplicate.hidden = true;
     try {
       const referral = await createReferral(selected.size);
-      const answer = await api(`referrals/${encodeURIComponent(referral.id)}/offers`, { method: 'POST', body: { requestId: offerRequest, providerAgbs: [...selected] } });
+      const asked = [...selected];
+      const answer = await api(`referrals/${encodeURIComponent(referral.id)}/offers`, { method: 'POST', body: { requestId: offerRequest, providerAgbs: asked } });
       done();
       const names = new Map((lastResult?.candidates ?? []).map(c => [c.provider.agb, c.provider.name]));
-      const refused = (answer.rejected ?? []).map(r => `${names.get(r.providerAgb) ?? r.providerAgb} (${rejectedText(r.reason)})`);
-      say(offerStatus, refused.length ? texts.createdNotAllOffered(refused.join('; ')) : `Verwijzing ${patientRef.value.trim()} aangeboden.`, refused.length ? 'warn' : 'ok');
+      const { refused } = offerOutcome(answer, asked, agb => names.get(agb));
+      say(offerStatus, refused.length ? texts.createdNotAllOffered(refused.join('; ')) : texts.referralOffered(referral.patientRef), refused.length ? 'warn' : 'ok');
       selected.clear();
       show(lastResult);
       await history.showActive();
@@ -276,12 +277,23 @@ function toFindProviders(s) {
   };
 }
 
-/** A refused hub call in Dutch: the hub's HubException text is English, so only its kind (and the fields it names) are used. */
+/** A problem with what was typed in the search form, said in Dutch by the page itself. */
+class FormProblem extends Error {}
+
+/**
+ * What went wrong with a search, in Dutch: the page's own message, the API's (already Dutch, by
+ * code), or a refused hub call — its HubException text is English, so only its kind (and the
+ * fields it names) are used. Anything else is never shown raw.
+ */
 function hubMessage(err) {
+  if (err instanceof FormProblem || err instanceof ApiError) return err.message;
   const message = err?.message ?? String(err);
   // HubException messages arrive as "An unexpected error occurred invoking 'X' on the server. HubException: <message>".
   const m = /HubException: (.*)$/s.exec(message);
-  if (!m) return /connection/i.test(message) ? problemText(0) : /invoking/.test(message) ? problemText(500) : message; // the connection, the hub, or our own (Dutch) message
+  if (!m) {
+    console.warn('search failed', err);
+    return /connection/i.test(message) ? problemText(0) : problemText(500);
+  }
   const hub = m[1];
   if (/^Invalid (search|region)/.test(hub)) {
     const fields = [...hub.matchAll(/(?:^|[:;]\s)([a-z_]+(?:\.[a-z_]+)*): /g)].map(f => ({ field: f[1] }));

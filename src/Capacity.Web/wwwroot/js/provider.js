@@ -1,12 +1,13 @@
 // Provider: its free capacity per area × care type in one grid that saves in one action, its
 // client stops, its inbox of offers (accept with the first visit / decline) and its new clients
 // with the requester's transfer desk, live; a nudge when figures go stale.
-import { h, fill, field, say, uuid, keyed, latest } from './dom.js';
-import { api, listInsurers, pager } from './api.js';
+import { h, fill, field, say, keyed, latest, requestIds } from './dom.js';
+import { api, listInsurers, pager, insurerName as nameIn } from './api.js';
 import * as live from './live.js';
+import { clientStops } from './stops.js';
 import { contact, facts, uncontractedWarning, moreButton, olderToggle } from './blocks.js';
 import {
-  careTypes, stopReasons, declineReasons, texts, label, key, proto, formatDay, formatTime, formatMoment, formatWeekDay, ago, today,
+  careTypes, declineReasons, texts, label, key, proto, formatDay, formatTime, formatMoment, formatWeekDay, ago, today,
   dateMessage, isoDay, addDays,
 } from './labels.js';
 
@@ -20,6 +21,7 @@ export async function render(main, identity) {
   const [provider, insurers] = await Promise.all([api(path), listInsurers()]);
 
   const inbox = h('div', { id: 'inbox', class: 'inbox', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Laden…'));
+  const inboxStatus = h('p', { class: 'status', role: 'status', id: 'inbox-status' });
   const nudge = h('p', { id: 'stale-nudge', class: 'nudge', role: 'status', hidden: true });
   const grid = h('div', { id: 'capacity-grid', class: 'grid-wrap' }, h('p', { class: 'muted' }, 'Laden…'));
   const saveButton = h('button', { type: 'submit', class: 'primary', id: 'save-capacity' }, 'Alles opslaan');
@@ -28,25 +30,22 @@ export async function render(main, identity) {
     h('h2', { id: 'capacity-title' }, 'Vrije plaatsen per postcodegebied'),
     h('p', { class: 'muted' }, 'Pas de aantallen aan en sla alles in één keer op. Tab en pijltjes werken; Enter slaat op.'),
     nudge, grid, h('div', { class: 'actions' }, saveButton, saveStatus));
-  const stopsList = h('ul', { id: 'stops', class: 'stops' });
-  const stopForm = stopFormFor(insurers);
-  const stops = h('section', { class: 'card', 'aria-labelledby': 'stops-title' },
-    h('h2', { id: 'stops-title' }, 'Cliëntenstops'), stopsList, stopForm.form);
+  const stops = clientStops(agb, insurers);
 
   const clients = h('div', { id: 'placements', class: 'placements' }, h('p', { class: 'muted' }, texts.loading));
   const clientsStatus = h('p', { class: 'status', role: 'status', id: 'placements-status' });
   const olderClients = olderToggle('placements-older', () => { clientPages.reset(); loadPlacements(); });
-  const moreClients = moreButton('placements-more', () => clientPages.more().catch(e => say(clientsStatus, e.message, 'error')));
+  const moreClients = moreButton('placements-more', () => clientPages.more().catch(e => say(clientsStatus, e.message, 'error')), clients);
 
   fill(main, h('div', { class: 'provider' },
     h('section', { class: 'card', 'aria-labelledby': 'inbox-title' },
-      h('h1', { id: 'inbox-title' }, `Aanvragen voor ${provider.name}`), inbox),
+      h('h1', { id: 'inbox-title' }, `Aanvragen voor ${provider.name}`), inboxStatus, inbox),
     gridForm,
     h('section', { class: 'card clients', 'aria-labelledby': 'placements-title' },
       h('div', { class: 'list-controls' }, h('h2', { id: 'placements-title' }, texts.newClients), olderClients.label),
       clientsStatus, clients, moreClients),
-    stops));
-  const insurerName = uzovi => insurers.find(i => i.uzovi === uzovi)?.name ?? uzovi;
+    stops.section));
+  const insurerName = uzovi => nameIn(insurers, uzovi);
 
   // --- capacity grid ---
   let figures = [];
@@ -115,9 +114,12 @@ export async function render(main, identity) {
 
   /** Sets every area of one care type to the same number (marked as changed; saved with the rest). */
   function columnFill(type) {
-    const value = h('input', { type: 'number', min: 0, max: 10000, step: 1, class: 'fill-value', 'aria-label': `${careTypes[type]}: alle gebieden op`, dataset: { fill: type } });
+    // The browser's own validation message would be in the browser's language: the page says it in Dutch.
+    const value = h('input', { type: 'number', min: 0, max: 10000, step: 1, class: 'fill-value', 'aria-label': `${careTypes[type]}: alle gebieden op`, dataset: { fill: type },
+      oninput: () => value.setCustomValidity('') });
     const apply = () => {
-      if (value.value === '' || !value.checkValidity()) { value.reportValidity(); return; }
+      value.setCustomValidity('');
+      if (value.value === '' || !value.checkValidity()) { value.setCustomValidity(texts.badNumber); value.reportValidity(); return; }
       for (const input of grid.querySelectorAll(`input.cell[data-care-type="${type}"]`)) {
         input.value = value.value;
         input.classList.toggle('changed', input.value !== input.dataset.original);
@@ -167,35 +169,25 @@ export async function render(main, identity) {
     }
   });
 
-  // --- client stops ---
-  const loadStops = latest(async isLatest => {
-    const response = await api('client-stops', { query: { providerAgb: agb } });
-    if (!isLatest()) return;
-    const names = new Map(insurers.map(i => [i.uzovi, i.name]));
-    fill(stopsList, (response.stops ?? []).length === 0 ? h('li', { class: 'muted' }, 'Geen cliëntenstops.') :
-      response.stops.map(s => {
-        const status = h('span', { class: 'status', role: 'status' });
-        return h('li', { dataset: { id: s.id } },
-          h('strong', {}, s.insurerUzovis?.length ? s.insurerUzovis.map(u => names.get(u) ?? u).join(', ') : 'alle verzekeraars'),
-          ` · ${s.careTypes?.length ? s.careTypes.map(c => label(careTypes, c)).join(', ') : 'alle zorgsoorten'}`,
-          ` · ${s.pc4s?.length ? s.pc4s.join(', ') : 'heel het werkgebied'}`,
-          ` · vanaf ${formatDay(s.from)}${s.until ? ` tot en met ${formatDay(s.until)}` : ''}`,
-          ` · ${label(stopReasons, s.reason)}${s.reasonText ? `: ${s.reasonText}` : ''} `,
-          h('button', { type: 'button', class: 'link', onclick: async () => {
-            try { await api(`client-stops/${encodeURIComponent(s.id)}/lift`, { method: 'POST' }); await loadStops(); } catch (err) { say(status, err.message, 'error'); }
-          } }, 'Opheffen'), status);
-      }));
-  });
-  stopForm.onDeclared = loadStops;
-  stopForm.agb = agb;
-
   // --- offers inbox ---
   const loadOffers = latest(async isLatest => {
     const response = await api(`${path}/offers`, { query: { pageSize: 200 } }); // open offers are few: all of them
     if (!isLatest()) return;
     const offers = response.offers ?? [];
-    keyed(inbox, offers, v => v.offer.id, v => key(v.offer.state), offerCard, h('p', { class: 'muted' }, 'Geen openstaande aanvragen.'));
+    keyed(inbox, offers, v => v.offer.id, v => key(v.offer.state), offerCard, h('p', { class: 'muted' }, texts.noOffers));
   });
+
+  const answerRequests = requestIds(); // one per offer and answer until it succeeds; another first visit or reason is another request
+
+  /** After a refused accept: whether this provider has the referral already (a first answer that got lost), reading its new clients again. */
+  async function acceptedByUs(view) {
+    try {
+      await clientPages.first();
+      return clientPages.items.some(v => v.referralId === view.referralId);
+    } catch {
+      return false;
+    }
+  }
 
   function offerCard(view) {
     const o = view.offer;
@@ -206,50 +198,58 @@ export async function render(main, identity) {
     const max = urgent ? addDays(min, 1) : addDays(min, 365);
     const firstVisit = h('input', { type: 'date', class: 'first-visit', required: true, min, max,
       value: !asked || asked < min ? min : asked > max ? max : asked, oninput: () => firstVisit.classList.remove('invalid') });
-    const reason = h('select', { 'aria-label': 'Reden van afwijzen', class: 'decline-reason' }, Object.entries(declineReasons).map(([k, v]) => h('option', { value: k }, v)));
-    const why = h('input', { class: 'decline-text', maxlength: 500, placeholder: texts.declineTextPlaceholder, title: texts.declineTextPlaceholder, 'aria-label': texts.declineTextLabel });
+    const reason = h('select', { class: 'decline-reason' }, Object.entries(declineReasons).map(([k, v]) => h('option', { value: k }, v)));
+    const why = h('input', { class: 'decline-text', maxlength: 500, placeholder: texts.declineTextPlaceholder });
     const status = h('p', { class: 'status', role: 'status' });
+    const badFirstVisit = () => { firstVisit.classList.add('invalid'); firstVisit.focus(); say(status, texts.badFirstVisit(urgent), 'error'); };
     const answer = async accept => {
-      if (accept && !firstVisit.checkValidity()) { firstVisit.reportValidity(); say(status, texts.badFirstVisit(urgent), 'error'); return; }
+      if (accept && !firstVisit.checkValidity()) { badFirstVisit(); return; }
       if (!accept && reason.value === 'Other' && !why.value.trim()) { why.focus(); say(status, texts.declineTextNeeded, 'error'); return; }
       buttons.forEach(b => { b.disabled = true; }); // one answer per offer, however often it is clicked
+      const body = accept ? { startDate: dateMessage(firstVisit.value) } : { declineReason: proto('DECLINE_REASON_', reason.value), declineText: why.value.trim() };
+      const request = `${o.id}:${accept}`;
       try {
         await api(`${path}/offers/${encodeURIComponent(o.id)}/answer`, {
           method: 'POST',
-          body: {
-            requestId: uuid(), referralId: view.referralId, accept,
-            ...(accept ? { startDate: dateMessage(firstVisit.value) } : { declineReason: proto('DECLINE_REASON_', reason.value), declineText: why.value.trim() }),
-          },
+          body: { requestId: answerRequests.for(request, body), referralId: view.referralId, accept, ...body },
         });
+        answerRequests.done(request);
         await Promise.all([loadOffers(), accept ? loadPlacements() : null]);
       } catch (err) {
-        if ((err.fields ?? []).some(f => /start_date$/.test(f.field))) { firstVisit.classList.add('invalid'); firstVisit.focus(); say(status, texts.badFirstVisit(urgent), 'error'); }
-        else say(status, err.code === 9 ? texts.takenMeanwhile : err.message, 'error');
+        if ((err.fields ?? []).some(f => /start_date$/.test(f.field))) badFirstVisit();
+        else if (err.code === 9 && accept && await acceptedByUs(view)) {
+          // Not taken by another: an earlier click of ours went through, its answer was lost.
+          say(inboxStatus, texts.acceptedAlready(view.patientRef));
+          answerRequests.done(request);
+          await loadOffers();
+          return;
+        } else say(status, err.code === 9 ? texts.takenMeanwhile : err.message, 'error');
         buttons.forEach(b => { b.disabled = false; });
       }
     };
     const buttons = [
-      h('button', { type: 'button', class: 'primary', onclick: () => answer(true) }, 'Accepteren'),
-      h('button', { type: 'button', onclick: () => answer(false) }, 'Afwijzen'),
+      h('button', { type: 'button', class: 'primary', onclick: () => answer(true) }, texts.accept),
+      h('button', { type: 'button', onclick: () => answer(false) }, texts.decline),
     ];
     const requester = view.requester?.name || view.requesterOrg;
+    const whyField = field(texts.declineTextLabel, why);
+    whyField.classList.add('decline-text-field');
     return h('article', { class: 'offer-card', dataset: { offer: o.id, referral: view.referralId } },
-      h('header', {}, h('strong', {}, `${label(careTypes, o.careType)} in ${o.pc4}`),
-        h('span', { class: 'muted' }, ` · ${requester} · kenmerk ${view.patientRef}`)),
+      h('header', {}, h('strong', {}, texts.offerTitle(label(careTypes, o.careType), o.pc4)),
+        h('span', { class: 'muted' }, texts.offerWho(requester, view.patientRef))),
       view.careSummary ? h('p', {}, view.careSummary) : null,
-      h('p', { class: 'muted' }, `Start ${formatDay(view.search?.startDate)}${urgent ? ' · spoed' : ''} · ${insurerName(view.search?.insurerUzovi)} · antwoord uiterlijk ${formatMoment(o.deadline)}`),
+      h('p', { class: 'muted' }, [texts.offerStart(formatDay(view.search?.startDate)), urgent ? texts.urgent : null,
+        insurerName(view.search?.insurerUzovi), texts.answerBy(formatMoment(o.deadline))].filter(Boolean).join(' · ')),
       h('p', { class: 'requester' }, `${texts.transferDesk}: `, contact(view.requester?.transferDesk, texts.transferDesk)),
       o.uncontracted ? uncontractedWarning(insurerName(view.search?.insurerUzovi)) : null,
       h('div', { class: 'actions accept' }, field(texts.firstVisit, firstVisit, texts.firstVisitHint(urgent)), buttons[0]),
-      h('div', { class: 'actions decline' }, reason, why, buttons[1]),
+      h('div', { class: 'actions decline' }, field(texts.declineReason, reason), whyField, buttons[1]),
       status);
   }
 
   // --- new clients: the referrals this provider accepted, with the handover ---
-  let placed = [];
-  const clientPages = pager(`${path}/placements`, answer => answer.placements, (items, first) => {
-    placed = first ? items : [...placed, ...items.filter(v => !placed.some(x => x.referralId === v.referralId))];
-    keyed(clients, placed, v => v.referralId, v => `${v.placement?.placedAt}|${isoDay(v.placement?.startDate)}`, clientCard, h('p', { class: 'muted' }, texts.noClients));
+  const clientPages = pager(`${path}/placements`, answer => answer.placements, v => v.referralId, items => {
+    keyed(clients, items, v => v.referralId, v => `${v.placement?.placedAt}|${isoDay(v.placement?.startDate)}`, clientCard, h('p', { class: 'muted' }, texts.noClients));
     moreClients.hidden = !clientPages.hasMore;
   }, { pageSize: 10, query: () => ({ includeOlder: olderClients.box.checked }) });
   const loadPlacements = () => clientPages.first().catch(e => say(clientsStatus, e.message, 'error'));
@@ -257,7 +257,7 @@ export async function render(main, identity) {
   function clientCard(view) {
     const p = view.placement ?? {};
     const insurer = insurerName(view.search?.insurerUzovi);
-    return h('article', { class: 'client-card', dataset: { referral: view.referralId }, 'aria-label': `Nieuwe cliënt ${view.patientRef}` },
+    return h('article', { class: 'client-card', dataset: { referral: view.referralId }, 'aria-label': texts.newClient(view.patientRef) },
       h('header', {},
         h('strong', {}, texts.patientRef(view.patientRef)),
         h('span', { class: 'muted' }, ` · ${label(careTypes, view.search?.careType ?? view.offer?.careType)} in ${view.offer?.pc4 ?? view.search?.patientPostcode} · ${insurer}`)),
@@ -274,45 +274,6 @@ export async function render(main, identity) {
   live.on('OfferChanged', () => { loadOffers(); loadCapacity(); loadPlacements(); });
   live.onConnected(async () => {
     await live.invoke('FollowProvider', agb);
-    await Promise.all([loadOffers(), loadCapacity(), loadStops(), loadPlacements()]);
+    await Promise.all([loadOffers(), loadCapacity(), stops.load(), loadPlacements()]);
   });
-}
-
-function stopFormFor(insurers) {
-  const boxes = insurers.map(i => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: i.uzovi, name: 'stop-insurer' }), ` ${i.name}`));
-  const careBoxes = Object.entries(careTypes).map(([k, v]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: k, name: 'stop-care' }), ` ${v}`));
-  const from = h('input', { type: 'date', id: 'stop-from', value: today(), required: true });
-  const until = h('input', { type: 'date', id: 'stop-until' });
-  const reason = h('select', { id: 'stop-reason' }, Object.entries(stopReasons).map(([k, v]) => h('option', { value: k }, v)));
-  const text = h('input', { id: 'stop-text', maxlength: 500, placeholder: 'bijv. verwijs naar de zorgbemiddeling van de verzekeraar' });
-  const status = h('p', { class: 'status', role: 'status', id: 'stop-status' });
-  const self = {};
-  self.form = h('form', { class: 'stop-form', onsubmit: async e => {
-    e.preventDefault();
-    const stop = {
-      providerAgb: self.agb,
-      insurerUzovis: [...self.form.querySelectorAll('input[name=stop-insurer]:checked')].map(b => b.value),
-      careTypes: [...self.form.querySelectorAll('input[name=stop-care]:checked')].map(b => proto('CARE_TYPE_', b.value)),
-      from: dateMessage(from.value),
-      ...(until.value ? { until: dateMessage(until.value) } : {}),
-      reason: proto('CLIENT_STOP_REASON_', reason.value),
-      reasonText: text.value.trim(),
-    };
-    try {
-      await api('client-stops', { method: 'POST', body: stop });
-      say(status, 'Cliëntenstop ingesteld.');
-      self.form.reset();
-      from.value = today();
-      await self.onDeclared?.();
-    } catch (err) {
-      say(status, err.message, 'error');
-    }
-  } },
-    h('h3', {}, 'Cliëntenstop instellen'),
-    h('fieldset', {}, h('legend', {}, 'Voor patiënten van (niets gekozen: alle verzekeraars)'), boxes),
-    h('fieldset', {}, h('legend', {}, 'Zorgsoorten (niets gekozen: alle)'), careBoxes),
-    h('div', { class: 'row' }, field('Vanaf', from), field('Tot en met', until, 'leeg: tot u hem opheft')),
-    field('Reden', reason), field('Toelichting', text),
-    h('button', { type: 'submit', id: 'declare-stop' }, 'Cliëntenstop instellen'), status);
-  return self;
 }

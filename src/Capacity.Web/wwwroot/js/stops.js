@@ -1,0 +1,75 @@
+// A provider's client stops: the ones in force or coming, each to lift, and the form to declare one
+// for some or all insurers, care types and a period.
+import { h, fill, field, say, latest } from './dom.js';
+import { api } from './api.js';
+import { careTypes, stopReasons, label, proto, formatDay, today, dateMessage } from './labels.js';
+
+/** The client-stops section of provider <paramref>agb</paramref>: its element and load (the list read again). */
+export function clientStops(agb, insurers) {
+  const stopsList = h('ul', { id: 'stops', class: 'stops' });
+  const stopForm = stopFormFor(insurers);
+  const section = h('section', { class: 'card', 'aria-labelledby': 'stops-title' },
+    h('h2', { id: 'stops-title' }, 'Cliëntenstops'), stopsList, stopForm.form);
+
+  const loadStops = latest(async isLatest => {
+    const response = await api('client-stops', { query: { providerAgb: agb } });
+    if (!isLatest()) return;
+    const names = new Map(insurers.map(i => [i.uzovi, i.name]));
+    fill(stopsList, (response.stops ?? []).length === 0 ? h('li', { class: 'muted' }, 'Geen cliëntenstops.') :
+      response.stops.map(s => {
+        const status = h('span', { class: 'status', role: 'status' });
+        return h('li', { dataset: { id: s.id } },
+          h('strong', {}, s.insurerUzovis?.length ? s.insurerUzovis.map(u => names.get(u) ?? u).join(', ') : 'alle verzekeraars'),
+          ` · ${s.careTypes?.length ? s.careTypes.map(c => label(careTypes, c)).join(', ') : 'alle zorgsoorten'}`,
+          ` · ${s.pc4s?.length ? s.pc4s.join(', ') : 'heel het werkgebied'}`,
+          ` · vanaf ${formatDay(s.from)}${s.until ? ` tot en met ${formatDay(s.until)}` : ''}`,
+          ` · ${label(stopReasons, s.reason)}${s.reasonText ? `: ${s.reasonText}` : ''} `,
+          h('button', { type: 'button', class: 'link', onclick: async () => {
+            try { await api(`client-stops/${encodeURIComponent(s.id)}/lift`, { method: 'POST' }); await loadStops(); } catch (err) { say(status, err.message, 'error'); }
+          } }, 'Opheffen'), status);
+      }));
+  });
+  stopForm.onDeclared = loadStops;
+  stopForm.agb = agb;
+
+  return { section, load: loadStops };
+}
+
+function stopFormFor(insurers) {
+  const boxes = insurers.map(i => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: i.uzovi, name: 'stop-insurer' }), ` ${i.name}`));
+  const careBoxes = Object.entries(careTypes).map(([k, v]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: k, name: 'stop-care' }), ` ${v}`));
+  const from = h('input', { type: 'date', id: 'stop-from', value: today(), required: true });
+  const until = h('input', { type: 'date', id: 'stop-until' });
+  const reason = h('select', { id: 'stop-reason' }, Object.entries(stopReasons).map(([k, v]) => h('option', { value: k }, v)));
+  const text = h('input', { id: 'stop-text', maxlength: 500, placeholder: 'bijv. verwijs naar de zorgbemiddeling van de verzekeraar' });
+  const status = h('p', { class: 'status', role: 'status', id: 'stop-status' });
+  const self = {};
+  self.form = h('form', { class: 'stop-form', onsubmit: async e => {
+    e.preventDefault();
+    const stop = {
+      providerAgb: self.agb,
+      insurerUzovis: [...self.form.querySelectorAll('input[name=stop-insurer]:checked')].map(b => b.value),
+      careTypes: [...self.form.querySelectorAll('input[name=stop-care]:checked')].map(b => proto('CARE_TYPE_', b.value)),
+      from: dateMessage(from.value),
+      ...(until.value ? { until: dateMessage(until.value) } : {}),
+      reason: proto('CLIENT_STOP_REASON_', reason.value),
+      reasonText: text.value.trim(),
+    };
+    try {
+      await api('client-stops', { method: 'POST', body: stop });
+      say(status, 'Cliëntenstop ingesteld.');
+      self.form.reset();
+      from.value = today();
+      await self.onDeclared?.();
+    } catch (err) {
+      say(status, err.message, 'error');
+    }
+  } },
+    h('h3', {}, 'Cliëntenstop instellen'),
+    h('fieldset', {}, h('legend', {}, 'Voor patiënten van (niets gekozen: alle verzekeraars)'), boxes),
+    h('fieldset', {}, h('legend', {}, 'Zorgsoorten (niets gekozen: alle)'), careBoxes),
+    h('div', { class: 'row' }, field('Vanaf', from), field('Tot en met', until, 'leeg: tot u hem opheft')),
+    field('Reden', reason), field('Toelichting', text),
+    h('button', { type: 'submit', id: 'declare-stop' }, 'Cliëntenstop instellen'), status);
+  return self;
+}
