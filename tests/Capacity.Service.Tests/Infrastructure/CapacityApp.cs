@@ -30,6 +30,9 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     CapacityApp(string? redis) => _redis = redis;
 
+    /// <summary>A host on a Redis of the test's own (a <see cref="RedisProcess"/>), not a leased database of the shared one.</summary>
+    public static CapacityApp On(string redisConfiguration) => new(redisConfiguration);
+
     public FakeTimeProvider Time { get; private set; } = new(Epoch);
 
     /// <summary>The Redis configuration this host uses (its own logical database).</summary>
