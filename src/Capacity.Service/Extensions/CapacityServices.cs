@@ -11,6 +11,7 @@ using Capacity.Service.Referrals;
 using Capacity.Service.Regions;
 using Capacity.Service.Registry;
 using Capacity.Service.Security;
+using Capacity.Service.Shared;
 using Capacity.Web;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR;
@@ -82,30 +83,41 @@ public static class CapacityServices
         services.AddGrpc(o =>
         {
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
-            o.Interceptors.Add<AuditInterceptor>(); // outermost: it records the authorization's refusals too
+            o.Interceptors.Add<RedisFailureInterceptor>(); // outermost: the audit's own writes need Redis too
+            o.Interceptors.Add<AuditInterceptor>(); // it records the authorization's refusals too
             o.Interceptors.Add<AuthorizationInterceptor>();
             o.Interceptors.Add<CallDeadlineInterceptor>();
         })
         // The web front end's API: /api/v1/… (routes in the protos) — the same services, checks and audit as gRPC.
         // Error details are packed in Any, so JSON needs to know their types.
-        .AddJsonTranscoding(o => o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor));
+        .AddJsonTranscoding(o => o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
+            Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.ResourceInfo.Descriptor));
         services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<LimitsOptions>>((o, limits) => o.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageBytes);
         services.AddCallerRateLimits();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<RedisHealthCheck>("redis");
+        // Health/Check runs the check on each call; Health/Watch hears the published result: publish every second.
+        services.Configure<HealthCheckPublisherOptions>(o =>
+        {
+            o.Delay = TimeSpan.FromSeconds(1);
+            o.Period = TimeSpan.FromSeconds(1);
+            o.Timeout = RedisHealthCheck.Timeout;
+        });
         // The Redis backplane carries group messages (a referral step on one instance, its parties
         // connected to another) between instances. It gets a connection of its own, because its
         // channel prefix (which keeps deployments on different databases apart) is set per connection.
-        services.AddSignalR(o => o.AddFilter<HubAuthorizationFilter>())
+        services.AddSignalR(o =>
+            {
+                o.AddFilter<HubAuthorizationFilter>();
+                o.AddFilter<RedisFailureHubFilter>();
+            })
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
             .AddStackExchangeRedis();
         services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<RedisOptions>>((o, redis) =>
             {
-                o.Configuration = ConfigurationOptions.Parse(redis.Value.Configuration);
-                o.Configuration.AbortOnConnectFail = false;
-                o.Configuration.ClientName = "capacity-signalr";
+                o.Configuration = redis.Value.Client("capacity-signalr");
                 var db = o.Configuration.DefaultDatabase ?? 0;
                 o.Configuration.ChannelPrefix = RedisChannel.Literal(db == 0 ? "capacity:" : $"capacity@db{db}:");
             });
@@ -121,20 +133,23 @@ public static class CapacityServices
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter(); // after authentication: the limit is per signed-in caller
-        app.MapGrpcService<RegistryGrpcService>();
-        app.MapGrpcService<CapacityGrpcService>();
-        app.MapGrpcService<ClientStopGrpcService>();
-        app.MapGrpcService<MatchingGrpcService>();
-        app.MapGrpcService<RegionGrpcService>();
-        app.MapGrpcService<ReferralGrpcService>();
-        app.MapGrpcService<OfferGrpcService>();
-        app.MapGrpcService<MediationGrpcService>();
-        app.MapGrpcService<AuditGrpcService>();
+        app.UseUndecodableRequestCheck(); // after authorization: an anonymous caller's body is never read
+        // With sign-in required, every capacity.v1 method needs a valid token at the endpoint,
+        // before its body is read; the permission table then checks role and tenant per call.
+        var signInRequired = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Required;
+        foreach (var service in new IEndpointConventionBuilder[]
+                 {
+                     app.MapGrpcService<RegistryGrpcService>(), app.MapGrpcService<CapacityGrpcService>(), app.MapGrpcService<ClientStopGrpcService>(),
+                     app.MapGrpcService<MatchingGrpcService>(), app.MapGrpcService<RegionGrpcService>(), app.MapGrpcService<ReferralGrpcService>(),
+                     app.MapGrpcService<OfferGrpcService>(), app.MapGrpcService<MediationGrpcService>(), app.MapGrpcService<AuditGrpcService>(),
+                 })
+            if (signInRequired) service.RequireAuthorization(AuthenticationSetup.SignedIn);
         app.MapGrpcHealthChecksService();
         // Reflection lets tools like grpcurl list the API: open, so only in development and the demo.
         if (ReflectionOn(app)) app.MapGrpcReflectionService();
         app.MapHealthChecks("/healthz");
-        app.MapHub<CoordinationHub>(CoordinationHub.Path);
+        // A connection ends when its token expires; the page renews the token and reconnects.
+        app.MapHub<CoordinationHub>(CoordinationHub.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapCoordinatorWeb();
         app.MapDemoSignIn();
         app.MapWebSignIn();
@@ -142,19 +157,26 @@ public static class CapacityServices
     }
 }
 
-/// <summary>Healthy when Redis answers a PING.</summary>
+/// <summary>
+/// Healthy when Redis answers a PING within <see cref="Timeout"/>: the probe answers in under a
+/// second always, NOT_SERVING as soon as the connection is known lost (no wait at all) or a PING
+/// goes unanswered.
+/// </summary>
 sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
 {
+    public static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(700);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (!redis.IsConnected) return HealthCheckResult.Unhealthy("Redis is not connected");
         try
         {
-            var latency = await redis.GetDatabase().PingAsync();
+            var latency = await redis.GetDatabase().PingAsync().WaitAsync(Timeout, cancellationToken);
             return HealthCheckResult.Healthy($"Redis answered in {latency.TotalMilliseconds:F1} ms");
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy("Redis is not reachable", e);
+            return HealthCheckResult.Unhealthy($"Redis did not answer a PING within {Timeout.TotalMilliseconds:0} ms ({e.GetType().Name})");
         }
     }
 }

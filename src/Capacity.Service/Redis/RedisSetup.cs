@@ -8,6 +8,36 @@ public sealed class RedisOptions
     /// <summary>A StackExchange.Redis configuration string, e.g. "localhost:6379" or a list of cluster nodes.</summary>
     [Required]
     public string Configuration { get; set; } = "localhost:6379";
+
+    /// <summary>
+    /// How long one Redis operation may take before the call that needs it gives up and answers
+    /// UNAVAILABLE (StackExchange.Redis waits 5 s by default): well under a call's deadline, and
+    /// far above a healthy operation (sub-millisecond; a national capacity publish ~100 ms).
+    /// Commands issued while the connection is down wait in its backlog for at most this long.
+    /// </summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one attempt to (re)connect may take.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    public bool IsValid => OperationTimeout > TimeSpan.Zero && ConnectTimeout > TimeSpan.Zero;
+
+    /// <summary>The client configuration for <paramref name="clientName"/>, with this service's timeouts.</summary>
+    public ConfigurationOptions Client(string clientName)
+    {
+        var config = ConfigurationOptions.Parse(Configuration);
+        // Keep retrying in the background instead of failing start-up when Redis is a moment late
+        // (docker compose starts both at once); the registry load waits for it and logs why.
+        config.AbortOnConnectFail = false;
+        config.ClientName ??= clientName;
+        if (!Configuration.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase)) config.AsyncTimeout = (int)OperationTimeout.TotalMilliseconds;
+        if (!Configuration.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase)) config.SyncTimeout = (int)OperationTimeout.TotalMilliseconds;
+        if (!Configuration.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase)) config.ConnectTimeout = (int)ConnectTimeout.TotalMilliseconds;
+        // Reconnect at once and then every second or two (the default backs off to ~10 s), so the
+        // service is back within seconds of Redis.
+        config.ReconnectRetryPolicy = new LinearRetry(1000);
+        return config;
+    }
 }
 
 public static class RedisSetup
@@ -15,17 +45,10 @@ public static class RedisSetup
     /// <summary>One multiplexer for the whole process, as StackExchange.Redis intends.</summary>
     public static IServiceCollection AddRedis(this IServiceCollection services)
     {
-        services.AddOptions<RedisOptions>().BindConfiguration("Redis").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration("Redis").ValidateDataAnnotations()
+            .Validate(o => o.IsValid, "Redis: OperationTimeout and ConnectTimeout must be positive").ValidateOnStart();
         services.AddSingleton<IConnectionMultiplexer>(sp =>
-        {
-            var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RedisOptions>>().Value;
-            var config = ConfigurationOptions.Parse(options.Configuration);
-            // Keep retrying in the background instead of failing start-up when Redis is a moment late
-            // (docker compose starts both at once); the registry load waits for it and logs why.
-            config.AbortOnConnectFail = false;
-            config.ClientName ??= "capacity-service";
-            return ConnectionMultiplexer.Connect(config);
-        });
+            ConnectionMultiplexer.Connect(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RedisOptions>>().Value.Client("capacity-service")));
         return services;
     }
 }

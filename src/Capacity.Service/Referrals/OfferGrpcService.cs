@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Capacity.Service.Security;
 using Capacity.Service.Shared;
 using Capacity.V1;
 using Grpc.Core;
@@ -15,13 +16,17 @@ public sealed class OfferGrpcService(ReferralWorkflow workflow, ReferralLists li
 
     public override Task<ListPlacementsResponse> ListPlacements(ListPlacementsRequest request, ServerCallContext context) => lists.ListPlacementsAsync(request);
 
-    /// <summary>Open offers first, then each change as announced on the provider's channel, until the client hangs up.</summary>
+    /// <summary>
+    /// Open offers first, then each change as announced on the provider's channel, until the client
+    /// hangs up or its token expires (then UNAUTHENTICATED: a revoked or expired session stops reading).
+    /// </summary>
     public override async Task WatchOffers(WatchOffersRequest request, IServerStreamWriter<OfferUpdate> responseStream, ServerCallContext context)
     {
         if (!Codes.IsAgb(request.ProviderAgb)) throw InputErrors.Single("provider_agb", Codes.AgbRule);
         var changes = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
         var channel = indexes.OffersChannel(request.ProviderAgb);
         Action<RedisChannel, RedisValue> handler = (_, message) => changes.Writer.TryWrite((string)message!);
+        using var session = Session.UntilExpiry(context.GetHttpContext().User, context.CancellationToken, out var expired);
         var subscriber = redis.GetSubscriber();
         // Listen first, then send what is open: a change in between is sent twice rather than never.
         await subscriber.SubscribeAsync(channel, handler);
@@ -31,13 +36,17 @@ public sealed class OfferGrpcService(ReferralWorkflow workflow, ReferralLists li
             await context.WriteResponseHeadersAsync([]);
             foreach (var view in await lists.AllOpenOffersAsync(request.ProviderAgb))
                 await responseStream.WriteAsync(new OfferUpdate { Offer = view });
-            await foreach (var key in changes.Reader.ReadAllAsync(context.CancellationToken))
+            await foreach (var key in changes.Reader.ReadAllAsync(session.Token))
             {
                 var parts = key.Split('|');
                 if (parts.Length == 2 && await store.GetAsync(parts[0]) is { } stored
                     && ReferralViews.ViewOf(ReferralViews.AsSeenBy(stored.Referral, request.ProviderAgb), parts[1]) is { } view)
                     await responseStream.WriteAsync(new OfferUpdate { Offer = view });
             }
+        }
+        catch (OperationCanceledException) when (expired())
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, Session.Expired));
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {

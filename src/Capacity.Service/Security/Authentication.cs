@@ -45,6 +45,13 @@ public sealed class AuthOptions
 
 public static class AuthenticationSetup
 {
+    /// <summary>
+    /// The endpoint policy of every capacity.v1 service when sign-in is required: a valid token,
+    /// checked before the request body is read. Roles and tenants are checked per call by
+    /// <see cref="AuthorizationInterceptor"/> against <see cref="Permissions"/>.
+    /// </summary>
+    public const string SignedIn = "signed-in";
+
     public static IServiceCollection AddCallerAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AuthOptions>().BindConfiguration("Auth")
@@ -85,9 +92,15 @@ public static class AuthenticationSetup
                         context.Token = token;
                     return Task.CompletedTask;
                 },
+                // Endpoint authorization refuses a call without a valid token before its body is
+                // read; the refusal is spoken in the caller's protocol (see Refusals).
+                OnChallenge = async context =>
+                {
+                    if (await Refusals.TryWriteUnauthenticatedAsync(context.HttpContext, Refusals.SignIn)) context.HandleResponse();
+                },
             };
         });
-        services.AddAuthorization();
+        services.AddAuthorization(o => o.AddPolicy(SignedIn, p => p.RequireAuthenticatedUser()));
         return services;
     }
 

@@ -47,7 +47,7 @@ public sealed class AuthorizationInterceptor(IOptions<AuthOptions> auth, IServic
         if (!auth.Value.Required) return;
         if (Permissions.ByMethod.TryGetValue(context.Method, out var rule) && rule.Anonymous) return;
         var caller = Caller.From(context.GetHttpContext().User)
-                     ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "Sign in: send a bearer token with a role and its organisation code."));
+                     ?? throw new RpcException(new Status(StatusCode.Unauthenticated, Refusals.SignIn));
         if (Permissions.Check(context.Method, caller, request, services) is { } denied)
         {
             logger.LogWarning("Denied {Method} to {Subject} ({Role}): {Reason}", context.Method, caller.Subject, caller.Role, denied);

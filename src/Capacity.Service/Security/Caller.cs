@@ -51,3 +51,28 @@ public sealed record Caller(string Subject, Role Role, string? Agb, string? Org,
         return tenant ? caller : null;
     }
 }
+
+/// <summary>When a signed-in session ends: its token's <c>exp</c>, on the real clock that validated the token.</summary>
+public static class Session
+{
+    public static DateTimeOffset? ExpiresAt(ClaimsPrincipal? user) =>
+        user?.Identity?.IsAuthenticated == true && long.TryParse(user.FindFirst("exp")?.Value, out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : null;
+
+    /// <summary>
+    /// A token that is cancelled when the <paramref name="call"/> ends or its caller's token
+    /// expires, whichever comes first; <paramref name="expired"/> says which.
+    /// </summary>
+    public static CancellationTokenSource UntilExpiry(ClaimsPrincipal user, CancellationToken call, out Func<bool> expired)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(call);
+        if (ExpiresAt(user) is { } at)
+        {
+            var left = at - TimeProvider.System.GetUtcNow();
+            source.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+        expired = () => source.IsCancellationRequested && !call.IsCancellationRequested;
+        return source;
+    }
+
+    public const string Expired = "The session has expired: sign in again (renew the token) and start watching anew.";
+}

@@ -7,11 +7,21 @@ namespace Capacity.Service.Shared;
 /// Collects what is wrong with a request, field by field, so that one answer names every bad
 /// field. Becomes INVALID_ARGUMENT with a google.rpc.BadRequest detail (gRPC), a per-item status
 /// (bulk streams) or a HubException (SignalR). Validation runs before anything is written, so a
-/// rejected request stores nothing.
+/// rejected request stores nothing. The answer is bounded whatever the request held: at most
+/// <see cref="MaxViolations"/> violations in the details (the rest counted), each field name and
+/// description cut to a few hundred characters with their full length named, and a message of at
+/// most <see cref="MaxMessage"/> characters — a few KB in all, well under the 64 KB a standard
+/// client accepts in trailers.
 /// </summary>
 public sealed class InputErrors
 {
+    public const int MaxViolations = 20;
+    public const int MaxFieldLength = 100;
+    public const int MaxDescriptionLength = 240;
+    public const int MaxMessage = 1_000;
+
     readonly List<BadRequest.Types.FieldViolation> _violations = [];
+    int _count;
 
     public bool Any => _violations.Count > 0;
 
@@ -19,20 +29,38 @@ public sealed class InputErrors
 
     public InputErrors Add(string field, string description)
     {
-        _violations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
+        _count++;
+        if (_violations.Count < MaxViolations)
+            _violations.Add(new BadRequest.Types.FieldViolation { Field = Cut(field, MaxFieldLength), Description = Cut(description, MaxDescriptionLength) });
         return this;
     }
+
+    /// <summary>How many violations were found, including those beyond <see cref="MaxViolations"/>.</summary>
+    public int Count => _count;
+
+    /// <summary><paramref name="text"/> as it is, or its start and how long it was (a long bad value is not echoed back).</summary>
+    public static string Cut(string text, int max) =>
+        text.Length <= max ? text : $"{text[..(max - 24)]}… ({text.Length:N0} characters)";
 
     /// <summary>Adds another set's violations with their fields nested under <paramref name="prefix"/>.</summary>
     public InputErrors AddNested(string prefix, InputErrors inner)
     {
         foreach (var v in inner._violations) Add($"{prefix}.{v.Field}", v.Description);
+        _count += inner._count - inner._violations.Count; // counted, not listed
         return this;
     }
 
     public bool Has(string field) => _violations.Exists(v => v.Field == field);
 
-    public string Message => string.Join("; ", _violations.Select(v => $"{v.Field}: {v.Description}"));
+    public string Message
+    {
+        get
+        {
+            var listed = string.Join("; ", _violations.Select(v => $"{v.Field}: {v.Description}"));
+            var message = _count > _violations.Count ? $"{listed}; and {_count - _violations.Count:N0} more" : listed;
+            return Cut(message, MaxMessage);
+        }
+    }
 
     public Google.Rpc.Status ToStatus() => new()
     {
