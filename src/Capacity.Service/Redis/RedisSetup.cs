@@ -33,6 +33,9 @@ public sealed class RedisOptions
         if (!Configuration.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase)) config.AsyncTimeout = (int)OperationTimeout.TotalMilliseconds;
         if (!Configuration.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase)) config.SyncTimeout = (int)OperationTimeout.TotalMilliseconds;
         if (!Configuration.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase)) config.ConnectTimeout = (int)ConnectTimeout.TotalMilliseconds;
+        // Timeouts are noticed on the heartbeat (1 s by default): a quarter of the timeout keeps
+        // "gave up" within ~1.25 × OperationTimeout instead of up to 2 ×.
+        config.HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Clamp(OperationTimeout.TotalMilliseconds / 4, 100, 1000));
         // Reconnect at once and then every second or two (the default backs off to ~10 s), so the
         // service is back within seconds of Redis.
         config.ReconnectRetryPolicy = new LinearRetry(1000);

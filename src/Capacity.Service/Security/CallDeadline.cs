@@ -22,7 +22,7 @@ public sealed class CallDeadlineInterceptor(IOptions<LimitsOptions> limits) : In
         {
             return await call.WaitAsync(max);
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!call.IsCompleted) // its own wait, not a timeout the handler threw (a Redis timeout is UNAVAILABLE)
         {
             // The handler may still finish (and its write still apply); the caller learns it took too long.
             _ = call.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);

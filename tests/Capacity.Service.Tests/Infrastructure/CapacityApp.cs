@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Capacity.Service.Tests.Infrastructure;
@@ -34,6 +35,9 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
     public static CapacityApp On(string redisConfiguration) => new(redisConfiguration);
 
     public FakeTimeProvider Time { get; private set; } = new(Epoch);
+
+    /// <summary>Everything this host logged at information level or above.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     /// <summary>The Redis configuration this host uses (its own logical database).</summary>
     public string Redis => _redis ?? throw new InvalidOperationException("Not initialised");
@@ -84,6 +88,7 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Auth:Required", "false");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Time));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     GrpcChannel Channel => _channel ?? throw new InvalidOperationException("Not initialised");
