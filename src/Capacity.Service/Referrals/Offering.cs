@@ -35,7 +35,8 @@ public sealed class Offering(
 
     /// <summary>
     /// Offers the referral to <paramref name="agbs"/> and answers the request <paramref name="requestKey"/>
-    /// (an earlier answer to it is returned as it was). An answer that offered nobody is stored as
+    /// (a retry gets the earlier answer's rejections with the referral as it is now: what the
+    /// offers became since is not contradicted by a kept copy). An answer that offered nobody is stored as
     /// well, so a retry gets it again; an attempt cut off by a failure stores nothing, and a retry
     /// finishes it. Holds this call made or found for offers it did not get recorded are given up
     /// on its way out (the place goes back once no other call holds it).
@@ -48,7 +49,7 @@ public sealed class Offering(
         return await committer.PendingAsync(mark, async pending =>
         {
             var current = loaded.Stored is { } s && viewer.CanSee(s.Referral) ? s : throw Viewer.NotFound(referralId);
-            if (loaded.EarlierAnswer is { } earlier) return OfferReferralResponse.Parser.ParseFrom(earlier);
+            if (loaded.EarlierAnswer is { } earlier) return Replayed(earlier, current.Referral);
             var mine = new List<Hold>(); // holds this call made or found: it is one of their holders until it lets go
             var recorded = new HashSet<string>();
             Task LetGo() => Task.WhenAll(mine.Where(h => !recorded.Contains(h.OfferId)).Select(h => holds.AbandonAsync(h.Pc4, h.HoldId, pending.Token)));
@@ -127,10 +128,18 @@ public sealed class Offering(
             // Recorded as soon as written: whatever happens in the follow-up, this call never gives these holds up.
             var saved = await committer.CommitAsync(current, step, pending, requestKey, response, () => recorded.UnionWith(offers.Select(o => o.Id)));
             if (saved.Saved) return response;
-            if (saved.EarlierAnswer is { } answered) return OfferReferralResponse.Parser.ParseFrom(answered); // a duplicate of this request got there first
+            if (saved.EarlierAnswer is { } answered) // a duplicate of this request got there first
+                return Replayed(answered, (await store.GetAsync(r.Id))?.Referral ?? r);
             current = saved.Current ?? throw Viewer.NotFound(r.Id);
         }
         throw new RpcException(new Status(StatusCode.Aborted, "The referral kept changing while offering; try again."));
+    }
+
+    static OfferReferralResponse Replayed(byte[] earlier, Referral now)
+    {
+        var answer = OfferReferralResponse.Parser.ParseFrom(earlier);
+        answer.Referral = now;
+        return answer;
     }
 
     /// <summary>The offers to try: each provider judged on the registry (no figure needed yet), the rest rejected with why.</summary>

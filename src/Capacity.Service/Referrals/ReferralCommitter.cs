@@ -23,8 +23,10 @@ public sealed class ReferralCommitter(
     /// <summary>
     /// Takes one step on a referral the <paramref name="viewer"/> may see, retrying on a
     /// concurrent change (<paramref name="take"/> decides anew on each attempt, and may refuse by
-    /// throwing). With a <paramref name="requestKey"/>, an earlier answer to the same request is
-    /// returned as it was and nothing changes. <paramref name="then"/> runs after a written step
+    /// throwing). With a <paramref name="requestKey"/>, a retry of a request already answered
+    /// changes nothing and answers with the referral as it is now (<paramref name="respond"/> on
+    /// it): the step it took is in the referral, and an answer kept from then could contradict
+    /// what happened since. <paramref name="then"/> runs after a written step
     /// (moving the referral on), still covered by the step's pending entry.
     /// </summary>
     public async Task<T> StepAsync<T>(string referralId, Viewer viewer, string? requestKey, MessageParser<T> parser,
@@ -36,7 +38,7 @@ public sealed class ReferralCommitter(
         return await PendingAsync(mark, async pending =>
         {
             var stored = loaded.Stored is { } s && viewer.CanSee(s.Referral) ? s : throw Viewer.NotFound(referralId);
-            if (loaded.EarlierAnswer is { } earlier) return parser.ParseFrom(earlier);
+            if (loaded.EarlierAnswer is not null) return respond(new Step(stored.Referral, []));
             for (var attempt = 0; attempt < Attempts; attempt++)
             {
                 var step = take(stored.Referral);

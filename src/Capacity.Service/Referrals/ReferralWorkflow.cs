@@ -152,7 +152,7 @@ public sealed class ReferralWorkflow(
         ValidateStep(request.RequestId, request.ReferralId);
         var key = ReferralStore.RequestKey("escalate", ReferralSteps.Requester, request.RequestId);
         var loaded = await LoadAsync(request.ReferralId, viewer, key);
-        if (loaded.EarlierAnswer is { } earlier) return Referral.Parser.ParseFrom(earlier);
+        if (loaded.EarlierAnswer is not null) return loaded.Stored!.Referral; // escalated then; as it is now
         FindProvidersResponse explanation;
         try
         {
@@ -225,8 +225,9 @@ public sealed class ReferralWorkflow(
         ReferralValidation.Uzovi(request.InsurerUzovi, "insurer_uzovi", errors);
         if (request.TakenBy.Length is 0 or > 64) errors.Add("taken_by", "must be 1 to 64 characters");
         else ReferralValidation.FreeText(request.TakenBy, "taken_by", 64, errors);
+        if (request.RequestId.Length > 0) ReferralValidation.RequestId(request.RequestId, errors);
         errors.ThrowIfAny();
-        return await committer.StepAsync(request.ReferralId, viewer, null, Referral.Parser, r =>
+        return await committer.StepAsync(request.ReferralId, viewer, DeskRequestKey("take", request.InsurerUzovi, request.RequestId), Referral.Parser, r =>
         {
             RequireDesk(r, request.InsurerUzovi);
             return ReferralSteps.Take(r, request.TakenBy, time.GetUtcNow());
@@ -270,8 +271,9 @@ public sealed class ReferralWorkflow(
         if (request.Outcome == ClosureOutcome.Unspecified || !System.Enum.IsDefined(request.Outcome)) errors.Add("outcome", "is required");
         else if (request.Outcome == ClosureOutcome.Other && string.IsNullOrWhiteSpace(request.Text)) errors.Add("text", "is required when the outcome is OTHER");
         ReferralValidation.FreeText(request.Text, "text", ReferralValidation.MaxSummaryLength, errors);
+        if (request.RequestId.Length > 0) ReferralValidation.RequestId(request.RequestId, errors);
         errors.ThrowIfAny();
-        return await committer.StepAsync(request.ReferralId, viewer, null, Referral.Parser, r =>
+        return await committer.StepAsync(request.ReferralId, viewer, DeskRequestKey("close", request.InsurerUzovi, request.RequestId), Referral.Parser, r =>
         {
             RequireDesk(r, request.InsurerUzovi);
             return ReferralSteps.Close(r, request.Outcome, request.Text, time.GetUtcNow());
@@ -304,6 +306,10 @@ public sealed class ReferralWorkflow(
         ReferralValidation.ReferralId(referralId, errors);
         errors.ThrowIfAny();
     }
+
+    /// <summary>Taking and closing predate request ids: without one a retry is refused as a step already taken (FAILED_PRECONDITION).</summary>
+    static string? DeskRequestKey(string step, string uzovi, string requestId) =>
+        requestId.Length > 0 ? ReferralStore.RequestKey(step, uzovi, requestId) : null;
 
     static void RequireDesk(Referral r, string uzovi)
     {
