@@ -228,7 +228,7 @@ const fieldName = field => fieldNames[String(field).split('.').pop().replace(/\[
  */
 export function problemText(status, code, fields = []) {
   if (status === 0) return 'De dienst is niet bereikbaar. Controleer de verbinding en probeer het opnieuw.';
-  const grpc = code ?? { 400: 3, 401: 16, 403: 7, 404: 5, 409: 10, 429: 8 }[status];
+  const grpc = code ?? { 400: 3, 401: 16, 403: 7, 404: 5, 409: 10, 429: 8, 503: 14, 504: 4 }[status];
   switch (grpc) {
     case 3: case 11: {
       const names = [...new Set(fields.map(f => fieldName(f.field)))];
@@ -241,6 +241,10 @@ export function problemText(status, code, fields = []) {
     case 9: return 'Dit kan nu niet (meer): de gegevens zijn intussen veranderd.';
     case 10: return 'Er kwam een andere wijziging tussen: probeer het opnieuw.';
     case 16: return 'U bent afgemeld: meld u opnieuw aan.';
+    // The service's store did not answer: a change may or may not have been made. Retrying the same
+    // action is safe (the page sends the same request id until it succeeds).
+    case 14: return 'De dienst is even niet bereikbaar. Probeer het over een paar seconden opnieuw; dezelfde actie nog eens is veilig.';
+    case 4: return 'Dit duurde te lang. Probeer het opnieuw; dezelfde actie nog eens is veilig.';
     default: return 'De dienst gaf een fout; probeer het zo opnieuw.';
   }
 }
