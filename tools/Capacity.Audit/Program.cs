@@ -33,8 +33,15 @@ switch (args[0])
     case "show" when options.TryGetValue("referral", out var referral):
         var audit = new AuditLog(redis, Microsoft.Extensions.Options.Options.Create(new AuditOptions()),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<AuditLog>.Instance);
-        foreach (var s in await audit.ForReferralAsync(referral))
-            Console.WriteLine($"{s.Record.At:yyyy-MM-dd HH:mm:ss}Z  {s.Record.Subject} ({s.Record.Role}, {s.Record.Organisation})  {s.Record.Action}  {s.Record.Outcome}");
+        var token = "";
+        do
+        {
+            var (records, next) = await audit.ForReferralAsync(referral, Capacity.Service.Shared.Paging.MaxPageSize, token);
+            foreach (var s in records)
+                Console.WriteLine($"{s.Record.At:yyyy-MM-dd HH:mm:ss}Z  {s.Record.Subject} ({s.Record.Role}, {s.Record.Organisation})  {s.Record.Action}  {s.Record.Outcome}"
+                    + (s.Record.ReferralCount > 1 ? $"  (a list of {s.Record.ReferralCount} referrals)" : ""));
+            token = next;
+        } while (token.Length > 0);
         return 0;
     default:
         Console.Error.WriteLine(Usage);

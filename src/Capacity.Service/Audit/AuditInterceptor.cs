@@ -8,8 +8,10 @@ namespace Capacity.Service.Audit;
 
 /// <summary>
 /// Writes the NEN 7513 record of every call that reads or changes referral data (the referral,
-/// offer and mediation services), allowed or not: one record per referral the answer holds, or
-/// one for the referral the request named. The answer leaves only once its records are stored.
+/// offer and mediation services), allowed or not: one record per answer — naming the referral it
+/// showed, or for a list read every referral it showed (one record, however long the page; the
+/// desk's queue of 1,720 once wrote 1,720 per read) — or, when it showed none, the referral the
+/// request named. The answer leaves only once its record is stored.
 /// It sits outside the authorization interceptor, so refusals are recorded too — of every method,
 /// referral data or not (a provider asking for another's capacity, an anonymous call).
 /// </summary>
@@ -73,10 +75,7 @@ public sealed class AuditInterceptor(AuditLog audit, TimeProvider time) : Interc
             await audit.WriteAsync(Record(context, request as IMessage, null, null, Outcome(e.StatusCode)));
             throw;
         }
-        var touched = Referrals(response as IMessage).ToArray();
-        await audit.WriteAsync(touched.Length == 0
-            ? [Record(context, request as IMessage, null, null, "allowed")]
-            : [.. touched.Select(t => Record(context, request as IMessage, t.Id, t.PatientRef, "allowed"))]);
+        await audit.WriteAsync(Shown(context, request as IMessage, response as IMessage));
         return response;
     }
 
@@ -139,13 +138,33 @@ public sealed class AuditInterceptor(AuditLog audit, TimeProvider time) : Interc
 
         public async Task WriteAsync(T message)
         {
-            await owner.Log.WriteAsync(Referrals(message as IMessage).Select(t => owner.Record(context, request, t.Id, t.PatientRef, "allowed")).ToArray());
+            if (Referrals(message as IMessage).Any()) await owner.Log.WriteAsync(owner.Shown(context, request, message as IMessage));
             await inner.WriteAsync(message);
         }
     }
 
     static string Outcome(StatusCode code) => code is StatusCode.PermissionDenied or StatusCode.NotFound or StatusCode.Unauthenticated
         ? $"denied ({code})" : $"failed ({code})";
+
+    /// <summary>
+    /// The record of an allowed answer: about the one referral it showed (or the request named),
+    /// or — a list read — one record naming each referral shown, with its patient reference.
+    /// </summary>
+    AuditRecord Shown(ServerCallContext context, IMessage? request, IMessage? response)
+    {
+        var shown = Referrals(response).DistinctBy(t => t.Id).ToArray();
+        return shown.Length switch
+        {
+            0 => Record(context, request, null, null, "allowed"),
+            1 => Record(context, request, shown[0].Id, shown[0].PatientRef, "allowed"),
+            _ => Record(context, request, null, null, "allowed") with
+            {
+                ReferralId = null,
+                ReferralIds = [.. shown.Select(t => t.Id)],
+                PatientRefs = [.. shown.Select(t => t.PatientRef)],
+            },
+        };
+    }
 
     AuditRecord Record(ServerCallContext context, IMessage? request, string? referralId, string? patientRef, string outcome)
     {

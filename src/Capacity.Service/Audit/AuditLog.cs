@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -18,13 +19,36 @@ public sealed class AuditOptions
 
 /// <summary>
 /// One access to referral data (NEN 7513): when, who (subject, role, organisation code), on whose
-/// behalf, what, which referral and patient reference, and the outcome. Serialised as JSON in
-/// this property order; the order is part of the hash.
+/// behalf, what, which referral and patient reference, and the outcome. A list read (an answer
+/// that showed several referrals) is one record that names them all in <see cref="ReferralIds"/>
+/// and <see cref="PatientRefs"/> (same order; <see cref="ReferralId"/> and <see cref="PatientRef"/>
+/// then unset); at most a page of them (<see cref="Shared.Paging.MaxPageSize"/>), so a record stays
+/// small. Serialised as JSON in this property order; the order is part of the hash, and so are the
+/// lists. The lists are left out of the JSON when unset, so a record about one referral reads as
+/// it always did.
 /// </summary>
 public sealed record AuditRecord(
     DateTimeOffset At, string Subject, string Role, string? Organisation, string? OnBehalfOf,
-    string Action, string? ReferralId, string? PatientRef, string Outcome)
+    string Action, string? ReferralId, string? PatientRef, string Outcome,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? ReferralIds = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? PatientRefs = null)
 {
+    /// <summary>Every referral the record is about: the one, or each of a list read's.</summary>
+    public IEnumerable<string> Referrals() =>
+        ReferralIds is { Count: > 0 } ids ? ids : ReferralId is { Length: > 0 } id ? [id] : [];
+
+    /// <summary>How many referrals the record names.</summary>
+    public int ReferralCount => ReferralIds?.Count ?? (ReferralId is { Length: > 0 } ? 1 : 0);
+
+    /// <summary>The patient reference this record shows for <paramref name="referralId"/>.</summary>
+    public string? PatientRefOf(string referralId)
+    {
+        if (ReferralIds is not { } ids) return ReferralId == referralId ? PatientRef : null;
+        for (var i = 0; i < ids.Count; i++)
+            if (ids[i] == referralId) return PatientRefs is { } refs && i < refs.Count ? refs[i] : null;
+        return null;
+    }
+
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -42,7 +66,9 @@ public sealed record StoredAuditRecord(string Id, AuditRecord Record, string Jso
 /// <summary>
 /// The append-only, hash-chained audit trail in Redis: a stream <c>audit:{log}</c> whose entries
 /// hold the record and its chained hash, the chain's head <c>audit:{log}:head</c>, and per
-/// referral a list of entry ids (<c>audit:{log}:referral:&lt;id&gt;</c>), all on one slot. A
+/// referral a list of entry ids (<c>audit:{log}:referral:&lt;id&gt;</c>), all on one slot: a list
+/// read's one record is entered in the list of every referral it names, so each one's trail finds
+/// it. A
 /// single writer per instance batches records; the append script only takes a batch that
 /// continues the current head, so writers on several instances keep one chain (the loser of a
 /// race recomputes from the new head). Callers wait until their records are stored: an access
@@ -58,19 +84,19 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
         public static RedisKey Referral(string id) => $"audit:{{log}}:referral:{id}";
     }
 
-    // KEYS: 1 stream, 2 head, 3.. one referral index per record ('' where none);
-    // ARGV: 1 expected head, 2 index ttl (s), then per record: json, hash, has-index flag.
+    // KEYS: 1 stream, 2 head, 3.. the referral indexes of every record, in order;
+    // ARGV: 1 expected head, 2 index ttl (s), then per record: json, hash, how many indexes it enters.
     const string AppendScript = """
         local head = redis.call('GET', KEYS[2]) or ''
         if head ~= ARGV[1] then return {0, head} end
         local k = 3
         for i = 3, #ARGV, 3 do
           local id = redis.call('XADD', KEYS[1], '*', 'r', ARGV[i], 'h', ARGV[i + 1])
-          if ARGV[i + 2] == '1' then
+          for j = 1, tonumber(ARGV[i + 2]) do
             redis.call('RPUSH', KEYS[k], id)
             redis.call('EXPIRE', KEYS[k], ARGV[2])
+            k = k + 1
           end
-          k = k + 1
           head = ARGV[i + 1]
         end
         redis.call('SET', KEYS[2], head)
@@ -87,6 +113,12 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
         end
         return redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])
         """;
+
+    /// <summary>
+    /// A batch (one script call) closes at this many index entries — a list read of a full page
+    /// enters 200 — so one append stays small however busy the service is.
+    /// </summary>
+    const int MaxIndexEntriesPerAppend = 2048, MaxWritesPerAppend = 256;
 
     readonly Channel<(AuditRecord[] Records, TaskCompletionSource Done)> _queue = Channel.CreateUnbounded<(AuditRecord[], TaskCompletionSource)>();
     string? _head;
@@ -111,7 +143,12 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 batch.Clear();
-                while (batch.Count < 256 && _queue.Reader.TryRead(out var item)) batch.Add(item);
+                var entries = 0;
+                while (batch.Count < MaxWritesPerAppend && entries < MaxIndexEntriesPerAppend && _queue.Reader.TryRead(out var item))
+                {
+                    batch.Add(item);
+                    entries += item.Records.Sum(r => r.ReferralCount);
+                }
                 try
                 {
                     await AppendAsync(batch.SelectMany(b => b.Records).ToArray());
@@ -148,10 +185,11 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
             for (var i = 0; i < records.Length; i++)
             {
                 var hash = AuditRecord.Chain(previous, jsons[i]);
-                keys.Add(records[i].ReferralId is { Length: > 0 } id ? Keys.Referral(id) : Keys.Referral("-"));
+                var indexed = records[i].Referrals().Distinct().ToArray();
+                keys.AddRange(indexed.Select(Keys.Referral));
                 args.Add(jsons[i]);
                 args.Add(hash);
-                args.Add(records[i].ReferralId is { Length: > 0 } ? "1" : "0");
+                args.Add(indexed.Length);
                 previous = hash;
             }
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(AppendScript, [.. keys], [.. args]))!;
@@ -183,17 +221,27 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
     public async Task<long> TrimAsync(DateTimeOffset cutoff) =>
         (long)await redis.GetDatabase().ScriptEvaluateAsync(TrimScript, [Keys.Stream, Keys.Anchor], [$"{cutoff.ToUnixTimeMilliseconds()}-0"]);
 
-    /// <summary>The records about one referral, oldest first (the patient's right to see who looked).</summary>
-    public async Task<IReadOnlyList<StoredAuditRecord>> ForReferralAsync(string referralId)
+    /// <summary>
+    /// A page of the records about one referral, oldest first (the patient's right to see who
+    /// looked), and the token for the next (empty at the end). The referral's index only grows at
+    /// its end (RPUSH), so a page is a range of it and the token is where the next page starts,
+    /// bound to this referral's index. Records dropped by retention are left out of their page.
+    /// </summary>
+    /// <exception cref="FormatException">The token is not one of this referral's trail.</exception>
+    public async Task<(IReadOnlyList<StoredAuditRecord> Records, string NextPageToken)> ForReferralAsync(string referralId, int size, string pageToken)
     {
+        var key = Keys.Referral(referralId);
+        long start = 0;
+        if (pageToken.Length > 0 && (Shared.Paging.Decode(key.ToString(), pageToken) is not { } at || !long.TryParse(at, out start) || start < 0))
+            throw new FormatException("not a page token of this referral's trail");
         var db = redis.GetDatabase();
-        var ids = await db.ListRangeAsync(Keys.Referral(referralId));
-        var reads = ids.Select(id => db.StreamRangeAsync(Keys.Stream, id, id)).ToArray();
-        var records = new List<StoredAuditRecord>(ids.Length);
+        var ids = await db.ListRangeAsync(key, start, start + size); // one more than asked: is there a next page?
+        var reads = ids.Take(size).Select(id => db.StreamRangeAsync(Keys.Stream, id, id)).ToArray();
+        var records = new List<StoredAuditRecord>(reads.Length);
         foreach (var read in reads)
             foreach (var entry in await read)
                 records.Add(ToStored(entry));
-        return records;
+        return (records, ids.Length > size ? Shared.Paging.Encode(key.ToString(), (start + size).ToString(System.Globalization.CultureInfo.InvariantCulture)) : "");
     }
 
     /// <summary>Walks the whole chain from its anchor; returns null when intact, else the first entry that does not fit.</summary>

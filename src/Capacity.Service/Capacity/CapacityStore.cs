@@ -94,7 +94,39 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
         return out
         """;
 
+    // Per field: store only where the area has no figure for it yet (a seed never overwrites one).
+    const string SeedScript = """
+        local changed = {}
+        for i = 2, #ARGV, 2 do
+          if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then changed[#changed + 1] = ARGV[i] end
+        end
+        if #changed > 0 then redis.call('SPUBLISH', ARGV[1], table.concat(changed, ' ')) end
+        return #changed
+        """;
+
     IDatabase Db => redis.GetDatabase();
+
+    /// <summary>
+    /// Writes figures only where none is stored (the demo's seed: what a provider published is never
+    /// overwritten), one script per area, all in flight at once; returns how many were written.
+    /// </summary>
+    public async Task<long> SeedAsync(IReadOnlyList<CapacityWrite> writes)
+    {
+        var db = Db;
+        var perArea = writes.GroupBy(w => w.Pc4).Select(area =>
+        {
+            var args = new List<RedisValue> { ChangedChannel(area.Key).ToString() };
+            foreach (var w in area)
+            {
+                args.Add(Keys.Field(w.Agb, w.CareType));
+                args.Add(w.Cell.Encode());
+            }
+            return db.ScriptEvaluateAsync(SeedScript, [Keys.Area(area.Key)], [.. args]);
+        }).ToArray();
+        long written = 0;
+        foreach (var area in perArea) written += (long)await area;
+        return written;
+    }
 
     /// <summary>Sharded channel on the area's slot where every applied write announces itself.</summary>
     public RedisChannel ChangedChannel(int pc4) => RedisChannels.Sharded(redis, $"cap:{{{Codes.Pc4(pc4)}}}:changed");

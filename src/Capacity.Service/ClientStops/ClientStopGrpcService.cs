@@ -1,3 +1,4 @@
+using System.Globalization;
 using Capacity.Service.Registry;
 using Capacity.Service.Security;
 using Capacity.Service.Shared;
@@ -61,15 +62,21 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
             if (request.OnOrAfter.TryToDateOnly() is { } date) onOrAfter = date;
             else errors.Add("on_or_after", "is not a valid date");
         }
+        var size = Paging.PageSize(request.PageSize, errors);
         errors.ThrowIfAny();
 
         var stops = cache.Current.Stops.Values
             .Where(s => request.ProviderAgb.Length == 0 || s.Agb == request.ProviderAgb)
             .Where(s => request.InsurerUzovi.Length == 0 || s.Uzovis.Count == 0 || s.Uzovis.Contains(request.InsurerUzovi))
-            .Where(s => s.Until is null || s.Until >= onOrAfter)
-            .OrderBy(s => s.Agb, StringComparer.Ordinal).ThenBy(s => s.From).ThenBy(s => s.Id, StringComparer.Ordinal);
-        return Task.FromResult(new ListClientStopsResponse { Stops = { stops.Select(s => s.ToProto()) } });
+            .Where(s => s.Until is null || s.Until >= onOrAfter);
+        // The list a token belongs to is the request's filter as given (an unset date stays "today", whichever day that is).
+        var list = $"stops|{request.ProviderAgb}|{request.InsurerUzovi}|{(request.OnOrAfter is null ? "" : onOrAfter.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))}";
+        var page = Paging.Of(stops, SortKey, list, size, request.PageToken);
+        return Task.FromResult(new ListClientStopsResponse { Stops = { page.Items.Select(s => s.ToProto()) }, NextPageToken = page.NextPageToken });
     }
+
+    /// <summary>Provider, start date, id: fixed-width parts first, so the ordinal order of the key is the order of the list.</summary>
+    static string SortKey(ClientStopInfo s) => $"{s.Agb}|{s.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}|{s.Id}";
 
     static InputErrors Validate(ClientStop? stop, RegistrySnapshot snapshot, DateOnly today)
     {

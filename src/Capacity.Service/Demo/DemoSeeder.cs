@@ -20,8 +20,12 @@ public sealed class DemoOptions
 /// Loads the demo region into Redis at start-up: real postcode areas, the main insurers,
 /// fictional providers (with their intake desks) with contracts that differ per insurer, the
 /// fictional hospitals and GP practice that refer, client stops that hold for one insurer and not
-/// another, and capacity (some of it stale). Idempotent: a restart writes the same registry again
-/// and newer capacity versions.
+/// another, and capacity (some of it stale). Seeds only what is missing, so a restart keeps state:
+/// a registry entry (insurer, provider, contract, stop, organisation) is written once — never over
+/// one a user changed, never again after a user removed it (a lifted stop stays lifted) — and a
+/// capacity figure only where the area has none (what a provider saved stays), and only where the
+/// provider, as now registered, still serves the area and gives the care. Figures seeded once age
+/// like any other: after a day they are stale, as the provider's own would be.
 /// </summary>
 public sealed class DemoSeeder(
     RegistryStore registryStore,
@@ -65,8 +69,9 @@ public sealed class DemoSeeder(
                 (s.Pc4s ?? []).Select(int.Parse).ToArray(), today.AddDays(s.FromDays), s.UntilDays is { } u ? today.AddDays(u) : null, s.Reason, s.Text);
             writes.Add(RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop.ToProto()));
         }
-        var (version, _) = await registryStore.WriteAsync(writes, RegistryChange.Everything);
+        var (version, seeded) = await registryStore.SeedAsync(writes, RegistryChange.Everything);
         await registry.EnsureVersionAsync(version);
+        var snapshot = registry.Current;
 
         // Capacity: a deterministic spread of free places, about a third of the cells full.
         var random = new Random(2026);
@@ -74,18 +79,21 @@ public sealed class DemoSeeder(
         foreach (var p in demo.Providers)
         {
             var publishedAt = now - TimeSpan.FromHours(p.StaleHours);
+            var registered = snapshot.Providers.GetValueOrDefault(p.Agb);
             foreach (var pc4 in served[p.Agb])
                 foreach (var careType in p.CareTypes)
                 {
-                    var free = random.Next(0, 6) switch { 0 or 1 => 0, var n => n - 1 };
+                    var free = random.Next(0, 6) switch { 0 or 1 => 0, var n => n - 1 }; // drawn for every cell: the spread stays the same
+                    // The provider as registered now decides (a user may have changed its areas or care types).
+                    if (registered is null || !registered.Serves(pc4) || !snapshot.Gives(registered, careType, today.Year)) continue;
                     var hours = careType == CareType.ShortTermStay ? (double?)null : free * 6;
                     cells.Add(new CapacityWrite(p.Agb, pc4, careType,
                         new CapacityCell(now.ToUnixTimeMilliseconds(), publishedAt.ToUnixTimeMilliseconds(), free, today, hours)));
                 }
         }
-        await capacity.WriteAsync(cells);
-        logger.LogInformation("Demo region loaded: {Areas} postcode areas, {Insurers} insurers, {Providers} providers, {Requesters} requesting organisations, {Stops} client stops, {Cells} capacity figures",
-            region.Length, demo.Insurers.Length, demo.Providers.Length, demo.Requesters.Length, demo.ClientStops.Length, cells.Count);
+        var figures = await capacity.SeedAsync(cells);
+        logger.LogInformation("Demo region ({Areas} postcode areas, {Insurers} insurers, {Providers} providers, {Requesters} requesting organisations, {Stops} client stops): seeded {Entries} registry entries and {Figures} capacity figures that were missing",
+            region.Length, demo.Insurers.Length, demo.Providers.Length, demo.Requesters.Length, demo.ClientStops.Length, seeded, figures);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

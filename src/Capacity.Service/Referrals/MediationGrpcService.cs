@@ -24,24 +24,32 @@ public sealed class MediationGrpcService(ReferralWorkflow workflow, ReferralList
     public override async Task<GetUnmetDemandResponse> GetUnmetDemand(GetUnmetDemandRequest request, ServerCallContext context)
     {
         var response = new GetUnmetDemandResponse();
+        var pageErrors = new InputErrors();
+        var size = Paging.PageSize(request.PageSize, pageErrors);
         switch (request.ScopeCase)
         {
             case GetUnmetDemandRequest.ScopeOneofCase.InsurerUzovi when Codes.IsUzovi(request.InsurerUzovi):
-                response.Counts.AddRange((await unmet.ByInsurerAsync(request.InsurerUzovi))
-                    .OrderBy(c => c.Place, StringComparer.Ordinal).ThenBy(c => c.CareType)
+                pageErrors.ThrowIfAny();
+                var cells = await unmet.ByInsurerAsync(request.InsurerUzovi, size, request.PageToken);
+                response.Counts.AddRange(cells.Items
                     .Select(c => new UnmetDemandCount { InsurerUzovi = request.InsurerUzovi, MunicipalityCode = c.Place, CareType = c.CareType, Escalations = c.Count }));
+                response.NextPageToken = cells.NextPageToken;
                 break;
             case GetUnmetDemandRequest.ScopeOneofCase.InsurerUzovi:
-                throw InputErrors.Single("insurer_uzovi", Codes.UzoviRule);
+                throw pageErrors.Add("insurer_uzovi", Codes.UzoviRule).ToException();
             case GetUnmetDemandRequest.ScopeOneofCase.Municipality:
-                var municipality = postcodes.FindMunicipality(request.Municipality)
-                    ?? throw InputErrors.Single("municipality", $"'{request.Municipality}' is not a municipality (CBS code like GM0362 or name)");
-                var totals = unmet.ByMunicipalityAsync(municipality.Code);
-                var areas = unmet.ByAreaAsync(municipality.Code);
+                var municipality = postcodes.FindMunicipality(request.Municipality);
+                if (municipality is null) pageErrors.Add("municipality", $"'{request.Municipality}' is not a municipality (CBS code like GM0362 or name)");
+                pageErrors.ThrowIfAny();
+                // The totals are at most one per care type: whole on every page. The areas grow with use: paged.
+                var totals = unmet.ByMunicipalityAsync(municipality!.Code);
+                var areas = unmet.ByAreaAsync(municipality.Code, size, request.PageToken);
                 response.Counts.AddRange((await totals).OrderBy(c => c.CareType)
                     .Select(c => new UnmetDemandCount { MunicipalityCode = municipality.Code, CareType = c.CareType, Escalations = c.Count }));
-                response.Areas.AddRange((await areas).OrderBy(c => c.Place, StringComparer.Ordinal).ThenBy(c => c.CareType)
+                var page = await areas;
+                response.Areas.AddRange(page.Items
                     .Select(c => new UnmetDemandCount { MunicipalityCode = municipality.Code, Pc4 = c.Place, CareType = c.CareType, Escalations = c.Count }));
+                response.NextPageToken = page.NextPageToken;
                 break;
             default:
                 throw InputErrors.Single("scope", "set insurer_uzovi or municipality");

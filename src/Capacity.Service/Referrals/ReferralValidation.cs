@@ -10,7 +10,7 @@ namespace Capacity.Service.Referrals;
 /// </summary>
 public static partial class ReferralValidation
 {
-    public const int MaxSummaryLength = 1000, MaxDeclineTextLength = 500, MaxPatientRefLength = 64, DefaultPageSize = 50, MaxPageSize = 200;
+    public const int MaxSummaryLength = 1000, MaxDeclineTextLength = 500, MaxPatientRefLength = 64, DefaultPageSize = Paging.DefaultPageSize, MaxPageSize = Paging.MaxPageSize;
 
     public static bool IsReferralId(string? id) => id is not null && ReferralIdPattern().IsMatch(id);
 
@@ -69,11 +69,7 @@ public static partial class ReferralValidation
     }
 
     /// <summary>The page size asked for (0: the default), or an error naming page_size.</summary>
-    public static int PageSize(int requested, InputErrors errors)
-    {
-        if (requested is < 0 or > MaxPageSize) errors.Add("page_size", $"must be between 1 and {MaxPageSize} (0 for {DefaultPageSize})");
-        return requested == 0 ? DefaultPageSize : requested;
-    }
+    public static int PageSize(int requested, InputErrors errors) => Paging.PageSize(requested, errors);
 
     public static void DeclineReason(DeclineReason reason, string text, InputErrors errors)
     {

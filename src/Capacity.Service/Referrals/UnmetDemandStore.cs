@@ -1,3 +1,4 @@
+using Capacity.Service.Shared;
 using Capacity.V1;
 using StackExchange.Redis;
 
@@ -38,24 +39,32 @@ public sealed class UnmetDemandStore(IConnectionMultiplexer redis)
         return Task.WhenAll(byInsurer.ExecuteAsync(), byMunicipality.ExecuteAsync());
     }
 
-    public Task<IReadOnlyList<(string Place, CareType CareType, long Count)>> ByInsurerAsync(string uzovi) =>
-        CountCellsAsync(Keys.ByInsurerIndex(uzovi), cell => Keys.ByInsurer(uzovi, cell));
+    /// <summary>A page of an insurer's cells (municipality × care type), by municipality and care type.</summary>
+    public Task<Page<(string Place, CareType CareType, long Count)>> ByInsurerAsync(string uzovi, int size, string pageToken) =>
+        CountCellsAsync(Keys.ByInsurerIndex(uzovi), cell => Keys.ByInsurer(uzovi, cell), size, pageToken);
 
-    public Task<IReadOnlyList<(string Place, CareType CareType, long Count)>> ByAreaAsync(string code) =>
-        CountCellsAsync(Keys.ByAreaIndex(code), cell => Keys.ByArea(code, cell));
+    /// <summary>A page of a municipality's cells per patient's area (PC4 × care type), by area and care type.</summary>
+    public Task<Page<(string Place, CareType CareType, long Count)>> ByAreaAsync(string code, int size, string pageToken) =>
+        CountCellsAsync(Keys.ByAreaIndex(code), cell => Keys.ByArea(code, cell), size, pageToken);
 
-    /// <summary>The size of each "place:careType" cell set listed in an index (place: a GM code or a PC4).</summary>
-    async Task<IReadOnlyList<(string Place, CareType CareType, long Count)>> CountCellsAsync(RedisKey index, Func<string, RedisKey> cellKey)
+    /// <summary>
+    /// The size of each "place:careType" cell set listed in an index (place: a GM code or a PC4), a
+    /// page at a time: the index's names are read whole — at most every municipality (or every area
+    /// of one municipality) × care type, bounded by the map, not by use — and only the page's cells
+    /// are counted. The token names the index, so it cannot be used on another's.
+    /// </summary>
+    async Task<Page<(string Place, CareType CareType, long Count)>> CountCellsAsync(RedisKey index, Func<string, RedisKey> cellKey, int size, string pageToken)
     {
-        var cells = (await Db.SetMembersAsync(index)).Select(c => (string)c!).ToArray();
-        var counts = cells.Select(c => Db.SetLengthAsync(cellKey(c))).ToArray();
-        var result = new List<(string, CareType, long)>(cells.Length);
-        for (var i = 0; i < cells.Length; i++)
-        {
-            var parts = cells[i].Split(':');
-            result.Add((parts[0], (CareType)int.Parse(parts[1]), await counts[i]));
-        }
-        return result;
+        var cells = (await Db.SetMembersAsync(index)).Select(c => (string)c!).Select(c => (Cell: c, Parts: c.Split(':')))
+            .Where(c => c.Parts.Length == 2 && int.TryParse(c.Parts[1], out _));
+        // Place (fixed width: GM0362, 1183) then the care type zero-padded: ordinal order = (place, care type).
+        var page = Paging.Of(cells, c => $"{c.Parts[0]}:{int.Parse(c.Parts[1]):D3}", index.ToString(), size, pageToken);
+        var db = Db;
+        var counts = page.Items.Select(c => db.SetLengthAsync(cellKey(c.Cell))).ToArray();
+        var result = new List<(string, CareType, long)>(counts.Length);
+        for (var i = 0; i < counts.Length; i++)
+            result.Add((page.Items[i].Parts[0], (CareType)int.Parse(page.Items[i].Parts[1]), await counts[i]));
+        return new Page<(string, CareType, long)>(result, page.NextPageToken);
     }
 
     public async Task<IReadOnlyList<(CareType CareType, long Count)>> ByMunicipalityAsync(string code)

@@ -57,6 +57,8 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
         public static readonly RedisKey Stops = "reg:{registry}:stops";
         public static readonly RedisKey Organisations = "reg:{registry}:orgs";
         public static readonly RedisKey Version = "reg:{registry}:version";
+        /// <summary>What a seeder (the demo) has ever written, as <c>hash:field</c>: seeded once, never again.</summary>
+        public static readonly RedisKey Seeded = "reg:{registry}:seeded";
 
         public static string ContractField(string agb, string uzovi, int year) => $"{agb}:{uzovi}:{year}";
     }
@@ -84,6 +86,27 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
         return {v, removed}
         """;
 
+    // Sets each field only if it was never seeded before (SADD to the seeded set answers 1) and is
+    // not there (someone registered it first): what a user changed, or removed, stays so. Bumps
+    // the version and announces only when something was written. KEYS as WriteScript's, then the
+    // seeded set.
+    const string SeedScript = """
+        local set = 0
+        for i = 3, #ARGV, 3 do
+          local key = KEYS[tonumber(ARGV[i])]
+          if redis.call('SADD', KEYS[7], ARGV[i] .. ':' .. ARGV[i + 1]) == 1 and redis.call('HEXISTS', key, ARGV[i + 1]) == 0 then
+            redis.call('HSET', key, ARGV[i + 1], ARGV[i + 2])
+            set = set + 1
+          end
+        end
+        if set == 0 then
+          return {tonumber(redis.call('GET', KEYS[6]) or '0'), 0}
+        end
+        local v = redis.call('INCR', KEYS[6])
+        redis.call('SPUBLISH', ARGV[1], v .. ' ' .. ARGV[2])
+        return {v, set}
+        """;
+
     /// <summary>Sharded channel on the registry's slot where every write announces itself.</summary>
     public RedisChannel ChangedChannel { get; } = RedisChannels.Sharded(redis, "reg:{registry}:changed");
 
@@ -107,6 +130,26 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
             args[4 + i * 3] = writes[i].Value ?? RedisValue.EmptyString;
         }
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(WriteScript, ScriptKeys, args))!;
+        return ((long)result[0], (long)result[1]);
+    }
+
+    /// <summary>
+    /// Seeds fields (sets only, no deletes) that were never seeded before and are not there, atomically;
+    /// returns the registry version and how many were written. A restart of the seeder writes
+    /// nothing over what users changed since, nor brings back what they removed.
+    /// </summary>
+    public async Task<(long Version, long Written)> SeedAsync(IReadOnlyList<RegistryWrite> writes, RegistryChange change)
+    {
+        var args = new RedisValue[2 + writes.Count * 3];
+        args[0] = ChangedChannel.ToString();
+        args[1] = JsonSerializer.Serialize(change, Json);
+        for (var i = 0; i < writes.Count; i++)
+        {
+            args[2 + i * 3] = (int)writes[i].Hash;
+            args[3 + i * 3] = writes[i].Field;
+            args[4 + i * 3] = writes[i].Value ?? throw new ArgumentException("A seed only sets fields.", nameof(writes));
+        }
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SeedScript, [.. ScriptKeys, Keys.Seeded], args))!;
         return ((long)result[0], (long)result[1]);
     }
 

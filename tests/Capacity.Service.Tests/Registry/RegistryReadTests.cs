@@ -145,4 +145,39 @@ public sealed class RegistryReadTests(CapacityApp app) : IClassFixture<CapacityA
         Assert.Equal([ended.Id], forCz.Stops.Select(s => s.Id)); // the all-insurer stop holds for CZ, the VGZ stop does not
         Assert.Equal([forVgz.Id], tomorrow.Stops.Select(s => s.Id)); // the one-day stop is over by then
     }
+
+    [Fact]
+    public async Task ClientStopsArePagedByProviderAndStartAndATokenBelongsToItsList()
+    {
+        var agb = await app.AddProviderAsync("1183", ["1183"]);
+        var other = await app.AddProviderAsync("1183", ["1183"]);
+        var ids = new List<string>();
+        for (var i = 0; i < 53; i++)
+            ids.Add((await app.Stops.DeclareClientStopAsync(new DeclareClientStopRequest
+            {
+                Stop = new ClientStop { ProviderAgb = agb, From = CapacityApp.Today.AddDays(52 - i).ToDate(), Reason = ClientStopReason.StaffShortage },
+            })).Id);
+        ids.Reverse(); // by start date
+
+        Task<ListClientStopsResponse> List(int size = 0, string token = "", string? provider = null) =>
+            app.Stops.ListClientStopsAsync(new ListClientStopsRequest { ProviderAgb = provider ?? agb, PageSize = size, PageToken = token }).ResponseAsync;
+
+        // An old client sends no page size: the first 50, and a token for the rest.
+        var first = await List();
+        var rest = await List(token: first.NextPageToken);
+        Assert.Equal(ids.Take(50), first.Stops.Select(s => s.Id));
+        Assert.NotEmpty(first.NextPageToken);
+        Assert.Equal(ids.Skip(50), rest.Stops.Select(s => s.Id));
+        Assert.Empty(rest.NextPageToken);
+
+        // A stop lifted meanwhile does not shift the next page.
+        var page1 = await List(size: 20);
+        await app.Stops.LiftClientStopAsync(new LiftClientStopRequest { Id = ids[3] });
+        var page2 = await List(size: 20, token: page1.NextPageToken);
+        Assert.Equal(ids.Skip(20).Take(20), page2.Stops.Select(s => s.Id));
+
+        await RpcAssertions.AssertInvalidAsync(() => List(token: page1.NextPageToken, provider: other), "page_token"); // another list's token
+        await RpcAssertions.AssertInvalidAsync(() => List(token: "bm90LWEtdG9rZW4"), "page_token");
+        await RpcAssertions.AssertInvalidAsync(() => List(size: 201), "page_size");
+    }
 }

@@ -131,4 +131,78 @@ public sealed class AuditTrailTests : IAsyncLifetime
         Assert.Null(broken);
         Assert.Equal(1, count);
     }
+
+    [Fact]
+    public async Task AListReadIsOneRecordNamingEveryReferralShownAndEachOnesTrailFindsIt()
+    {
+        // Three referrals nobody can take: each goes to the desk of insurer 9101 at once.
+        var referrals = new[] { await ReferralAsync(), await ReferralAsync(), await ReferralAsync() };
+        var desk = new MediationService.MediationServiceClient(As("insurer_desk", "9101", "desk-dora"));
+
+        var queue = await desk.ListDeskQueueAsync(new ListDeskQueueRequest { InsurerUzovi = "9101" });
+
+        Assert.Equal(referrals.Select(r => r.Id), queue.Referrals.Select(r => r.Id));
+        var records = (await Redis.StreamRangeAsync(AuditLog.Keys.Stream)).Select(e => (Json: (string)e["r"]!, Record: AuditRecord.FromJson((string)e["r"]!))).ToArray();
+        var read = Assert.Single(records, r => r.Record.Action == "/capacity.v1.MediationService/ListDeskQueue");
+        Assert.Equal(("desk-dora", "9101", "allowed", (string?)null), (read.Record.Subject, read.Record.Organisation, read.Record.Outcome, read.Record.ReferralId));
+        Assert.Equal(referrals.Select(r => r.Id), read.Record.ReferralIds!);
+        Assert.Equal(referrals.Select(r => r.PatientRef), read.Record.PatientRefs!);
+        Assert.Contains(referrals[2].Id, read.Json); // the ids are in what the hash covers
+        Assert.Null((await AuditLog.VerifyAsync(Redis)).Broken);
+        // A record about one referral reads as it always did: no lists in it.
+        Assert.DoesNotContain("referralIds", records.First(r => r.Record.Action.EndsWith("/CreateReferral", StringComparison.Ordinal)).Json);
+
+        // Each referral's trail shows the desk's read: with that referral's patient reference only, and how many were shown.
+        var nurse = new AuditService.AuditServiceClient(As("requester", "ziekenhuis-a", "nurse-anna"));
+        foreach (var referral in referrals)
+        {
+            var entry = Assert.Single((await nurse.GetAuditTrailAsync(new() { ReferralId = referral.Id })).Entries,
+                e => e.Action == "/capacity.v1.MediationService/ListDeskQueue");
+            Assert.Equal(("desk-dora", referral.PatientRef, 3), (entry.Subject, entry.PatientRef, entry.ReferralsShown));
+        }
+    }
+
+    [Fact]
+    public void AListRecordStaysSmallForAFullPage()
+    {
+        // The largest list read: a page of 200, every patient reference at its longest (64 characters).
+        var ids = Enumerable.Range(0, 200).Select(i => $"ref_{Guid.NewGuid():N}").ToArray();
+        var record = new AuditRecord(DateTimeOffset.UtcNow, "desk-medewerker-met-een-lange-naam", "insurer_desk", "9101", null,
+            "/capacity.v1.MediationService/ListDeskQueue", null, null, "allowed", ids, ids.Select(_ => new string('p', 64)).ToArray());
+
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(record.ToJson());
+
+        Assert.InRange(bytes, 20_000, 24_000); // ~21.5 KB, against 200 records (~60 KB, 200 hashes and index entries) before
+        Assert.Equal(record.ReferralIds, AuditRecord.FromJson(record.ToJson()).ReferralIds);
+    }
+
+    [Fact]
+    public async Task ATrailIsPagedOldestFirstAndATokenBelongsToItsReferral()
+    {
+        var referral = await ReferralAsync();
+        var other = await ReferralAsync();
+        var nurse = new ReferralService.ReferralServiceClient(As("requester", "ziekenhuis-a", "nurse-anna"));
+        for (var i = 0; i < 4; i++) await nurse.GetReferralAsync(new() { ReferralId = referral.Id });
+        var audit = new AuditService.AuditServiceClient(As("requester", "ziekenhuis-a", "nurse-anna"));
+
+        var whole = await audit.GetAuditTrailAsync(new() { ReferralId = referral.Id }); // an old client: the first 50
+        var pages = new List<AuditEntry>();
+        var token = "";
+        do
+        {
+            var page = await audit.GetAuditTrailAsync(new() { ReferralId = referral.Id, PageSize = 2, PageToken = token });
+            Assert.InRange(page.Entries.Count, 1, 2);
+            pages.AddRange(page.Entries);
+            token = page.NextPageToken;
+        } while (token.Length > 0);
+
+        Assert.True(whole.Entries.Count >= 5, $"{whole.Entries.Count} entries");
+        Assert.Empty(whole.NextPageToken);
+        Assert.Equal(whole.Entries.Select(e => e.Id), pages.Select(e => e.Id));
+        var firstPage = await audit.GetAuditTrailAsync(new() { ReferralId = referral.Id, PageSize = 2 });
+        await RpcAssertionsAsync(() => audit.GetAuditTrailAsync(new() { ReferralId = other.Id, PageToken = firstPage.NextPageToken }).ResponseAsync, "page_token");
+        await RpcAssertionsAsync(() => audit.GetAuditTrailAsync(new() { ReferralId = referral.Id, PageSize = 201 }).ResponseAsync, "page_size");
+    }
+
+    static Task RpcAssertionsAsync(Func<Task> call, string field) => RpcAssertions.AssertInvalidAsync(call, field);
 }

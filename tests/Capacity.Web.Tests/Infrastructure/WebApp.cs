@@ -155,6 +155,15 @@ public sealed class WebApp : IAsyncLifetime
     public Task SetFreePlacesAsync(string agb, string pc4, int freePlaces) => PostAsync("provider", agb, $"providers/{agb}/capacity",
         new { agb, pc4, careType = "CARE_TYPE_DISTRICT_NURSING", freePlaces, version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
 
+    /// <summary>A provider's system declares a one-day client stop for all insurers (test set-up through the JSON API); answers its id.</summary>
+    public async Task<string> DeclareClientStopAsync(string agb, DateOnly day)
+    {
+        var date = new { year = day.Year, month = day.Month, day = day.Day };
+        var stop = await PostAsync("provider", agb, "client-stops",
+            new { providerAgb = agb, from = date, until = date, reason = "CLIENT_STOP_REASON_STAFF_SHORTAGE", reasonText = "Vakantieperiode" });
+        return stop.GetProperty("id").GetString()!;
+    }
+
     /// <summary>
     /// A requesting organisation's own system creates a referral for district nursing (no offer yet:
     /// it waits for the nurse's choice), as test set-up through the JSON API.

@@ -1,9 +1,10 @@
 // Mediation desk: the live queue of its insurer's escalated referrals with each one's search
 // explanation; take, find leads (who can take the patient, whom to call, who is not contracted,
 // who works nearby), offer (also uncontracted, with the warning), close with an outcome; and its
-// unmet-demand counts.
-import { h, fill, say, keyed, latest, requestIds } from './dom.js';
-import { api, listInsurers, pager, insurerName as nameIn } from './api.js';
+// unmet-demand counts. Both lists are paged ("Meer laden"); a push reads only the referral it is
+// about when that one is shown, so a long queue is never read again whole.
+import { h, fill, say, keyed, requestIds } from './dom.js';
+import { api, listInsurers, pager, versionOf, insurerName as nameIn } from './api.js';
 import * as live from './live.js';
 import { contact, uncontractedWarning, moreButton } from './blocks.js';
 import {
@@ -21,6 +22,8 @@ export async function render(main, identity) {
   const queue = h('div', { id: 'queue', class: 'queue' }, h('p', { class: 'muted' }, texts.loading));
   const moreQueue = moreButton('queue-more', () => queuePages.more().catch(e => say(deskStatus, e.message, 'error')), queue);
   const unmet = h('tbody', { id: 'unmet' });
+  const unmetStatus = h('p', { class: 'status', role: 'status', id: 'unmet-status' });
+  const moreUnmet = moreButton('unmet-more', () => unmetPages.more().catch(e => say(unmetStatus, e.message, 'error')), unmet);
   const municipalities = new Map((await api('municipalities')).municipalities?.map(m => [m.code, m.name]) ?? []);
 
   fill(main, h('div', { class: 'desk' },
@@ -28,23 +31,41 @@ export async function render(main, identity) {
       h('h1', { id: 'queue-title' }, `Zorgbemiddeling ${insurerName}: geëscaleerde verwijzingen`), deskStatus, queue, moreQueue),
     h('section', { class: 'card', 'aria-labelledby': 'unmet-title' },
       h('h2', { id: 'unmet-title' }, 'Onvervulde zorgvraag'),
-      h('p', { class: 'muted' }, 'Verwijzingen die bij uw bemiddeling uitkwamen, per gemeente en zorgsoort.'),
-      h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Gemeente'), h('th', { scope: 'col' }, 'Zorgsoort'), h('th', { scope: 'col', class: 'num' }, 'Aantal'))), unmet))));
+      h('p', { class: 'muted' }, texts.unmetIntro),
+      h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, texts.municipality), h('th', { scope: 'col' }, texts.careType), h('th', { scope: 'col', class: 'num' }, texts.count))), unmet),
+      moreUnmet, unmetStatus)));
 
   const searches = new Map(); // referral id -> last leads, kept across queue redraws
 
-  const queuePages = pager(`${desk}/queue`, answer => answer.referrals, r => r.id, items => {
+  // Referrals read one by one since the queue was read (after a push or an action): the newer
+  // version is shown, and one no longer in the queue (placed, closed, cancelled) leaves it.
+  const newer = new Map();
+  const gone = new Set(['Placed', 'Closed', 'Cancelled']);
+  function drawQueue() {
+    const items = queuePages.items.map(r => (newer.has(r.id) && versionOf(newer.get(r.id)) > versionOf(r) ? newer.get(r.id) : r))
+      .filter(r => !gone.has(key(r.state)));
     keyed(queue, items, r => r.id, r => r.version, card, h('p', { class: 'muted' }, texts.emptyQueue));
     moreQueue.hidden = !queuePages.hasMore;
+  }
+  const queuePages = pager(`${desk}/queue`, answer => answer.referrals, r => r.id, items => {
+    for (const r of items) if (newer.has(r.id) && versionOf(newer.get(r.id)) <= versionOf(r)) newer.delete(r.id);
+    drawQueue();
   }, { pageSize: 25 });
+  /** Reads the queue again from its start: as many referrals as are shown, never the whole queue. */
   const loadQueue = () => queuePages.first().catch(e => say(deskStatus, e.message, 'error'));
+  /** One referral as an answer or a read gave it: shown in its place, if it is shown. */
+  function learn(referral) {
+    if (!referral?.id || (newer.has(referral.id) && versionOf(newer.get(referral.id)) >= versionOf(referral))) return;
+    newer.set(referral.id, referral);
+    drawQueue();
+  }
 
-  const loadUnmet = latest(async isLatest => {
-    const counts = (await api('unmet-demand', { query: { insurerUzovi: uzovi } })).counts ?? [];
-    if (!isLatest()) return;
-    fill(unmet, counts.length === 0 ? h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'Nog geen.')) :
+  const unmetPages = pager('unmet-demand', answer => answer.counts, c => `${c.municipalityCode}:${c.careType}`, counts => {
+    fill(unmet, counts.length === 0 ? h('tr', {}, h('td', { colspan: 3, class: 'muted' }, texts.noUnmet)) :
       counts.map(c => h('tr', {}, h('td', {}, municipalities.get(c.municipalityCode) ?? c.municipalityCode), h('td', {}, label(careTypes, c.careType)), h('td', { class: 'num' }, c.escalations))));
-  });
+    moreUnmet.hidden = !unmetPages.hasMore;
+  }, { pageSize: 25, query: () => ({ insurerUzovi: uzovi }) });
+  const loadUnmet = () => unmetPages.first().catch(e => say(unmetStatus, e.message, 'error'));
 
   const offerRequests = requestIds(); // one per referral until its offer succeeds; another choice is another request
 
@@ -160,15 +181,15 @@ export async function render(main, identity) {
       h('div', { class: 'actions' },
         r.escalation?.takenBy ? h('span', { class: 'muted' }, texts.takenBy(r.escalation.takenBy)) :
           actionButton({}, texts.take, async () => {
-            await api(`${desk}/referrals/${encodeURIComponent(r.id)}/take`, { method: 'POST', body: { takenBy: identity.name } });
+            learn(await api(`${desk}/referrals/${encodeURIComponent(r.id)}/take`, { method: 'POST', body: { takenBy: identity.name } }));
             await loadQueue();
           }),
         radius, actionButton({ title: texts.widenHint }, texts.widen, widen)),
       found,
       h('div', { class: 'actions' }, outcome, closeText,
         actionButton({}, texts.close, async () => {
-          await api(`${desk}/referrals/${encodeURIComponent(r.id)}/close`, { method: 'POST', body: { outcome: proto('CLOSURE_OUTCOME_', outcome.value), text: closeText.value.trim() } });
-          await Promise.all([loadQueue(), loadUnmet()]);
+          learn(await api(`${desk}/referrals/${encodeURIComponent(r.id)}/close`, { method: 'POST', body: { outcome: proto('CLOSURE_OUTCOME_', outcome.value), text: closeText.value.trim() } }));
+          await loadQueue();
         })));
     if (searches.has(r.id)) {
       radius.value = String(searches.get(r.id).radius);
@@ -177,7 +198,24 @@ export async function render(main, identity) {
     return article;
   }
 
-  live.on('ReferralChanged', () => { loadQueue(); loadUnmet(); });
+  // A push names one referral. Shown: read that one (not the queue). Not shown: a new escalation,
+  // which joins the end of the queue — read the shown part again only when its end is shown
+  // (else "Meer laden" will bring it). Unmet demand changes only with an escalation.
+  live.on('ReferralChanged', async notice => {
+    if ((notice.events ?? []).some(e => e.type === 'escalated')) loadUnmet();
+    const shown = queuePages.items.find(r => r.id === notice.referralId);
+    if (!shown) {
+      if (!queuePages.hasMore) loadQueue();
+      return;
+    }
+    const current = newer.get(shown.id) ?? shown;
+    if (versionOf(current) >= versionOf(notice)) return; // already shown as new as this
+    try {
+      learn((await api(`referrals/${encodeURIComponent(notice.referralId)}`)).referral);
+    } catch (e) {
+      console.error(e);
+    }
+  });
   live.onConnected(async () => {
     await live.invoke('FollowDesk', uzovi);
     await Promise.all([loadQueue(), loadUnmet()]);

@@ -22,6 +22,22 @@ function band(free, serving) {
   return 'many';
 }
 
+/**
+ * Unmet demand with every area of the municipality: the map colours them all, so its pages are
+ * read one after another (bounded by the municipality's areas × care types, a few pages at most
+ * for the largest); the totals come with every page.
+ */
+async function readUnmet(gm) {
+  const query = { municipality: gm, pageSize: 200 };
+  let response = await api('unmet-demand', { query });
+  const areas = [...(response.areas ?? [])];
+  for (let pages = 1; response.nextPageToken && pages < 100; pages++) {
+    response = await api('unmet-demand', { query: { ...query, pageToken: response.nextPageToken } });
+    areas.push(...(response.areas ?? []));
+  }
+  return { counts: response.counts ?? [], areas };
+}
+
 export async function render(main, identity) {
   document.title = 'Gemeente — Capaciteit wijkverpleging';
   const gm = identity.code;
@@ -30,7 +46,7 @@ export async function render(main, identity) {
       if (!r.ok) throw new Error(`Geen kaart voor gemeente ${gm}.`);
       return r.json();
     }),
-    api('unmet-demand', { query: { municipality: gm } }).catch(() => ({ counts: [] })),
+    readUnmet(gm).catch(() => ({ counts: [], areas: [] })),
   ]);
 
   const careType = h('select', { id: 'map-care-type', 'aria-label': 'Zorgsoort' },
@@ -181,7 +197,7 @@ export async function render(main, identity) {
   // The hub says when the counts changed (never what they are): read them then, after each
   // (re)connect, and every ten minutes in case a push was lost (the hub delivers at most once).
   const loadUnmet = latest(async isLatest => {
-    const response = await api('unmet-demand', { query: { municipality: gm } });
+    const response = await readUnmet(gm);
     if (isLatest()) drawUnmet(response);
   });
   drawUnmet(firstUnmet);

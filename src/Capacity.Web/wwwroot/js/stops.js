@@ -1,34 +1,42 @@
-// A provider's client stops: the ones in force or coming, each to lift, and the form to declare one
-// for some or all insurers, care types and a period.
-import { h, fill, field, say, latest } from './dom.js';
-import { api } from './api.js';
-import { careTypes, stopReasons, label, proto, formatDay, today, dateMessage } from './labels.js';
+// A provider's client stops: the ones in force or coming, each to lift, a page at a time ("Meer
+// laden"), and the form to declare one for some or all insurers, care types and a period.
+import { h, field, say } from './dom.js';
+import { api, pager } from './api.js';
+import { moreButton } from './blocks.js';
+import { careTypes, stopReasons, texts, label, proto, formatDay, today, dateMessage } from './labels.js';
 
-/** The client-stops section of provider <paramref>agb</paramref>: its element and load (the list read again). */
+/**
+ * The client-stops section of provider <paramref>agb</paramref>: its element and load (the stops
+ * shown read again — as many as were shown, not every stop).
+ */
 export function clientStops(agb, insurers) {
   const stopsList = h('ul', { id: 'stops', class: 'stops' });
+  const listStatus = h('p', { class: 'status', role: 'status', id: 'stops-status' });
+  const moreStops = moreButton('stops-more', () => stopPages.more().catch(e => say(listStatus, e.message, 'error')), stopsList);
   const stopForm = stopFormFor(insurers);
   const section = h('section', { class: 'card', 'aria-labelledby': 'stops-title' },
-    h('h2', { id: 'stops-title' }, 'Cliëntenstops'), stopsList, stopForm.form);
+    h('h2', { id: 'stops-title' }, texts.stopsTitle), stopsList, moreStops, listStatus, stopForm.form);
+  const names = new Map(insurers.map(i => [i.uzovi, i.name]));
 
-  const loadStops = latest(async isLatest => {
-    const response = await api('client-stops', { query: { providerAgb: agb } });
-    if (!isLatest()) return;
-    const names = new Map(insurers.map(i => [i.uzovi, i.name]));
-    fill(stopsList, (response.stops ?? []).length === 0 ? h('li', { class: 'muted' }, 'Geen cliëntenstops.') :
-      response.stops.map(s => {
-        const status = h('span', { class: 'status', role: 'status' });
-        return h('li', { dataset: { id: s.id } },
-          h('strong', {}, s.insurerUzovis?.length ? s.insurerUzovis.map(u => names.get(u) ?? u).join(', ') : 'alle verzekeraars'),
-          ` · ${s.careTypes?.length ? s.careTypes.map(c => label(careTypes, c)).join(', ') : 'alle zorgsoorten'}`,
-          ` · ${s.pc4s?.length ? s.pc4s.join(', ') : 'heel het werkgebied'}`,
-          ` · vanaf ${formatDay(s.from)}${s.until ? ` tot en met ${formatDay(s.until)}` : ''}`,
-          ` · ${label(stopReasons, s.reason)}${s.reasonText ? `: ${s.reasonText}` : ''} `,
-          h('button', { type: 'button', class: 'link', onclick: async () => {
-            try { await api(`client-stops/${encodeURIComponent(s.id)}/lift`, { method: 'POST' }); await loadStops(); } catch (err) { say(status, err.message, 'error'); }
-          } }, 'Opheffen'), status);
-      }));
-  });
+  const stopItem = s => {
+    const status = h('span', { class: 'status', role: 'status' });
+    return h('li', { dataset: { id: s.id } },
+      h('strong', {}, s.insurerUzovis?.length ? s.insurerUzovis.map(u => names.get(u) ?? u).join(', ') : texts.allInsurers),
+      ` · ${s.careTypes?.length ? s.careTypes.map(c => label(careTypes, c)).join(', ') : texts.allCareTypes}`,
+      ` · ${s.pc4s?.length ? s.pc4s.join(', ') : texts.wholeArea}`,
+      ` · ${texts.stopPeriod(formatDay(s.from), s.until ? formatDay(s.until) : null)}`,
+      ` · ${label(stopReasons, s.reason)}${s.reasonText ? `: ${s.reasonText}` : ''} `,
+      h('button', { type: 'button', class: 'link', onclick: async () => {
+        try { await api(`client-stops/${encodeURIComponent(s.id)}/lift`, { method: 'POST' }); await loadStops(); } catch (err) { say(status, err.message, 'error'); }
+      } }, texts.liftStop), status);
+  };
+  const stopPages = pager('client-stops', answer => answer.stops, s => s.id, stops => {
+    // Only the stops that are new or changed are drawn anew: a lift's status stays with its stop.
+    const drawn = new Map([...stopsList.children].filter(li => li.dataset.id).map(li => [li.dataset.id, li]));
+    stopsList.replaceChildren(...(stops.length === 0 ? [h('li', { class: 'muted' }, texts.noStops)] : stops.map(s => drawn.get(s.id) ?? stopItem(s))));
+    moreStops.hidden = !stopPages.hasMore;
+  }, { pageSize: 25, query: () => ({ providerAgb: agb }) });
+  const loadStops = () => stopPages.first();
   stopForm.onDeclared = loadStops;
   stopForm.agb = agb;
 
