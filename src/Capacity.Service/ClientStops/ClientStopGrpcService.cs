@@ -21,10 +21,12 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
         var snapshot = cache.Current;
         if (request.Stop is { } s && (!snapshot.Providers.ContainsKey(s.ProviderAgb) || s.InsurerUzovis.Any(u => !snapshot.Insurers.ContainsKey(u))))
             snapshot = await cache.CatchUpAsync(); // registered through another instance a moment ago?
-        Validate(request.Stop, snapshot, time.Today()).ThrowIfAny();
+        var errors = Validate(request.Stop, snapshot, time.Today());
+        if (request.RequestId.Length > 0 && !Codes.IsRequestId(request.RequestId)) errors.Add("request_id", Codes.RequestIdRule);
+        errors.ThrowIfAny();
 
         var stop = request.Stop.Clone();
-        stop.Id = "cs_" + Guid.CreateVersion7().ToString("N");
+        stop.Id = request.RequestId.Length > 0 ? StopIdOf(stop.ProviderAgb, request.RequestId) : "cs_" + Guid.CreateVersion7().ToString("N");
         stop.InsurerUzovis.Clear();
         stop.InsurerUzovis.AddRange(request.Stop.InsurerUzovis.Distinct().Order(StringComparer.Ordinal));
         stop.CareTypes.Clear();
@@ -32,11 +34,23 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
         stop.Pc4S.Clear();
         stop.Pc4S.AddRange(request.Stop.Pc4S.Distinct().Order(StringComparer.Ordinal));
 
-        var (version, _) = await store.WriteAsync(
-            [RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop)], ChangeOf(stop.ToModel(), snapshot));
-        await cache.EnsureVersionAsync(version);
-        return stop;
+        if (request.RequestId.Length == 0)
+        {
+            var (version, _) = await store.WriteAsync([RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop)], ChangeOf(stop.ToModel(), snapshot));
+            await cache.EnsureVersionAsync(version);
+            return stop;
+        }
+        // With a request id the stop is written once: a retry finds it (or finds it lifted since), never declares it twice.
+        var (seededVersion, written) = await store.SeedAsync([RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop)], ChangeOf(stop.ToModel(), snapshot));
+        await cache.EnsureVersionAsync(seededVersion);
+        if (written == 1) return stop;
+        return cache.Current.Stops.TryGetValue(stop.Id, out var declared) ? declared.ToProto()
+            : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"This request declared client stop {stop.Id}, which has been lifted since."));
     }
+
+    /// <summary>A stop declared with a request id has an id of its own derived from it, so a retry names the same stop.</summary>
+    static string StopIdOf(string agb, string requestId) =>
+        "cs_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{agb}|{requestId}")))[..32];
 
     public override async Task<LiftClientStopResponse> LiftClientStop(LiftClientStopRequest request, ServerCallContext context)
     {

@@ -16,7 +16,7 @@ public static partial class ReferralValidation
 
     public static void RequestId(string id, InputErrors errors)
     {
-        if (!RequestIdPattern().IsMatch(id)) errors.Add("request_id", "must be 1 to 64 visible ASCII characters, unique per request");
+        if (!Codes.IsRequestId(id)) errors.Add("request_id", Codes.RequestIdRule);
     }
 
     public static void ReferralId(string id, InputErrors errors)
@@ -94,9 +94,6 @@ public static partial class ReferralValidation
         else return day;
         return null;
     }
-
-    [GeneratedRegex(@"^[\x21-\x7E]{1,64}$")]
-    private static partial Regex RequestIdPattern();
 
     [GeneratedRegex(@"^ref_[0-9a-f]{32}$")]
     private static partial Regex ReferralIdPattern();

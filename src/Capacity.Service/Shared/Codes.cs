@@ -12,6 +12,11 @@ public static partial class Codes
     /// <summary>AGB code (Vektis): 8 digits.</summary>
     public static bool IsAgb(string? s) => s is { Length: 8 } && s.All(char.IsAsciiDigit);
 
+    /// <summary>A client's request id (retries of one request carry the same one): 1 to 64 visible ASCII characters.</summary>
+    public static bool IsRequestId(string? s) => s is { Length: >= 1 and <= 64 } && s.All(c => c is >= '!' and <= '~');
+
+    public const string RequestIdRule = "must be 1 to 64 visible ASCII characters, unique per request";
+
     /// <summary>UZOVI code (Vektis): 4 digits.</summary>
     public static bool IsUzovi(string? s) => s is { Length: 4 } && s.All(char.IsAsciiDigit);
 

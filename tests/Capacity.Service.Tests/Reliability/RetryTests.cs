@@ -68,4 +68,26 @@ public sealed class RetryTests(RetryTests.App app) : IClassFixture<RetryTests.Ap
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
         Assert.Equal(1, (await app.GetReferralAsync(referral.Id)).History.Count(e => e.Type == "closed"));
     }
+
+    [Fact]
+    public async Task AClientStopDeclaredWithARequestIdIsDeclaredOnceHoweverOftenItIsRetried()
+    {
+        var (uzovi, agbs) = await app.ProvidersAsync(Area, 1);
+        var declare = new DeclareClientStopRequest
+        {
+            RequestId = ReferralData.NewRequestId(),
+            Stop = new ClientStop { ProviderAgb = agbs[0], InsurerUzovis = { uzovi }, From = CapacityApp.Today.ToDate(), Reason = ClientStopReason.StaffShortage },
+        };
+
+        var first = await app.Stops.DeclareClientStopAsync(declare);
+        var retried = await app.Stops.DeclareClientStopAsync(declare);
+
+        Assert.Equal(first.Id, retried.Id);
+        Assert.Single((await app.Stops.ListClientStopsAsync(new ListClientStopsRequest { ProviderAgb = agbs[0] })).Stops);
+
+        await app.Stops.LiftClientStopAsync(new LiftClientStopRequest { Id = first.Id });
+        var late = await Assert.ThrowsAsync<RpcException>(() => app.Stops.DeclareClientStopAsync(declare).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, late.StatusCode); // lifted since: not declared again
+        Assert.Empty((await app.Stops.ListClientStopsAsync(new ListClientStopsRequest { ProviderAgb = agbs[0] })).Stops);
+    }
 }

@@ -68,6 +68,7 @@ export async function render(main, identity) {
   const loadUnmet = () => unmetPages.first().catch(e => say(unmetStatus, e.message, 'error'));
 
   const offerRequests = requestIds(); // one per referral until its offer succeeds; another choice is another request
+  const stepRequests = requestIds(); // take and close: one per referral and step until it succeeds
 
   /**
    * A button whose action runs once at a time: disabled from the click (a double-click sends one
@@ -181,14 +182,17 @@ export async function render(main, identity) {
       h('div', { class: 'actions' },
         r.escalation?.takenBy ? h('span', { class: 'muted' }, texts.takenBy(r.escalation.takenBy)) :
           actionButton({}, texts.take, async () => {
-            learn(await api(`${desk}/referrals/${encodeURIComponent(r.id)}/take`, { method: 'POST', body: { takenBy: identity.name } }));
+            learn(await api(`${desk}/referrals/${encodeURIComponent(r.id)}/take`, { method: 'POST', body: { takenBy: identity.name, requestId: stepRequests.for(`take ${r.id}`) } }));
+            stepRequests.done(`take ${r.id}`);
             await loadQueue();
           }),
         radius, actionButton({ title: texts.widenHint }, texts.widen, widen)),
       found,
       h('div', { class: 'actions' }, outcome, closeText,
         actionButton({}, texts.close, async () => {
-          learn(await api(`${desk}/referrals/${encodeURIComponent(r.id)}/close`, { method: 'POST', body: { outcome: proto('CLOSURE_OUTCOME_', outcome.value), text: closeText.value.trim() } }));
+          const body = { outcome: proto('CLOSURE_OUTCOME_', outcome.value), text: closeText.value.trim() };
+          learn(await api(`${desk}/referrals/${encodeURIComponent(r.id)}/close`, { method: 'POST', body: { ...body, requestId: stepRequests.for(`close ${r.id}`, body) } }));
+          stepRequests.done(`close ${r.id}`);
           await loadQueue();
         })));
     if (searches.has(r.id)) {

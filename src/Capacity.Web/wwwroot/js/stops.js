@@ -1,6 +1,6 @@
 // A provider's client stops: the ones in force or coming, each to lift, a page at a time ("Meer
 // laden"), and the form to declare one for some or all insurers, care types and a period.
-import { h, field, say } from './dom.js';
+import { h, field, say, requestIds } from './dom.js';
 import { api, pager } from './api.js';
 import { moreButton } from './blocks.js';
 import { careTypes, stopReasons, texts, label, proto, formatDay, today, dateMessage } from './labels.js';
@@ -52,6 +52,7 @@ function stopFormFor(insurers) {
   const text = h('input', { id: 'stop-text', maxlength: 500, placeholder: 'bijv. verwijs naar de zorgbemiddeling van de verzekeraar' });
   const status = h('p', { class: 'status', role: 'status', id: 'stop-status' });
   const self = {};
+  const declarations = requestIds(); // the same id until the stop is declared: a retry never declares it twice
   self.form = h('form', { class: 'stop-form', onsubmit: async e => {
     e.preventDefault();
     const stop = {
@@ -64,7 +65,8 @@ function stopFormFor(insurers) {
       reasonText: text.value.trim(),
     };
     try {
-      await api('client-stops', { method: 'POST', body: stop });
+      await api('client-stops', { method: 'POST', body: stop, query: { requestId: declarations.for('stop', stop) } });
+      declarations.done('stop');
       say(status, 'Cliëntenstop ingesteld.');
       self.form.reset();
       from.value = today();
