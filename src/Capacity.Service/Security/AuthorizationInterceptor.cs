@@ -50,7 +50,7 @@ public sealed class AuthorizationInterceptor(IOptions<AuthOptions> auth, IServic
                      ?? throw new RpcException(new Status(StatusCode.Unauthenticated, Refusals.SignIn));
         if (Permissions.Check(context.Method, caller, request, services) is { } denied)
         {
-            logger.LogWarning("Denied {Method} to {Subject} ({Role}): {Reason}", context.Method, caller.Subject, caller.Role, denied);
+            logger.LogInformation("Denied {Method} to {Subject} ({Role}): {Reason}", context.Method, caller.Subject, caller.Role, denied); // a client error: the audit trail keeps it
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"Not allowed: {denied}."));
         }
     }
