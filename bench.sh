@@ -7,10 +7,11 @@
 #
 #   ./bench.sh            scenario `national`, 50 callers; takes about 3 minutes
 #   ./bench.sh --smoke    scenario `small`, a few callers, seconds per phase: do the tools still work?
-#   ./bench.sh --fsync everysec|always|no [--smoke]
+#   ./bench.sh --fsync everysec|always|no|off [--smoke]
 #                         what persistence costs: Redis with the append-only file on and that fsync
-#                         policy; only the scenario's load (the ingest figure) and referral steps in a
-#                         closed loop (16 callers). scripts/fsync-cost.sh runs everysec and always side by side.
+#                         policy (off: no append-only file, the baseline); only the scenario's load (the
+#                         ingest figure) and referral steps in a closed loop (16 callers).
+#                         scripts/fsync-cost.sh runs everysec and always side by side.
 #
 # The default run keeps Redis in memory only (--appendonly no), as it always did, so its figures stay
 # comparable with earlier runs; README "Operations: durability" says what AOF costs.
@@ -26,7 +27,7 @@ source "$root/scripts/setup.sh"
 ensure_dotnet
 ensure_packages redis-server redis-server redis-benchmark redis-tools h2load nghttp2-client python3 python3
 
-usage() { echo "usage: $0 [--smoke] [--fsync everysec|always|no]" >&2; exit 64; }
+usage() { echo "usage: $0 [--smoke] [--fsync everysec|always|no|off]" >&2; exit 64; }
 smoke="" fsync=""
 while (($#)); do
   case $1 in
@@ -36,7 +37,7 @@ while (($#)); do
   esac
   shift
 done
-case $fsync in ""|everysec|always|no) ;; *) usage ;; esac
+case $fsync in ""|everysec|always|no|off) ;; *) usage ;; esac
 if [[ -z $smoke ]]; then
   preset=national concurrency=50 duration=20 warmup=10 geo_requests=200000 hset_requests=3000000
   run_args=(--open-rate 1000 --open-duration 20 --publish-rate 500 --listeners 1000 --searches 200 --probes 200
@@ -102,7 +103,7 @@ dotnet build -c Release -nologo -v quiet "$root/src/Capacity.Service/Capacity.Se
 dotnet build -c Release -nologo -v quiet "$root/tools/Capacity.Bench/Capacity.Bench.csproj"
 
 redis_port=$(free_port 6390)
-if [[ -z $fsync ]]; then
+if [[ -z $fsync || $fsync == off ]]; then
   persistence=(--appendonly no)
 else
   # A fresh append-only file each run, on the same disk as the repository (as a deployment's volume would be).
@@ -144,7 +145,7 @@ until grep -q "Capacity is ready." "$out/service.log"; do
 done
 
 if [[ -n $fsync ]]; then
-  echo "==> persistence cost: scenario $preset loaded (ingest), then referral steps; appendfsync $fsync"
+  echo "==> persistence cost: scenario $preset loaded (ingest), then referral steps; ${persistence[*]}"
   status=0
   dotnet "$root/tools/Capacity.Bench/bin/Release/net10.0/Capacity.Bench.dll" durability \
     --preset "$preset" --seed "$seed" --target "http://127.0.0.1:$grpc_port" --redis "127.0.0.1:$redis_port" \

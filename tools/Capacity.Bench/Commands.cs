@@ -146,7 +146,7 @@ static class Commands
 
         var ingestMedian = ingest.Select(i => i.MessagesPerSecond).Order().ElementAt(ingest.Count / 2);
         var md = new System.Text.StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"## Persistence cost: appendonly {appendonly}, appendfsync {appendfsync}")
+            .AppendLine(appendonly == "no" ? "## Persistence cost: no append-only file (appendonly no)" : $"## Persistence cost: appendonly yes, appendfsync {appendfsync}")
             .AppendLine()
             .AppendLine("| figure | value |")
             .AppendLine("|---|---|")
