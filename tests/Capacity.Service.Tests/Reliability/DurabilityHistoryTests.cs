@@ -56,9 +56,9 @@ public sealed class DurabilityHistoryTests
         await stop.CancelAsync();
         await Task.WhenAll(clients);
 
-        // The service must find Redis again by itself: wait until it answers.
-        await ReferralData.EventuallyAsync(async () => await Answers(() => referrals.ListReferralsAsync(new ListReferralsRequest { RequesterOrg = org }).ResponseAsync),
-            ok => ok, TimeSpan.FromSeconds(20));
+        // The service must find Redis again by itself (a liveness bound, not a performance one).
+        Assert.True(await ReferralData.EventuallyAsync(async () => await Answers(() => referrals.ListReferralsAsync(new ListReferralsRequest { RequesterOrg = org }).ResponseAsync),
+            ok => ok, TimeSpan.FromSeconds(30)), "the service did not answer within 30 s of Redis answering again");
 
         var calls = history.Calls.OrderBy(c => c.Seq).ToArray();
         var unknown = calls.Where(c => c.Outcome == Outcome.Unknown).ToArray();
@@ -91,7 +91,8 @@ public sealed class DurabilityHistoryTests
         var listed = await ListAllAsync(referrals, org);
         var lost = new List<string>();
         foreach (var call in calls.Where(c => c.Outcome == Outcome.Acked))
-            if (await MissingAsync(call, call.Response!, referrals, listed) is { } why) lost.Add($"#{call.Seq} {call.Op} ({call.Phase(history)}): {why}");
+            if (await MissingAsync(call, call.Response!, referrals, listed) is { } why)
+                lost.Add($"#{call.Seq} {call.Op} ({call.Phase(history)}, acknowledged {(history.Killed - call.Ended).TotalMilliseconds:0} ms before the kill): {why}");
         foreach (var call in unknown.Where(c => c.Retried is not null))
             if (await MissingAsync(call, call.Retried!, referrals, listed) is { } why) inconsistent.Add($"#{call.Seq} {call.Op} after its retry: {why}");
         var duplicates = listed.GroupBy(r => r.PatientRef).Where(g => g.Count() > 1).Select(g => $"{g.Key}: {string.Join(", ", g.Select(r => r.Id))}").ToArray();
@@ -107,6 +108,8 @@ public sealed class DurabilityHistoryTests
         output.WriteLine($"lost {lost.Count}; retried {unknown.Length} (had taken effect before the retry {happened}, had not {unknown.Length - happened}); "
             + $"inconsistent after retry {inconsistent.Count}; duplicate referrals {duplicates.Length}");
         foreach (var line in lost.Concat(inconsistent).Concat(duplicates)) output.WriteLine("  " + line);
+        if (lost.Count > 0)
+            output.WriteLine("  (steps acknowledged up to ~2 s before the kill can be lost when a background fsync lagged: README, Operations: durability, 'When fsync lags')");
         foreach (var refused in calls.Where(c => c.Outcome == Outcome.Refused).Take(5)) output.WriteLine($"  refused #{refused.Seq} {refused.Op}: {refused.Status} {refused.Detail}");
 
         Assert.True(acked > 0, "no step was acknowledged: the history proves nothing");
@@ -269,6 +272,7 @@ public sealed class DurabilityHistoryTests
         public IMessage Request => request;
         public Func<Task<IMessage>> Send => send;
         public TimeSpan Started => started;
+        public TimeSpan Ended { get; set; }
         public Outcome Outcome { get; set; }
         public StatusCode? Status { get; set; }
         public string? Detail { get; set; }
@@ -294,7 +298,7 @@ public sealed class DurabilityHistoryTests
             try
             {
                 var answer = await send();
-                (call.Outcome, call.Response) = (Outcome.Acked, answer);
+                (call.Outcome, call.Response, call.Ended) = (Outcome.Acked, answer, Clock.Elapsed);
                 return answer;
             }
             catch (RpcException e)
