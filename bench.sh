@@ -7,9 +7,17 @@
 #
 #   ./bench.sh            scenario `national`, 50 callers; takes about 3 minutes
 #   ./bench.sh --smoke    scenario `small`, a few callers, seconds per phase: do the tools still work?
+#   ./bench.sh --fsync everysec|always|no|off [--smoke]
+#                         what persistence costs: Redis with the append-only file on and that fsync
+#                         policy (off: no append-only file, the baseline); only the scenario's load (the
+#                         ingest figure) and referral steps in a closed loop (16 callers).
+#                         scripts/fsync-cost.sh runs everysec and always side by side.
 #
+# The default run keeps Redis in memory only (--appendonly no), as it always did, so its figures stay
+# comparable with earlier runs; README "Operations: durability" says what AOF costs.
 # Overrides: BENCH_PRESET, BENCH_SEED, BENCH_CONCURRENCY, BENCH_DURATION, BENCH_WARMUP (seconds).
-# Writes bench-results/bench.json and bench-results/bench.md; the Redis and service logs end up next to them.
+# Writes bench-results/bench.json and bench-results/bench.md (with --fsync: fsync-<policy>.json/.md);
+# the Redis and service logs end up next to them.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,15 +27,28 @@ source "$root/scripts/setup.sh"
 ensure_dotnet
 ensure_packages redis-server redis-server redis-benchmark redis-tools h2load nghttp2-client python3 python3
 
-case "${1:-}" in
-  "") preset=national concurrency=50 duration=20 warmup=10 geo_requests=200000 hset_requests=3000000
-      run_args=(--open-rate 1000 --open-duration 20 --publish-rate 500 --listeners 1000 --searches 200 --probes 200
-                --hold-racers 1000 --hold-rounds 3 --ingest-rounds 3) ;;
-  --smoke) preset=small concurrency=4 duration=2 warmup=1 geo_requests=5000 hset_requests=50000
-      run_args=(--open-rate 100 --open-duration 2 --publish-rate 50 --listeners 20 --searches 5 --probes 10
-                --hold-racers 50 --hold-rounds 1 --ingest-rounds 1) ;;
-  *) echo "usage: $0 [--smoke]" >&2; exit 64 ;;
-esac
+usage() { echo "usage: $0 [--smoke] [--fsync everysec|always|no|off]" >&2; exit 64; }
+smoke="" fsync=""
+while (($#)); do
+  case $1 in
+    --smoke) smoke=1 ;;
+    --fsync) (($# > 1)) || usage; fsync=$2; shift ;;
+    *) usage ;;
+  esac
+  shift
+done
+case $fsync in ""|everysec|always|no|off) ;; *) usage ;; esac
+if [[ -z $smoke ]]; then
+  preset=national concurrency=50 duration=20 warmup=10 geo_requests=200000 hset_requests=3000000
+  run_args=(--open-rate 1000 --open-duration 20 --publish-rate 500 --listeners 1000 --searches 200 --probes 200
+            --hold-racers 1000 --hold-rounds 3 --ingest-rounds 3)
+  fsync_args=(--concurrency 16 --ingest-rounds 3)
+else
+  preset=small concurrency=4 duration=2 warmup=1 geo_requests=5000 hset_requests=50000
+  run_args=(--open-rate 100 --open-duration 2 --publish-rate 50 --listeners 20 --searches 5 --probes 10
+            --hold-racers 50 --hold-rounds 1 --ingest-rounds 1)
+  fsync_args=(--concurrency 4 --ingest-rounds 1)
+fi
 preset=${BENCH_PRESET:-$preset}
 seed=${BENCH_SEED:-1}
 concurrency=${BENCH_CONCURRENCY:-$concurrency}
@@ -71,15 +92,27 @@ EOF
 }
 
 mkdir -p "$out"
-rm -f "$out"/bench.json "$out"/bench.md "$out"/holds.json "$out"/holds.md "$out"/geosearch.csv "$out"/hset.csv
+if [[ -z $fsync ]]; then
+  rm -f "$out"/bench.json "$out"/bench.md "$out"/holds.json "$out"/holds.md "$out"/geosearch.csv "$out"/hset.csv
+else
+  rm -f "$out/fsync-$fsync.json" "$out/fsync-$fsync.md"
+fi
 
 echo "==> build (Release)"
 dotnet build -c Release -nologo -v quiet "$root/src/Capacity.Service/Capacity.Service.csproj"
 dotnet build -c Release -nologo -v quiet "$root/tools/Capacity.Bench/Capacity.Bench.csproj"
 
 redis_port=$(free_port 6390)
-echo "==> redis-server on 127.0.0.1:$redis_port"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+if [[ -z $fsync || $fsync == off ]]; then
+  persistence=(--appendonly no)
+else
+  # A fresh append-only file each run, on the same disk as the repository (as a deployment's volume would be).
+  rm -rf "$out/redis-data"
+  mkdir -p "$out/redis-data"
+  persistence=(--appendonly yes --appendfsync "$fsync" --dir "$out/redis-data")
+fi
+echo "==> redis-server on 127.0.0.1:$redis_port (${persistence[*]})"
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" "${persistence[@]}" --daemonize no \
   --logfile "$out/redis.log" &
 redis_pid=$!
 for _ in $(seq 50); do
@@ -110,6 +143,20 @@ until grep -q "Capacity is ready." "$out/service.log"; do
   fi
   sleep 0.2
 done
+
+if [[ -n $fsync ]]; then
+  echo "==> persistence cost: scenario $preset loaded (ingest), then referral steps; ${persistence[*]}"
+  status=0
+  dotnet "$root/tools/Capacity.Bench/bin/Release/net10.0/Capacity.Bench.dll" durability \
+    --preset "$preset" --seed "$seed" --target "http://127.0.0.1:$grpc_port" --redis "127.0.0.1:$redis_port" \
+    --duration "$duration" --warmup "$warmup" "${fsync_args[@]}" \
+    --json "$out/fsync-$fsync.json" --markdown "$out/fsync-$fsync.md" || status=$?
+  if ((status != 0)); then
+    echo "benchmark failed (exit $status); last lines of the service log:" >&2
+    tail -n 40 "$out/service.log" >&2
+  fi
+  exit "$status"
+fi
 
 # The yardsticks run first, on the empty Redis, so the tool can put them and the ratios in one report.
 echo "==> redis-benchmark GEOSEARCH, $concurrency clients, $geo_requests requests"

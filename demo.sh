@@ -27,15 +27,21 @@ fi
 port="${CAPACITY_REDIS_PORT:-6379}"
 started_redis=""
 if ! redis-cli -p "$port" ping >/dev/null 2>&1; then
-  # Referrals and registry are hard state: keep them across restarts (append-only file).
+  # Referrals, holds, the audit trail and the registry are hard state: keep them across restarts
+  # in the append-only file, fsynced once a second (README, "Operations: durability").
   mkdir -p .data/redis
-  redis-server --port "$port" --bind 127.0.0.1 --dir "$PWD/.data/redis" --appendonly yes \
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$PWD/.data/redis" --appendonly yes --appendfsync everysec \
     --daemonize yes --pidfile "$PWD/.data/redis/redis.pid" --logfile "$PWD/.data/redis/redis.log"
   for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   started_redis=1
-  echo "Started redis-server on 127.0.0.1:$port (data in .data/redis)."
+  echo "Started redis-server on 127.0.0.1:$port (data in .data/redis, append-only file)."
 else
   echo "Using the Redis already running on 127.0.0.1:$port."
+  # Debian's redis-server service, for one, runs without the append-only file: say what that means.
+  if [ "$(redis-cli -p "$port" config get appendonly 2>/dev/null | tail -n 1)" != "yes" ]; then
+    echo "Warning: that Redis runs without the append-only file (appendonly no): referrals and the registry" >&2
+    echo "may be lost when it stops. See README, \"Operations: durability\"." >&2
+  fi
 fi
 stop_redis() { [ -n "$started_redis" ] && redis-cli -p "$port" shutdown >/dev/null 2>&1 || true; }
 trap stop_redis EXIT

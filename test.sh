@@ -3,7 +3,8 @@
 # start themselves (installed here with apt-get if missing); the web front end's tests drive
 # Debian's chromium (installed here if missing) with Playwright. Then, so the performance tools do
 # not rot, a seconds-long smoke run of the benchmark (./bench.sh --smoke: small scenario, own
-# Redis and service) and of the microbenchmarks (./microbench.sh --smoke). Smoke runs check that
+# Redis and service; and ./bench.sh --smoke --fsync always, its persistence-cost mode) and of the
+# microbenchmarks (./microbench.sh --smoke). Smoke runs check that
 # the tools work and the results are correct (e.g. one winner per race), never timings.
 # Extra arguments go to `dotnet test` and skip the smoke runs (e.g. ./test.sh --filter Hold).
 set -euo pipefail
@@ -18,6 +19,8 @@ dotnet test Capacity.slnx -c Release "$@"
 if (($# == 0)); then
   echo "==> benchmark smoke run"
   ./bench.sh --smoke
+  echo "==> persistence-cost smoke run (append-only file, appendfsync always)"
+  ./bench.sh --smoke --fsync always
   echo "==> microbenchmark smoke run"
   mkdir -p bench-results
   ./microbench.sh --smoke >bench-results/microbench-smoke.log 2>&1 || { cat bench-results/microbench-smoke.log >&2; exit 1; }

@@ -110,6 +110,69 @@ static class Commands
         return errors == 0 ? 0 : 1;
     }
 
+    /// <summary>
+    /// What Redis persistence costs: the scenario's load (its capacity publications are the ingest
+    /// figure) and then referral steps in a closed loop, against a Redis whose append-only-file
+    /// settings are read back and reported with the figures. bench.sh --fsync runs it.
+    /// </summary>
+    public static async Task<int> DurabilityAsync(Args args)
+    {
+        var scenario = Generate(args);
+        var target = args.Text("target", "http://127.0.0.1:5081");
+        var redisConfig = args.Text("redis") ?? throw new FormatException("--redis host:port is required (its persistence settings are reported)");
+        var streams = args.Number("streams", 16, 1);
+        var rounds = args.Number("ingest-rounds", 3, 1);
+        var concurrency = args.Number("concurrency", 16, 1);
+        var warmup = args.Number("warmup", 5);
+        var duration = args.Number("duration", 20, 1);
+        var json = args.Text("json");
+        var markdown = args.Text("markdown");
+        args.EnsureAllUsed();
+
+        using var channel = Channel(target);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConfig + ",allowAdmin=true");
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        string Setting(KeyValuePair<string, string>[] values) => values.Length > 0 ? values[0].Value : "?";
+        var appendonly = Setting(await server.ConfigGetAsync("appendonly"));
+        var appendfsync = Setting(await server.ConfigGetAsync("appendfsync"));
+        Log($"redis: appendonly {appendonly}, appendfsync {appendfsync}");
+
+        var ingest = await LoadAsync(channel, target, scenario, streams, rounds);
+        Log($"referral steps: {concurrency} callers, {warmup} s warm-up + {duration} s");
+        var steps = await ReferralStepsLoad.RunAsync(channel, concurrency, warmup, duration);
+        var persistence = (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+        var aofMb = persistence.TryGetValue("aof_current_size", out var size) ? long.Parse(size, CultureInfo.InvariantCulture) / 1e6 : 0;
+        var delayed = persistence.GetValueOrDefault("aof_delayed_fsync", "0");
+
+        var ingestMedian = ingest.Select(i => i.MessagesPerSecond).Order().ElementAt(ingest.Count / 2);
+        var md = new System.Text.StringBuilder()
+            .AppendLine(appendonly == "no" ? "## Persistence cost: no append-only file (appendonly no)" : $"## Persistence cost: appendonly yes, appendfsync {appendfsync}")
+            .AppendLine()
+            .AppendLine("| figure | value |")
+            .AppendLine("|---|---|")
+            .AppendLine(CultureInfo.InvariantCulture, $"| ingest, capacity figures/s per publication round | {string.Join(" · ", ingest.Select(i => i.MessagesPerSecond.ToString("N0", CultureInfo.InvariantCulture)))} (median **{ingestMedian:N0}**) |")
+            .AppendLine(CultureInfo.InvariantCulture, $"| referral steps/s, {steps.Concurrency} callers | **{steps.StepsPerSecond:N0}** ({steps.Journeys:N0} journeys, {steps.Errors} errors) |")
+            .AppendLine(CultureInfo.InvariantCulture, $"| any step, p50 / p99 | **{steps.All.P50:0.00} ms** / {steps.All.P99:0.00} ms |");
+        foreach (var (name, p) in steps.Steps)
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {name}, p50 / p99 | {p.P50:0.00} ms / {p.P99:0.00} ms ({p.Count:N0}) |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| append-only file at the end | {aofMb:0.0} MB; writes delayed behind a slow fsync (aof_delayed_fsync): {delayed} |");
+        Console.WriteLine(md);
+        if (markdown is not null) await File.WriteAllTextAsync(markdown, md.ToString());
+        if (json is not null)
+            await File.WriteAllTextAsync(json, System.Text.Json.JsonSerializer.Serialize(new
+            {
+                appendonly, appendfsync, ingestRps = ingest.Select(i => i.MessagesPerSecond).ToArray(), ingestMedianRps = ingestMedian,
+                stepsPerSecond = steps.StepsPerSecond, stepP50Ms = steps.All.P50, stepP99Ms = steps.All.P99, steps = steps.Steps, steps.Journeys, steps.Errors,
+                aofMb, aofDelayedFsync = delayed,
+            }, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true }));
+        if (steps.Errors > 0 || ingest.Any(i => i.Rejected > 0))
+        {
+            Console.Error.WriteLine($"FAIL: {steps.Errors} referral steps failed (first: {steps.FirstError}); {ingest.Sum(i => i.Rejected)} capacity figures refused");
+            return 1;
+        }
+        return 0;
+    }
+
     /// <summary>A gRPC length-prefixed message: no compression flag, 4-byte big-endian length, the message.</summary>
     public static int RequestBody(Args args)
     {

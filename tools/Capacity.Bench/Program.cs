@@ -21,6 +21,10 @@ const string Usage = """
              Searches only, against a service that has the scenario loaded: closed loop, or open loop at --rate per second.
            Capacity.Bench referral-reads [--target URL] [--referrals 200] [--concurrency 50] [--warmup 5] [--duration 15] [--label text]
              Closed-loop GetReferral (each read writes one audit record); run with audit on and off to see its cost.
+           Capacity.Bench durability --redis 127.0.0.1:6379 [--target URL] [--preset national] [--seed 1] [--streams 16]
+                                     [--ingest-rounds 3] [--concurrency 16] [--warmup 5] [--duration 20] [--json path] [--markdown path]
+             What Redis persistence costs: loads the scenario (timing the capacity ingest), then referral steps in a closed
+             loop (create, offer, accept or decline and cancel), reported with the Redis' appendonly/appendfsync settings.
            Capacity.Bench request-body [--preset national] [--seed 1] --out path
              Writes the scenario's sanity search as a gRPC message body (for h2load, a C HTTP/2 load generator).
     """;
@@ -34,7 +38,8 @@ try
         ["search", .. var rest] => await Commands.SearchAsync(new Args(rest)),
         ["request-body", .. var rest] => Commands.RequestBody(new Args(rest)),
         ["referral-reads", .. var rest] => await Commands.ReferralReadsAsync(new Args(rest)),
-        _ => throw new FormatException("expected a command: scenario, run, search or request-body"),
+        ["durability", .. var rest] => await Commands.DurabilityAsync(new Args(rest)),
+        _ => throw new FormatException("expected a command: scenario, run, search, referral-reads, durability or request-body"),
     };
 }
 catch (FormatException e)
