@@ -16,11 +16,18 @@ public sealed class RegionGrpcService(RegionalAvailabilityService regions, Postc
         return (await regions.GetAsync(scope!)).ToProto();
     }
 
-    public override Task<ListMunicipalitiesResponse> ListMunicipalities(ListMunicipalitiesRequest request, ServerCallContext context) =>
-        Task.FromResult(new ListMunicipalitiesResponse
+    public override Task<ListMunicipalitiesResponse> ListMunicipalities(ListMunicipalitiesRequest request, ServerCallContext context)
+    {
+        var errors = new InputErrors();
+        var size = Paging.PageSize(request.PageSize, errors);
+        errors.ThrowIfAny();
+        var page = Paging.Of(postcodes.Municipalities, m => $"{m.Name}\u0001{m.Code}", "municipalities", size, request.PageToken);
+        return Task.FromResult(new ListMunicipalitiesResponse
         {
-            Municipalities = { postcodes.Municipalities.Select(m => new V1.Municipality { Code = m.Code, Name = m.Name, Pc4S = { m.Pc4s.Select(Codes.Pc4) } }) },
+            Municipalities = { page.Items.Select(m => new V1.Municipality { Code = m.Code, Name = m.Name, Pc4S = { m.Pc4s.Select(Codes.Pc4) } }) },
+            NextPageToken = page.NextPageToken,
         });
+    }
 }
 
 /// <summary>Between the gRPC region messages and the region model.</summary>

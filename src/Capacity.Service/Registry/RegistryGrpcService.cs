@@ -85,11 +85,18 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
             : throw new RpcException(new Status(StatusCode.NotFound, $"Organisation {request.Code} is not registered."));
     }
 
-    public override Task<ListInsurersResponse> ListInsurers(ListInsurersRequest request, ServerCallContext context) =>
-        Task.FromResult(new ListInsurersResponse
+    public override Task<ListInsurersResponse> ListInsurers(ListInsurersRequest request, ServerCallContext context)
+    {
+        var errors = new InputErrors();
+        var size = Paging.PageSize(request.PageSize, errors);
+        errors.ThrowIfAny();
+        var page = Paging.Of(cache.Current.Insurers.Values, i => $"{i.Name}\u0001{i.Uzovi}", "insurers", size, request.PageToken);
+        return Task.FromResult(new ListInsurersResponse
         {
-            Insurers = { cache.Current.Insurers.Values.OrderBy(i => i.Name, StringComparer.CurrentCultureIgnoreCase).Select(i => new Insurer { Uzovi = i.Uzovi, Name = i.Name }) },
+            Insurers = { page.Items.Select(i => new Insurer { Uzovi = i.Uzovi, Name = i.Name }) },
+            NextPageToken = page.NextPageToken,
         });
+    }
 
     public override Task<ListContractsResponse> ListContracts(ListContractsRequest request, ServerCallContext context)
     {
@@ -103,10 +110,11 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
             _ => throw InputErrors.Single("owner", "set provider_agb or insurer_uzovi"),
         };
         if (request.Year != 0) contracts = contracts.Where(c => c.Year == request.Year);
-        return Task.FromResult(new ListContractsResponse
-        {
-            Contracts = { contracts.OrderBy(c => c.Agb, StringComparer.Ordinal).ThenBy(c => c.Uzovi, StringComparer.Ordinal).ThenBy(c => c.Year).Select(c => c.ToProto()) },
-        });
+        var errors = new InputErrors();
+        var size = Paging.PageSize(request.PageSize, errors);
+        errors.ThrowIfAny();
+        var page = Paging.Of(contracts, c => $"{c.Agb}|{c.Uzovi}|{c.Year:D4}", $"contracts:{request.ProviderAgb}{request.InsurerUzovi}:{request.Year}", size, request.PageToken);
+        return Task.FromResult(new ListContractsResponse { Contracts = { page.Items.Select(c => c.ToProto()) }, NextPageToken = page.NextPageToken });
     }
 
     /// <summary>

@@ -46,10 +46,22 @@ export async function api(path, { method = 'GET', body, query } = {}) {
   throw error;
 }
 
+/** Every item of a short reference list (insurers, municipalities), read page by page: field is the answer's list. */
+export async function allPages(path, field) {
+  const items = [];
+  let pageToken = '';
+  do {
+    const answer = await api(path, { query: { pageSize: 200, pageToken } });
+    items.push(...(answer[field] ?? []));
+    pageToken = answer.nextPageToken ?? '';
+  } while (pageToken);
+  return items;
+}
+
 /** The registered insurers, cached for the page's lifetime: [{ uzovi, name }]. */
 let insurers;
 export async function listInsurers() {
-  insurers ??= api('insurers').then(r => r.insurers ?? []).catch(e => { insurers = undefined; throw e; });
+  insurers ??= allPages('insurers', 'insurers').catch(e => { insurers = undefined; throw e; });
   return insurers;
 }
 

@@ -4,7 +4,7 @@
 // unmet-demand counts. Both lists are paged ("Meer laden"); a push reads only the referral it is
 // about when that one is shown, so a long queue is never read again whole.
 import { h, fill, say, keyed, requestIds } from './dom.js';
-import { api, listInsurers, pager, versionOf, insurerName as nameIn } from './api.js';
+import { api, allPages, listInsurers, pager, versionOf, insurerName as nameIn } from './api.js';
 import * as live from './live.js';
 import { contact, uncontractedWarning, moreButton } from './blocks.js';
 import {
@@ -24,7 +24,7 @@ export async function render(main, identity) {
   const unmet = h('tbody', { id: 'unmet' });
   const unmetStatus = h('p', { class: 'status', role: 'status', id: 'unmet-status' });
   const moreUnmet = moreButton('unmet-more', () => unmetPages.more().catch(e => say(unmetStatus, e.message, 'error')), unmet);
-  const municipalities = new Map((await api('municipalities')).municipalities?.map(m => [m.code, m.name]) ?? []);
+  const municipalities = new Map((await allPages('municipalities', 'municipalities')).map(m => [m.code, m.name]));
 
   fill(main, h('div', { class: 'desk' },
     h('section', { class: 'card', 'aria-labelledby': 'queue-title' },
