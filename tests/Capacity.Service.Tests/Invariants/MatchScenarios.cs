@@ -49,17 +49,17 @@ public static class MatchScenarios
     sealed record Generated(ScenarioProvider Provider, ScenarioContract[] Contracts, ScenarioStop[] Stops, ScenarioFigure? Figure);
 
     static Gen<Generated> Provider(string key, ScenarioQuery q) =>
-        from others in Gen.Shuffle(Pool.Where(a => a != q.PatientPc4)).Select(a => a.ToArray())
+        from others in Gen.ArrayOf(Gen.Elements(Pool.Where(a => a != q.PatientPc4).ToArray()), 3)
         from otherCount in Gen.Choose(0, 3)
         from servesPatient in Gen.Frequency((3, Gen.Constant(true)), (1, Gen.Constant(false)))
-        let served = (servesPatient ? others.Take(otherCount).Append(q.PatientPc4) : others.Take(Math.Max(1, otherCount))).Order().ToArray()
+        let served = (servesPatient ? others.Take(otherCount).Append(q.PatientPc4) : others.Take(Math.Max(1, otherCount))).Distinct().Order().ToArray()
         from basePc4 in Gen.Frequency((3, Gen.Elements(served)), (1, Gen.Elements(Pool)))
-        from flags in Gen.ArrayOf(Gen.Elements(false, true), 4)
+        from flags in Gen.Choose(0, 15)
         from contracts in Contracts(key, q)
         from stopCount in Gen.Frequency((2, Gen.Constant(0)), (2, Gen.Constant(1)), (1, Gen.Constant(2)))
         from stops in Gen.CollectToArray(Enumerable.Range(0, stopCount), j => Stop($"{key}s{j}", key, served, q))
         from figure in servesPatient ? Gen.Frequency((1, Gen.Constant<ScenarioFigure?>(null)), (6, Figure(key, q))) : Gen.Constant<ScenarioFigure?>(null)
-        select new Generated(new ScenarioProvider(key, basePc4, served, new Qualified(flags[0], flags[1], flags[2], flags[3])), contracts, stops, figure);
+        select new Generated(new ScenarioProvider(key, basePc4, served, new Qualified((flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0)), contracts, stops, figure);
 
     /// <summary>At most one contract per insurer and year (the registry keys them so), around the start date's year.</summary>
     static Gen<ScenarioContract[]> Contracts(string provider, ScenarioQuery q)
@@ -67,7 +67,7 @@ public static class MatchScenarios
         var slots = (from insurer in new[] { "Q", "O" } from year in new[] { q.Start.Year - 1, q.Start.Year, q.Start.Year + 1 } select (insurer, year)).ToArray();
         return Gen.CollectToArray(slots, slot =>
                 from present in slot == ("Q", q.Start.Year) ? Gen.Frequency((3, Gen.Constant(true)), (1, Gen.Constant(false))) : Gen.Frequency((1, Gen.Constant(true)), (2, Gen.Constant(false)))
-                from types in Gen.SubListOf(CareTypes.All.ToArray())
+                from types in SomeCareTypes
                 from withAsked in Gen.Frequency((2, Gen.Constant(true)), (1, Gen.Constant(false)))
                 from type in Gen.Elements(ContractTypes)
                 let careTypes = (withAsked ? types.Append(q.CareType) : types.Where(t => t != q.CareType)).Distinct().Order().ToArray()
@@ -79,13 +79,17 @@ public static class MatchScenarios
         from insurers in Gen.Elements<string[]>([], ["Q"], ["O"], ["O", "Q"])
         from careTypes in Gen.Frequency(
             (1, Gen.Constant(Array.Empty<CareType>())),
-            (2, Gen.SubListOf(CareTypes.All.ToArray()).Select(l => l.Order().ToArray())),
+            (2, SomeCareTypes),
             (2, Gen.Constant(new[] { q.CareType })))
-        from pc4s in Gen.Frequency((1, Gen.Constant(Array.Empty<int>())), (2, Gen.SubListOf(served).Select(l => l.Order().ToArray())))
+        from pc4s in Gen.Frequency((1, Gen.Constant(Array.Empty<int>())), (2, Gen.Choose(0, (1 << served.Length) - 1).Select(bits => served.Where((_, i) => (bits & (1 << i)) != 0).ToArray())))
         from fromDays in Gen.Choose(-10, 5)
         from days in Gen.Frequency((1, Gen.Constant<int?>(null)), (3, Gen.Choose(0, 15).Select(d => (int?)d)))
         let first = q.Start.AddDays(fromDays)
         select new ScenarioStop(key, provider, insurers, careTypes, pc4s, first, days is { } d ? first.AddDays(d) : null);
+
+    // Subsets as bit masks: one draw instead of one per element keeps generation cheap.
+    static readonly Gen<CareType[]> SomeCareTypes =
+        Gen.Choose(0, (1 << CareTypes.All.Count) - 1).Select(bits => CareTypes.All.Where((_, i) => (bits & (1 << i)) != 0).ToArray());
 
     static Gen<ScenarioFigure?> Figure(string provider, ScenarioQuery q) =>
         from free in Gen.Choose(0, 4)
