@@ -35,20 +35,31 @@ public sealed class MatchRulesProperties
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(Cases).WithQuietOnSuccess(true),
             Prop.ForAll(MatchScenarios.Arbitrary(now, maxStartDays: 400, withoutContract: true, maxProviders: 10), scenario =>
             {
-                var (candidates, exclusions) = Evaluate(scenario, postcodes);
-                var problems = AnswerCheck.Mismatches(MatchOracle.Judge(scenario, postcodes), candidates, exclusions,
+                var (candidates, exclusions, staleAt, oneByOne) = Evaluate(scenario, postcodes);
+                var verdicts = MatchOracle.Judge(scenario, postcodes);
+                var problems = AnswerCheck.Mismatches(verdicts, candidates, exclusions,
                     agb => agb.StartsWith('3') ? $"p{int.Parse(agb) - 30_000_000}" : null, stopId => stopId);
+
+                // An offer judges one provider with the same rules, one by one: it must agree with the search.
+                foreach (var (key, verdict) in verdicts.Where(v => v.Value.Outcome != Outcome.Absent))
+                {
+                    if (oneByOne[key] != verdict.ToString()) problems.Add($"{key}: judged {oneByOne[key]} on its own, expected {verdict}");
+                }
+                // The result must be recomputed when the first candidate's figure turns stale.
+                var firstStale = scenario.Figures.Where(f => verdicts[f.Provider].Outcome == Outcome.Candidate)
+                    .Select(f => (DateTimeOffset?)scenario.Now.AddMinutes(-f.AgeMinutes).Add(MatchOracle.Freshness)).Min();
+                if (staleAt != firstStale) problems.Add($"stale at {staleAt:u}, expected {firstStale:u}");
                 if (problems.Count > 0) throw new InvalidOperationException(string.Join("\n", problems));
             }));
     }
-
 
     static string AgbOf(string key) => (30_000_000 + int.Parse(key[1..])).ToString();
 
     static string UzoviOf(string insurer) => insurer == "Q" ? Patients : Others;
 
     /// <summary>The scenario as the engine would hand it to the rules: a registry snapshot, the areas in reach, the area's figures.</summary>
-    static (List<AnswerEntry>, List<AnswerEntry>) Evaluate(MatchScenario s, PostcodeDirectory postcodes)
+    /// <returns>The search's answer, and how the per-provider rules (as an offer uses them) judge each provider on its own.</returns>
+    static (List<AnswerEntry>, List<AnswerEntry>, DateTimeOffset?, Dictionary<string, string>) Evaluate(MatchScenario s, PostcodeDirectory postcodes)
     {
         var registry = new RegistrySnapshot(1,
             [new InsurerInfo(Patients, "Verzekeraar Q"), new InsurerInfo(Others, "Verzekeraar O")],
@@ -71,10 +82,21 @@ public sealed class MatchRulesProperties
         var result = MatchRules.Evaluate(query, registry, postcodes.Within(area, q.RadiusKm), local, cells, postcodes, s.Now,
             MatchOracle.Freshness, q.RequireContract);
 
+        var oneByOne = new Dictionary<string, string>();
+        foreach (var p in s.Providers)
+        {
+            var provider = registry.Providers[AgbOf(p.Key)];
+            var cell = local.Select((l, i) => (l, i)).Where(x => x.l.Agb == provider.Agb).Select(x => cells[x.i]).FirstOrDefault();
+            var exclusion = MatchRules.ExcludeByRegistry(query, provider, 0, registry, out _, q.RequireContract)
+                ?? MatchRules.ExcludeByCapacity(query, provider, 0, cell, s.Now, MatchOracle.Freshness);
+            oneByOne[p.Key] = exclusion is null ? "Candidate" : exclusion.Reason.ToString();
+        }
+
         return (
             result.Candidates.Select(c => new AnswerEntry(c.Provider.Agb, true, ExclusionReason.Unspecified, c.DistanceKm, c.FreePlaces,
                 c.ContractType, null, c.CapacityPublishedAt)).ToList(),
             result.Exclusions.Select(e => new AnswerEntry(e.Provider.Agb, false, e.Reason, e.DistanceKm, 0,
-                ContractType.Unspecified, e.ClientStopId, null)).ToList());
+                ContractType.Unspecified, e.ClientStopId, null)).ToList(),
+            result.StaleAt, oneByOne);
     }
 }
