@@ -60,6 +60,9 @@ public sealed class CapacityHoldProperties(SweepOnDemandApp app) : IClassFixture
     /// <summary>The offer ends: accepted (the place is consumed) or not (released); then its due entry is forgotten.</summary>
     public sealed record End(int Cell, int Hold, bool Accepted) : Op;
 
+    /// <summary>The provider stops serving 9402 and then serves it again: its figures there are forgotten, its holds stand.</summary>
+    public sealed record Reregister : Op;
+
     /// <summary>Time passes; the sweeper ends the holds whose deadline passed.</summary>
     public sealed record Advance(int Minutes) : Op;
 
@@ -71,7 +74,8 @@ public sealed class CapacityHoldProperties(SweepOnDemandApp app) : IClassFixture
         (2, from cell in Cells from h in Gen.Choose(0, 2) from minutes in Gen.Choose(5, 120) select (Op)new Record(cell, h, minutes)),
         (2, from cell in Cells from h in Gen.Choose(0, 2) from owner in Gen.Elements("a", "b") select (Op)new Abandon(cell, h, owner)),
         (2, from cell in Cells from h in Gen.Choose(0, 2) from accepted in Gen.Elements(true, false) select (Op)new End(cell, h, accepted)),
-        (1, Gen.Frequency((5, Gen.Choose(1, 90)), (1, Gen.Constant(25 * 60))).Select(m => (Op)new Advance(m))));
+        (1, Gen.Frequency((5, Gen.Choose(1, 90)), (1, Gen.Constant(25 * 60))).Select(m => (Op)new Advance(m))),
+        (1, Gen.Fresh(() => (Op)new Reregister())));
 
     // Mostly two figures, so that holds and publications meet on them.
     static Gen<int> Cells => Gen.Frequency((5, Gen.Choose(0, 1)), (1, Gen.Choose(2, 3)));
@@ -254,6 +258,21 @@ public sealed class CapacityHoldProperties(SweepOnDemandApp app) : IClassFixture
                     var expected = model.EndHold(id, e.Accepted);
                     model.Due.Remove(id);
                     Assert.True(ended == expected, Fail($"ended: {ended}, expected {expected}"));
+                    break;
+                }
+                case Reregister:
+                {
+                    foreach (var served in new[] { new[] { "9401" }, ["9401", "9402"] })
+                        await app.Registry.UpsertProviderAsync(new UpsertProviderRequest
+                        {
+                            Provider = new Provider { Agb = agb, Name = $"Provider {agb}", BasePc4 = "9401", ServedPc4S = { served }, Qualifications = new Qualifications() },
+                        });
+                    for (var cell = 0; cell < 4; cell++)
+                    {
+                        if (CellOf(cell).Pc4 != 9402) continue;
+                        model.Figures[cell] = null; // a figure there now starts afresh, whatever its version
+                        model.HighestPublished[cell] = 0;
+                    }
                     break;
                 }
                 case Advance adv:
