@@ -56,7 +56,15 @@ public sealed class BulkImportTests(CapacityApp app) : IClassFixture<CapacityApp
 
         Assert.Equal(1200, answers.Count);
         Assert.All(answers, a => Assert.Equal(0, a.Status.Code));
-        Assert.Equal(600, (await app.Registry.ListContractsAsync(new ListContractsRequest { InsurerUzovi = uzovi })).Contracts.Count);
+        var contracts = 0;
+        var token = "";
+        do
+        {
+            var page = await app.Registry.ListContractsAsync(new ListContractsRequest { InsurerUzovi = uzovi, PageSize = 200, PageToken = token });
+            contracts += page.Contracts.Count;
+            token = page.NextPageToken;
+        } while (token.Length > 0);
+        Assert.Equal(600, contracts);
     }
 
     [Fact]
