@@ -41,7 +41,7 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
             return stop;
         }
         // With a request id the stop is written once: a retry finds it (or finds it lifted since), never declares it twice.
-        var (seededVersion, written) = await store.SeedAsync([RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop)], ChangeOf(stop.ToModel(), snapshot));
+        var (seededVersion, written) = await store.WriteOnceAsync([RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop)], ChangeOf(stop.ToModel(), snapshot));
         await cache.EnsureVersionAsync(seededVersion);
         if (written == 1) return stop;
         return cache.Current.Stops.TryGetValue(stop.Id, out var declared) ? declared.ToProto()

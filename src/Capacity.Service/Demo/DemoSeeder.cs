@@ -69,7 +69,7 @@ public sealed class DemoSeeder(
                 (s.Pc4s ?? []).Select(int.Parse).ToArray(), today.AddDays(s.FromDays), s.UntilDays is { } u ? today.AddDays(u) : null, s.Reason, s.Text);
             writes.Add(RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop.ToProto()));
         }
-        var (version, seeded) = await registryStore.SeedAsync(writes, RegistryChange.Everything);
+        var (version, seeded) = await registryStore.WriteOnceAsync(writes, RegistryChange.Everything);
         await registry.EnsureVersionAsync(version);
         var snapshot = registry.Current;
 

@@ -118,8 +118,28 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
     /// <summary>Applies the writes atomically and returns the new registry version and how many fields were deleted.</summary>
     public async Task<(long Version, long Removed)> WriteAsync(IReadOnlyList<RegistryWrite> writes, RegistryChange change)
     {
-        // An empty value means "delete"; no stored message serializes to zero bytes because every
-        // registry message has a required non-empty key field.
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(WriteScript, ScriptKeys, Arguments(writes, change)))!;
+        return ((long)result[0], (long)result[1]);
+    }
+
+    /// <summary>
+    /// Writes fields (sets only, no deletes) that were never written this way before and are not
+    /// there, atomically; returns the registry version and how many were written. A restart of the
+    /// demo seeder writes nothing over what users changed since, nor brings back what they
+    /// removed; a client stop declared with a request id is declared once, however often retried.
+    /// </summary>
+    public async Task<(long Version, long Written)> WriteOnceAsync(IReadOnlyList<RegistryWrite> writes, RegistryChange change)
+    {
+        if (writes.Any(w => w.Value is null)) throw new ArgumentException("Written once: sets only.", nameof(writes));
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SeedScript, [.. ScriptKeys, Keys.Seeded], Arguments(writes, change)))!;
+        return ((long)result[0], (long)result[1]);
+    }
+
+    // The change announcement, then (hash, field, value) per write. An empty value means "delete";
+    // no stored message serializes to zero bytes because every registry message has a required
+    // non-empty key field.
+    RedisValue[] Arguments(IReadOnlyList<RegistryWrite> writes, RegistryChange change)
+    {
         var args = new RedisValue[2 + writes.Count * 3];
         args[0] = ChangedChannel.ToString();
         args[1] = JsonSerializer.Serialize(change, Json);
@@ -129,28 +149,7 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
             args[3 + i * 3] = writes[i].Field;
             args[4 + i * 3] = writes[i].Value ?? RedisValue.EmptyString;
         }
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(WriteScript, ScriptKeys, args))!;
-        return ((long)result[0], (long)result[1]);
-    }
-
-    /// <summary>
-    /// Seeds fields (sets only, no deletes) that were never seeded before and are not there, atomically;
-    /// returns the registry version and how many were written. A restart of the seeder writes
-    /// nothing over what users changed since, nor brings back what they removed.
-    /// </summary>
-    public async Task<(long Version, long Written)> SeedAsync(IReadOnlyList<RegistryWrite> writes, RegistryChange change)
-    {
-        var args = new RedisValue[2 + writes.Count * 3];
-        args[0] = ChangedChannel.ToString();
-        args[1] = JsonSerializer.Serialize(change, Json);
-        for (var i = 0; i < writes.Count; i++)
-        {
-            args[2 + i * 3] = (int)writes[i].Hash;
-            args[3 + i * 3] = writes[i].Field;
-            args[4 + i * 3] = writes[i].Value ?? throw new ArgumentException("A seed only sets fields.", nameof(writes));
-        }
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SeedScript, [.. ScriptKeys, Keys.Seeded], args))!;
-        return ((long)result[0], (long)result[1]);
+        return args;
     }
 
     public async Task<long> GetVersionAsync() => (long?)await Db.StringGetAsync(Keys.Version) ?? 0;
