@@ -105,7 +105,7 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
         }
         if (stop.Reason == ClientStopReason.Unspecified || !Enum.IsDefined(stop.Reason))
             errors.Add("stop.reason", "must be COST_CEILING, STAFF_SHORTAGE or OTHER");
-        else if (stop.Reason == ClientStopReason.Other && string.IsNullOrWhiteSpace(stop.ReasonText))
+        else if (stop.Reason == ClientStopReason.Other && FreeText.IsBlank(stop.ReasonText))
             errors.Add("stop.reason_text", "is required when the reason is OTHER");
         if (stop.ReasonText.Length > MaxReasonTextLength) errors.Add("stop.reason_text", $"at most {MaxReasonTextLength} characters");
         else if (FreeText.Problem(stop.ReasonText, multiLine: true) is { } chars) errors.Add("stop.reason_text", chars);

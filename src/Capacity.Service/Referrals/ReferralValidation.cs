@@ -41,7 +41,7 @@ public static partial class ReferralValidation
 
     public static void PatientRef(string patientRef, InputErrors errors)
     {
-        if (patientRef.Length is 0 or > MaxPatientRefLength || string.IsNullOrWhiteSpace(patientRef))
+        if (patientRef.Length > MaxPatientRefLength || Shared.FreeText.IsBlank(patientRef))
             errors.Add("patient_ref", $"must be 1 to {MaxPatientRefLength} characters: your own pseudonymous reference");
         else if (Shared.FreeText.Problem(patientRef, multiLine: false) is { } chars) errors.Add("patient_ref", chars);
         else if (PatientData.ContainsBsn(patientRef))
@@ -85,7 +85,7 @@ public static partial class ReferralValidation
     {
         if (reason == V1.DeclineReason.Unspecified || !Enum.IsDefined(reason))
             errors.Add("decline_reason", "must be NO_STAFF, OUTSIDE_AREA, CARE_TOO_COMPLEX or OTHER");
-        else if (reason == V1.DeclineReason.Other && string.IsNullOrWhiteSpace(text))
+        else if (reason == V1.DeclineReason.Other && Shared.FreeText.IsBlank(text))
             errors.Add("decline_text", "is required when the reason is OTHER");
         FreeText(text, "decline_text", MaxDeclineTextLength, multiLine: true, errors);
     }

@@ -224,7 +224,7 @@ public sealed class ReferralWorkflow(
         var errors = new InputErrors();
         ReferralValidation.ReferralId(request.ReferralId, errors);
         ReferralValidation.Uzovi(request.InsurerUzovi, "insurer_uzovi", errors);
-        if (request.TakenBy.Length is 0 or > 64) errors.Add("taken_by", "must be 1 to 64 characters");
+        if (request.TakenBy.Length > 64 || FreeText.IsBlank(request.TakenBy)) errors.Add("taken_by", "must be 1 to 64 characters");
         else ReferralValidation.FreeText(request.TakenBy, "taken_by", 64, multiLine: false, errors);
         errors.ThrowIfAny();
         return await committer.StepAsync(request.ReferralId, viewer, null, Referral.Parser, r =>
@@ -269,7 +269,7 @@ public sealed class ReferralWorkflow(
         ReferralValidation.ReferralId(request.ReferralId, errors);
         ReferralValidation.Uzovi(request.InsurerUzovi, "insurer_uzovi", errors);
         if (request.Outcome == ClosureOutcome.Unspecified || !System.Enum.IsDefined(request.Outcome)) errors.Add("outcome", "is required");
-        else if (request.Outcome == ClosureOutcome.Other && string.IsNullOrWhiteSpace(request.Text)) errors.Add("text", "is required when the outcome is OTHER");
+        else if (request.Outcome == ClosureOutcome.Other && FreeText.IsBlank(request.Text)) errors.Add("text", "is required when the outcome is OTHER");
         ReferralValidation.FreeText(request.Text, "text", ReferralValidation.MaxSummaryLength, multiLine: true, errors);
         errors.ThrowIfAny();
         return await committer.StepAsync(request.ReferralId, viewer, null, Referral.Parser, r =>

@@ -111,7 +111,7 @@ public static partial class RegistryValidation
 
     static void ValidateName(string? name, string field, InputErrors errors)
     {
-        if (string.IsNullOrWhiteSpace(name)) errors.Add(field, "is required");
+        if (FreeText.IsBlank(name)) errors.Add(field, "is required");
         else if (name.Length > MaxNameLength) errors.Add(field, $"at most {MaxNameLength} characters");
         else if (FreeText.Problem(name, multiLine: false) is { } chars) errors.Add(field, chars);
     }

@@ -40,9 +40,35 @@ public sealed class FreeTextTests(CapacityApp app) : IClassFixture<CapacityApp>
     [InlineData("lrm\u200E", true, false)]
     [InlineData("rlm\u200F", true, false)]
     [InlineData("alm\u061C", true, false)]
+    [InlineData("line\u2028separator", false, false)]
+    [InlineData("paragraph\u2029separator", true, true)]
     public void TheRuleAllowsLettersOfAnyScriptAndLineBreaksOnlyInMultiLineTexts(string text, bool multiLine, bool allowed)
     {
         Assert.Equal(allowed, FreeText.Problem(text, multiLine) is null);
+    }
+
+    [Theory]
+    [InlineData("", true)]
+    [InlineData(" \t", true)]
+    [InlineData("\u200B", true)]
+    [InlineData("\uFEFF\u2060 ", true)]
+    [InlineData("\u00A0\u3000", true)]
+    [InlineData("a\u200B", false)]
+    [InlineData("👩‍⚕️", false)]
+    public void ARequiredTextMustShowSomething(string text, bool blank)
+    {
+        Assert.Equal(blank, FreeText.IsBlank(text));
+    }
+
+    [Fact]
+    public async Task AnInvisibleNameOrPatientRefIsNoName()
+    {
+        await AssertInvalidAsync(() => app.Registry.UpsertInsurerAsync(new UpsertInsurerRequest { Insurer = new Insurer { Uzovi = TestData.NewUzovi(), Name = "\u200B\u200B" } }).ResponseAsync,
+            "insurer.name");
+        var (uzovi, _) = await app.ProvidersAsync("1183", 1);
+        var request = ReferralData.NewReferral(uzovi, "1183");
+        request.PatientRef = "\uFEFF";
+        await AssertInvalidAsync(() => app.Referrals().CreateReferralAsync(request).ResponseAsync, "patient_ref");
     }
 
     [Fact]
