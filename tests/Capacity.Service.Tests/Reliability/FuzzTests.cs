@@ -132,7 +132,11 @@ public sealed class FuzzTests : IAsyncLifetime
             Count("grpc", method.Name, status.ToString());
             if (Broken.Contains(status) || status == StatusCode.DeadlineExceeded)
                 Fail("grpc", method, kind, status.ToString(), detail, message);
-            else if (status == StatusCode.OK && FuzzPools.CanTeach(method.OutputType)) Learn(pools, method.OutputType.Parser.ParseFrom(response));
+            else if (status == StatusCode.OK)
+            {
+                if (kind != "baseline") Sample(method, kind, message);
+                if (FuzzPools.CanTeach(method.OutputType)) Learn(pools, method.OutputType.Parser.ParseFrom(response));
+            }
         }
     }
 
@@ -530,6 +534,16 @@ public sealed class FuzzTests : IAsyncLifetime
 
     // ---- bookkeeping ----
 
+    // CAPACITY_FUZZ_SAMPLES=n prints up to n accepted mutated or wild requests per method: where to look for validation gaps.
+    static readonly int Samples = int.TryParse(Environment.GetEnvironmentVariable("CAPACITY_FUZZ_SAMPLES"), out var n) ? n : 0;
+    readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _accepted = new();
+
+    void Sample(MethodDescriptor method, string kind, IMessage request)
+    {
+        var queue = _accepted.GetOrAdd(method.Name, _ => new());
+        if (queue.Count < Samples) queue.Enqueue($"{kind}: {Cut(Json(request), 400)}");
+    }
+
     readonly Lock _slowestLock = new();
     (TimeSpan Time, string Call) _slowest;
 
@@ -563,6 +577,11 @@ public sealed class FuzzTests : IAsyncLifetime
             foreach (var method in rows.GroupBy(r => r.Key.Method).OrderBy(g => g.Key, StringComparer.Ordinal))
                 output.AppendLine($"   {method.Key,-30} {method.Sum(r => r.Value),6}  " + string.Join(", ",
                     method.OrderByDescending(r => r.Value).Select(r => $"{r.Key.Outcome} {r.Value}")));
+        }
+        foreach (var (method, accepted) in _accepted.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            output.AppendLine($"accepted {method}:");
+            foreach (var request in accepted) output.AppendLine("   " + request);
         }
         TestContext.Current.TestOutputHelper?.WriteLine(output.ToString());
         Console.WriteLine(output.ToString());

@@ -270,8 +270,8 @@ public sealed class RequestFuzzer(Random random, FuzzPools pools, DateOnly today
             switch (random.Next(5))
             {
                 case 0: list.Clear(); break;
-                case 1: list.Add(WildValue(field, 1)); break;
-                case 2 when list.Count > 0: list[random.Next(list.Count)] = WildValue(field, 1); break;
+                case 1: list.Add(WildValue(field, 1, small: list.Count > 8)); break;
+                case 2 when list.Count > 0: list[random.Next(list.Count)] = WildValue(field, 1, small: list.Count > 8); break;
                 default:
                     list.Clear();
                     var n = WildCount(field);
@@ -305,7 +305,7 @@ public sealed class RequestFuzzer(Random random, FuzzPools pools, DateOnly today
         return message;
     }
 
-    int WildCount(FieldDescriptor field) => random.Next(100) switch
+    int WildCount(FieldDescriptor field) => random.Next(_small ? 85 : 100) switch
     {
         < 30 => 0,
         < 60 => 1,
@@ -315,9 +315,27 @@ public sealed class RequestFuzzer(Random random, FuzzPools pools, DateOnly today
         _ => field.FieldType == FieldType.Message ? random.Next(300, 10_002) : random.Next(300, 20_000),
     };
 
-    object WildValue(FieldDescriptor field, int depth, bool small = false) => field.FieldType switch
+    // Set while the first elements of a long list are made: they are repeated thousands of times,
+    // so neither they nor anything inside them may be long (a 1 MB string times 10,000 figures).
+    bool _small;
+
+    object WildValue(FieldDescriptor field, int depth, bool small = false)
     {
-        FieldType.String => WildString(field.Name, small),
+        if (!small || _small) return WildValue(field, depth);
+        _small = true;
+        try
+        {
+            return WildValue(field, depth);
+        }
+        finally
+        {
+            _small = false;
+        }
+    }
+
+    object WildValue(FieldDescriptor field, int depth) => field.FieldType switch
+    {
+        FieldType.String => WildString(field.Name),
         FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => WildInt32(),
         FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => WildInt64(),
         FieldType.UInt32 or FieldType.Fixed32 => unchecked((uint)WildInt32()),
@@ -387,9 +405,9 @@ public sealed class RequestFuzzer(Random random, FuzzPools pools, DateOnly today
         "\u2028", "\u2029", "😊", "👩‍⚕️", "שלום", "مرحبا", "Zoë Müller-Ñúñez", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "\uD800", "\uDFFF",
     ];
 
-    string WildString(string fieldName, bool small = false)
+    string WildString(string fieldName)
     {
-        switch (small ? random.Next(9) : random.Next(20))
+        switch (_small ? random.Next(9) : random.Next(20))
         {
             case 0 or 1: return Fixed[random.Next(Fixed.Length)];
             case 2: return Digits(random.Next(0, 14));
