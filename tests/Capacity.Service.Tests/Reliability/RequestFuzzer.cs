@@ -14,7 +14,8 @@ namespace Capacity.Service.Tests.Reliability;
 /// </summary>
 public sealed class FuzzPools
 {
-    public sealed record ReferralRef(string Id, string Uzovi, string Org, (string OfferId, string Agb)[] Offers);
+    /// <summary>A referral as last seen, with its pending offers (the ones an answer can reach).</summary>
+    public sealed record ReferralRef(string Id, string Uzovi, string Org, ReferralState State, (string OfferId, string Agb)[] Offers);
 
     readonly Lock _lock = new();
     readonly Dictionary<string, List<string>> _codes = [];
@@ -48,9 +49,15 @@ public sealed class FuzzPools
         }
     }
 
-    public ReferralRef? PickReferral(Random random)
+    public ReferralRef? PickReferral(Random random, Func<ReferralRef, bool>? preferred = null)
     {
-        lock (_lock) return _referrals.Count > 0 ? _referrals[random.Next(_referrals.Count)] : null;
+        lock (_lock)
+        {
+            if (_referrals.Count == 0) return null;
+            for (var i = 0; preferred is not null && i < 8; i++)
+                if (_referrals[random.Next(_referrals.Count)] is var r && preferred(r)) return r;
+            return _referrals[random.Next(_referrals.Count)];
+        }
     }
 
     static readonly string[] Learnt = [Referral.Descriptor.FullName, OfferView.Descriptor.FullName, ClientStop.Descriptor.FullName];
@@ -71,10 +78,11 @@ public sealed class FuzzPools
         switch (message)
         {
             case Referral r:
-                Add(new ReferralRef(r.Id, r.Search?.InsurerUzovi ?? "", r.RequesterOrg, [.. r.Offers.Select(o => (o.Id, o.Provider?.Agb ?? ""))]));
+                Add(new ReferralRef(r.Id, r.Search?.InsurerUzovi ?? "", r.RequesterOrg, r.State,
+                    [.. r.Offers.Where(o => o.State == OfferState.Pending).Select(o => (o.Id, o.Provider?.Agb ?? ""))]));
                 return;
-            case OfferView v when v.Offer is not null:
-                Add(new ReferralRef(v.ReferralId, v.Search?.InsurerUzovi ?? "", v.RequesterOrg, [(v.Offer.Id, v.Offer.Provider?.Agb ?? "")]));
+            case OfferView v when v.Offer is { State: OfferState.Pending }:
+                Add(new ReferralRef(v.ReferralId, v.Search?.InsurerUzovi ?? "", v.RequesterOrg, ReferralState.Offered, [(v.Offer.Id, v.Offer.Provider?.Agb ?? "")]));
                 return;
             case ClientStop s:
                 Add("stop", s.Id);
@@ -115,10 +123,15 @@ public sealed class RequestFuzzer(Random random, FuzzPools pools, DateOnly today
 
     public IMessage Baseline(MessageDescriptor descriptor)
     {
-        // An answer names an offer: take a referral that has one, so the answer can reach the step.
-        var referral = pools.PickReferral(random);
-        for (var i = 0; i < 5 && descriptor.FindFieldByName("offer_id") is not null && referral is not { Offers.Length: > 0 }; i++) referral = pools.PickReferral(random);
-        return Baseline(descriptor, referral, 0);
+        // Prefer a referral the request can move, so that baselines reach the step and not only its
+        // precondition: a pending offer to answer, an open or mediated referral to offer, an escalated one to take.
+        Func<FuzzPools.ReferralRef, bool>? preferred =
+            descriptor.FindFieldByName("offer_id") is not null ? r => r.Offers.Length > 0
+            : descriptor.FindFieldByName("provider_agbs") is not null ? r => r.State is ReferralState.Open or ReferralState.Mediating
+            : descriptor.FindFieldByName("taken_by") is not null ? r => r.State == ReferralState.Escalated
+            : descriptor.FindFieldByName("outcome") is not null ? r => r.State is ReferralState.Escalated or ReferralState.Mediating
+            : null;
+        return Baseline(descriptor, pools.PickReferral(random, preferred), 0);
     }
 
     IMessage Baseline(MessageDescriptor descriptor, FuzzPools.ReferralRef? referral, int depth)
