@@ -24,6 +24,7 @@ namespace Capacity.Service.Tests.Reliability;
 /// Reproduce a run with CAPACITY_FUZZ_SEED=&lt;seed&gt; (printed with every failure); the offending
 /// requests are printed too, since concurrent workers and learnt ids make a run's order vary.
 /// </summary>
+[Collection(nameof(FuzzTests))]
 public sealed class FuzzTests : IAsyncLifetime
 {
     const int Target = 100_000;
@@ -587,3 +588,10 @@ public sealed class FuzzTests : IAsyncLifetime
         Console.WriteLine(output.ToString());
     }
 }
+
+/// <summary>
+/// The fuzzer runs alone, after the other tests: it keeps both cores busy for its 90 s, which
+/// would slow the others past their push deadlines, and they would keep it from its count.
+/// </summary>
+[CollectionDefinition(nameof(FuzzTests), DisableParallelization = true)]
+public sealed class FuzzCollection;
