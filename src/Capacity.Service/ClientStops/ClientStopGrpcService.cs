@@ -54,7 +54,9 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
 
     public override async Task<LiftClientStopResponse> LiftClientStop(LiftClientStopRequest request, ServerCallContext context)
     {
-        if (string.IsNullOrWhiteSpace(request.Id) || request.Id.Length > 64) throw InputErrors.Single("id", "must be a client stop id");
+        // The id is echoed in the answer: the free-text rule keeps control characters out of it.
+        if (string.IsNullOrWhiteSpace(request.Id) || request.Id.Length > 64 || FreeText.Problem(request.Id, multiLine: false) is not null)
+            throw InputErrors.Single("id", "must be a client stop id");
         var snapshot = cache.Current;
         if (context.CallerOrNull() is { Role: Security.Role.Provider } caller && snapshot.Stops.TryGetValue(request.Id, out var owned) && owned.Agb != caller.Agb)
             throw new RpcException(new Status(StatusCode.PermissionDenied, "Not allowed: that client stop is another provider's."));
@@ -124,9 +126,10 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
         }
         if (stop.Reason == ClientStopReason.Unspecified || !Enum.IsDefined(stop.Reason))
             errors.Add("stop.reason", "must be COST_CEILING, STAFF_SHORTAGE or OTHER");
-        else if (stop.Reason == ClientStopReason.Other && string.IsNullOrWhiteSpace(stop.ReasonText))
+        else if (stop.Reason == ClientStopReason.Other && FreeText.IsBlank(stop.ReasonText))
             errors.Add("stop.reason_text", "is required when the reason is OTHER");
         if (stop.ReasonText.Length > MaxReasonTextLength) errors.Add("stop.reason_text", $"at most {MaxReasonTextLength} characters");
+        else if (FreeText.Problem(stop.ReasonText, multiLine: true) is { } chars) errors.Add("stop.reason_text", chars);
         // A cost ceiling may be given as the reason, never its amount.
         else if (Security.InformationBoundary.ContainsMoneyAmount(stop.ReasonText)) errors.Add("stop.reason_text", Security.InformationBoundary.Refusal);
         return errors;

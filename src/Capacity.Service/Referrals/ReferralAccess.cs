@@ -33,8 +33,12 @@ public sealed record Viewer(Role? Role, string? Code)
 /// <summary>Visibility for callers outside the referral workflow (the audit trail).</summary>
 public static class ReferralAccess
 {
+    /// <summary>
+    /// NOT_FOUND for an unknown id as for another party's referral: answering an unknown id with
+    /// an empty trail would tell a stranger which of two ids exists.
+    /// </summary>
     public static async Task EnsureVisibleAsync(ReferralStore store, string referralId, ServerCallContext context)
     {
-        if (await store.GetAsync(referralId) is { } stored && !Viewer.Of(context).CanSee(stored.Referral)) throw Viewer.NotFound(referralId);
+        if (await store.GetAsync(referralId) is not { } stored || !Viewer.Of(context).CanSee(stored.Referral)) throw Viewer.NotFound(referralId);
     }
 }

@@ -41,16 +41,22 @@ public static partial class ReferralValidation
 
     public static void PatientRef(string patientRef, InputErrors errors)
     {
-        if (patientRef.Length is 0 or > MaxPatientRefLength || string.IsNullOrWhiteSpace(patientRef))
+        if (patientRef.Length > MaxPatientRefLength || Shared.FreeText.IsBlank(patientRef))
             errors.Add("patient_ref", $"must be 1 to {MaxPatientRefLength} characters: your own pseudonymous reference");
+        else if (Shared.FreeText.Problem(patientRef, multiLine: false) is { } chars) errors.Add("patient_ref", chars);
         else if (PatientData.ContainsBsn(patientRef))
             errors.Add("patient_ref", "looks like a citizen service number (BSN); use a pseudonymous reference of your own");
     }
 
-    /// <summary>Free text is for care, not for identifiers or prices: length-limited, without BSN-like numbers or money amounts.</summary>
-    public static void FreeText(string text, string field, int maxLength, InputErrors errors)
+    /// <summary>
+    /// Free text is for care, not for identifiers or prices: length-limited, only the characters
+    /// <see cref="Shared.FreeText"/> allows (line breaks and tabs only in a <paramref name="multiLine"/> text),
+    /// without BSN-like numbers or money amounts.
+    /// </summary>
+    public static void FreeText(string text, string field, int maxLength, bool multiLine, InputErrors errors)
     {
         if (text.Length > maxLength) errors.Add(field, $"at most {maxLength} characters");
+        else if (Shared.FreeText.Problem(text, multiLine) is { } chars) errors.Add(field, chars);
         else if (PatientData.ContainsBsn(text)) errors.Add(field, "contains what looks like a citizen service number (BSN); leave identifiers out");
         else if (Security.InformationBoundary.ContainsMoneyAmount(text)) errors.Add(field, Security.InformationBoundary.Refusal);
     }
@@ -75,9 +81,9 @@ public static partial class ReferralValidation
     {
         if (reason == V1.DeclineReason.Unspecified || !Enum.IsDefined(reason))
             errors.Add("decline_reason", "must be NO_STAFF, OUTSIDE_AREA, CARE_TOO_COMPLEX or OTHER");
-        else if (reason == V1.DeclineReason.Other && string.IsNullOrWhiteSpace(text))
+        else if (reason == V1.DeclineReason.Other && Shared.FreeText.IsBlank(text))
             errors.Add("decline_text", "is required when the reason is OTHER");
-        FreeText(text, "decline_text", MaxDeclineTextLength, errors);
+        FreeText(text, "decline_text", MaxDeclineTextLength, multiLine: true, errors);
     }
 
     /// <summary>

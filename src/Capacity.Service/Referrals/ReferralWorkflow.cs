@@ -40,7 +40,7 @@ public sealed class ReferralWorkflow(
         ReferralValidation.RequestId(request.RequestId, errors);
         ReferralValidation.Organisation(request.RequesterOrg, "requester_org", errors);
         ReferralValidation.PatientRef(request.PatientRef, errors);
-        ReferralValidation.FreeText(request.CareSummary, "care_summary", ReferralValidation.MaxSummaryLength, errors);
+        ReferralValidation.FreeText(request.CareSummary, "care_summary", ReferralValidation.MaxSummaryLength, multiLine: true, errors);
         if (request.MaxParallelOffers < 0 || request.MaxParallelOffers > Options.MaxParallelOffers)
             errors.Add("max_parallel_offers", $"must be between 1 and {Options.MaxParallelOffers} (0 for {Options.DefaultParallelOffers})");
         MatchQuery? query = null;
@@ -183,6 +183,7 @@ public sealed class ReferralWorkflow(
         ReferralValidation.RequestId(request.RequestId, errors);
         ReferralValidation.ReferralId(request.ReferralId, errors);
         if (request.OfferId.Length is 0 or > 64) errors.Add("offer_id", "is required");
+        else if (FreeText.Problem(request.OfferId, multiLine: false) is { } chars) errors.Add("offer_id", chars); // echoed in answers
         ReferralValidation.Agb(request.ProviderAgb, "provider_agb", errors);
         if (!request.Accept) ReferralValidation.DeclineReason(request.DeclineReason, request.DeclineText, errors);
         errors.ThrowIfAny();
@@ -223,8 +224,8 @@ public sealed class ReferralWorkflow(
         var errors = new InputErrors();
         ReferralValidation.ReferralId(request.ReferralId, errors);
         ReferralValidation.Uzovi(request.InsurerUzovi, "insurer_uzovi", errors);
-        if (request.TakenBy.Length is 0 or > 64) errors.Add("taken_by", "must be 1 to 64 characters");
-        else ReferralValidation.FreeText(request.TakenBy, "taken_by", 64, errors);
+        if (request.TakenBy.Length > 64 || FreeText.IsBlank(request.TakenBy)) errors.Add("taken_by", "must be 1 to 64 characters");
+        else ReferralValidation.FreeText(request.TakenBy, "taken_by", 64, multiLine: false, errors);
         if (request.RequestId.Length > 0) ReferralValidation.RequestId(request.RequestId, errors);
         errors.ThrowIfAny();
         return await committer.StepAsync(request.ReferralId, viewer, DeskRequestKey("take", request.InsurerUzovi, request.RequestId), Referral.Parser, r =>
@@ -269,8 +270,8 @@ public sealed class ReferralWorkflow(
         ReferralValidation.ReferralId(request.ReferralId, errors);
         ReferralValidation.Uzovi(request.InsurerUzovi, "insurer_uzovi", errors);
         if (request.Outcome == ClosureOutcome.Unspecified || !System.Enum.IsDefined(request.Outcome)) errors.Add("outcome", "is required");
-        else if (request.Outcome == ClosureOutcome.Other && string.IsNullOrWhiteSpace(request.Text)) errors.Add("text", "is required when the outcome is OTHER");
-        ReferralValidation.FreeText(request.Text, "text", ReferralValidation.MaxSummaryLength, errors);
+        else if (request.Outcome == ClosureOutcome.Other && FreeText.IsBlank(request.Text)) errors.Add("text", "is required when the outcome is OTHER");
+        ReferralValidation.FreeText(request.Text, "text", ReferralValidation.MaxSummaryLength, multiLine: true, errors);
         if (request.RequestId.Length > 0) ReferralValidation.RequestId(request.RequestId, errors);
         errors.ThrowIfAny();
         return await committer.StepAsync(request.ReferralId, viewer, DeskRequestKey("close", request.InsurerUzovi, request.RequestId), Referral.Parser, r =>

@@ -72,12 +72,13 @@ public static partial class RegistryValidation
         else if (!DutchPhone.IsValid(contact.Phone)) errors.Add($"{prefix}.phone", DutchPhone.Rule);
 
         if (contact.Email.Length > MaxEmailLength) errors.Add($"{prefix}.email", $"at most {MaxEmailLength} characters");
+        else if (FreeText.Problem(contact.Email, multiLine: false) is { } emailChars) errors.Add($"{prefix}.email", emailChars);
         else if (contact.Email.Length > 0 && !PlausibleEmail().IsMatch(contact.Email))
             errors.Add($"{prefix}.email", "must be an e-mail address such as intake@example.org, without spaces");
 
         // Hours are free text that every party reads: the same boundary as any other free text.
         if (contact.Hours.Length > MaxHoursLength) errors.Add($"{prefix}.hours", $"at most {MaxHoursLength} characters");
-        else if (contact.Hours.Any(char.IsControl)) errors.Add($"{prefix}.hours", "may not contain control characters");
+        else if (FreeText.Problem(contact.Hours, multiLine: false) is { } hoursChars) errors.Add($"{prefix}.hours", hoursChars);
         else if (InformationBoundary.ContainsMoneyAmount(contact.Hours)) errors.Add($"{prefix}.hours", InformationBoundary.Refusal);
     }
 
@@ -110,8 +111,9 @@ public static partial class RegistryValidation
 
     static void ValidateName(string? name, string field, InputErrors errors)
     {
-        if (string.IsNullOrWhiteSpace(name)) errors.Add(field, "is required");
+        if (FreeText.IsBlank(name)) errors.Add(field, "is required");
         else if (name.Length > MaxNameLength) errors.Add(field, $"at most {MaxNameLength} characters");
+        else if (FreeText.Problem(name, multiLine: false) is { } chars) errors.Add(field, chars);
     }
 
     // Plausible, not proven: something, one @, a domain with a dot; no spaces or control characters.

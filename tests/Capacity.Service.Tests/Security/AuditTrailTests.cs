@@ -65,6 +65,19 @@ public sealed class AuditTrailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnUnknownReferralsTrailIsNotFoundLikeAnotherPartysSoExistenceStaysPrivate()
+    {
+        var referral = await ReferralAsync();
+        var stranger = new AuditService.AuditServiceClient(As("requester", "ziekenhuis-b", "nurse-bob"));
+
+        var theirs = await Assert.ThrowsAsync<RpcException>(() => stranger.GetAuditTrailAsync(new() { ReferralId = referral.Id }).ResponseAsync);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => stranger.GetAuditTrailAsync(new() { ReferralId = "ref_" + new string('0', 32) }).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, theirs.StatusCode);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
     public async Task ARefusedCallForAnotherPartysDataIsRecordedWhateverTheMethod()
     {
         var provider = new CapacityService.CapacityServiceClient(As("provider", "75000001", "planner-piet"));
