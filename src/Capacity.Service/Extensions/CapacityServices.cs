@@ -94,6 +94,11 @@ public static class CapacityServices
             Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor, Google.Rpc.ResourceInfo.Descriptor));
         services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<LimitsOptions>>((o, limits) => o.MaxReceiveMessageSize = limits.Value.MaxReceiveMessageBytes);
+        // The JSON API's bodies: a message of the largest size may take a few times its bytes as
+        // JSON; beyond that Kestrel refuses the body before anyone parses it (its default is 30 MB).
+        // gRPC client streams lift this limit for themselves and are bounded per message and item count.
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<LimitsOptions>>((o, limits) => o.Limits.MaxRequestBodySize = 4L * limits.Value.MaxReceiveMessageBytes);
         services.AddCallerRateLimits();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<RedisHealthCheck>("redis");
