@@ -12,8 +12,9 @@ namespace Capacity.Service.Audit;
 /// showed, or for a list read every referral it showed (one record, however long the page; the
 /// desk's queue of 1,720 once wrote 1,720 per read) — or, when it showed none, the referral the
 /// request named. The answer leaves only once its record is stored.
-/// It sits outside the authorization interceptor, so refusals are recorded too — of every method,
-/// referral data or not (a provider asking for another's capacity, an anonymous call).
+/// It sits outside the authorization interceptor, so refusals of signed-in callers are recorded
+/// too — of every method, referral data or not (a provider asking for another's capacity). A call
+/// without a valid token never gets here: the endpoint refuses it before its body is read.
 /// </summary>
 public sealed class AuditInterceptor(AuditLog audit, TimeProvider time) : Interceptor
 {

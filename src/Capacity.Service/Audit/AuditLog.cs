@@ -156,7 +156,9 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogError(e, "Could not write {Count} audit records", batch.Sum(b => b.Records.Length));
+                    // The calls waiting on these records fail (UNAVAILABLE while Redis is away): an outage is a warning without a stack trace.
+                    if (Redis.RedisFailures.IsUnavailable(e)) logger.LogWarning("Could not write {Count} audit records: Redis unavailable ({Error})", batch.Sum(b => b.Records.Length), e.GetType().Name);
+                    else logger.LogError(e, "Could not write {Count} audit records", batch.Sum(b => b.Records.Length));
                     foreach (var (_, done) in batch) done.TrySetException(e);
                 }
             }
@@ -208,7 +210,10 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
             do
             {
                 try { await TrimAsync(DateTimeOffset.UtcNow - options.Value.Retention); }
-                catch (RedisException e) { logger.LogWarning(e, "Could not trim the audit log"); }
+                catch (Exception e) when (e is RedisException || Redis.RedisFailures.IsUnavailable(e)) // a timeout too: the next hour tries again
+                {
+                    logger.LogWarning("Could not trim the audit log: {Error}: {Message}", e.GetType().Name, e.Message);
+                }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }

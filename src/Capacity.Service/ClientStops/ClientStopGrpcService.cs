@@ -18,6 +18,12 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
 
     public override async Task<ClientStop> DeclareClientStop(DeclareClientStopRequest request, ServerCallContext context)
     {
+        // A retry of a declaration that happened answers its stop before anything is checked again
+        // (a retry after midnight must not be refused for a start day now past).
+        var replayId = request.RequestId.Length > 0 && Codes.IsRequestId(request.RequestId) && request.Stop is { } asked && Codes.IsAgb(asked.ProviderAgb)
+            ? StopIdOf(asked.ProviderAgb, request.RequestId) : null;
+        if (replayId is not null && cache.Current.Stops.TryGetValue(replayId, out var earlier)) return Replayed(earlier.ToProto(), Normalized(request.Stop, replayId));
+
         var snapshot = cache.Current;
         if (request.Stop is { } s && (!snapshot.Providers.ContainsKey(s.ProviderAgb) || s.InsurerUzovis.Any(u => !snapshot.Insurers.ContainsKey(u))))
             snapshot = await cache.CatchUpAsync(); // registered through another instance a moment ago?
@@ -25,28 +31,40 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
         if (request.RequestId.Length > 0 && !Codes.IsRequestId(request.RequestId)) errors.Add("request_id", Codes.RequestIdRule);
         errors.ThrowIfAny();
 
-        var stop = request.Stop.Clone();
-        stop.Id = request.RequestId.Length > 0 ? StopIdOf(stop.ProviderAgb, request.RequestId) : "cs_" + Guid.CreateVersion7().ToString("N");
-        stop.InsurerUzovis.Clear();
-        stop.InsurerUzovis.AddRange(request.Stop.InsurerUzovis.Distinct().Order(StringComparer.Ordinal));
-        stop.CareTypes.Clear();
-        stop.CareTypes.AddRange(request.Stop.CareTypes.Distinct().Order());
-        stop.Pc4S.Clear();
-        stop.Pc4S.AddRange(request.Stop.Pc4S.Distinct().Order(StringComparer.Ordinal));
-
-        if (request.RequestId.Length == 0)
+        var stop = Normalized(request.Stop, replayId ?? "cs_" + Guid.CreateVersion7().ToString("N"));
+        if (replayId is null)
         {
             var (version, _) = await store.WriteAsync([RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop)], ChangeOf(stop.ToModel(), snapshot));
             await cache.EnsureVersionAsync(version);
             return stop;
         }
-        // With a request id the stop is written once: a retry finds it (or finds it lifted since), never declares it twice.
-        var (seededVersion, written) = await store.WriteOnceAsync([RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop)], ChangeOf(stop.ToModel(), snapshot));
-        await cache.EnsureVersionAsync(seededVersion);
+        // With a request id the stop is written once: a retry finds it (or finds it lifted since),
+        // never declares it twice. Each such id stays in the registry's write-once set (a few bytes
+        // per declaration; stops are declared a few times a day).
+        var (onceVersion, written) = await store.WriteOnceAsync([RegistryWrite.Set(RegistryHash.Stops, stop.Id, stop)], ChangeOf(stop.ToModel(), snapshot));
+        await cache.EnsureVersionAsync(onceVersion);
         if (written == 1) return stop;
-        return cache.Current.Stops.TryGetValue(stop.Id, out var declared) ? declared.ToProto()
+        return cache.Current.Stops.TryGetValue(stop.Id, out var declared) ? Replayed(declared.ToProto(), stop)
             : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"This request declared client stop {stop.Id}, which has been lifted since."));
     }
+
+    /// <summary>The stop as stored: its id, and its lists without duplicates, in order.</summary>
+    static ClientStop Normalized(ClientStop asked, string id)
+    {
+        var stop = asked.Clone();
+        stop.Id = id;
+        stop.InsurerUzovis.Clear();
+        stop.InsurerUzovis.AddRange(asked.InsurerUzovis.Distinct().Order(StringComparer.Ordinal));
+        stop.CareTypes.Clear();
+        stop.CareTypes.AddRange(asked.CareTypes.Distinct().Order());
+        stop.Pc4S.Clear();
+        stop.Pc4S.AddRange(asked.Pc4S.Distinct().Order(StringComparer.Ordinal));
+        return stop;
+    }
+
+    /// <summary>The stop an earlier attempt declared, if this retry asks for the same stop; a request id reused for another stop is refused.</summary>
+    static ClientStop Replayed(ClientStop declared, ClientStop asked) => declared.Equals(asked) ? declared
+        : throw new RpcException(new Status(StatusCode.AlreadyExists, $"This request_id declared client stop {declared.Id} with other details: use a new request_id for another stop."));
 
     /// <summary>A stop declared with a request id has an id of its own derived from it, so a retry names the same stop.</summary>
     static string StopIdOf(string agb, string requestId) =>

@@ -80,6 +80,10 @@ public static class CapacityServices
                 "Limits: MaxReceiveMessageBytes >= 16 KB, MaxStreamItems >= 1, RateLimit.PermitsPerSecond and Burst >= 1, MaxCallDuration > 0")
             .ValidateOnStart();
         services.AddCallerAuthentication(builder.Configuration);
+        // Singletons, so their outage log counts across calls (added by type alone, grpc-dotnet and
+        // SignalR would make one per call).
+        services.AddSingleton<RedisFailureInterceptor>();
+        services.AddSingleton<RedisFailureHubFilter>();
         services.AddGrpc(o =>
         {
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();

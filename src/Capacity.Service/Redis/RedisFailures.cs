@@ -56,7 +56,8 @@ public static class RedisFailures
 
     public const string StepMessage =
         "The service's store did not answer in time, so whether this step took effect is unknown. " +
-        "Retry it unchanged (the same request_id, or the same version for capacity): the retry completes it or answers what happened.";
+        "Retry it unchanged (the same request_id, or the same version for capacity): the retry completes it or answers what happened. " +
+        "(TakeReferral, CloseReferral and DeclareClientStop only with a request_id: see docs/RELIABILITY.md.)";
 
     public static RpcException ToRpcException(string method) => new Google.Rpc.Status
     {

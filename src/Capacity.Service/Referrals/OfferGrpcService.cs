@@ -32,6 +32,7 @@ public sealed class OfferGrpcService(ReferralWorkflow workflow, ReferralLists li
         await subscriber.SubscribeAsync(channel, handler);
         try
         {
+            if (expired()) throw new RpcException(new Status(StatusCode.Unauthenticated, Session.Expired)); // nothing sent on an expired token
             // Headers now: the watcher knows it is connected even while nothing is open.
             await context.WriteResponseHeadersAsync([]);
             foreach (var view in await lists.AllOpenOffersAsync(request.ProviderAgb))

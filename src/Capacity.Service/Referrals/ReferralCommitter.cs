@@ -49,7 +49,8 @@ public sealed class ReferralCommitter(
                     if (then is not null) await then(step);
                     return response;
                 }
-                if (saved.EarlierAnswer is { } answered) return parser.ParseFrom(answered); // a duplicate of this request got there first
+                if (saved.EarlierAnswer is not null) // a duplicate of this request got there first: as it is now
+                    return respond(new Step((await store.GetAsync(referralId))?.Referral ?? throw Viewer.NotFound(referralId), []));
                 stored = saved.Current ?? throw Viewer.NotFound(referralId);
             }
             throw new RpcException(new Status(StatusCode.Aborted, "The referral kept changing; try again."));

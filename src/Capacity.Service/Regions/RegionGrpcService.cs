@@ -21,7 +21,7 @@ public sealed class RegionGrpcService(RegionalAvailabilityService regions, Postc
         var errors = new InputErrors();
         var size = Paging.PageSize(request.PageSize, errors);
         errors.ThrowIfAny();
-        var page = Paging.Of(postcodes.Municipalities, m => $"{m.Name}\u0001{m.Code}", "municipalities", size, request.PageToken);
+        var page = Paging.Of(postcodes.Municipalities, m => $"{m.Name.ToUpperInvariant()}\u0001{m.Code}", "municipalities", size, request.PageToken);
         return Task.FromResult(new ListMunicipalitiesResponse
         {
             Municipalities = { page.Items.Select(m => new V1.Municipality { Code = m.Code, Name = m.Name, Pc4S = { m.Pc4s.Select(Codes.Pc4) } }) },

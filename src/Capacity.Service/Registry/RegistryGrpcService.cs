@@ -90,7 +90,7 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         var errors = new InputErrors();
         var size = Paging.PageSize(request.PageSize, errors);
         errors.ThrowIfAny();
-        var page = Paging.Of(cache.Current.Insurers.Values, i => $"{i.Name}\u0001{i.Uzovi}", "insurers", size, request.PageToken);
+        var page = Paging.Of(cache.Current.Insurers.Values, i => $"{i.Name.ToUpperInvariant()}\u0001{i.Uzovi}", "insurers", size, request.PageToken);
         return Task.FromResult(new ListInsurersResponse
         {
             Insurers = { page.Items.Select(i => new Insurer { Uzovi = i.Uzovi, Name = i.Name }) },

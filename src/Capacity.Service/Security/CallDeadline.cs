@@ -18,15 +18,14 @@ public sealed class CallDeadlineInterceptor(IOptions<LimitsOptions> limits) : In
         var max = limits.Value.MaxCallDuration;
         var call = continuation(request, context);
         if (call.IsCompleted) return await call;
-        try
-        {
-            return await call.WaitAsync(max);
-        }
-        catch (TimeoutException) when (!call.IsCompleted) // its own wait, not a timeout the handler threw (a Redis timeout is UNAVAILABLE)
-        {
-            // The handler may still finish (and its write still apply); the caller learns it took too long.
-            _ = call.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-        }
+        // WhenAny, not WaitAsync: a TimeoutException the handler throws (a Redis timeout, UNAVAILABLE
+        // further out) must never be taken for this wait running out.
+        using var timer = new CancellationTokenSource();
+        var finished = await Task.WhenAny(call, Task.Delay(max, timer.Token));
+        timer.Cancel();
+        if (finished == call) return await call;
+        // The handler may still finish (and its write still apply); the caller learns it took too long.
+        _ = call.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"The call took longer than the service allows ({max.TotalSeconds:0.###} s)."));
     }
 }

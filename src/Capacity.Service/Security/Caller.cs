@@ -56,7 +56,8 @@ public sealed record Caller(string Subject, Role Role, string? Agb, string? Org,
 public static class Session
 {
     public static DateTimeOffset? ExpiresAt(ClaimsPrincipal? user) =>
-        user?.Identity?.IsAuthenticated == true && long.TryParse(user.FindFirst("exp")?.Value, out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : null;
+        user?.Identity?.IsAuthenticated == true && long.TryParse(user.FindFirst("exp")?.Value, out var exp)
+            && exp is > 0 and < 253_402_300_800 ? DateTimeOffset.FromUnixTimeSeconds(exp) : null; // up to year 9999
 
     /// <summary>
     /// A token that is cancelled when the <paramref name="call"/> ends or its caller's token
@@ -65,10 +66,11 @@ public static class Session
     public static CancellationTokenSource UntilExpiry(ClaimsPrincipal user, CancellationToken call, out Func<bool> expired)
     {
         var source = CancellationTokenSource.CreateLinkedTokenSource(call);
-        if (ExpiresAt(user) is { } at)
+        // A timer takes at most ~24 days; a token that lives longer has no session end worth a timer.
+        if (ExpiresAt(user) is { } at && at - TimeProvider.System.GetUtcNow() is var left && left < TimeSpan.FromDays(20))
         {
-            var left = at - TimeProvider.System.GetUtcNow();
-            source.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            if (left > TimeSpan.Zero) source.CancelAfter(left);
+            else source.Cancel(); // past exp, still within the validator's clock skew
         }
         expired = () => source.IsCancellationRequested && !call.IsCancellationRequested;
         return source;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 using System.Collections.Frozen;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -32,7 +33,7 @@ public static class UndecodableRequests
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is { } grpc
             && RequestTypes.TryGetValue(grpc.Method.FullName, out var type)
-            && context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true
+            && context.Request.ContentType is "application/grpc" or "application/grpc+proto"
             && context.Request.Headers["grpc-encoding"] is { Count: 0 } or ["identity"]
             && await FindProblemAsync(context, type) is { } problem)
         {
@@ -56,7 +57,15 @@ public static class UndecodableRequests
         var reader = context.Request.BodyReader;
         while (true)
         {
-            var read = await reader.ReadAsync(context.RequestAborted);
+            ReadResult read;
+            try
+            {
+                read = await reader.ReadAsync(context.RequestAborted);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException)
+            {
+                return null; // the client went away: the handler sees it too and ends the call quietly
+            }
             var buffer = read.Buffer;
             string? problem = null;
             var done = true;

@@ -84,6 +84,10 @@ public sealed class RetryTests(RetryTests.App app) : IClassFixture<RetryTests.Ap
 
         Assert.Equal(first.Id, retried.Id);
         Assert.Single((await app.Stops.ListClientStopsAsync(new ListClientStopsRequest { ProviderAgb = agbs[0] })).Stops);
+        declare.Stop.ReasonText = "another stop under the same request id";
+        var reused = await Assert.ThrowsAsync<RpcException>(() => app.Stops.DeclareClientStopAsync(declare).ResponseAsync);
+        Assert.Equal(StatusCode.AlreadyExists, reused.StatusCode);
+        declare.Stop.ReasonText = "";
 
         await app.Stops.LiftClientStopAsync(new LiftClientStopRequest { Id = first.Id });
         var late = await Assert.ThrowsAsync<RpcException>(() => app.Stops.DeclareClientStopAsync(declare).ResponseAsync);
