@@ -125,8 +125,11 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
     public async Task<LoadedReferral> LoadAsync(string id, string? requestKey)
     {
         var db = Db;
-        var doc = db.HashGetAsync(Keys.Referral(id), ["doc", "v"]);
+        // The answer first, then the document, in one pipeline (Redis runs them in this order): a
+        // step written between the two is then seen in the document, so a retry that finds its
+        // earlier answer never reads the referral from before that answer's step.
         var answer = requestKey is null ? null : db.HashGetAsync(Keys.Requests(id), requestKey);
+        var doc = db.HashGetAsync(Keys.Referral(id), ["doc", "v"]);
         return new LoadedReferral(Parse(await doc), answer is null ? null : (byte[]?)await answer);
     }
 
