@@ -30,7 +30,7 @@ public sealed class DurabilityHistoryTests
         var output = TestContext.Current.TestOutputHelper!;
         var ct = TestContext.Current.CancellationToken;
         await using var redis = await RedisProcess.StartAsync("--appendonly", "yes", "--appendfsync", "everysec");
-        await using var app = CapacityApp.On(redis.Configuration);
+        await using var app = CapacityApp.On(redis.Configuration).With("Redis:OperationTimeout", "00:00:01"); // as in production
         await app.InitializeAsync();
         // Three providers with room to spare: a decline leaves untried ones (the referral returns to
         // its requester instead of escalating), and no offer is refused for want of a place.

@@ -29,7 +29,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _redis = await RedisProcess.StartAsync("--appendonly", "yes", "--appendfsync", "everysec");
-        _app = CapacityApp.On(_redis.Configuration);
+        _app = CapacityApp.On(_redis.Configuration).With("Redis:OperationTimeout", "00:00:01"); // as in production
         await _app.InitializeAsync();
     }
 
