@@ -19,7 +19,7 @@ public sealed class ReferralLists(ReferralStore store, ReferralIndexes indexes, 
         var errors = new InputErrors();
         ReferralValidation.Organisation(request.RequesterOrg, "requester_org", errors);
         if (!System.Enum.IsDefined(request.Filter)) errors.Add("filter", "must be ACTIVE, PLACED or ENDED");
-        var size = ReferralValidation.PageSize(request.PageSize, errors);
+        var size = Paging.PageSize(request.PageSize, errors);
         errors.ThrowIfAny();
         var since = request.IncludeOlder ? (DateTimeOffset?)null : time.GetUtcNow() - Options.RecentWindow;
         var page = await PageAsync(() => indexes.OrganisationPageAsync(request.RequesterOrg, request.Filter, size, request.PageToken, since));
@@ -41,7 +41,7 @@ public sealed class ReferralLists(ReferralStore store, ReferralIndexes indexes, 
     {
         var errors = new InputErrors();
         ReferralValidation.Agb(request.ProviderAgb, "provider_agb", errors);
-        var size = ReferralValidation.PageSize(request.PageSize, errors);
+        var size = Paging.PageSize(request.PageSize, errors);
         errors.ThrowIfAny();
         var (keys, next) = await PageAsync(() => indexes.OffersPageAsync(request.ProviderAgb, size, request.PageToken));
         return new ListOffersResponse { Offers = { await OpenOfferViewsAsync(keys) }, NextPageToken = next };
@@ -54,7 +54,7 @@ public sealed class ReferralLists(ReferralStore store, ReferralIndexes indexes, 
         var token = "";
         do
         {
-            var (keys, next) = await indexes.OffersPageAsync(agb, ReferralValidation.MaxPageSize, token);
+            var (keys, next) = await indexes.OffersPageAsync(agb, Paging.MaxPageSize, token);
             views.AddRange(await OpenOfferViewsAsync(keys));
             token = next;
         } while (token.Length > 0);
@@ -74,7 +74,7 @@ public sealed class ReferralLists(ReferralStore store, ReferralIndexes indexes, 
     {
         var errors = new InputErrors();
         ReferralValidation.Agb(request.ProviderAgb, "provider_agb", errors);
-        var size = ReferralValidation.PageSize(request.PageSize, errors);
+        var size = Paging.PageSize(request.PageSize, errors);
         errors.ThrowIfAny();
         var since = request.IncludeOlder ? (DateTimeOffset?)null : time.GetUtcNow() - Options.RecentWindow;
         var page = await PageAsync(() => indexes.PlacementsPageAsync(request.ProviderAgb, size, request.PageToken, since));
@@ -94,7 +94,7 @@ public sealed class ReferralLists(ReferralStore store, ReferralIndexes indexes, 
     {
         var errors = new InputErrors();
         ReferralValidation.Uzovi(request.InsurerUzovi, "insurer_uzovi", errors);
-        var size = ReferralValidation.PageSize(request.PageSize, errors);
+        var size = Paging.PageSize(request.PageSize, errors);
         errors.ThrowIfAny();
         var page = await PageAsync(() => indexes.DeskPageAsync(request.InsurerUzovi, size, request.PageToken));
         return new ListDeskQueueResponse

@@ -10,7 +10,7 @@ namespace Capacity.Service.Referrals;
 /// </summary>
 public static partial class ReferralValidation
 {
-    public const int MaxSummaryLength = 1000, MaxDeclineTextLength = 500, MaxPatientRefLength = 64, DefaultPageSize = Paging.DefaultPageSize, MaxPageSize = Paging.MaxPageSize;
+    public const int MaxSummaryLength = 1000, MaxDeclineTextLength = 500, MaxPatientRefLength = 64;
 
     public static bool IsReferralId(string? id) => id is not null && ReferralIdPattern().IsMatch(id);
 
@@ -73,9 +73,6 @@ public static partial class ReferralValidation
     {
         if (double.IsNaN(radiusKm) || radiusKm < 0 || radiusKm > max) errors.Add("radius_km", $"must be between 0 and {max} km (0 for the referral's own)");
     }
-
-    /// <summary>The page size asked for (0: the default), or an error naming page_size.</summary>
-    public static int PageSize(int requested, InputErrors errors) => Paging.PageSize(requested, errors);
 
     public static void DeclineReason(DeclineReason reason, string text, InputErrors errors)
     {
