@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 
@@ -101,6 +102,12 @@ public static class AuthenticationSetup
             };
         });
         services.AddAuthorization(o => o.AddPolicy(SignedIn, p => p.RequireAuthenticatedUser()));
+        // Authentication brings ASP.NET Core Data Protection along, but the service protects nothing
+        // with it: bearer tokens only, no cookies, no antiforgery, no protected payloads. Its keys
+        // are kept in memory, so no key ring is written to disk (and no "No XML encryptor
+        // configured" warning is logged for one). A feature that protects data across restarts or
+        // instances must persist the keys first (PersistKeysToStackExchangeRedis) and protect them.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
         return services;
     }
 

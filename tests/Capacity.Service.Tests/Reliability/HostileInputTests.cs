@@ -78,6 +78,24 @@ public sealed class HostileInputTests : IAsyncLifetime
         Assert.DoesNotContain(_app.Logs.Entries, e => e.Level >= LogLevel.Warning);
     }
 
+    [Theory]
+    [InlineData("{ not json")]
+    [InlineData("{\"patientPostcode\": 1183}")]
+    [InlineData("{\"careType\": \"NO_SUCH_CARE\"}")]
+    public async Task MalformedJsonIsABadRequestLoggedWithoutAStackTrace(string body)
+    {
+        using var http = _app.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token("requester", "ziekenhuis-a"));
+
+        using var response = await http.PostAsync("/api/v1/searches", new StringContent(body, null, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal((int)StatusCode.InvalidArgument, JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("code").GetInt32());
+        // A caller's mistake is the caller's: no stack trace in the service's log, nothing at warning or above.
+        Assert.DoesNotContain(_app.Logs.Entries, e => e.Exception is not null);
+        Assert.DoesNotContain(_app.Logs.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
     [Fact]
     public async Task AWellFormedCallStillPassesTheBodyCheck()
     {
