@@ -6,6 +6,8 @@
 # Redis and service; and ./bench.sh --smoke --fsync always, its persistence-cost mode) and of the
 # microbenchmarks (./microbench.sh --smoke). Smoke runs check that
 # the tools work and the results are correct (e.g. one winner per race), never timings.
+# Before the tests, docker-compose.yml is validated for the default services and every profile
+# (scripts/check-compose.sh: Debian's docker-compose, no Docker engine needed).
 # Extra arguments go to `dotnet test` and skip the smoke runs (e.g. ./test.sh --filter Hold).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +17,7 @@ ensure_dotnet
 [ -n "${CAPACITY_TEST_REDIS:-}" ] || ensure_redis
 ensure_chromium
 
+scripts/check-compose.sh
 dotnet test Capacity.slnx -c Release "$@"
 if (($# == 0)); then
   echo "==> benchmark smoke run"
