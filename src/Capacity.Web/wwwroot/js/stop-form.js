@@ -1,7 +1,7 @@
 // The form that declares a client stop. Every scope is a deliberate choice — insurers, care types,
 // areas ("alle …" is an option of its own, nothing ticked is no choice) and an end date or "tot
 // nader order" — and the stop is sent only after a confirmation that says its effect in words.
-import { h, field, say, requestIds } from './dom.js';
+import { h, fill, field, say, requestIds } from './dom.js';
 import { api } from './api.js';
 import { confirmAction } from './confirm.js';
 import { careTypes, stopReasons, safeTexts, key, proto, today, dateMessage, stopEffect } from './labels.js';
@@ -23,9 +23,9 @@ function choiceGroup(id, legend, allText, options) {
     fieldset.removeAttribute('aria-invalid');
     error.textContent = '';
   };
-  const draw = (items, note) => list.replaceChildren(
+  const draw = (items, note) => fill(list,
     h('label', { class: 'check all' }, h('input', { type: 'checkbox', name: id, value: All, onchange }), ` ${allText}`),
-    ...items.map(([value, text]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: id, value, onchange }), ` ${text}`)),
+    items.map(([value, text]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: id, value, onchange }), ` ${text}`)),
     note ? h('span', { class: 'muted' }, note) : null);
   draw(options);
   return {
