@@ -122,7 +122,10 @@ public static class MatchRules
     [ThreadStatic] static int[]? t_seenAt;
     [ThreadStatic] static int t_stamp;
 
-    /// <summary>Evaluates every provider in reach and ranks the result.</summary>
+    /// <summary>
+    /// Evaluates every provider in reach and ranks the result. In reach: it serves the patient's
+    /// area, or it serves an area within the radius and its base is within the radius too.
+    /// </summary>
     public static MatchResult Evaluate(
         MatchQuery query,
         RegistrySnapshot registry,
@@ -168,7 +171,13 @@ public static class MatchRules
         {
             var number = inReach[i];
             var provider = registry.ProviderAt(number);
-            var distance = Math.Round(PostcodeDirectory.DistanceKm(postcodes.Find(provider.BasePc4)!, query.PatientArea), 2);
+            var exactKm = PostcodeDirectory.DistanceKm(postcodes.Find(provider.BasePc4)!, query.PatientArea);
+            // An area in reach brought it here, but the distance shown is its base's: a provider
+            // based beyond the radius is out of reach unless it serves the patient's own area
+            // (then it can take the patient wherever its office is). Else a 15 km search would
+            // list exclusions at 19 km.
+            if (exactKm > query.RadiusKm && !provider.Serves(query.PatientArea.Pc4)) continue;
+            var distance = Math.Round(exactKm, 2);
             var cell = cells.GetValueOrDefault(provider.Agb);
             var providerRef = registry.RefOf(number);
             if ((ExcludeByRegistry(query, provider, providerRef, distance, registry, out var contract, requireContract, details)

@@ -122,13 +122,15 @@ public static class MatchOracle
         var verdicts = new Dictionary<string, Verdict>();
         foreach (var p in s.Providers)
         {
-            // In reach: it serves some area whose centroid is within the radius of the patient's.
-            if (!p.Served.Any(a => a == q.PatientPc4 || Km(patient, postcodes.Find(a)!) <= q.RadiusKm))
+            // In reach: it serves the patient's area, or it serves some area whose centroid is within
+            // the radius of the patient's and its base is within the radius too.
+            var distance = Km(postcodes.Find(p.BasePc4)!, patient);
+            if (!p.Served.Contains(q.PatientPc4)
+                && !(distance <= q.RadiusKm && p.Served.Any(a => Km(patient, postcodes.Find(a)!) <= q.RadiusKm)))
             {
                 verdicts[p.Key] = new Verdict(Outcome.Absent);
                 continue;
             }
-            var distance = Km(postcodes.Find(p.BasePc4)!, patient);
             Verdict Excluded(ExclusionReason reason, string[]? stops = null) => new(Outcome.Excluded, reason, distance, CoveringStops: stops);
 
             // 1. Contracted by the patient's insurer for this care type in the start date's calendar year.

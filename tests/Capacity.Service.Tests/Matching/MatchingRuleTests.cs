@@ -270,6 +270,30 @@ public sealed class MatchingRuleTests(CapacityApp app) : IClassFixture<CapacityA
     }
 
     [Fact]
+    public async Task ProviderBasedBeyondTheRadiusIsAbsentEvenWhenItServesAnAreaWithinIt()
+    {
+        // Bussum (1405) is 18.3 km from the patient's 1183, Weesp (1381) 12.7 km: a provider based
+        // in Bussum that also works in Weesp serves an area in a 15 km search but lies outside it.
+        const string Bussum = "1405", Weesp = "1381";
+        var uzovi = await app.AddInsurerAsync();
+        var beyond = await app.AddProviderAsync(Bussum, [Bussum, Weesp]);
+        var beyondButServingThePatient = await app.AddProviderAsync(Bussum, [Bussum, Weesp, Patient]);
+        foreach (var agb in new[] { beyond, beyondButServingThePatient }) await app.ContractAsync(agb, uzovi, Nursing);
+        await app.PublishAsync(beyondButServingThePatient, Patient, Nursing, 2);
+
+        var result = await app.FindAsync(TestData.Search(Patient, uzovi, Nursing));
+        var wide = TestData.Search(Patient, uzovi, Nursing);
+        wide.RadiusKm = 20;
+        var wideResult = await app.FindAsync(wide);
+
+        Assert.Equal("Absent", result.VerdictFor(beyond));
+        Assert.All(result.Exclusions, e => Assert.InRange(e.DistanceKm, 0, result.RadiusKm));
+        // Serving the patient's own area, it can take the patient wherever its office is.
+        Assert.InRange(Assert.Single(result.Candidates, c => c.Provider.Agb == beyondButServingThePatient).DistanceKm, 18, 19);
+        Assert.Equal("OutsideArea", wideResult.VerdictFor(beyond));
+    }
+
+    [Fact]
     public async Task NoCapacityWhenNonePublishedNoneFreeOrFreeOnlyAfterTheStartDate()
     {
         var uzovi = await app.AddInsurerAsync();

@@ -28,10 +28,15 @@ public sealed class ClientStopJourneyTests(WebApp web)
         // The provider declares a client stop for VGZ only.
         var provider = await web.SignInAsync("provider", DeVriesZzp);
         await Expect(provider.Locator("#stops")).ToContainTextAsync("Geen cliëntenstops");
-        await provider.Locator("input[name=stop-insurer][value='7095']").CheckAsync();
+        await provider.Locator("#stop-insurers input[value='7095']").CheckAsync();
+        await provider.Locator("#stop-care input[value='DistrictNursing']").CheckAsync();
+        await provider.Locator("#stop-areas input[value='*']").CheckAsync(); // heel het werkgebied
+        await provider.Locator("#stop-open-ended").CheckAsync();
         await provider.SelectOptionAsync("#stop-reason", "CostCeiling");
         await provider.FillAsync("#stop-text", "Zorgkostenplafond VGZ bereikt.");
         await provider.ClickAsync("#declare-stop");
+        await Expect(provider.Locator("dialog.confirm")).ToContainTextAsync("U verdwijnt voor alle VGZ-patiënten in heel uw werkgebied uit de zoekresultaten voor wijkverpleging, vanaf vandaag tot nader order.");
+        await provider.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Ja, stop instellen" }).ClickAsync();
         await Expect(provider.Locator("#stops li[data-id]")).ToContainTextAsync("VGZ");
 
         // The VGZ search loses the provider, with the reason; the Zilveren Kruis search keeps it.
@@ -46,6 +51,8 @@ public sealed class ClientStopJourneyTests(WebApp web)
 
         // Lifting it brings the provider back for VGZ patients.
         await provider.Locator($"#stops li[data-id]").GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Opheffen" }).ClickAsync();
+        await provider.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Ja, opheffen" }).ClickAsync();
+        await Expect(provider.Locator("#stops-status")).ToHaveTextAsync("Cliëntenstop opgeheven.");
         await Expect(vgz.Locator($"#candidates tr[data-agb='{DeVriesZzp}']")).ToBeVisibleAsync();
     }
 

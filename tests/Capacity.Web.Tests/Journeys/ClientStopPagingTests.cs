@@ -39,6 +39,7 @@ public sealed class ClientStopPagingTests(WebApp web)
         var reads = new List<string>();
         provider.Request += (_, request) => { if (request.Url.Contains("/api/v1/client-stops?")) reads.Add(request.Url); };
         await provider.Locator($"#stops li[data-id='{ids[0]}']").GetByRole(AriaRole.Button, new() { Name = "Opheffen" }).ClickAsync();
+        await provider.GetByRole(AriaRole.Button, new() { Name = "Ja, opheffen" }).ClickAsync();
         await Expect(stops).ToHaveCountAsync(26);
         await Expect(provider.Locator($"#stops li[data-id='{ids[26]}']")).ToBeVisibleAsync();
         await Expect(more).ToBeHiddenAsync();

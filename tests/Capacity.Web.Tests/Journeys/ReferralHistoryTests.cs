@@ -53,12 +53,13 @@ public sealed class ReferralHistoryTests(WebApp web)
         await Expect(oldest).ToBeFocusedAsync();
         await Expect(oldest.Locator(".fresh label.pick").First).ToBeVisibleAsync(); // in view now: searched
 
-        // The oldest is on the second page; cancelling it (a double-click: one request) moves it to "Afgesloten".
+        // The oldest is on the second page; cancelling it (a double-click: one confirmation, one request) moves it to "Afgesloten".
         await Expect(oldest.Locator(".to-choose")).ToContainTextAsync("kies een aanbieder");
         await oldest.GetByRole(AriaRole.Button, new() { Name = "Annuleren" }).DblClickAsync();
+        await nurse.GetByRole(AriaRole.Button, new() { Name = "Ja, annuleren" }).ClickAsync();
         await Expect(oldest).ToHaveCountAsync(0);
         await Expect(cards).ToHaveCountAsync(20);
-        await Expect(nurse.Locator("#referrals-status")).ToContainTextAsync($"Verwijzing {prefix}-00 staat nu onder “Afgesloten”");
+        await Expect(nurse.Locator("#referrals-status")).ToContainTextAsync($"Verwijzing {prefix}-00 is geannuleerd en staat nu onder “Afgesloten”");
         Assert.Equal(1, cancels);
 
         await nurse.GetByRole(AriaRole.Radio, new() { Name = "Afgesloten", Exact = true }).CheckAsync();

@@ -2,6 +2,7 @@
 // the capacity.v1 services), with the signed-in user's bearer token. Same checks, same audit as gRPC.
 import { session } from './session.js';
 import { problemText } from './labels.js';
+import * as offline from './offline.js';
 
 /**
  * A refused or failed call. message is Dutch, chosen by the gRPC code (the service's own message
@@ -34,11 +35,15 @@ export async function api(path, { method = 'GET', body, query } = {}) {
   try {
     response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
+    offline.unreachable();
     throw new ApiError(0);
   }
   const text = await response.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { /* not JSON: a proxy's error page */ }
+  // The service (or its store) could not be reached: the page goes offline until a resync reaches it.
+  if ([502, 503].includes(response.status) || json?.code === 14) offline.unreachable();
+  else offline.reached();
   if (response.ok) return json ?? {};
   if (response.status === 401) session.expired();
   const error = new ApiError(response.status, json ?? {});

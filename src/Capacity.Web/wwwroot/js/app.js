@@ -102,7 +102,8 @@ async function boot() {
     console.error(e);
     fill(main, h('section', { class: 'card' }, h('h1', {}, 'Dit scherm kon niet laden'),
       h('p', { class: 'error', role: 'alert' }, e?.message ?? String(e)),
-      h('button', { type: 'button', class: 'primary', onclick: () => location.reload() }, 'Opnieuw proberen')));
+      // offline-ok: a reload is what helps when the service was unreachable.
+      h('button', { type: 'button', class: 'primary offline-ok', onclick: () => location.reload() }, 'Opnieuw proberen')));
     return;
   }
   // Keyboard users start at the screen's first field, or else at its heading.

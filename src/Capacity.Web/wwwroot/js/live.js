@@ -1,7 +1,9 @@
 // The live channel: one SignalR connection to /hubs/coordination per page. It reconnects by
 // itself; after every (re)connect each screen resyncs what it shows (subscriptions belong to a
-// connection and are gone after a reconnect, and pushes may have been missed meanwhile).
+// connection and are gone after a reconnect, and pushes may have been missed meanwhile). A drop
+// puts the page in its offline state (offline.js) at once; the resync after the reconnect ends it.
 import { session } from './session.js';
+import * as offline from './offline.js';
 
 const handlers = new Map();   // hub method -> Set of callbacks
 const resyncs = new Set();    // called after each (re)connect
@@ -36,11 +38,24 @@ export function connected() {
   return connection?.state === 'Connected';
 }
 
-async function resync() {
-  setStatus('live', 'live');
+async function resyncScreens() {
   for (const callback of resyncs) {
     try { await callback(); } catch (e) { console.error('resync failed', e); }
   }
+}
+offline.setRetry(resyncScreens);
+
+async function resync() {
+  setStatus('live', 'live');
+  offline.hub(true);
+  const before = offline.mark();
+  await resyncScreens();
+  offline.resynced(before); // the banner goes once what the screen shows was read again
+}
+
+function dropped(state, text) {
+  setStatus(state, text);
+  offline.hub(false);
 }
 
 async function startLoop() {
@@ -54,7 +69,7 @@ async function startLoop() {
       console.warn('hub connection failed', e);
       // A token that expired (or was refused) will not get better by retrying: sign in again.
       if (!session.valid || e?.statusCode === 401 || /\b401\b/.test(e?.message ?? '')) { session.expired(); return; }
-      setStatus('offline', 'geen verbinding, opnieuw proberen…');
+      dropped('offline', 'geen verbinding, opnieuw proberen…');
       await new Promise(r => setTimeout(r, Math.min(10000, 1000 * 2 ** Math.min(attempt, 4))));
     }
   }
@@ -69,10 +84,10 @@ export function start(status) {
     .configureLogging(signalR.LogLevel.Warning)
     .build();
   for (const [method, callbacks] of handlers) connection.on(method, (...args) => callbacks.forEach(cb => cb(...args)));
-  connection.onreconnecting(() => setStatus('connecting', 'verbinding herstellen…'));
+  connection.onreconnecting(() => dropped('connecting', 'verbinding herstellen…'));
   connection.onreconnected(() => resync());
   // The retry policy above never gives up; should the connection still close (a refused
   // reconnect), start over — a coordinator's screen must not go stale silently.
-  connection.onclose(() => startLoop());
+  connection.onclose(() => { offline.hub(false); startLoop(); });
   return startLoop();
 }

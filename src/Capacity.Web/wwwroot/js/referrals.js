@@ -5,8 +5,9 @@ import { h, fill, say, keyed, latest, requestIds } from './dom.js';
 import { api, pager, insurerName, versionOf } from './api.js';
 import * as live from './live.js';
 import { contact, facts, uncontractedWarning, moreButton, olderToggle } from './blocks.js';
+import { confirmAction } from './confirm.js';
 import {
-  careTypes, contractTypes, referralStates, offerStates, declineReasons, closureOutcomes, listFilters, texts, label, key, proto, unit,
+  careTypes, contractTypes, referralStates, offerStates, declineReasons, closureOutcomes, listFilters, texts, safeTexts, label, key, proto, unit,
   formatKm, formatMoment, atMoment, formatWeekDay, today, dateMessage, isoDay, addDays, escalationReason, offerOutcome,
 } from './labels.js';
 
@@ -77,6 +78,8 @@ export function referralHistory(identity, insurers) {
     referralList.setAttribute('aria-busy', 'true');
     try {
       if (await referralPages.first()) referralList.removeAttribute('aria-busy');
+      // Cards kept from before (an outage, say) search again where their search had failed.
+      for (const list of referralList.querySelectorAll('.fresh')) if (list.querySelector('.error')) list.whenSeen?.();
     } catch (err) {
       referralList.removeAttribute('aria-busy');
       showListError(err);
@@ -286,14 +289,27 @@ export function referralHistory(identity, insurers) {
     else say(referralStatus, `${r.patientRef}: ${text}`, kind);
   }
 
+  /** Cancelling cannot be undone: asked first, and its result said above the list (the card leaves the open list). */
+  const confirmCancel = r => confirmAction({
+    title: safeTexts.confirmCancelTitle(r.patientRef), text: safeTexts.confirmCancelText,
+    yes: safeTexts.confirmCancelYes, no: safeTexts.confirmCancelNo,
+  });
+
   async function step(r, action) {
     if (busy.has(r.id)) return;
-    setBusy(r.id, true); // before the first await: a second click of a double-click finds the button disabled
+    // Before the first await: a second click of a double-click finds the referral busy. While the
+    // confirmation is open the buttons stay enabled, so that the focus can come back to them.
+    if (action === 'cancel') busy.add(r.id);
+    else setBusy(r.id, true);
     const request = `${r.id}:${action}`;
     try {
+      if (action === 'cancel') {
+        if (!await confirmCancel(r)) return;
+        setBusy(r.id, true);
+      }
       const updated = await api(`referrals/${encodeURIComponent(r.id)}/${action}`, { method: 'POST', body: { requestId: stepRequests.for(request) } });
       stepRequests.done(request);
-      place(updated);
+      place(updated, action === 'cancel' && key(updated.state) === 'Cancelled' ? safeTexts.referralCancelled(updated.patientRef) : null);
     } catch (err) {
       sayOn(r, err.message, 'error');
     } finally {
@@ -301,12 +317,16 @@ export function referralHistory(identity, insurers) {
     }
   }
 
-  /** A referral as it is now: in the chosen list, or out of it (and said where it went); an older version than seen is dropped. */
-  function place(referral) {
-    if (learn(referral) !== referral) return;
+  /**
+   * A referral as it is now: in the chosen list, or out of it (and said where it went, or what
+   * done says was done); an older version than seen is dropped.
+   */
+  function place(referral, done = null) {
+    if (learn(referral) !== referral) { if (done) say(referralStatus, done); return; }
     const wasShown = drawn.has(referral.id);
     drawReferrals();
-    if (wasShown && !drawn.has(referral.id)) say(referralStatus, texts.movedTo(referral.patientRef, listOf(referral)));
+    if (done) say(referralStatus, done);
+    else if (wasShown && !drawn.has(referral.id)) say(referralStatus, texts.movedTo(referral.patientRef, listOf(referral)));
   }
 
   live.on('ReferralChanged', async notice => {
