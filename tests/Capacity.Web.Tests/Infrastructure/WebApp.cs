@@ -81,6 +81,10 @@ public sealed class WebApp : IAsyncLifetime
             ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
             ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
             ["Logging:LogLevel:Default"] = "Warning",
+            // As in the service tests: dozens of browser pages and a host share two cores, and the
+            // SignalR backplane's UNSUBSCRIBE at shutdown waited past the production 1 s once in CI
+            // (a cleanup failure of the whole assembly).
+            ["Redis:OperationTimeout"] = "00:00:05",
         }.Concat(auth));
         builder.Logging.ClearProviders().AddConsole();
         builder.AddCapacityServices();
