@@ -30,7 +30,7 @@ export async function render(main, identity) {
     h('h2', { id: 'capacity-title' }, 'Vrije plaatsen per postcodegebied'),
     h('p', { class: 'muted' }, 'Pas de aantallen aan en sla alles in één keer op. Tab en pijltjes werken; Enter slaat op.'),
     nudge, grid, h('div', { class: 'actions' }, saveButton, saveStatus));
-  const stops = clientStops(agb, insurers);
+  const stops = clientStops(agb, insurers, provider);
 
   const clients = h('div', { id: 'placements', class: 'placements' }, h('p', { class: 'muted' }, texts.loading));
   const clientsStatus = h('p', { class: 'status', role: 'status', id: 'placements-status' });
