@@ -67,5 +67,7 @@ public static class RegionMapping
         DistinctProvidersWithClientStop = c.Distinct.WithClientStop,
         DistinctProvidersStale = c.Distinct.Stale,
         DistinctProvidersWithRoomClosedByClientStop = c.Distinct.WithRoomClosedByClientStop,
+        ProvidersInView = c.ProvidersInView,
+        DistinctProvidersInView = c.Distinct.InView,
     };
 }

@@ -25,10 +25,11 @@ public sealed record CareTypeAvailability(
     int ProvidersStale,
     int ProvidersWithRoomClosedByClientStop,
     int FreePlacesClosedByClientStop,
+    int ProvidersInView,
     DistinctProviders Distinct);
 
 /// <summary>Each provider once, however many of the areas it serves (in one area: the per-area counts).</summary>
-public sealed record DistinctProviders(int Serving, int WithRoom, int WithClientStop, int Stale, int WithRoomClosedByClientStop);
+public sealed record DistinctProviders(int Serving, int WithRoom, int WithClientStop, int Stale, int WithRoomClosedByClientStop, int InView);
 
 public sealed record AreaAvailability(string Pc4, string Municipality, IReadOnlyList<CareTypeAvailability> CareTypes);
 

@@ -67,16 +67,16 @@ public sealed class RegionalAvailabilityService(
                     var stoppedHere = snapshot.StopsOf(provider.Agb).Any(s => s.CoversArea(careType, pc4, today));
                     if (stoppedHere) area.WithClientStop.Add(provider.Agb);
 
-                    // Who this view counts, and whether a stop is all that keeps it from counting.
+                    // Who this view considers (contracted and qualified, as a search checks it), and
+                    // whether a stop for the insurer is what keeps it from offering its room.
                     var closedByStop = false;
                     if (scope.Insurer is { } insurer)
                     {
-                        var reason = MatchRules.RegistryReason(provider, insurer.Uzovi, careType, pc4, today, urgent: false, snapshot, out _, out _);
-                        if (reason == ExclusionReason.ClientStop)
-                            closedByStop = MatchRules.RegistryReason(provider, insurer.Uzovi, careType, pc4, today, urgent: false, snapshot, out _, out _, applyStops: false) is null;
-                        if (reason is not null && !closedByStop) continue;
+                        if (MatchRules.RegistryReason(provider, insurer.Uzovi, careType, pc4, today, urgent: false, snapshot, out _, out _, applyStops: false) is not null) continue;
+                        closedByStop = MatchRules.RegistryReason(provider, insurer.Uzovi, careType, pc4, today, urgent: false, snapshot, out _, out _) == ExclusionReason.ClientStop;
                     }
                     else closedByStop = stoppedHere && !CareTypes.PassesClientStops(careType, urgent: false);
+                    area.InView.Add(provider.Agb);
 
                     if (!cells.TryGetValue((provider.Agb, careType), out var cell)) continue;
                     if (now - cell.PublishedAt > freshness)
@@ -124,6 +124,7 @@ public sealed class RegionalAvailabilityService(
         public HashSet<string> WithClientStop { get; } = [];
         public HashSet<string> Stale { get; } = [];
         public HashSet<string> ClosedByStop { get; } = [];
+        public HashSet<string> InView { get; } = [];
 
         public void Add(DistinctCount other)
         {
@@ -132,16 +133,17 @@ public sealed class RegionalAvailabilityService(
             WithClientStop.UnionWith(other.WithClientStop);
             Stale.UnionWith(other.Stale);
             ClosedByStop.UnionWith(other.ClosedByStop);
+            InView.UnionWith(other.InView);
         }
 
         /// <param name="sums">For totals: the areas whose per-area counts are summed; null for one area (its own counts).</param>
         public CareTypeAvailability ToAvailability(CareType careType, int free, int closedFree, IReadOnlyList<CareTypeAvailability>? sums)
         {
-            var once = new DistinctProviders(Serving.Count, WithRoom.Count, WithClientStop.Count, Stale.Count, ClosedByStop.Count);
+            var once = new DistinctProviders(Serving.Count, WithRoom.Count, WithClientStop.Count, Stale.Count, ClosedByStop.Count, InView.Count);
             return sums is null
-                ? new(careType, CareTypes.UnitOf(careType), free, WithRoom.Count, Serving.Count, WithClientStop.Count, Stale.Count, ClosedByStop.Count, closedFree, once)
+                ? new(careType, CareTypes.UnitOf(careType), free, WithRoom.Count, Serving.Count, WithClientStop.Count, Stale.Count, ClosedByStop.Count, closedFree, InView.Count, once)
                 : new(careType, CareTypes.UnitOf(careType), free, sums.Sum(a => a.ProvidersWithRoom), sums.Sum(a => a.ProvidersServing),
-                    sums.Sum(a => a.ProvidersWithClientStop), sums.Sum(a => a.ProvidersStale), sums.Sum(a => a.ProvidersWithRoomClosedByClientStop), closedFree, once);
+                    sums.Sum(a => a.ProvidersWithClientStop), sums.Sum(a => a.ProvidersStale), sums.Sum(a => a.ProvidersWithRoomClosedByClientStop), closedFree, sums.Sum(a => a.ProvidersInView), once);
         }
     }
 }

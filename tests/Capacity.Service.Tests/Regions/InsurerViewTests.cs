@@ -63,12 +63,13 @@ public sealed class InsurerViewTests(CapacityApp app) : IClassFixture<CapacityAp
         var mine = view.Areas.Single().CareTypes.Single();
         Assert.Equal((3 + 5, 2, 5, 2), (mine.FreePlaces, mine.ProvidersWithRoom, mine.ProvidersServing, mine.ProvidersWithClientStop));
         Assert.Equal((1, 2), (mine.ProvidersWithRoomClosedByClientStop, mine.FreePlacesClosedByClientStop));
+        Assert.Equal(3, mine.ProvidersInView); // contracted for this care type, stop or not
         // The same providers a search for this insurer offers: one copy of the rules.
         Assert.Equal([contracted, stoppedForOther], search.Candidates.Select(c => c.Provider.Agb).Order());
 
         Assert.Equal(("", ""), (all.InsurerUzovi, all.InsurerName));
         var everyone = all.Areas.Single().CareTypes.Single();
-        Assert.Equal((3 + 4 + 1 + 2 + 5, 5), (everyone.FreePlaces, everyone.ProvidersWithRoom));
+        Assert.Equal((3 + 4 + 1 + 2 + 5, 5, 5), (everyone.FreePlaces, everyone.ProvidersWithRoom, everyone.ProvidersInView));
         // Without an insurer both stopped providers keep their room, closed to some insurers' patients.
         Assert.Equal((2, 2 + 5), (everyone.ProvidersWithRoomClosedByClientStop, everyone.FreePlacesClosedByClientStop));
     }
