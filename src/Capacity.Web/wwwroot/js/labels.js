@@ -110,7 +110,9 @@ export const mapTexts = {
   // the totals: each provider once, however many areas it serves
   totals: ({ municipality, free, withRoom, inView, closed, closedFree, insurer }) =>
     `${municipality}: ${free} vrij bij ${withRoom} ${providersWord(withRoom)} met ruimte, van ${inView} ${insurer ? `met een ${insurer}-contract` : 'in de gemeente'}` +
-    (closed ? `; bij ${closed} ${providersWord(closed)} zijn ${closedFree} ${placesWord(closedFree)} gesloten door een cliëntenstop${insurer ? ` voor ${insurer}` : ''}` : '') +
+    (!closed ? '' : insurer
+      ? `; bij ${closed} ${providersWord(closed)} ${closedFree === 1 ? 'is' : 'zijn'} ${closedFree} ${placesWord(closedFree)} gesloten door een cliëntenstop voor ${insurer} (niet meegeteld)`
+      : `; bij ${closed} ${providersWord(closed)} ${closedFree === 1 ? 'is' : 'zijn'} ${closedFree} van die ${placesWord(closedFree)} door een cliëntenstop gesloten voor patiënten van een of meer verzekeraars`) +
     '. Elke aanbieder telt één keer, ook als hij meer gebieden bedient.',
   unmetTitle: 'Onvervulde zorgvraag',
   unmetAbout: 'Verwijzingen die bij de zorgbemiddeling van een verzekeraar uitkwamen omdat niemand de patiënt kon opnemen (alle verzekeraars samen).',
