@@ -19,7 +19,7 @@ public static class RegionValidation
         InsurerInfo? insurer = null;
         if (!string.IsNullOrEmpty(request.InsurerUzovi))
         {
-            if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", "must be a UZOVI code of 4 digits (or empty for all providers)");
+            if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", Codes.UzoviRule + " (or empty for all providers)");
             else if (!registry.Insurers.TryGetValue(request.InsurerUzovi, out insurer)) errors.Add("insurer_uzovi", $"insurer {request.InsurerUzovi} is not registered");
         }
 
