@@ -33,6 +33,8 @@ public sealed class RegionalAvailabilityService(
     public async Task<RegionAvailability> GetAsync(RegionScope scope)
     {
         var snapshot = registry.Current;
+        // The insurer as the registry names it now (a live view outlives a rename).
+        var viewer = scope.Insurer is { } named ? snapshot.Insurers.GetValueOrDefault(named.Uzovi) ?? named : null;
         var figures = await capacity.GetAreasAsync(scope.Pc4s);
         var now = time.GetUtcNow();
         var today = time.Today();
@@ -70,7 +72,7 @@ public sealed class RegionalAvailabilityService(
                     // Who this view considers (contracted and qualified, as a search checks it), and
                     // whether a stop for the insurer is what keeps it from offering its room.
                     var closedByStop = false;
-                    if (scope.Insurer is { } insurer)
+                    if (viewer is { } insurer)
                     {
                         if (MatchRules.RegistryReason(provider, insurer.Uzovi, careType, pc4, today, urgent: false, snapshot, out _, out _, applyStops: false) is not null) continue;
                         closedByStop = MatchRules.RegistryReason(provider, insurer.Uzovi, careType, pc4, today, urgent: false, snapshot, out _, out _) == ExclusionReason.ClientStop;
@@ -81,7 +83,7 @@ public sealed class RegionalAvailabilityService(
                     if (!cells.TryGetValue((provider.Agb, careType), out var cell)) continue;
                     if (now - cell.PublishedAt > freshness)
                     {
-                        if (scope.Insurer is null || !closedByStop) area.Stale.Add(provider.Agb);
+                        if (viewer is null || !closedByStop) area.Stale.Add(provider.Agb);
                         continue;
                     }
                     var expires = cell.PublishedAt + freshness;
@@ -92,7 +94,7 @@ public sealed class RegionalAvailabilityService(
                     {
                         area.ClosedByStop.Add(provider.Agb);
                         closedFree += cell.Available;
-                        if (scope.Insurer is not null) continue; // in the insurer's view the stop takes the room away
+                        if (viewer is not null) continue; // in the insurer's view the stop takes the room away
                     }
                     free += cell.Available;
                     area.WithRoom.Add(provider.Agb);
@@ -113,7 +115,7 @@ public sealed class RegionalAvailabilityService(
         // Stops in force and places "free from" a date also change at midnight.
         var midnight = time.NextMidnight();
         if (staleAt is null || midnight < staleAt) staleAt = midnight;
-        return new RegionAvailability(scope.MunicipalityCode, scope.Municipality, areas, totals, now, scope.Insurer) { StaleAt = staleAt };
+        return new RegionAvailability(scope.MunicipalityCode, scope.Municipality, areas, totals, now, viewer) { StaleAt = staleAt };
     }
 
     /// <summary>The providers in each count, by AGB: an area's, or (added up) a region's, each provider once.</summary>
