@@ -83,8 +83,7 @@ export const mapTexts = {
   unmet: 'verwijzingen zonder plek (alle verzekeraars samen)',
   source: 'Kaart: postcodegebieden (PC4), Bron: CBS.',
   hint: 'Wijs of tab naar een postcodegebied voor de cijfers.',
-  // an area, in words (tooltip and the area's own label)
-  areaLabel: (pc4, free) => `${pc4}: ${free} vrij`,
+  // an area, in words (the tooltip, and the area's own label for screen readers)
   areaTip: ({ pc4, place, free, withRoom, inView, closed, closedFree, stops, stale, unmet, careType, insurer }) =>
     `${pc4} ${place}: ${free} vrij bij ${withRoom} van ${inView} ${insurer ? `aanbieders met ${insurer}-contract` : 'aanbieders'}` +
     (closed ? `; ${closed} ${providersWord(closed)} met ${closedFree} ${placesWord(closedFree)} gesloten door een cliëntenstop${insurer ? ` voor ${insurer}` : ''}` : '') +

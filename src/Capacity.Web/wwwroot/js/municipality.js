@@ -107,10 +107,11 @@ export async function render(main, identity) {
     };
   }
 
+  /** An area in words, for the tooltip and for screen readers (its label on the map). */
+  const describe = (area, pc4) => t.areaTip({ pc4, place: places.get(pc4) ?? '', ...numbers(area ?? { pc4 }, careType.value),
+    careType: label(careTypes, careType.value), insurer: insurerName() });
   function showTip(pc4) {
-    const area = availability?.areas?.find(a => a.pc4 === pc4);
-    tooltip.textContent = t.areaTip({ pc4, place: places.get(pc4) ?? '', ...numbers(area ?? { pc4 }, careType.value),
-      careType: label(careTypes, careType.value), insurer: insurerName() });
+    tooltip.textContent = describe(availability?.areas?.find(a => a.pc4 === pc4), pc4);
   }
 
   function drawLegend() {
@@ -130,7 +131,7 @@ export async function render(main, identity) {
     drawLegend();
     for (const area of availability.areas ?? []) {
       const n = numbers(area, type);
-      paint(area.pc4, { band: band(n.free, n.inView), closed: n.closed, free: n.free, unmet: n.unmet, label: t.areaLabel(area.pc4, n.free) });
+      paint(area.pc4, { band: band(n.free, n.inView), closed: n.closed, free: n.free, unmet: n.unmet, label: describe(area, area.pc4) });
     }
     fill(rows, (availability.areas ?? []).map(area => {
       const n = numbers(area, type);
