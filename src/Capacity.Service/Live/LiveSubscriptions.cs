@@ -71,8 +71,13 @@ public sealed class LiveSubscriptions(
         public RegionAvailability? Last { get; set; }
         public override DateTimeOffset? StaleAt => Last?.StaleAt;
 
-        // Contracts are not part of regional aggregates; providers and stops are, through their areas.
-        public override bool AffectedBy(RegistryChange change) => change.All || change.Pc4s.Any(Scope.Pc4s.Contains);
+        // Providers and stops reach every view through their areas. A contract change names only
+        // its provider: it matters to an insurer's view when that provider serves one of the areas.
+        public override bool AffectedBy(RegistryChange change) =>
+            change.All || change.Pc4s.Any(Scope.Pc4s.Contains)
+            || (Scope.Insurer is not null && change.Agbs.Any(ServesScope));
+
+        public Func<string, bool> ServesScope { get; init; } = _ => false;
     }
 
     abstract record Signal;
@@ -113,10 +118,13 @@ public sealed class LiveSubscriptions(
     {
         if (request is null) throw new HubException("Invalid region: a region request is required");
         var errors = new InputErrors();
-        var scope = regions.Resolve(request, errors);
+        var scope = await regions.ResolveAsync(request, errors);
         if (errors.Any) throw new HubException("Invalid region: " + errors.Message);
 
-        var subscription = new RegionSubscription(NewId("region"), connectionId, scope!);
+        var subscription = new RegionSubscription(NewId("region"), connectionId, scope!)
+        {
+            ServesScope = agb => registry.Current.Providers.TryGetValue(agb, out var p) && p.ServedPc4s.Any(scope!.Pc4s.Contains),
+        };
         await StartAsync(subscription);
         lock (_lock) return new RegionUpdate(subscription.Id, subscription.Last!);
     }

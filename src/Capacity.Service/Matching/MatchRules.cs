@@ -53,38 +53,56 @@ public static class MatchRules
         MatchQuery query, ProviderInfo provider, ProviderRef providerRef, double distanceKm, RegistrySnapshot registry,
         out ContractInfo? contract, bool requireContract, Details details)
     {
-        var careType = query.CareType;
-        var pc4 = query.PatientArea.Pc4;
-        var start = query.StartDate;
+        var reason = RegistryReason(provider, query.Insurer.Uzovi, query.CareType, query.PatientArea.Pc4, query.StartDate, query.Urgent, registry,
+            out contract, out var stop, requireContract);
+        return reason switch
+        {
+            null => null,
+            ExclusionReason.NotContracted => Excluded(reason.Value, details.NotContracted),
+            ExclusionReason.ClientStop => Excluded(reason.Value,
+                    $"client stop for {query.Insurer.Name} " + (stop!.Until is { } u ? $"until {u.Iso()}" : "until further notice"))
+                with { ClientStopId = stop.Id, ClientStopUntil = stop.Until },
+            ExclusionReason.NotQualified => Excluded(reason.Value, details.NotQualified(RequiredQualification(query.CareType)!.Value)),
+            _ => Excluded(reason.Value, details.OutsideArea),
+        };
+
+        Exclusion Excluded(ExclusionReason r, string detail) => new(providerRef, distanceKm, r, detail);
+    }
+
+    /// <summary>
+    /// Rules 1–3 and the served area as a reason alone, for counts that need no texts (a region's
+    /// insurer view); searches and offers give their texts on top of it, so there is one copy of
+    /// the rules. Without <paramref name="applyStops"/> rule 2 is skipped: what a provider would
+    /// offer were it not for a client stop.
+    /// </summary>
+    public static ExclusionReason? RegistryReason(
+        ProviderInfo provider, string uzovi, CareType careType, int pc4, DateOnly start, bool urgent, RegistrySnapshot registry,
+        out ContractInfo? contract, out ClientStopInfo? stop, bool requireContract = true, bool applyStops = true)
+    {
+        stop = null;
 
         // 1. Contracted by the patient's insurer for this care type in the start date's year.
-        contract = registry.ContractOf(provider.Agb, query.Insurer.Uzovi, start.Year);
+        contract = registry.ContractOf(provider.Agb, uzovi, start.Year);
         if (contract is not null && !contract.CareTypes.Contains(careType)) contract = null;
-        if (contract is null && requireContract)
-            return Excluded(ExclusionReason.NotContracted, details.NotContracted);
+        if (contract is null && requireContract) return ExclusionReason.NotContracted;
 
         // 2. No client stop for this insurer, care type, area and day — unless PTZ or urgent.
-        if (!CareTypes.PassesClientStops(careType, query.Urgent))
+        if (applyStops && !CareTypes.PassesClientStops(careType, urgent))
         {
-            foreach (var stop in registry.StopsOf(provider.Agb))
+            foreach (var s in registry.StopsOf(provider.Agb))
             {
-                if (!stop.Covers(query.Insurer.Uzovi, careType, pc4, start)) continue;
-                return Excluded(ExclusionReason.ClientStop,
-                    $"client stop for {query.Insurer.Name} " + (stop.Until is { } u ? $"until {u.Iso()}" : "until further notice"))
-                    with { ClientStopId = stop.Id, ClientStopUntil = stop.Until };
+                if (!s.Covers(uzovi, careType, pc4, start)) continue;
+                stop = s;
+                return ExclusionReason.ClientStop;
             }
         }
 
         // 3. Qualified for special care.
         if (RequiredQualification(careType) is { } required && !provider.Qualifications.HasFlag(required))
-            return Excluded(ExclusionReason.NotQualified, details.NotQualified(required));
+            return ExclusionReason.NotQualified;
 
         // 4. Serves the patient's own area ...
-        if (!provider.Serves(pc4))
-            return Excluded(ExclusionReason.OutsideArea, details.OutsideArea);
-        return null;
-
-        Exclusion Excluded(ExclusionReason reason, string detail) => new(providerRef, distanceKm, reason, detail);
+        return provider.Serves(pc4) ? null : ExclusionReason.OutsideArea;
     }
 
     static Exclusion? ExcludeByCapacity(

@@ -11,7 +11,7 @@ public sealed class RegionGrpcService(RegionalAvailabilityService regions, Postc
     public override async Task<V1.RegionalAvailability> GetRegionalAvailability(GetRegionalAvailabilityRequest request, ServerCallContext context)
     {
         var errors = new InputErrors();
-        var scope = regions.Resolve(request.ToModel(), errors, pc4sField: "pc4s.pc4s");
+        var scope = await regions.ResolveAsync(request.ToModel(), errors, pc4sField: "pc4s.pc4s");
         errors.ThrowIfAny();
         return (await regions.GetAsync(scope!)).ToProto();
     }
@@ -35,9 +35,9 @@ public static class RegionMapping
 {
     public static RegionRequest ToModel(this GetRegionalAvailabilityRequest r) => r.RegionCase switch
     {
-        GetRegionalAvailabilityRequest.RegionOneofCase.Municipality => new(r.Municipality, null, r.CareTypes),
-        GetRegionalAvailabilityRequest.RegionOneofCase.Pc4S => new(null, r.Pc4S.Pc4S, r.CareTypes),
-        _ => new(null, null, r.CareTypes),
+        GetRegionalAvailabilityRequest.RegionOneofCase.Municipality => new(r.Municipality, null, r.CareTypes, r.InsurerUzovi),
+        GetRegionalAvailabilityRequest.RegionOneofCase.Pc4S => new(null, r.Pc4S.Pc4S, r.CareTypes, r.InsurerUzovi),
+        _ => new(null, null, r.CareTypes, r.InsurerUzovi),
     };
 
     public static V1.RegionalAvailability ToProto(this RegionAvailability a) => new()
@@ -47,6 +47,8 @@ public static class RegionMapping
         EvaluatedAt = Timestamp.FromDateTimeOffset(a.EvaluatedAt),
         Areas = { a.Areas.Select(area => new V1.AreaAvailability { Pc4 = area.Pc4, Municipality = area.Municipality, CareTypes = { area.CareTypes.Select(ToProto) } }) },
         Totals = { a.Totals.Select(ToProto) },
+        InsurerUzovi = a.Insurer?.Uzovi ?? "",
+        InsurerName = a.Insurer?.Name ?? "",
     };
 
     static V1.CareTypeAvailability ToProto(CareTypeAvailability c) => new()
@@ -58,5 +60,14 @@ public static class RegionMapping
         ProvidersServing = c.ProvidersServing,
         ProvidersWithClientStop = c.ProvidersWithClientStop,
         ProvidersStale = c.ProvidersStale,
+        ProvidersWithRoomClosedByClientStop = c.ProvidersWithRoomClosedByClientStop,
+        FreePlacesClosedByClientStop = c.FreePlacesClosedByClientStop,
+        DistinctProvidersServing = c.Distinct.Serving,
+        DistinctProvidersWithRoom = c.Distinct.WithRoom,
+        DistinctProvidersWithClientStop = c.Distinct.WithClientStop,
+        DistinctProvidersStale = c.Distinct.Stale,
+        DistinctProvidersWithRoomClosedByClientStop = c.Distinct.WithRoomClosedByClientStop,
+        ProvidersInView = c.ProvidersInView,
+        DistinctProvidersInView = c.Distinct.InView,
     };
 }

@@ -1,15 +1,20 @@
 using System.Text.Json.Serialization;
+using Capacity.Service.Registry;
 using Capacity.V1;
 
 namespace Capacity.Service.Regions;
 
 /// <summary>
 /// A region as a municipality or coordination point asks for it: a municipality (CBS code or
-/// name) or a list of PC4 areas, optionally limited to some care types.
+/// name) or a list of PC4 areas, optionally limited to some care types; for all providers or, with
+/// an insurer's UZOVI code, as that insurer's insured see it (contracted providers without a stop for it).
 /// </summary>
-public sealed record RegionRequest(string? Municipality = null, IReadOnlyList<string>? Pc4s = null, IReadOnlyList<CareType>? CareTypes = null);
+public sealed record RegionRequest(string? Municipality = null, IReadOnlyList<string>? Pc4s = null, IReadOnlyList<CareType>? CareTypes = null, string? InsurerUzovi = null);
 
-/// <summary>Aggregates for one care type in one area (or summed over a region). Never per provider or per insurer.</summary>
+/// <summary>
+/// Aggregates for one care type in one area (or summed over a region), for all providers or one
+/// insurer's view; never per provider. The fields mean what regions.proto says of CareTypeAvailability.
+/// </summary>
 public sealed record CareTypeAvailability(
     CareType CareType,
     CapacityUnit Unit,
@@ -17,16 +22,25 @@ public sealed record CareTypeAvailability(
     int ProvidersWithRoom,
     int ProvidersServing,
     int ProvidersWithClientStop,
-    int ProvidersStale);
+    int ProvidersStale,
+    int ProvidersWithRoomClosedByClientStop,
+    int FreePlacesClosedByClientStop,
+    int ProvidersInView,
+    DistinctProviders Distinct);
+
+/// <summary>Each provider once, however many of the areas it serves (in one area: the per-area counts).</summary>
+public sealed record DistinctProviders(int Serving, int WithRoom, int WithClientStop, int Stale, int WithRoomClosedByClientStop, int InView);
 
 public sealed record AreaAvailability(string Pc4, string Municipality, IReadOnlyList<CareTypeAvailability> CareTypes);
 
+/// <param name="Insurer">The insurer of the view; null: all providers.</param>
 public sealed record RegionAvailability(
     string? MunicipalityCode,
     string? Municipality,
     IReadOnlyList<AreaAvailability> Areas,
     IReadOnlyList<CareTypeAvailability> Totals,
-    DateTimeOffset EvaluatedAt)
+    DateTimeOffset EvaluatedAt,
+    InsurerInfo? Insurer = null)
 {
     /// <summary>When the aggregates change by time alone: a figure turns stale, or the day changes.</summary>
     [JsonIgnore]
@@ -36,6 +50,7 @@ public sealed record RegionAvailability(
     public int Fingerprint()
     {
         var hash = new HashCode();
+        hash.Add(Insurer);
         foreach (var total in Totals) hash.Add(total);
         foreach (var area in Areas)
         {
@@ -46,5 +61,5 @@ public sealed record RegionAvailability(
     }
 }
 
-/// <summary>A region resolved to its areas.</summary>
-public sealed record RegionScope(string? MunicipalityCode, string? Municipality, IReadOnlyList<int> Pc4s, IReadOnlyList<CareType> CareTypes);
+/// <summary>A region resolved to its areas; <paramref name="Insurer"/> null for all providers.</summary>
+public sealed record RegionScope(string? MunicipalityCode, string? Municipality, IReadOnlyList<int> Pc4s, IReadOnlyList<CareType> CareTypes, InsurerInfo? Insurer = null);

@@ -11,7 +11,10 @@ namespace Capacity.Service.Regions;
 /// <summary>
 /// Aggregated availability per area and care type for municipalities and coordination points.
 /// Reads one capacity hash per area (all pipelined); counts only figures of providers that still
-/// serve the area, only fresh ones as free, and client stops of any insurer in force today.
+/// serve the area, only fresh ones as free, and client stops of any insurer in force today. In an
+/// insurer's view a provider has room only as a search for that insurer would offer it
+/// (<see cref="MatchRules.RegistryReason"/>: contract, stop, qualification), and room a stop for
+/// the insurer takes away is counted apart, so a map can mark exactly where a stop costs places.
 /// </summary>
 public sealed class RegionalAvailabilityService(
     RegistryCache registry,
@@ -20,46 +23,24 @@ public sealed class RegionalAvailabilityService(
     IOptionsMonitor<MatchingOptions> options,
     TimeProvider time)
 {
-    public const int MaxAreas = 500;
-
-    /// <param name="pc4sField">How the PC4 list is named in error details (gRPC nests it: pc4s.pc4s).</param>
-    public RegionScope? Resolve(RegionRequest request, InputErrors errors, string pc4sField = "pc4s")
+    /// <summary>Validates a request against the registry, caught up first if it names an insurer this instance does not know yet.</summary>
+    public async Task<RegionScope?> ResolveAsync(RegionRequest request, InputErrors errors, string pc4sField = "pc4s")
     {
-        var careTypes = request.CareTypes is { Count: > 0 } ? request.CareTypes.Distinct().Order().ToArray() : CareTypes.All;
-        if (careTypes.Any(t => !CareTypes.IsKnown(t))) errors.Add("care_types", "contains an unknown care type");
-
-        var hasMunicipality = !string.IsNullOrWhiteSpace(request.Municipality);
-        var hasPc4s = request.Pc4s is { Count: > 0 };
-        if (hasMunicipality == hasPc4s)
-        {
-            errors.Add("region", "set either municipality or pc4s");
-            return null;
-        }
-        if (hasMunicipality)
-        {
-            var municipality = postcodes.FindMunicipality(request.Municipality!);
-            if (municipality is null)
-            {
-                errors.Add("municipality", $"'{request.Municipality}' is not a municipality (CBS code like GM0362 or name)");
-                return null;
-            }
-            return errors.Any ? null : new RegionScope(municipality.Code, municipality.Name, municipality.Pc4s, careTypes);
-        }
-
-        if (request.Pc4s!.Count > MaxAreas) errors.Add(pc4sField, $"at most {MaxAreas} areas");
-        var unknown = request.Pc4s.Where(p => !RegistryValidation.IsKnownPc4(p, postcodes)).Take(5).ToArray();
-        if (unknown.Length > 0) errors.Add(pc4sField, $"unknown PC4 area(s): {string.Join(", ", unknown)}");
-        return errors.Any ? null : new RegionScope(null, null, request.Pc4s.Select(int.Parse).Distinct().Order().ToArray(), careTypes);
+        var snapshot = Codes.IsUzovi(request.InsurerUzovi) ? await registry.KnowingAsync(uzovi: request.InsurerUzovi) : registry.Current;
+        return RegionValidation.Validate(request, snapshot, postcodes, errors, pc4sField);
     }
 
     public async Task<RegionAvailability> GetAsync(RegionScope scope)
     {
         var snapshot = registry.Current;
+        // The insurer as the registry names it now (a live view outlives a rename).
+        var viewer = scope.Insurer is { } named ? snapshot.Insurers.GetValueOrDefault(named.Uzovi) ?? named : null;
         var figures = await capacity.GetAreasAsync(scope.Pc4s);
         var now = time.GetUtcNow();
         var today = time.Today();
         var freshness = options.CurrentValue.FreshnessWindow;
         DateTimeOffset? staleAt = null;
+        var distinct = scope.CareTypes.ToDictionary(t => t, _ => new DistinctCount());
 
         var areas = new List<AreaAvailability>(scope.Pc4s.Count);
         foreach (var pc4 in scope.Pc4s)
@@ -80,39 +61,91 @@ public sealed class RegionalAvailabilityService(
             var perType = new List<CareTypeAvailability>(scope.CareTypes.Count);
             foreach (var careType in scope.CareTypes)
             {
-                int free = 0, withRoom = 0, stopped = 0, stale = 0;
+                var area = new DistinctCount();
+                int free = 0, closedFree = 0;
                 foreach (var provider in serving)
                 {
-                    if (snapshot.StopsOf(provider.Agb).Any(s => s.CoversArea(careType, pc4, today))) stopped++;
+                    area.Serving.Add(provider.Agb);
+                    var stoppedHere = snapshot.StopsOf(provider.Agb).Any(s => s.CoversArea(careType, pc4, today));
+                    if (stoppedHere) area.WithClientStop.Add(provider.Agb);
+
+                    // Who this view considers (contracted and qualified, as a search checks it), and
+                    // whether a stop for the insurer is what keeps it from offering its room.
+                    var closedByStop = false;
+                    if (viewer is { } insurer)
+                    {
+                        if (MatchRules.RegistryReason(provider, insurer.Uzovi, careType, pc4, today, urgent: false, snapshot, out _, out _, applyStops: false) is not null) continue;
+                        closedByStop = MatchRules.RegistryReason(provider, insurer.Uzovi, careType, pc4, today, urgent: false, snapshot, out _, out _) == ExclusionReason.ClientStop;
+                    }
+                    else closedByStop = stoppedHere && !CareTypes.PassesClientStops(careType, urgent: false);
+                    area.InView.Add(provider.Agb);
+
                     if (!cells.TryGetValue((provider.Agb, careType), out var cell)) continue;
                     if (now - cell.PublishedAt > freshness)
                     {
-                        stale++;
+                        if (viewer is null || !closedByStop) area.Stale.Add(provider.Agb);
                         continue;
-                    }
-                    if (cell.Available > 0 && cell.AvailableFrom <= today)
-                    {
-                        free += cell.Available;
-                        withRoom++;
                     }
                     var expires = cell.PublishedAt + freshness;
                     if (staleAt is null || expires < staleAt) staleAt = expires;
+                    if (cell.Available <= 0 || cell.AvailableFrom > today) continue;
+
+                    if (closedByStop)
+                    {
+                        area.ClosedByStop.Add(provider.Agb);
+                        closedFree += cell.Available;
+                        if (viewer is not null) continue; // in the insurer's view the stop takes the room away
+                    }
+                    free += cell.Available;
+                    area.WithRoom.Add(provider.Agb);
                 }
-                perType.Add(new CareTypeAvailability(careType, CareTypes.UnitOf(careType), free, withRoom, serving.Count, stopped, stale));
+                distinct[careType].Add(area);
+                perType.Add(area.ToAvailability(careType, free, closedFree, sums: null));
             }
             areas.Add(new AreaAvailability(Codes.Pc4(pc4), postcodes.Find(pc4)!.Municipality, perType));
         }
 
+        // Per-area counts summed (their old meaning, a provider once per area) beside distinct providers.
         var totals = scope.CareTypes.Select(careType =>
         {
             var all = areas.Select(a => a.CareTypes.First(c => c.CareType == careType)).ToArray();
-            return new CareTypeAvailability(careType, CareTypes.UnitOf(careType), all.Sum(a => a.FreePlaces), all.Sum(a => a.ProvidersWithRoom),
-                all.Sum(a => a.ProvidersServing), all.Sum(a => a.ProvidersWithClientStop), all.Sum(a => a.ProvidersStale));
+            return distinct[careType].ToAvailability(careType, all.Sum(a => a.FreePlaces), all.Sum(a => a.FreePlacesClosedByClientStop), all);
         }).ToArray();
 
         // Stops in force and places "free from" a date also change at midnight.
         var midnight = time.NextMidnight();
         if (staleAt is null || midnight < staleAt) staleAt = midnight;
-        return new RegionAvailability(scope.MunicipalityCode, scope.Municipality, areas, totals, now) { StaleAt = staleAt };
+        return new RegionAvailability(scope.MunicipalityCode, scope.Municipality, areas, totals, now, viewer) { StaleAt = staleAt };
+    }
+
+    /// <summary>The providers in each count, by AGB: an area's, or (added up) a region's, each provider once.</summary>
+    sealed class DistinctCount
+    {
+        public HashSet<string> Serving { get; } = [];
+        public HashSet<string> WithRoom { get; } = [];
+        public HashSet<string> WithClientStop { get; } = [];
+        public HashSet<string> Stale { get; } = [];
+        public HashSet<string> ClosedByStop { get; } = [];
+        public HashSet<string> InView { get; } = [];
+
+        public void Add(DistinctCount other)
+        {
+            Serving.UnionWith(other.Serving);
+            WithRoom.UnionWith(other.WithRoom);
+            WithClientStop.UnionWith(other.WithClientStop);
+            Stale.UnionWith(other.Stale);
+            ClosedByStop.UnionWith(other.ClosedByStop);
+            InView.UnionWith(other.InView);
+        }
+
+        /// <param name="sums">For totals: the areas whose per-area counts are summed; null for one area (its own counts).</param>
+        public CareTypeAvailability ToAvailability(CareType careType, int free, int closedFree, IReadOnlyList<CareTypeAvailability>? sums)
+        {
+            var once = new DistinctProviders(Serving.Count, WithRoom.Count, WithClientStop.Count, Stale.Count, ClosedByStop.Count, InView.Count);
+            return sums is null
+                ? new(careType, CareTypes.UnitOf(careType), free, WithRoom.Count, Serving.Count, WithClientStop.Count, Stale.Count, ClosedByStop.Count, closedFree, InView.Count, once)
+                : new(careType, CareTypes.UnitOf(careType), free, sums.Sum(a => a.ProvidersWithRoom), sums.Sum(a => a.ProvidersServing),
+                    sums.Sum(a => a.ProvidersWithClientStop), sums.Sum(a => a.ProvidersStale), sums.Sum(a => a.ProvidersWithRoomClosedByClientStop), closedFree, sums.Sum(a => a.ProvidersInView), once);
+        }
     }
 }

@@ -44,7 +44,7 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
     {
         var examples = Examples();
         Assert.Equal(
-            ["FindProviders", "SetCapacity", "DeclareClientStop", "UpsertContract", "GetRegionalAvailability",
+            ["FindProviders", "SetCapacity", "DeclareClientStop", "UpsertContract", "GetRegionalAvailability", "GetRegionalAvailability",
              "CreateReferral", "GetReferral", "GetReferral", "ListOffers", "AnswerOffer", "GetReferral", "ListPlacements", "ListReferrals",
              "ListDeskQueue", "GetUnmetDemand"],
             examples.Select(e => e.Method));
@@ -90,6 +90,11 @@ public sealed partial class ReadmeExamplesTests : IAsyncLifetime
                     var region = await _app.Regions.GetRegionalAvailabilityAsync(JsonParser.Default.Parse<GetRegionalAvailabilityRequest>(json), signedIn);
                     Assert.Equal(9, region.Areas.Count);
                     Assert.True(region.Totals.Single().FreePlaces > 0);
+                    // Each provider once in the totals, however many of the nine areas it serves.
+                    Assert.True(region.Totals.Single().DistinctProvidersServing < region.Totals.Single().ProvidersServing);
+                    // The insurer view names its insurer.
+                    if (region.InsurerUzovi == "7095")
+                        Assert.Equal("VGZ", region.InsurerName);
                     break;
                 case "CreateReferral":
                     var created = await _app.Referrals().CreateReferralAsync(JsonParser.Default.Parse<CreateReferralRequest>(json), signedIn);

@@ -1,26 +1,13 @@
-// Municipality: a map of its postcode areas (CBS PC4 outlines, no tiles) coloured by free
-// capacity for one care type, with providers with room, client stops and stale figures per area,
-// live; its unmet demand. Aggregates only: no provider or insurer appears here.
+// Municipality: a map of its postcode areas coloured by free capacity for one care type, for all
+// providers or as one insurer's insured see it (contracted providers without a stop for that
+// insurer: the view the municipality picks, and the legend names); per area the providers with
+// room, room closed by client stops and stale figures, live; its unmet demand. Aggregates only:
+// no provider appears here. The drawing is municipality-map.js.
 import { h, fill, latest } from './dom.js';
-import { api } from './api.js';
+import { api, listInsurers } from './api.js';
 import * as live from './live.js';
-import { careTypes, label, key, formatTime } from './labels.js';
-
-const svgNs = 'http://www.w3.org/2000/svg';
-const svg = (tag, attrs = {}) => {
-  const el = document.createElementNS(svgNs, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  return el;
-};
-
-/** Colour classes by free places in an area: none (or no provider), few, some, many. */
-function band(free, serving) {
-  if (!serving) return 'none';
-  if (free <= 0) return 'zero';
-  if (free <= 2) return 'few';
-  if (free <= 6) return 'some';
-  return 'many';
-}
+import { careTypes, label, key, formatTime, mapTexts as t } from './labels.js';
+import { drawMap, band } from './municipality-map.js';
 
 /**
  * Unmet demand with every area of the municipality: the map colours them all, so its pages are
@@ -38,160 +25,139 @@ async function readUnmet(gm) {
   return { counts: response.counts ?? [], areas };
 }
 
+/** The table's columns: key, heading, and what it means (for the view shown). */
+const columns = [
+  ['pc4', t.colPc4, () => t.helpPc4],
+  ['place', t.colPlace, () => t.helpPlace],
+  ['free', t.colFree, t.helpFree],
+  ['with-room', t.colWithRoom, t.helpWithRoom],
+  ['closed', t.colClosed, t.helpClosed],
+  ['stops', t.colStops, () => t.helpStops],
+  ['stale', t.colStale, () => t.helpStale],
+  ['unmet', t.colUnmet, () => t.helpUnmet],
+];
+
 export async function render(main, identity) {
   document.title = 'Gemeente — Capaciteit wijkverpleging';
   const gm = identity.code;
-  const [geo, firstUnmet] = await Promise.all([
+  const [geo, firstUnmet, insurers] = await Promise.all([
     fetch(`/geo/municipalities/${encodeURIComponent(gm)}/pc4.geojson`).then(r => {
-      if (!r.ok) throw new Error(`Geen kaart voor gemeente ${gm}.`);
+      if (!r.ok) throw new Error(t.noMap(gm));
       return r.json();
     }),
     readUnmet(gm).catch(() => ({ counts: [], areas: [] })),
+    listInsurers().catch(() => []),
   ]);
 
-  const careType = h('select', { id: 'map-care-type', 'aria-label': 'Zorgsoort' },
+  const careType = h('select', { id: 'map-care-type', 'aria-label': t.careType },
     Object.entries(careTypes).map(([k, v]) => h('option', { value: k }, v)));
-  const title = h('h1', { id: 'map-title' }, 'Beschikbaarheid in uw gemeente');
+  const viewPicker = h('select', { id: 'map-view', 'aria-label': t.view },
+    h('option', { value: '' }, t.allProviders),
+    h('optgroup', { label: t.perInsurer }, insurers.map(i => h('option', { value: i.uzovi }, t.insurerOption(i.name)))));
+  const title = h('h1', { id: 'map-title' }, t.title);
   const updated = h('p', { class: 'muted', id: 'map-updated' });
+  const viewStatus = h('p', { class: 'error', id: 'map-view-status', role: 'alert' });
   // A group, not an image: its areas are focusable and each has its own label.
-  const map = svg('svg', { id: 'map', role: 'group', 'aria-labelledby': 'map-title', class: 'map' });
-  const tooltip = h('p', { class: 'tooltip', id: 'map-tooltip', 'aria-live': 'polite' }, 'Wijs of tab naar een postcodegebied voor de cijfers.');
+  const mapSvg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  for (const [k, v] of Object.entries({ id: 'map', role: 'group', 'aria-labelledby': 'map-title', class: 'map' })) mapSvg.setAttribute(k, v);
+  const tooltip = h('p', { class: 'tooltip', id: 'map-tooltip', 'aria-live': 'polite' }, t.hint);
+  const legendView = h('p', { class: 'legend-view', id: 'legend-view' });
+  const bandNone = h('span');
+  const stopText = h('span');
+  const legend = h('div', { class: 'legend-box', id: 'map-legend', role: 'group', 'aria-label': t.legend }, legendView,
+    h('ul', { class: 'legend' },
+      [['many', t.bandMany], ['some', t.bandSome], ['few', t.bandFew], ['zero', t.bandZero]]
+        .map(([b, text]) => h('li', {}, h('span', { class: `swatch band-${b}` }), text)),
+      h('li', {}, h('span', { class: 'swatch band-none' }), bandNone),
+      h('li', {}, h('span', { class: 'swatch stop' }), stopText),
+      h('li', {}, h('span', { class: 'swatch unmet' }), t.unmet)));
   const rows = h('tbody', { id: 'areas' });
   const totals = h('p', { id: 'totals', class: 'totals' });
+  const help = h('dl', { id: 'areas-help', class: 'column-help' });
   const unmet = h('ul', { id: 'unmet-municipality' });
 
   fill(main, h('div', { class: 'municipality' },
     h('section', { class: 'card map-card', 'aria-labelledby': 'map-title' },
-      h('div', { class: 'map-head' }, title, careType), updated,
-      h('div', { class: 'map-wrap' }, map),
-      h('ul', { class: 'legend', 'aria-label': 'Legenda' },
-        [['many', '7 of meer vrij'], ['some', '3–6 vrij'], ['few', '1–2 vrij'], ['zero', 'vol'], ['none', 'geen aanbieder']]
-          .map(([b, t]) => h('li', {}, h('span', { class: `swatch band-${b}` }), t)),
-        h('li', {}, h('span', { class: 'swatch stop' }), 'aanbieder met cliëntenstop'),
-        h('li', {}, h('span', { class: 'swatch unmet' }), 'verwijzingen zonder plek')),
-      tooltip, h('p', { class: 'muted' }, 'Kaart: postcodegebieden (PC4), Bron: CBS.')),
+      h('div', { class: 'map-head' }, title, h('div', { class: 'map-pickers' }, viewPicker, careType)), updated, viewStatus,
+      h('div', { class: 'map-wrap' }, mapSvg),
+      legend, tooltip, h('p', { class: 'muted' }, t.source)),
     h('section', { class: 'card', 'aria-labelledby': 'areas-title' },
-      h('h2', { id: 'areas-title' }, 'Per postcodegebied'), totals,
+      h('h2', { id: 'areas-title' }, t.areasTitle), totals,
       h('table', { class: 'areas' }, h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, 'Postcode'), h('th', { scope: 'col' }, 'Plaats'), h('th', { scope: 'col', class: 'num' }, 'Vrij'),
-        h('th', { scope: 'col', class: 'num' }, 'Met ruimte'), h('th', { scope: 'col', class: 'num' }, 'Cliëntenstop'),
-        h('th', { scope: 'col', class: 'num' }, 'Verouderd'), h('th', { scope: 'col', class: 'num' }, 'Onvervuld'))), rows),
-      h('h2', {}, 'Onvervulde zorgvraag'),
-      h('p', { class: 'muted' }, 'Verwijzingen die bij de zorgbemiddeling van een verzekeraar uitkwamen omdat niemand de patiënt kon opnemen.'),
+        columns.map(([k, heading], i) => h('th', { scope: 'col', class: i > 1 ? 'num' : null, 'aria-describedby': `help-${k}` }, heading)))), rows),
+      h('h3', { id: 'areas-help-title' }, t.helpTitle), help,
+      h('h2', {}, t.unmetTitle),
+      h('p', { class: 'muted' }, t.unmetAbout),
       unmet)));
 
-  // --- draw the outlines once; colours change with the data ---
-  const features = geo.features ?? [];
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  const lat0 = features.length ? features[0].geometry.coordinates.flat(3)[1] : 52;
-  const kx = Math.cos(lat0 * Math.PI / 180);
-  const project = ([lon, lat]) => [lon * kx, -lat];
-  const rings = f => f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
-  for (const f of features) for (const poly of rings(f)) for (const ring of poly) for (const p of ring) {
-    const [x, y] = project(p);
-    minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
-  }
-  const width = 1000, scale = width / (maxX - minX), height = Math.round((maxY - minY) * scale);
-  map.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  const paths = new Map(); // pc4 -> path
-  const places = new Map(features.map(f => [f.properties.pc4, f.properties.place]));
-  for (const f of features) {
-    const d = rings(f).map(poly => poly.map(ring => 'M' + ring.map(p => {
-      const [x, y] = project(p);
-      return `${((x - minX) * scale).toFixed(1)},${((y - minY) * scale).toFixed(1)}`;
-    }).join('L') + 'Z').join('')).join('');
-    const path = svg('path', { d, class: 'area band-none', tabindex: 0, 'data-pc4': f.properties.pc4 });
-    path.append(svg('title'));
-    path.addEventListener('mouseenter', () => showTip(f.properties.pc4));
-    path.addEventListener('focus', () => showTip(f.properties.pc4));
-    map.append(path);
-    paths.set(f.properties.pc4, path);
-  }
-  // Labels on top of the areas, at the centre of each area's bounding box.
-  const markers = new Map(); // pc4 -> unmet-demand marker, shown when the area has any for the care type
-  for (const [pc4, path] of paths) {
-    const box = path.getBBox();
-    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
-    const text = svg('text', { x: cx, y: cy, class: 'area-label', 'data-width': box.width.toFixed(1) });
-    text.textContent = pc4;
-    const marker = svg('g', { class: 'unmet-marker', visibility: 'hidden' });
-    marker.append(svg('circle', { cx, cy }), svg('text', { x: cx }));
-    map.append(text, marker);
-    markers.set(pc4, marker);
-  }
-  // Labels keep a readable size on screen, however large the municipality is in map units.
-  function sizeLabels() {
-    const shown = map.getBoundingClientRect();
-    if (!shown.height) return;
-    const unit = Math.max(height / shown.height, width / shown.width); // map units per screen pixel
-    for (const label of map.querySelectorAll('text.area-label')) {
-      label.setAttribute('font-size', (12 * unit).toFixed(1));
-      // Too small an area for its number: leave it out (the table and the area's own label have it).
-      label.setAttribute('visibility', Number(label.dataset.width) / unit < 30 ? 'hidden' : 'visible');
-    }
-    for (const marker of markers.values()) {
-      const circle = marker.querySelector('circle');
-      const y = Number(circle.getAttribute('cy'));
-      circle.setAttribute('r', (9 * unit).toFixed(1));
-      circle.setAttribute('transform', `translate(0 ${(18 * unit).toFixed(1)})`);
-      const count = marker.querySelector('text');
-      count.setAttribute('y', (y + 18 * unit).toFixed(1));
-      count.setAttribute('font-size', (11 * unit).toFixed(1));
-    }
-  }
-  sizeLabels();
-  addEventListener('resize', sizeLabels);
+  const { paint, places } = drawMap(mapSvg, geo, showTip);
 
   let availability = null;
   let unmetAreas = firstUnmet.areas ?? [];
   const unmetIn = (pc4, type) => Number(unmetAreas.find(a => a.pc4 === pc4 && key(a.careType) === type)?.escalations ?? 0);
   const figures = (area, type) => area?.careTypes?.find(c => key(c.careType) === type) ?? {};
+  const insurerName = () => availability?.insurer?.name ?? null;
+  /** An area's figures for the care type shown, with 0 for what the answer leaves out. */
+  function numbers(area, type) {
+    const f = figures(area, type);
+    return {
+      free: f.freePlaces ?? 0, withRoom: f.providersWithRoom ?? 0, inView: f.providersInView ?? 0,
+      closed: f.providersWithRoomClosedByClientStop ?? 0, closedFree: f.freePlacesClosedByClientStop ?? 0,
+      stops: f.providersWithClientStop ?? 0, stale: f.providersStale ?? 0, unmet: unmetIn(area?.pc4, type),
+    };
+  }
 
+  /** An area in words, for the tooltip and for screen readers (its label on the map). */
+  const describe = (area, pc4) => t.areaTip({ pc4, place: places.get(pc4) ?? '', ...numbers(area ?? { pc4 }, careType.value),
+    careType: label(careTypes, careType.value), insurer: insurerName() });
   function showTip(pc4) {
-    const area = availability?.areas?.find(a => a.pc4 === pc4);
-    const f = figures(area, careType.value);
-    tooltip.textContent = `${pc4} ${places.get(pc4) ?? ''}: ${f.freePlaces ?? 0} vrij bij ${f.providersWithRoom ?? 0} van ${f.providersServing ?? 0} aanbieders` +
-      `${f.providersWithClientStop ? `, ${f.providersWithClientStop} met cliëntenstop` : ''}${f.providersStale ? `, ${f.providersStale} verouderd` : ''}` +
-      `${unmetIn(pc4, careType.value) ? `, ${unmetIn(pc4, careType.value)} onvervuld` : ''} (${label(careTypes, careType.value)}).`;
+    tooltip.textContent = describe(availability?.areas?.find(a => a.pc4 === pc4), pc4);
+  }
+
+  function drawLegend() {
+    const insurer = insurerName();
+    legendView.textContent = insurer ? t.legendInsurer(insurer) : t.legendAll;
+    legend.dataset.view = availability?.insurer?.uzovi ?? '';
+    bandNone.textContent = insurer ? t.bandNoneInsurer(insurer) : t.bandNone;
+    stopText.textContent = insurer ? t.stopInsurer(insurer) : t.stopAll;
+    fill(help, columns.map(([k, heading, explain]) => [
+      h('dt', { id: `help-term-${k}` }, heading), h('dd', { id: `help-${k}` }, explain(insurer))]));
   }
 
   function draw() {
     if (!availability) return;
     const type = careType.value;
-    updated.textContent = `Bijgewerkt om ${formatTime(availability.evaluatedAt)} · ${label(careTypes, type)}`;
+    updated.textContent = t.updated(formatTime(availability.evaluatedAt), label(careTypes, type));
+    drawLegend();
     for (const area of availability.areas ?? []) {
-      const path = paths.get(area.pc4);
-      const f = figures(area, type);
-      if (!path) continue;
-      path.setAttribute('class', `area band-${band(f.freePlaces ?? 0, f.providersServing ?? 0)}${f.providersWithClientStop ? ' stopped' : ''}`);
-      path.dataset.free = f.freePlaces ?? 0;
-      path.dataset.stops = f.providersWithClientStop ?? 0;
-      path.setAttribute('aria-label', `${area.pc4}: ${f.freePlaces ?? 0} vrij`);
-      path.querySelector('title').textContent = `${area.pc4} ${places.get(area.pc4) ?? ''}: ${f.freePlaces ?? 0} vrij`;
-      const open = unmetIn(area.pc4, type);
-      const marker = markers.get(area.pc4);
-      marker?.setAttribute('visibility', open ? 'visible' : 'hidden');
-      if (marker) marker.querySelector('text').textContent = open;
-      path.dataset.unmet = open;
+      const n = numbers(area, type);
+      paint(area.pc4, { band: band(n.free, n.inView), closed: n.closed, free: n.free, unmet: n.unmet, label: describe(area, area.pc4) });
     }
     fill(rows, (availability.areas ?? []).map(area => {
-      const f = figures(area, type);
-      return h('tr', { dataset: { pc4: area.pc4, free: f.freePlaces ?? 0 } },
+      const n = numbers(area, type);
+      return h('tr', { dataset: { pc4: area.pc4, free: n.free, closed: n.closed } },
         h('th', { scope: 'row' }, area.pc4), h('td', {}, places.get(area.pc4) ?? ''),
-        h('td', { class: 'num' }, f.freePlaces ?? 0), h('td', { class: 'num' }, `${f.providersWithRoom ?? 0} / ${f.providersServing ?? 0}`),
-        h('td', { class: 'num' }, f.providersWithClientStop ?? 0), h('td', { class: 'num' }, f.providersStale ?? 0),
-        h('td', { class: 'num unmet' }, unmetIn(area.pc4, type)));
+        h('td', { class: 'num' }, n.free), h('td', { class: 'num with-room' }, t.withRoomCell(n.withRoom, n.inView)),
+        h('td', { class: 'num closed' }, t.closedCell(n.closed, n.closedFree)),
+        h('td', { class: 'num' }, n.stops), h('td', { class: 'num' }, n.stale),
+        h('td', { class: 'num unmet' }, n.unmet));
     }));
-    const t = (availability.totals ?? []).find(c => key(c.careType) === type) ?? {};
-    totals.textContent = `${availability.municipality}: ${t.freePlaces ?? 0} vrij, ${t.providersWithRoom ?? 0} aanbieders met ruimte, ${t.providersWithClientStop ?? 0} met een cliëntenstop.`;
+    // Each provider once, however many areas it serves (the distinct counts).
+    const total = (availability.totals ?? []).find(c => key(c.careType) === type) ?? {};
+    const once = total.distinct ?? {};
+    totals.textContent = t.totals({
+      municipality: availability.municipality, free: total.freePlaces ?? 0, withRoom: once.withRoom ?? 0, inView: once.inView ?? 0,
+      closed: once.withRoomClosedByClientStop ?? 0, closedFree: total.freePlacesClosedByClientStop ?? 0, insurer: insurerName(),
+    });
+    totals.dataset.withRoom = once.withRoom ?? 0;
   }
   careType.addEventListener('change', draw);
 
   function drawUnmet(response) {
     unmetAreas = response.areas ?? [];
     const counts = response.counts ?? [];
-    fill(unmet, counts.length === 0 ? h('li', { class: 'muted' }, 'Geen verwijzingen zonder plek geregistreerd.') :
-      counts.map(c => h('li', {}, `${label(careTypes, c.careType)}: ${c.escalations} ${Number(c.escalations) === 1 ? 'verwijzing' : 'verwijzingen'} bij de zorgbemiddeling`)));
+    fill(unmet, counts.length === 0 ? h('li', { class: 'muted' }, t.unmetNone) :
+      counts.map(c => h('li', {}, t.unmetLine(label(careTypes, c.careType), c.escalations))));
     draw();
   }
   // The hub says when the counts changed (never what they are): read them then, after each
@@ -204,7 +170,31 @@ export async function render(main, identity) {
   live.on('UnmetDemandChanged', notice => { if (notice.municipalityCode === gm) loadUnmet(); });
   setInterval(loadUnmet, 600000);
 
-  let subscription = null;
+  // One region subscription, for the view picked; a new pick replaces it. A subscribe that a
+  // newer pick overtook is given up, so the map never shows an older view than the picker.
+  let subscription = null, picks = 0;
+  async function follow() {
+    const mine = ++picks;
+    const previous = subscription;
+    subscription = null;
+    if (previous) live.invoke('Unsubscribe', previous).catch(() => {});
+    try {
+      const first = await live.invoke('SubscribeToRegion', { municipality: gm, insurerUzovi: viewPicker.value || null });
+      if (mine !== picks) {
+        live.invoke('Unsubscribe', first.subscriptionId).catch(() => {});
+        return;
+      }
+      subscription = first.subscriptionId;
+      availability = first.availability;
+      viewStatus.textContent = '';
+      draw();
+    } catch (e) {
+      if (mine !== picks) return;
+      console.warn('region subscription failed', e);
+      viewStatus.textContent = t.viewFailed;
+    }
+  }
+  viewPicker.addEventListener('change', follow);
   live.on('RegionUpdated', update => {
     if (update.subscriptionId !== subscription) return;
     availability = update.availability;
@@ -212,10 +202,7 @@ export async function render(main, identity) {
   });
   live.onConnected(async () => {
     await live.invoke('FollowMunicipality', gm);
-    const first = await live.invoke('SubscribeToRegion', { municipality: gm });
-    subscription = first.subscriptionId;
-    availability = first.availability;
-    draw();
+    await follow();
     loadUnmet();
   });
 }
