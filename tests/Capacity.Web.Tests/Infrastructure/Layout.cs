@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Capacity.Web.Tests.Infrastructure;
+
+/// <summary>
+/// Screen sizes and what a layout must give on each: no sideways scrolling, the key actions in
+/// view across, touch targets a finger can hit. The breakpoints are those of site.css.
+/// </summary>
+public static class Layout
+{
+    /// <summary>A phone (iPhone 12–15 size, CSS pixels).</summary>
+    public static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
+
+    /// <summary>A tablet upright (iPad).</summary>
+    public static readonly ViewportSize Tablet = new() { Width = 768, Height = 1024 };
+
+    /// <summary>The office laptop every other browser test uses.</summary>
+    public static readonly ViewportSize Laptop = new() { Width = 1366, Height = 768 };
+
+    /// <summary>site.css lays out for the desktop from this width; below it fingers, not a mouse.</summary>
+    public const int DesktopFrom = 1024;
+
+    /// <summary>The smallest touch target (WCAG 2.5.5, Apple's and Android's guidance).</summary>
+    public const double MinTarget = 44;
+
+    public static ViewportSize Size(string device) => device switch
+    {
+        "phone" => Phone,
+        "tablet" => Tablet,
+        "desktop" => Laptop,
+        _ => throw new ArgumentOutOfRangeException(nameof(device), device, "phone, tablet or desktop"),
+    };
+
+    /// <summary>The document's scroll width and the viewport's width without its scrollbar.</summary>
+    public static async Task<(double ScrollWidth, double ViewportWidth)> DocumentWidthAsync(IPage page)
+    {
+        var w = await page.EvaluateAsync<double[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
+        return (w[0], w[1]);
+    }
+
+    /// <summary>Fails, naming the elements that stick out, when the document scrolls sideways.</summary>
+    public static async Task AssertNoHorizontalOverflowAsync(IPage page)
+    {
+        var (scroll, viewport) = await DocumentWidthAsync(page);
+        if (scroll <= viewport) return;
+        // The outermost elements past the right edge: what to fix.
+        var culprits = await page.EvaluateAsync<string[]>(@"() => {
+            const edge = document.documentElement.clientWidth;
+            const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + [...el.classList].map(c => '.' + c).join('');
+            return [...document.body.querySelectorAll('*')]
+              .filter(el => el.getBoundingClientRect().right > edge + 0.5 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > edge + 0.5 && el.parentElement !== document.body))
+              .slice(0, 8).map(el => `${name(el)} right ${Math.round(el.getBoundingClientRect().right)}`);
+        }");
+        Assert.Fail($"The page is {scroll} px wide in a {viewport} px viewport: {string.Join("; ", culprits)}");
+    }
+
+    /// <summary>The element is shown and lies within the viewport across: reachable without scrolling sideways.</summary>
+    public static async Task AssertInViewAcrossAsync(ILocator element, string what)
+    {
+        await Assertions.Expect(element).ToBeVisibleAsync();
+        var box = await element.BoundingBoxAsync() ?? throw new InvalidOperationException($"{what}: no box");
+        var width = await element.Page.EvaluateAsync<double>("() => document.documentElement.clientWidth");
+        Assert.True(box.X >= -0.5 && box.X + box.Width <= width + 0.5,
+            $"{what} lies at x {box.X:F0}–{box.X + box.Width:F0}, outside the viewport's 0–{width:F0}");
+    }
+
+    /// <summary>The element is at least <see cref="MinTarget"/> px tall (and as wide): a finger hits it.</summary>
+    public static async Task AssertTouchTargetAsync(ILocator element, string what)
+    {
+        var box = await element.BoundingBoxAsync() ?? throw new InvalidOperationException($"{what}: no box");
+        Assert.True(box.Height >= MinTarget - 0.5 && box.Width >= MinTarget - 0.5,
+            $"{what} is {box.Width:F0}×{box.Height:F0} px; a touch target needs {MinTarget}×{MinTarget}");
+    }
+
+    /// <summary>What the page shows before a table cell (site.css's card layout: its column's name), or null when nothing.</summary>
+    public static async Task<string?> CellLabelAsync(ILocator cell)
+    {
+        var content = await cell.EvaluateAsync<string>("td => getComputedStyle(td, '::before').content");
+        return content is "none" or "normal" or "" ? null : JsonSerializer.Deserialize<string>(content);
+    }
+}
