@@ -44,15 +44,19 @@ public static class Layout
     {
         var (scroll, viewport) = await DocumentWidthAsync(page);
         if (scroll <= viewport) return;
-        // The outermost elements past the right edge: what to fix.
+        // What to fix: the outermost elements past the right edge, and the boxes whose content spills out.
         var culprits = await page.EvaluateAsync<string[]>(@"() => {
             const edge = document.documentElement.clientWidth;
             const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + [...el.classList].map(c => '.' + c).join('');
-            return [...document.body.querySelectorAll('*')]
-              .filter(el => el.getBoundingClientRect().right > edge + 0.5 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > edge + 0.5 && el.parentElement !== document.body))
-              .slice(0, 8).map(el => `${name(el)} right ${Math.round(el.getBoundingClientRect().right)}`);
+            const past = el => el.getBoundingClientRect().right > edge + 0.5;
+            const all = [...document.body.querySelectorAll('*')];
+            const outermost = all.filter(el => past(el) && !(el.parentElement !== document.body && past(el.parentElement)))
+              .map(el => `${name(el)} reaches ${Math.round(el.getBoundingClientRect().right)}`);
+            const spilling = all.filter(el => el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0 && getComputedStyle(el).overflowX === 'visible')
+              .map(el => `${name(el)} holds ${el.scrollWidth} px in ${el.clientWidth}`);
+            return [...outermost.slice(0, 6), ...spilling.slice(-4)];
         }");
-        Assert.Fail($"The page is {scroll} px wide in a {viewport} px viewport: {string.Join("; ", culprits)}");
+        Assert.Fail($"{await page.TitleAsync()}: the page is {scroll} px wide in a {viewport} px viewport: {string.Join("; ", culprits)}");
     }
 
     /// <summary>The element is shown and lies within the viewport across: reachable without scrolling sideways.</summary>

@@ -17,6 +17,7 @@ public sealed class ResponsiveLayoutTests(WebApp web)
     const string HospicezorgThuis = "75020009"; // palliative care around 1058; no other journey uses it
     const string ZilverenKruis = "3311"; // no other journey escalates to this desk
     const string Cz = "9664";
+    const string AmstellandThuisverpleging = "75010004"; // four care types; only read here
 
     public static TheoryData<string> Devices => ["phone", "tablet", "desktop"];
 
@@ -204,25 +205,56 @@ public sealed class ResponsiveLayoutTests(WebApp web)
         await ScreenshotAsync(municipality, "municipality", device);
     }
 
-    /// <summary>The smallest phone in use (360 px): every role's header and screen fit, "Afmelden" included.</summary>
-    [Fact]
-    public async Task EveryScreenFitsA360PxPhone()
+    /// <summary>
+    /// At the narrowest width of each layout — the smallest phone in use (360 px), the smallest
+    /// tablet (600 px), the smallest desktop (1024 px) — every role's screen and header fit,
+    /// "Afmelden" included.
+    /// </summary>
+    [Theory]
+    [InlineData(360)]
+    [InlineData(600)]
+    [InlineData(1024)]
+    public async Task EveryScreenFitsAtTheNarrowestWidthOfEachLayout(int width)
     {
-        var small = new ViewportSize { Width = 360, Height = 740 };
+        var size = new ViewportSize { Width = width, Height = 800 };
         foreach (var (role, code, ready) in new[]
         {
             ("requester", "stadsziekenhuis-west", "#search-button"),
-            ("provider", HospicezorgThuis, "#save-capacity"),
+            ("provider", AmstellandThuisverpleging, "#capacity-grid input.cell"),
             ("insurer_desk", ZilverenKruis, "#queue"),
             ("municipality", "GM0362", "#map"),
         })
         {
-            var page = await web.SignInAsync(role, code, viewport: small);
-            await Expect(page.Locator(ready)).ToBeVisibleAsync();
-            await AssertHeaderAsync(page, "phone");
+            var page = await web.SignInAsync(role, code, viewport: size);
+            await Expect(page.Locator(ready).First).ToBeVisibleAsync();
+            await AssertHeaderAsync(page, width < Layout.DesktopFrom ? "phone" : "desktop");
             await Layout.AssertNoHorizontalOverflowAsync(page);
             await page.Context.CloseAsync();
         }
+    }
+
+    /// <summary>
+    /// A provider with four care types on the smallest desktop: the long care-type names take two
+    /// lines, and the grid's header (names and "Hele kolom") still stands whole above the figures,
+    /// also with the page scrolled down.
+    /// </summary>
+    [Fact]
+    public async Task GridHeaderStaysReadableWhenItsNamesTakeTwoLines()
+    {
+        var provider = await web.SignInAsync("provider", AmstellandThuisverpleging, viewport: new ViewportSize { Width = 1024, Height = 700 });
+        var head = provider.Locator("#capacity-grid table.grid thead");
+        await Expect(head.Locator("tr").First.Locator("th")).ToHaveCountAsync(5); // Postcode and four care types
+        var names = head.Locator("tr").First.Locator("th");
+        var fill = head.Locator("tr.fill-row th");
+        Assert.True((await names.Nth(4).BoundingBoxAsync())!.Height > 40, "a care-type name takes two lines here");
+
+        for (var i = 0; i < 5; i++) await AssertReadableAsync(names.Nth(i), $"header {i}");
+        await AssertReadableAsync(fill.First, "Hele kolom");
+        await provider.Locator("#capacity-grid tbody tr").Nth(6).ScrollIntoViewIfNeededAsync();
+        await provider.EvaluateAsync("() => window.scrollBy(0, 300)");
+        for (var i = 0; i < 5; i++) await AssertReadableAsync(names.Nth(i), $"header {i} after scrolling");
+        await AssertReadableAsync(fill.First, "Hele kolom after scrolling");
+        Assert.True((await names.First.BoundingBoxAsync())!.Y >= -0.5, "the header stays in the window");
     }
 
     /// <summary>The header: who is signed in and "Afmelden" in view, a target a finger can hit off the desktop.</summary>
