@@ -77,6 +77,25 @@ public static class Layout
             $"{what} is {box.Width:F0}×{box.Height:F0} px; a touch target needs {MinTarget}×{MinTarget}");
     }
 
+    /// <summary>The first rows of a table laid out as cards: each holds all its cells, and the next card starts below it.</summary>
+    public static async Task AssertCardsAsync(ILocator rows, string what)
+    {
+        var problem = await rows.First.EvaluateAsync<string?>(@"first => {
+            const rows = [...first.parentElement.children].slice(0, 4);
+            for (const [i, row] of rows.entries()) {
+                const r = row.getBoundingClientRect();
+                for (const cell of row.children) {
+                    const c = cell.getBoundingClientRect();
+                    if (c.top < r.top - 0.5 || c.bottom > r.bottom + 0.5) return `row ${i} (${Math.round(r.top)}–${Math.round(r.bottom)}) does not hold its cell at ${Math.round(c.top)}–${Math.round(c.bottom)}`;
+                }
+                const next = rows[i + 1]?.getBoundingClientRect();
+                if (next && next.top < r.bottom - 0.5) return `row ${i + 1} starts at ${Math.round(next.top)}, inside row ${i} (bottom ${Math.round(r.bottom)})`;
+            }
+            return null;
+        }");
+        Assert.True(problem is null, $"{what}: {problem}");
+    }
+
     /// <summary>What the page shows before a table cell (site.css's card layout: its column's name), or null when nothing.</summary>
     public static async Task<string?> CellLabelAsync(ILocator cell)
     {

@@ -75,6 +75,7 @@ public sealed class ResponsiveLayoutTests(WebApp web)
         if (device == "phone")
         {
             Assert.Equal("Afstand", await Layout.CellLabelAsync(distance));
+            await Layout.AssertCardsAsync(nurse.Locator("#candidates tr"), "the results");
             await Expect(nurse.Locator("table.candidates thead")).Not.ToBeVisibleAsync();
         }
         else
@@ -124,6 +125,7 @@ public sealed class ResponsiveLayoutTests(WebApp web)
         {
             // Cards: each area its own card, each figure named by its care type.
             Assert.Equal(await headers.Nth(1).InnerTextAsync(), await Layout.CellLabelAsync(firstCell));
+            await Layout.AssertCardsAsync(provider.Locator("#capacity-grid tbody tr"), "the grid");
         }
         else
         {
@@ -171,7 +173,11 @@ public sealed class ResponsiveLayoutTests(WebApp web)
         await Layout.AssertInViewAcrossAsync(desk.Locator("#unmet"), "the unmet demand");
 
         var header = await desk.Locator("#unmet").Locator("xpath=..").Locator("thead th").First.InnerTextAsync();
-        if (device == "phone") Assert.Equal(header, await Layout.CellLabelAsync(unmet));
+        if (device == "phone")
+        {
+            Assert.Equal(header, await Layout.CellLabelAsync(unmet));
+            await Layout.AssertCardsAsync(desk.Locator("#unmet tr"), "the unmet demand");
+        }
         else Assert.Null(await Layout.CellLabelAsync(unmet));
         if (device != "desktop")
         {
@@ -198,7 +204,11 @@ public sealed class ResponsiveLayoutTests(WebApp web)
 
         var cell = row.Locator("td").First;
         var header = await municipality.Locator("#areas").Locator("xpath=..").Locator("thead th").Nth(1).InnerTextAsync();
-        if (device == "phone") Assert.Equal(header, await Layout.CellLabelAsync(cell));
+        if (device == "phone")
+        {
+            Assert.Equal(header, await Layout.CellLabelAsync(cell));
+            await Layout.AssertCardsAsync(municipality.Locator("#areas tr"), "the areas");
+        }
         else Assert.Null(await Layout.CellLabelAsync(cell));
         if (device != "desktop")
             await Layout.AssertTouchTargetAsync(municipality.Locator("#map-care-type"), "the care type");
@@ -285,13 +295,14 @@ public sealed class ResponsiveLayoutTests(WebApp web)
         var dir = Directory.CreateDirectory(Path.Combine(WebApp.RepositoryRoot(), folder)).FullName;
         await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await page.Locator("body").EvaluateAsync("b => document.activeElement?.blur()");
-        // The laptop as it opens; the phone two screens high, to show what follows the first.
+        // The laptop as it opens; the phone two screens high (or less, for a shorter page), to show what follows the first.
         var viewport = page.ViewportSize!;
+        var height = Math.Min(viewport.Height * 2, await page.EvaluateAsync<int>("() => document.documentElement.scrollHeight"));
         await page.ScreenshotAsync(new PageScreenshotOptions
         {
             Path = Path.Combine(dir, $"{screen}-{device}.png"),
             FullPage = device == "phone",
-            Clip = device == "phone" ? new Clip { X = 0, Y = 0, Width = viewport.Width, Height = viewport.Height * 2 } : null,
+            Clip = device == "phone" ? new Clip { X = 0, Y = 0, Width = viewport.Width, Height = height } : null,
         });
     }
 }
