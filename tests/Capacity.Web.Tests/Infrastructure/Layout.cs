@@ -102,4 +102,26 @@ public static class Layout
         var content = await cell.EvaluateAsync<string>("td => getComputedStyle(td, '::before').content");
         return content is "none" or "normal" or "" ? null : JsonSerializer.Deserialize<string>(content);
     }
+
+    /// <summary>The header: who is signed in and "Afmelden" in view, on a touch screen a target a finger can hit.</summary>
+    public static async Task AssertHeaderAsync(IPage page, bool touch)
+    {
+        var signOut = page.GetByRole(AriaRole.Button, new() { Name = "Afmelden" });
+        await AssertInViewAcrossAsync(signOut, "Afmelden");
+        await AssertInViewAcrossAsync(page.Locator("#who-name"), "who is signed in");
+        await AssertInViewAcrossAsync(page.Locator("header.bar .brand"), "the title");
+        if (touch) await AssertTouchTargetAsync(signOut, "Afmelden");
+    }
+
+    /// <summary>Nothing lies on top of the element's centre: its text can be read.</summary>
+    public static async Task AssertReadableAsync(ILocator element, string what)
+    {
+        await Assertions.Expect(element).ToBeVisibleAsync();
+        var onTop = await element.EvaluateAsync<bool>(@"el => {
+            const r = el.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return !!hit && (el === hit || el.contains(hit));
+        }");
+        Assert.True(onTop, $"{what} is covered by something else");
+    }
 }

@@ -17,7 +17,6 @@ public sealed class ResponsiveLayoutTests(WebApp web)
     const string HospicezorgThuis = "75020009"; // palliative care around 1058; no other journey uses it
     const string ZilverenKruis = "3311"; // no other journey escalates to this desk
     const string Cz = "9664";
-    const string AmstellandThuisverpleging = "75010004"; // four care types; only read here
 
     public static TheoryData<string> Devices => ["phone", "tablet", "desktop"];
 
@@ -52,7 +51,7 @@ public sealed class ResponsiveLayoutTests(WebApp web)
         var row = nurse.Locator("#candidates tr[data-agb]").First;
         await Expect(row).ToBeVisibleAsync();
 
-        await AssertHeaderAsync(nurse, device);
+        await Layout.AssertHeaderAsync(nurse, touch: device != "desktop");
         await Layout.AssertNoHorizontalOverflowAsync(nurse);
         await Layout.AssertInViewAcrossAsync(nurse.Locator("#search-button"), "Zoeken");
         await Layout.AssertInViewAcrossAsync(nurse.Locator("#postcode"), "the postcode");
@@ -106,7 +105,7 @@ public sealed class ResponsiveLayoutTests(WebApp web)
         await Expect(offer).ToBeVisibleAsync();
         await Expect(provider.Locator("#capacity-grid input.cell").First).ToBeVisibleAsync();
 
-        await AssertHeaderAsync(provider, device);
+        await Layout.AssertHeaderAsync(provider, touch: device != "desktop");
         await Layout.AssertNoHorizontalOverflowAsync(provider);
         var accept = offer.GetByRole(AriaRole.Button, new() { Name = "Accepteren" });
         var decline = offer.GetByRole(AriaRole.Button, new() { Name = "Afwijzen" });
@@ -130,9 +129,9 @@ public sealed class ResponsiveLayoutTests(WebApp web)
         else
         {
             Assert.Null(await Layout.CellLabelAsync(firstCell));
-            await AssertReadableAsync(headers.Nth(0), "the grid's header Postcode");
-            await AssertReadableAsync(headers.Nth(1), "the grid's care-type header");
-            await AssertReadableAsync(provider.Locator("#capacity-grid tr.fill-row th").First, "the grid's row Hele kolom");
+            await Layout.AssertReadableAsync(headers.Nth(0), "the grid's header Postcode");
+            await Layout.AssertReadableAsync(headers.Nth(1), "the grid's care-type header");
+            await Layout.AssertReadableAsync(provider.Locator("#capacity-grid tr.fill-row th").First, "the grid's row Hele kolom");
         }
         if (device == "desktop")
         {
@@ -141,8 +140,8 @@ public sealed class ResponsiveLayoutTests(WebApp web)
             Assert.True(await wrap.EvaluateAsync<bool>("el => el.scrollHeight <= el.clientHeight + 1"), "the grid scrolls in a box of its own");
             await provider.Locator("#capacity-grid tbody tr").Last.ScrollIntoViewIfNeededAsync();
             await provider.EvaluateAsync("() => window.scrollBy(0, 200)");
-            await AssertReadableAsync(headers.Nth(1), "the grid's care-type header after scrolling");
-            await AssertReadableAsync(provider.Locator("#capacity-grid tr.fill-row th").First, "the row Hele kolom after scrolling");
+            await Layout.AssertReadableAsync(headers.Nth(1), "the grid's care-type header after scrolling");
+            await Layout.AssertReadableAsync(provider.Locator("#capacity-grid tr.fill-row th").First, "the row Hele kolom after scrolling");
             await provider.EvaluateAsync("() => window.scrollTo(0, 0)");
         }
         if (device != "desktop")
@@ -163,7 +162,7 @@ public sealed class ResponsiveLayoutTests(WebApp web)
         var unmet = desk.Locator("#unmet tr").First.Locator("td").First;
         await Expect(desk.Locator("#unmet")).ToContainTextAsync("Amsterdam");
 
-        await AssertHeaderAsync(desk, device);
+        await Layout.AssertHeaderAsync(desk, touch: device != "desktop");
         await Layout.AssertNoHorizontalOverflowAsync(desk);
         var take = item.GetByRole(AriaRole.Button, new() { Name = "Oppakken" });
         await Layout.AssertInViewAcrossAsync(desk.Locator("#queue"), "the queue");
@@ -194,7 +193,7 @@ public sealed class ResponsiveLayoutTests(WebApp web)
         var row = municipality.Locator("#areas tr").First;
         await Expect(row.Locator("td").First).ToBeVisibleAsync();
 
-        await AssertHeaderAsync(municipality, device);
+        await Layout.AssertHeaderAsync(municipality, touch: device != "desktop");
         await Layout.AssertNoHorizontalOverflowAsync(municipality);
         await Layout.AssertInViewAcrossAsync(municipality.Locator("#map"), "the map");
         await Layout.AssertInViewAcrossAsync(municipality.Locator("#map-care-type"), "the care type");
@@ -213,80 +212,6 @@ public sealed class ResponsiveLayoutTests(WebApp web)
         if (device != "desktop")
             await Layout.AssertTouchTargetAsync(municipality.Locator("#map-care-type"), "the care type");
         await ScreenshotAsync(municipality, "municipality", device);
-    }
-
-    /// <summary>
-    /// At the narrowest width of each layout — the smallest phone in use (360 px), the smallest
-    /// tablet (600 px), the smallest desktop (1024 px) — every role's screen and header fit,
-    /// "Afmelden" included.
-    /// </summary>
-    [Theory]
-    [InlineData(360)]
-    [InlineData(600)]
-    [InlineData(1024)]
-    public async Task EveryScreenFitsAtTheNarrowestWidthOfEachLayout(int width)
-    {
-        var size = new ViewportSize { Width = width, Height = 800 };
-        foreach (var (role, code, ready) in new[]
-        {
-            ("requester", "stadsziekenhuis-west", "#search-button"),
-            ("provider", AmstellandThuisverpleging, "#capacity-grid input.cell"),
-            ("insurer_desk", ZilverenKruis, "#queue"),
-            ("municipality", "GM0362", "#map"),
-        })
-        {
-            var page = await web.SignInAsync(role, code, viewport: size);
-            await Expect(page.Locator(ready).First).ToBeVisibleAsync();
-            await AssertHeaderAsync(page, width < Layout.DesktopFrom ? "phone" : "desktop");
-            await Layout.AssertNoHorizontalOverflowAsync(page);
-            await page.Context.CloseAsync();
-        }
-    }
-
-    /// <summary>
-    /// A provider with four care types on the smallest desktop: the long care-type names take two
-    /// lines, and the grid's header (names and "Hele kolom") still stands whole above the figures,
-    /// also with the page scrolled down.
-    /// </summary>
-    [Fact]
-    public async Task GridHeaderStaysReadableWhenItsNamesTakeTwoLines()
-    {
-        var provider = await web.SignInAsync("provider", AmstellandThuisverpleging, viewport: new ViewportSize { Width = 1024, Height = 700 });
-        var head = provider.Locator("#capacity-grid table.grid thead");
-        await Expect(head.Locator("tr").First.Locator("th")).ToHaveCountAsync(5); // Postcode and four care types
-        var names = head.Locator("tr").First.Locator("th");
-        var fill = head.Locator("tr.fill-row th");
-        Assert.True((await names.Nth(4).BoundingBoxAsync())!.Height > 40, "a care-type name takes two lines here");
-
-        for (var i = 0; i < 5; i++) await AssertReadableAsync(names.Nth(i), $"header {i}");
-        await AssertReadableAsync(fill.First, "Hele kolom");
-        await provider.Locator("#capacity-grid tbody tr").Nth(6).ScrollIntoViewIfNeededAsync();
-        await provider.EvaluateAsync("() => window.scrollBy(0, 300)");
-        for (var i = 0; i < 5; i++) await AssertReadableAsync(names.Nth(i), $"header {i} after scrolling");
-        await AssertReadableAsync(fill.First, "Hele kolom after scrolling");
-        Assert.True((await names.First.BoundingBoxAsync())!.Y >= -0.5, "the header stays in the window");
-    }
-
-    /// <summary>The header: who is signed in and "Afmelden" in view, a target a finger can hit off the desktop.</summary>
-    static async Task AssertHeaderAsync(IPage page, string device)
-    {
-        var signOut = page.GetByRole(AriaRole.Button, new() { Name = "Afmelden" });
-        await Layout.AssertInViewAcrossAsync(signOut, "Afmelden");
-        await Layout.AssertInViewAcrossAsync(page.Locator("#who-name"), "who is signed in");
-        await Layout.AssertInViewAcrossAsync(page.Locator("header.bar .brand"), "the title");
-        if (device != "desktop") await Layout.AssertTouchTargetAsync(signOut, "Afmelden");
-    }
-
-    /// <summary>Nothing lies on top of the element's centre: its text can be read.</summary>
-    static async Task AssertReadableAsync(ILocator element, string what)
-    {
-        await Expect(element).ToBeVisibleAsync();
-        var onTop = await element.EvaluateAsync<bool>(@"el => {
-            const r = el.getBoundingClientRect();
-            const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-            return !!hit && (el === hit || el.contains(hit));
-        }");
-        Assert.True(onTop, $"{what} is covered by something else");
     }
 
     static async Task ScreenshotAsync(IPage page, string screen, string device)
