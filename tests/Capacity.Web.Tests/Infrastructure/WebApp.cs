@@ -103,13 +103,13 @@ public sealed class WebApp : IAsyncLifetime
         TestRedis.ReturnDatabase(redis);
     }
 
-    /// <summary>A fresh browser context (its own session storage: one person at one laptop) at 1366×768, Dutch.</summary>
-    public async Task<IPage> NewPageAsync()
+    /// <summary>A fresh browser context (its own session storage: one person at one device), Dutch, at 1366×768 unless <paramref name="viewport"/> says otherwise (see <see cref="Layout"/>).</summary>
+    public async Task<IPage> NewPageAsync(ViewportSize? viewport = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
+            ViewportSize = viewport ?? Layout.Laptop,
             Locale = "nl-NL",
             TimezoneId = "Europe/Amsterdam",
         });
@@ -128,9 +128,10 @@ public sealed class WebApp : IAsyncLifetime
 
     /// <summary>Opens the page and signs in by clicking the demo identity, as a user does.</summary>
     /// <param name="beforeOpen">Runs on the new page before it loads (e.g. to route its WebSocket).</param>
-    public async Task<IPage> SignInAsync(string role, string code, Func<IPage, Task>? beforeOpen = null)
+    /// <param name="viewport">The screen's size; 1366×768 unless given.</param>
+    public async Task<IPage> SignInAsync(string role, string code, Func<IPage, Task>? beforeOpen = null, ViewportSize? viewport = null)
     {
-        var page = await NewPageAsync();
+        var page = await NewPageAsync(viewport);
         if (beforeOpen is not null) await beforeOpen(page);
         await page.GotoAsync("/");
         await page.Locator($"button.identity[data-role='{role}'][data-code='{code}']").ClickAsync();
@@ -155,9 +156,9 @@ public sealed class WebApp : IAsyncLifetime
         return page;
     }
 
-    /// <summary>A provider's system reports free district-nursing places in one area (test set-up through the JSON API).</summary>
-    public Task SetFreePlacesAsync(string agb, string pc4, int freePlaces) => PostAsync("provider", agb, $"providers/{agb}/capacity",
-        new { agb, pc4, careType = "CARE_TYPE_DISTRICT_NURSING", freePlaces, version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+    /// <summary>A provider's system reports free places in one area, district nursing unless <paramref name="careType"/> says otherwise (test set-up through the JSON API).</summary>
+    public Task SetFreePlacesAsync(string agb, string pc4, int freePlaces, string careType = "CARE_TYPE_DISTRICT_NURSING") => PostAsync("provider", agb, $"providers/{agb}/capacity",
+        new { agb, pc4, careType, freePlaces, version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
 
     /// <summary>A provider's system declares a one-day client stop for all insurers (test set-up through the JSON API); answers its id.</summary>
     public async Task<string> DeclareClientStopAsync(string agb, DateOnly day)
@@ -173,13 +174,13 @@ public sealed class WebApp : IAsyncLifetime
     /// it waits for the nurse's choice), as test set-up through the JSON API.
     /// </summary>
     /// <returns>The referral's id.</returns>
-    public async Task<string> CreateReferralAsync(string org, string patientRef, string pc4, string insurerUzovi)
+    public async Task<string> CreateReferralAsync(string org, string patientRef, string pc4, string insurerUzovi, string careType = "CARE_TYPE_DISTRICT_NURSING")
     {
         var today = DutchDays.Today();
         var referral = await PostAsync("requester", org, "referrals", new
         {
             requestId = Guid.NewGuid().ToString("N"), requesterOrg = org, patientRef, careSummary = "Wijkverpleging na ontslag",
-            search = new { patientPostcode = pc4, insurerUzovi, careType = "CARE_TYPE_DISTRICT_NURSING", startDate = new { year = today.Year, month = today.Month, day = today.Day } },
+            search = new { patientPostcode = pc4, insurerUzovi, careType, startDate = new { year = today.Year, month = today.Month, day = today.Day } },
             autoCascade = false, maxParallelOffers = 3,
         });
         return referral.GetProperty("id").GetString()!;
@@ -193,6 +194,10 @@ public sealed class WebApp : IAsyncLifetime
         if (await GetStateAsync("requester", org, id) is not "REFERRAL_STATE_ESCALATED")
             await PostAsync("requester", org, $"referrals/{id}/escalate", new { requestId = Guid.NewGuid().ToString("N") });
     }
+
+    /// <summary>The requesting organisation's system offers a referral to one provider (test set-up; the provider holds a place for it).</summary>
+    public Task OfferReferralAsync(string org, string referralId, string agb) =>
+        PostAsync("requester", org, $"referrals/{referralId}/offers", new { requestId = Guid.NewGuid().ToString("N"), providerAgbs = new[] { agb } });
 
     async Task<string?> GetStateAsync(string role, string code, string referralId)
     {
@@ -252,7 +257,7 @@ public sealed class WebApp : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Capacity.slnx"))) return dir.FullName;
