@@ -118,7 +118,7 @@ public sealed class Offering(
                         break;
                     default:
                         var why = MatchRules.ExcludeByCapacity(query, provider, 0, results[i].Cell, now, matching.CurrentValue.FreshnessWindow);
-                        rejected.Add(new RejectedOffer { ProviderAgb = offer.Provider.Agb, Reason = $"not a candidate: {why?.Detail ?? "no capacity"}" });
+                        rejected.Add(new RejectedOffer { ProviderAgb = offer.Provider.Agb, Reason = $"not a candidate: {why?.Detail ?? "no capacity"}", Exclusion = why?.Reason ?? ExclusionReason.NoCapacity });
                         break;
                 }
             }
@@ -160,7 +160,7 @@ public sealed class Offering(
             var distance = Math.Round(PostcodeDirectory.DistanceKm(postcodes.Find(provider.BasePc4)!, query.PatientArea), 2);
             if (MatchRules.ExcludeByRegistry(query, provider, distance, snapshot, out var contract, requireContract: !allowUncontracted) is { } excluded)
             {
-                rejected.Add(new RejectedOffer { ProviderAgb = agb, Reason = $"not a candidate: {excluded.Detail}" });
+                rejected.Add(new RejectedOffer { ProviderAgb = agb, Reason = $"not a candidate: {excluded.Detail}", Exclusion = excluded.Reason });
                 continue;
             }
             var offer = new Offer

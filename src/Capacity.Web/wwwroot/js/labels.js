@@ -186,9 +186,13 @@ export function atMoment(value) {
 /** A tel: link's target from a phone number as typed ("+31 (0)20 555 0101" → "+31205550101"). */
 export const telHref = phone => `tel:${String(phone).replace(/\(0\)/g, '').replace(/[^\d+]/g, '')}`;
 
-/** Why an offer was not made (OfferReferralResponse.rejected: English, stable openings), in Dutch. */
-export function rejectedText(reason) {
-  const r = String(reason ?? '');
+/**
+ * Why an offer was not made (OfferReferralResponse.rejected), in Dutch: a provider that is no
+ * candidate by its exclusion reason, the rest by the English reason's stable opening.
+ */
+export function rejectedText(rejected, insurerName) {
+  if (rejected.exclusion && key(rejected.exclusion) !== 'Unspecified') return exclusionText({ reason: rejected.exclusion }, insurerName);
+  const r = String(rejected.reason ?? '');
   if (r.startsWith('an offer to this provider is open')) return 'er staat al een aanbod open';
   if (r.startsWith('no free place left')) return 'geen vrije plaats meer';
   if (r.startsWith('not a candidate')) return 'kan de patiënt nu niet opnemen';
@@ -197,18 +201,19 @@ export function rejectedText(reason) {
 }
 
 /**
- * What an offer call (OfferReferralResponse) did, in names: made — the providers asked that the
+ * What an offer call (OfferReferralResponse) did, in names (never an AGB code; insurerName for the
+ * reasons that name the insurer): made — the providers asked that the
  * answer's referral has an open offer with (not the local choice: a retried request answers what
  * the first one did); refused — "name (why)" for each one not offered to; uncontracted — whether
  * one of the offers made is to a provider without a contract.
  */
-export function offerOutcome(answer, asked, nameOf = () => null) {
+export function offerOutcome(answer, asked, nameOf = () => null, insurerName = '') {
   const rejected = answer.rejected ?? [];
   const made = (answer.referral?.offers ?? []).filter(o => key(o.state) === 'Pending' && asked.includes(o.provider?.agb)
     && !rejected.some(x => x.providerAgb === o.provider?.agb));
   return {
-    made: made.map(o => o.provider?.name ?? nameOf(o.provider?.agb) ?? o.provider?.agb),
-    refused: rejected.map(x => `${nameOf(x.providerAgb) ?? x.providerAgb} (${rejectedText(x.reason)})`),
+    made: made.map(o => o.provider?.name ?? nameOf(o.provider?.agb) ?? texts.someProvider),
+    refused: rejected.map(x => `${nameOf(x.providerAgb) ?? texts.someProvider} (${rejectedText(x, insurerName)})`),
     uncontracted: made.some(o => o.uncontracted),
   };
 }
@@ -323,6 +328,26 @@ export const reasonTexts = {
 /** A code the page does not know (a newer service): a general sentence, never the English text. */
 export const unknownReasonText = 'Dit is niet gelukt. Probeer het opnieuw of neem contact op met de beheerder.';
 
+/**
+ * Why the identity provider sent the user back without a sign-in (OAuth 2.0 / OpenID Connect
+ * "error" codes); its error_description is the provider's own text, often English: never shown.
+ */
+export const signInErrorTexts = {
+  access_denied: 'U heeft de aanmelding geweigerd of uw organisatie staat haar niet toe.',
+  login_required: 'Meld u eerst aan bij uw organisatie.',
+  interaction_required: 'Uw organisatie vraagt nog iets van u: meld u opnieuw aan.',
+  consent_required: 'Uw organisatie vraagt uw toestemming: meld u opnieuw aan en geef die.',
+  account_selection_required: 'Kies bij uw organisatie met welk account u zich aanmeldt.',
+  invalid_request: 'De aanmelding klopte niet. Probeer het opnieuw of neem contact op met de beheerder.',
+  unauthorized_client: 'Deze toepassing mag zich niet aanmelden bij uw organisatie. Neem contact op met de beheerder.',
+  invalid_scope: 'Deze toepassing vraagt iets wat uw organisatie niet toestaat. Neem contact op met de beheerder.',
+  invalid_grant: 'De aanmelding is verlopen of al gebruikt. Meld u opnieuw aan.',
+  server_error: 'Bij uw organisatie ging iets mis. Probeer het later opnieuw.',
+  temporarily_unavailable: 'De aanmelding van uw organisatie is even niet bereikbaar. Probeer het later opnieuw.',
+};
+export const signInFailed = why => `Aanmelden bij uw organisatie is niet gelukt. ${why}`;
+export const signInUnknown = 'Probeer het opnieuw of neem contact op met de beheerder.';
+
 /** Texts of the new referral, offer, placement and lead blocks. */
 export const texts = {
   // the nurse's referral history
@@ -360,6 +385,7 @@ export const texts = {
   duplicate: patientRef => `Voor patiënt ${patientRef} loopt al een verwijzing.`,
   duplicateHint: 'Er is niets nieuws aangemaakt. Ga verder met de bestaande verwijzing, of annuleer die eerst.',
   openExisting: 'Open de bestaande verwijzing',
+  postcodeHint: 'Formaat: 1234 AB of 1234',
   unknownInsurer: typed => `Onbekende zorgverzekeraar “${typed}”: kies er een uit de lijst.`,
   referralOffered: patientRef => `Verwijzing ${patientRef} aangeboden.`,
   referralAtDesk: (patientRef, insurer) => `Verwijzing ${patientRef} ligt bij de zorgbemiddeling van ${insurer}.`,
@@ -371,6 +397,7 @@ export const texts = {
   transferDesk: 'Transferbureau',
   noContact: 'geen contactgegevens bekend',
   call: (who, phone) => `${who} bellen: ${phone}`,
+  someProvider: 'een zorgaanbieder',
   uncontractedWarning: insurer => `Niet gecontracteerd door ${insurer || 'de verzekeraar'}: de patiënt moet mogelijk een deel van de zorg zelf betalen.`,
   // the provider
   noOffers: 'Geen openstaande aanvragen.',
@@ -384,6 +411,7 @@ export const texts = {
   acceptedAlready: patientRef => `Kenmerk ${patientRef} is al door u geaccepteerd: zie “Nieuwe cliënten”.`,
   newClient: patientRef => `Nieuwe cliënt ${patientRef}`,
   badNumber: 'Vul een heel getal van 0 tot en met 10000 in.',
+  notSaved: 'Niets opgeslagen: controleer de gemarkeerde cijfers.',
   firstVisitHint: urgent => urgent ? 'spoed: vandaag of morgen' : 'vandaag of later',
   badFirstVisit: urgent => urgent ? 'Kies als eerste bezoek vandaag of morgen (spoed).' : 'Kies als eerste bezoek vandaag of een latere dag.',
   declineTextPlaceholder: 'verplicht bij andere reden',

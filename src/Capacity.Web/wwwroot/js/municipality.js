@@ -4,6 +4,7 @@
 import { h, fill, latest } from './dom.js';
 import { api } from './api.js';
 import * as live from './live.js';
+import { Problem } from './errors.js';
 import { careTypes, label, key, formatTime } from './labels.js';
 
 const svgNs = 'http://www.w3.org/2000/svg';
@@ -43,7 +44,7 @@ export async function render(main, identity) {
   const gm = identity.code;
   const [geo, firstUnmet] = await Promise.all([
     fetch(`/geo/municipalities/${encodeURIComponent(gm)}/pc4.geojson`).then(r => {
-      if (!r.ok) throw new Error(`Geen kaart voor gemeente ${gm}.`);
+      if (!r.ok) throw new Problem(`Geen kaart voor gemeente ${gm}.`);
       return r.json();
     }),
     readUnmet(gm).catch(() => ({ counts: [], areas: [] })),
