@@ -81,10 +81,15 @@ function messageFor(input) {
   return el;
 }
 
+/** The input of a field: by its whole name, a leading part (figures[3] for figures[3].free_places), or its last part. */
 function lookUp(fieldsByName, field) {
+  const parts = field.split('.');
+  for (let n = parts.length; n > 0; n--) {
+    const name = parts.slice(0, n).join('.');
+    if (fieldsByName[name]) return fieldsByName[name];
+  }
   const plain = field.replace(/\[\d+\]/g, '');
-  const last = plain.split('.').pop();
-  return fieldsByName[field] ?? fieldsByName[plain] ?? fieldsByName[last] ?? null;
+  return fieldsByName[plain] ?? fieldsByName[plain.split('.').pop()] ?? null;
 }
 
 /** Takes away what showFieldErrors showed (call it on the next submit). */

@@ -151,19 +151,6 @@ export async function render(main, identity) {
     }
   });
 
-  // A reload (or a link) with a search in the address: the form as it was, and the search again.
-  const kept = keptSearch();
-  if (kept) {
-    postcode.value = kept.patientPostcode ?? '';
-    insurer.value = insurerName(insurers, kept.insurerUzovi);
-    if (kept.careType in careTypes) careType.value = kept.careType;
-    // A search kept from an earlier day starts today at the earliest.
-    if (kept.startDate) startDate.value = kept.startDate < today() ? today() : kept.startDate;
-    urgent.checked = kept.urgent;
-    age.value = kept.patientAge ?? '';
-    if ([...radius.options].some(o => o.value === kept.radiusKm)) radius.value = kept.radiusKm;
-    form.requestSubmit();
-  }
 
   live.on('SearchUpdated', update => { if (update.subscriptionId === subscription) show(update.result); });
   let createRequest = uuid(), offerRequest = uuid(); // reused until they succeed: a retried click never makes a second referral
@@ -303,6 +290,20 @@ export async function render(main, identity) {
       updateOffer();
     }
   });
+
+  // A reload (or a link) with a search in the address: the form as it was, and the search again.
+  const kept = keptSearch();
+  if (kept) {
+    postcode.value = kept.patientPostcode ?? '';
+    insurer.value = insurerName(insurers, kept.insurerUzovi);
+    if (kept.careType in careTypes) careType.value = kept.careType;
+    // A search kept from an earlier day starts today at the earliest.
+    if (kept.startDate) startDate.value = kept.startDate < today() ? today() : kept.startDate;
+    urgent.checked = kept.urgent;
+    age.value = kept.patientAge ?? '';
+    if ([...radius.options].some(o => o.value === kept.radiusKm)) radius.value = kept.radiusKm;
+    form.requestSubmit();
+  }
 
   live.onConnected(async () => {
     subscription = null; // the old connection's subscriptions are gone

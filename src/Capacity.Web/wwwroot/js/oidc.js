@@ -83,7 +83,7 @@ export async function complete() {
   if (!params.has('state') || !(params.has('code') || params.has('error'))) return null;
   try {
     const m = await userManager();
-    if (!m) return 'Deze omgeving heeft geen aanmelding via een organisatie ingesteld.';
+    if (!m) return signInFailed('Deze omgeving heeft geen aanmelding via een organisatie ingesteld.');
     const user = await m.signinRedirectCallback();
     session.signIn(user.access_token, nameOf(user), 'oidc');
     return null;
