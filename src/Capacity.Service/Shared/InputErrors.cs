@@ -62,8 +62,9 @@ public sealed class InputErrors
         get
         {
             var listed = string.Join("; ", _violations.Select(v => $"{v.Field} [{v.Reason}]: {v.Description}"));
-            var message = _count > _violations.Count ? $"{listed}; and {_count - _violations.Count:N0} more" : listed;
-            return Cut(message, MaxMessage);
+            // How many more is said even when the listed part is cut.
+            var more = _count > _violations.Count ? $"; and {_count - _violations.Count:N0} more" : "";
+            return Cut(listed, MaxMessage - more.Length) + more;
         }
     }
 
