@@ -195,7 +195,7 @@ public sealed partial class DutchErrorsJourneyTests(WebApp web)
         await Expect(nurse.Locator("#result-summary")).ToContainTextAsync("binnen 25 km van 1183");
         Assert.Contains("postcode=1183", nurse.Url);
 
-        await nurse.ReloadAsync();
+        await nurse.ReloadAsync(new() { WaitUntil = WaitUntilState.DOMContentLoaded }); // the assertions below wait for what matters
 
         await Expect(nurse.Locator("#postcode")).ToHaveValueAsync("1183 AB");
         await Expect(nurse.Locator("#insurer")).ToHaveValueAsync("CZ");

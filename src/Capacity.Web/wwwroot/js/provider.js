@@ -199,14 +199,17 @@ export async function render(main, identity) {
     const min = today();
     const max = urgent ? addDays(min, 1) : addDays(min, 365);
     const firstVisit = h('input', { type: 'date', class: 'first-visit', required: true, min, max,
-      value: !asked || asked < min ? min : asked > max ? max : asked, oninput: () => firstVisit.classList.remove('invalid') });
+      value: !asked || asked < min ? min : asked > max ? max : asked });
     const reason = h('select', { class: 'decline-reason' }, Object.entries(declineReasons).map(([k, v]) => h('option', { value: k }, v)));
     const why = h('input', { class: 'decline-text', maxlength: 500, placeholder: texts.declineTextPlaceholder });
     const status = h('p', { class: 'status', role: 'status' });
-    const badFirstVisit = () => { firstVisit.classList.add('invalid'); firstVisit.focus(); say(status, texts.badFirstVisit(urgent), 'error'); };
+    const answerFields = { start_date: firstVisit, decline_reason: reason, decline_text: why };
+    // The page's own words for a first visit outside what the offer allows: they say the range.
+    const badFirstVisit = () => showFieldErrors(new Problem().add('start_date', texts.badFirstVisit(urgent)), answerFields, status);
     const answer = async accept => {
+      clearFieldErrors(answerFields);
       if (accept && !firstVisit.checkValidity()) { badFirstVisit(); return; }
-      if (!accept && reason.value === 'Other' && !why.value.trim()) { why.focus(); say(status, texts.declineTextNeeded, 'error'); return; }
+      if (!accept && reason.value === 'Other' && !why.value.trim()) { showFieldErrors(new Problem().add('decline_text', texts.declineTextNeeded), answerFields, status); return; }
       buttons.forEach(b => { b.disabled = true; }); // one answer per offer, however often it is clicked
       const body = accept ? { startDate: dateMessage(firstVisit.value) } : { declineReason: proto('DECLINE_REASON_', reason.value), declineText: why.value.trim() };
       const request = `${o.id}:${accept}`;
@@ -225,7 +228,8 @@ export async function render(main, identity) {
           answerRequests.done(request);
           await loadOffers();
           return;
-        } else say(status, err.code === 9 && !reasonOf(err) ? texts.takenMeanwhile : errorText(err), 'error');
+        } else if (err.code === 9 && !reasonOf(err)) say(status, texts.takenMeanwhile, 'error');
+        else showFieldErrors(err, answerFields, status);
         buttons.forEach(b => { b.disabled = false; });
       }
     };
