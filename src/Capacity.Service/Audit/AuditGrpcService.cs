@@ -9,7 +9,7 @@ public sealed class AuditGrpcService(AuditLog audit, ReferralStore store) : Audi
 {
     public override async Task<GetAuditTrailResponse> GetAuditTrail(GetAuditTrailRequest request, ServerCallContext context)
     {
-        if (!ReferralValidation.IsReferralId(request.ReferralId)) throw Shared.InputErrors.Single("referral_id", "is not a referral id");
+        if (!ReferralValidation.IsReferralId(request.ReferralId)) throw Shared.InputErrors.Single("referral_id", Shared.Reasons.IdFormat, "is not a referral id");
         await ReferralAccess.EnsureVisibleAsync(store, request.ReferralId, context);
         var errors = new Shared.InputErrors();
         var size = Shared.Paging.PageSize(request.PageSize, errors);
@@ -22,7 +22,7 @@ public sealed class AuditGrpcService(AuditLog audit, ReferralStore store) : Audi
         }
         catch (FormatException e)
         {
-            throw Shared.InputErrors.Single("page_token", e.Message);
+            throw Shared.InputErrors.Single("page_token", Shared.Reasons.PageTokenInvalid, e.Message);
         }
         var response = new GetAuditTrailResponse { NextPageToken = next };
         foreach (var s in records)

@@ -89,11 +89,11 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
     public override async Task<PublishCapacityResponse> UpdateCapacity(UpdateCapacityRequest request, ServerCallContext context)
     {
         var errors = new InputErrors();
-        if (!Codes.IsAgb(request.Agb)) errors.Add("agb", "must be an AGB code of 8 digits");
-        if (request.Figures.Count is 0 or > MaxBatchFigures) errors.Add("figures", $"must hold 1 to {MaxBatchFigures} figures");
+        if (!Codes.IsAgb(request.Agb)) errors.Add("agb", Codes.AgbRule);
+        if (request.Figures.Count is 0 or > MaxBatchFigures) errors.Add("figures", Reasons.ListTooLong, $"must hold 1 to {MaxBatchFigures} figures");
         errors.ThrowIfAny();
         var snapshot = await registry.KnowingAsync(agb: request.Agb);
-        if (!snapshot.Providers.ContainsKey(request.Agb)) throw InputErrors.Single("agb", $"provider {request.Agb} is not registered");
+        if (!snapshot.Providers.ContainsKey(request.Agb)) throw InputErrors.Single("agb", Reasons.ProviderUnknown, $"provider {request.Agb} is not registered");
 
         var writes = new List<CapacityWrite>();
         for (var i = 0; i < request.Figures.Count; i++)
@@ -101,7 +101,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
             var figure = request.Figures[i];
             if (figure.Agb is { Length: > 0 } agb && agb != request.Agb)
             {
-                errors.Add($"figures[{i}].agb", "must be empty or the request's agb");
+                errors.Add($"figures[{i}].agb", Reasons.FieldMismatch, "must be empty or the request's agb");
                 continue;
             }
             var one = figure.Clone();
@@ -123,9 +123,9 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
 
     public override async Task<GetProviderCapacityResponse> GetProviderCapacity(GetProviderCapacityRequest request, ServerCallContext context)
     {
-        if (!Codes.IsAgb(request.Agb)) throw InputErrors.Single("agb", "must be an AGB code of 8 digits");
+        if (!Codes.IsAgb(request.Agb)) throw InputErrors.Single("agb", Codes.AgbRule);
         if (!(await registry.KnowingAsync(agb: request.Agb)).Providers.TryGetValue(request.Agb, out var provider))
-            throw InputErrors.Single("agb", $"provider {request.Agb} is not registered");
+            throw InputErrors.Single("agb", Reasons.ProviderUnknown, $"provider {request.Agb} is not registered");
 
         var figures = await store.GetProviderAsync(provider.Agb, provider.ServedPc4s);
         var response = new GetProviderCapacityResponse { FreshnessWindow = Duration.FromTimeSpan(matching.CurrentValue.FreshnessWindow) };
@@ -140,37 +140,37 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
     static void Expand(SetCapacityRequest request, RegistrySnapshot snapshot, TimeProvider time, InputErrors errors, List<CapacityWrite> writes)
     {
         ProviderInfo? provider = null;
-        if (!Codes.IsAgb(request.Agb)) errors.Add("agb", "must be an AGB code of 8 digits");
-        else if (!snapshot.Providers.TryGetValue(request.Agb, out provider)) errors.Add("agb", $"provider {request.Agb} is not registered");
+        if (!Codes.IsAgb(request.Agb)) errors.Add("agb", Codes.AgbRule);
+        else if (!snapshot.Providers.TryGetValue(request.Agb, out provider)) errors.Add("agb", Reasons.ProviderUnknown, $"provider {request.Agb} is not registered");
 
         IReadOnlyList<int> areas = [];
         switch (request.AreaCase)
         {
             case SetCapacityRequest.AreaOneofCase.Pc4:
-                if (request.Pc4.Length != 4 || !int.TryParse(request.Pc4, out var pc4)) errors.Add("pc4", "must be a PC4 code of 4 digits");
-                else if (provider is not null && !provider.Serves(pc4)) errors.Add("pc4", $"area {request.Pc4} is not served by provider {provider.Agb}");
+                if (request.Pc4.Length != 4 || !int.TryParse(request.Pc4, out var pc4)) errors.Add("pc4", Reasons.PostcodeFormat, "must be a PC4 code of 4 digits");
+                else if (provider is not null && !provider.Serves(pc4)) errors.Add("pc4", Reasons.AreaNotServed, $"area {request.Pc4} is not served by provider {provider.Agb}");
                 else areas = [pc4];
                 break;
             case SetCapacityRequest.AreaOneofCase.AllServedAreas when request.AllServedAreas:
                 areas = provider?.ServedPc4s ?? [];
                 break;
             default:
-                errors.Add("area", "set pc4, or all_served_areas to true");
+                errors.Add("area", Reasons.ChoiceRequired, "set pc4, or all_served_areas to true");
                 break;
         }
-        if (!CareTypes.IsKnown(request.CareType)) errors.Add("care_type", "must be a known care type");
-        if (request.FreePlaces < 0) errors.Add("free_places", "must not be negative");
-        else if (request.FreePlaces > MaxFreePlaces) errors.Add("free_places", $"at most {MaxFreePlaces}");
+        if (!CareTypes.IsKnown(request.CareType)) errors.Add("care_type", Reasons.CareTypeUnknown, "must be a known care type");
+        if (request.FreePlaces < 0) errors.Add("free_places", Reasons.NumberRange, "must not be negative");
+        else if (request.FreePlaces > MaxFreePlaces) errors.Add("free_places", Reasons.NumberRange, $"at most {MaxFreePlaces}");
         if (request.HasHoursPerWeek && request.HoursPerWeek is < 0 or > MaxHoursPerWeek or double.NaN)
-            errors.Add("hours_per_week", $"must be between 0 and {MaxHoursPerWeek}");
-        if (request.Version is < 1 or > MaxVersion) errors.Add("version", $"must be between 1 and {MaxVersion}");
+            errors.Add("hours_per_week", Reasons.NumberRange, $"must be between 0 and {MaxHoursPerWeek}");
+        if (request.Version is < 1 or > MaxVersion) errors.Add("version", Reasons.NumberRange, $"must be between 1 and {MaxVersion}");
 
         var today = time.Today();
         var from = today;
         if (request.AvailableFrom is not null)
         {
-            if (request.AvailableFrom.TryToDateOnly() is not { } date) errors.Add("available_from", "is not a valid date");
-            else if (date > today.AddYears(1)) errors.Add("available_from", "at most one year ahead");
+            if (request.AvailableFrom.TryToDateOnly() is not { } date) errors.Add("available_from", Reasons.DateInvalid, "is not a valid date");
+            else if (date > today.AddYears(1)) errors.Add("available_from", Reasons.DateTooFar, "at most one year ahead");
             else if (date > today) from = date; // a date in the past means "free now"
         }
         if (errors.Any) return;

@@ -45,7 +45,7 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
         await cache.EnsureVersionAsync(onceVersion);
         if (written == 1) return stop;
         return cache.Current.Stops.TryGetValue(stop.Id, out var declared) ? Replayed(declared.ToProto(), stop)
-            : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"This request declared client stop {stop.Id}, which has been lifted since."));
+            : throw Reasons.Refuse(StatusCode.FailedPrecondition, Reasons.ClientStopGone, $"This request declared client stop {stop.Id}, which has been lifted since.");
     }
 
     /// <summary>The stop as stored: its id, and its lists without duplicates, in order.</summary>
@@ -64,7 +64,7 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
 
     /// <summary>The stop an earlier attempt declared, if this retry asks for the same stop; a request id reused for another stop is refused.</summary>
     static ClientStop Replayed(ClientStop declared, ClientStop asked) => declared.Equals(asked) ? declared
-        : throw new RpcException(new Status(StatusCode.AlreadyExists, $"This request_id declared client stop {declared.Id} with other details: use a new request_id for another stop."));
+        : throw Reasons.Refuse(StatusCode.AlreadyExists, Reasons.RequestReused, $"This request_id declared client stop {declared.Id} with other details: use a new request_id for another stop.");
 
     /// <summary>A stop declared with a request id has an id of its own derived from it, so a retry names the same stop.</summary>
     static string StopIdOf(string agb, string requestId) =>
@@ -74,27 +74,27 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
     {
         // The id is echoed in the answer: the free-text rule keeps control characters out of it.
         if (string.IsNullOrWhiteSpace(request.Id) || request.Id.Length > 64 || FreeText.Problem(request.Id, multiLine: false) is not null)
-            throw InputErrors.Single("id", "must be a client stop id");
+            throw InputErrors.Single("id", Reasons.IdFormat, "must be a client stop id");
         var snapshot = cache.Current;
         if (context.CallerOrNull() is { Role: Security.Role.Provider } caller && snapshot.Stops.TryGetValue(request.Id, out var owned) && owned.Agb != caller.Agb)
-            throw new RpcException(new Status(StatusCode.PermissionDenied, "Not allowed: that client stop is another provider's."));
+            throw Reasons.Refuse(StatusCode.PermissionDenied, Reasons.OtherProvidersStop, "Not allowed: that client stop is another provider's.");
         var change = snapshot.Stops.TryGetValue(request.Id, out var known) ? ChangeOf(known, snapshot) : RegistryChange.Everything;
         var (version, removed) = await store.WriteAsync([RegistryWrite.Delete(RegistryHash.Stops, request.Id)], change);
         await cache.EnsureVersionAsync(version);
-        if (removed == 0) throw new RpcException(new Status(StatusCode.NotFound, $"Client stop {request.Id} does not exist."));
+        if (removed == 0) throw Reasons.Refuse(StatusCode.NotFound, Reasons.ClientStopNotFound, $"Client stop {request.Id} does not exist.");
         return new LiftClientStopResponse { RegistryVersion = version };
     }
 
     public override Task<ListClientStopsResponse> ListClientStops(ListClientStopsRequest request, ServerCallContext context)
     {
         var errors = new InputErrors();
-        if (request.ProviderAgb.Length > 0 && !Codes.IsAgb(request.ProviderAgb)) errors.Add("provider_agb", "must be an AGB code of 8 digits");
-        if (request.InsurerUzovi.Length > 0 && !Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", "must be a UZOVI code of 4 digits");
+        if (request.ProviderAgb.Length > 0 && !Codes.IsAgb(request.ProviderAgb)) errors.Add("provider_agb", Codes.AgbRule);
+        if (request.InsurerUzovi.Length > 0 && !Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", Codes.UzoviRule);
         var onOrAfter = time.Today();
         if (request.OnOrAfter is not null)
         {
             if (request.OnOrAfter.TryToDateOnly() is { } date) onOrAfter = date;
-            else errors.Add("on_or_after", "is not a valid date");
+            else errors.Add("on_or_after", Reasons.DateInvalid, "is not a valid date");
         }
         var size = Paging.PageSize(request.PageSize, errors);
         errors.ThrowIfAny();
@@ -115,41 +115,41 @@ public sealed class ClientStopGrpcService(RegistryStore store, RegistryCache cac
     static InputErrors Validate(ClientStop? stop, RegistrySnapshot snapshot, DateOnly today)
     {
         var errors = new InputErrors();
-        if (stop is null) return errors.Add("stop", "is required");
+        if (stop is null) return errors.Add("stop", Reasons.Required, "is required");
 
         ProviderInfo? provider = null;
-        if (!Codes.IsAgb(stop.ProviderAgb)) errors.Add("stop.provider_agb", "must be an AGB code of 8 digits");
-        else if (!snapshot.Providers.TryGetValue(stop.ProviderAgb, out provider)) errors.Add("stop.provider_agb", $"provider {stop.ProviderAgb} is not registered");
+        if (!Codes.IsAgb(stop.ProviderAgb)) errors.Add("stop.provider_agb", Codes.AgbRule);
+        else if (!snapshot.Providers.TryGetValue(stop.ProviderAgb, out provider)) errors.Add("stop.provider_agb", Reasons.ProviderUnknown, $"provider {stop.ProviderAgb} is not registered");
 
         foreach (var uzovi in stop.InsurerUzovis)
         {
-            if (!Codes.IsUzovi(uzovi)) errors.Add("stop.insurer_uzovis", $"'{uzovi}' is not a UZOVI code of 4 digits");
-            else if (!snapshot.Insurers.ContainsKey(uzovi)) errors.Add("stop.insurer_uzovis", $"insurer {uzovi} is not registered");
+            if (!Codes.IsUzovi(uzovi)) errors.Add("stop.insurer_uzovis", Reasons.UzoviFormat, $"'{uzovi}' is not a UZOVI code of 4 digits");
+            else if (!snapshot.Insurers.ContainsKey(uzovi)) errors.Add("stop.insurer_uzovis", Reasons.InsurerUnknown, $"insurer {uzovi} is not registered");
         }
         RegistryValidation.ValidateCareTypes(stop.CareTypes, "stop.care_types", errors, required: false);
         if (provider is not null)
         {
             var notServed = stop.Pc4S.Where(pc4 => !int.TryParse(pc4, out var n) || pc4.Length != 4 || !provider.Serves(n)).Take(5).ToArray();
-            if (notServed.Length > 0) errors.Add("stop.pc4s", $"not served by provider {provider.Agb}: {string.Join(", ", notServed)}");
+            if (notServed.Length > 0) errors.Add("stop.pc4s", Reasons.AreaNotServed, $"not served by provider {provider.Agb}: {string.Join(", ", notServed)}");
         }
 
         var from = stop.From.TryToDateOnly();
-        if (from is null) errors.Add("stop.from", stop.From is null ? "is required" : "is not a valid date");
+        if (from is null) errors.Add("stop.from", stop.From is null ? Reasons.Required : Reasons.DateInvalid, stop.From is null ? "is required" : "is not a valid date");
         if (stop.Until is not null)
         {
             var until = stop.Until.TryToDateOnly();
-            if (until is null) errors.Add("stop.until", "is not a valid date");
-            else if (from is not null && until < from) errors.Add("stop.until", "must not be before stop.from");
-            else if (until < today) errors.Add("stop.until", "lies in the past; a stop that has ended need not be declared");
+            if (until is null) errors.Add("stop.until", Reasons.DateInvalid, "is not a valid date");
+            else if (from is not null && until < from) errors.Add("stop.until", Reasons.DateBeforeStart, "must not be before stop.from");
+            else if (until < today) errors.Add("stop.until", Reasons.DateInPast, "lies in the past; a stop that has ended need not be declared");
         }
         if (stop.Reason == ClientStopReason.Unspecified || !Enum.IsDefined(stop.Reason))
-            errors.Add("stop.reason", "must be COST_CEILING, STAFF_SHORTAGE or OTHER");
+            errors.Add("stop.reason", Reasons.ValueUnknown, "must be COST_CEILING, STAFF_SHORTAGE or OTHER");
         else if (stop.Reason == ClientStopReason.Other && FreeText.IsBlank(stop.ReasonText))
-            errors.Add("stop.reason_text", "is required when the reason is OTHER");
-        if (stop.ReasonText.Length > MaxReasonTextLength) errors.Add("stop.reason_text", $"at most {MaxReasonTextLength} characters");
+            errors.Add("stop.reason_text", Reasons.ExplanationRequired, "is required when the reason is OTHER");
+        if (stop.ReasonText.Length > MaxReasonTextLength) errors.Add("stop.reason_text", Reasons.TextTooLong, $"at most {MaxReasonTextLength} characters");
         else if (FreeText.Problem(stop.ReasonText, multiLine: true) is { } chars) errors.Add("stop.reason_text", chars);
         // A cost ceiling may be given as the reason, never its amount.
-        else if (Security.InformationBoundary.ContainsMoneyAmount(stop.ReasonText)) errors.Add("stop.reason_text", Security.InformationBoundary.Refusal);
+        else if (Security.InformationBoundary.ContainsMoneyAmount(stop.ReasonText)) errors.Add("stop.reason_text", Reasons.MoneyAmount, Security.InformationBoundary.Refusal);
         return errors;
     }
 

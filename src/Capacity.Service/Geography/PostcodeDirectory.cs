@@ -91,22 +91,22 @@ public sealed partial class PostcodeDirectory
     /// Parses a PC4 ("1183") or PC6 ("1183 AB", "1183ab") postcode to its PC4 number. Returns an
     /// explanation when the text is not a postcode or the area does not exist.
     /// </summary>
-    public bool TryParsePostcode(string? text, out int pc4, out string error)
+    public bool TryParsePostcode(string? text, out int pc4, out (string Reason, string Description) error)
     {
         pc4 = 0;
         var match = PostcodePattern().Match(text ?? "");
         if (!match.Success)
         {
-            error = "must be a Dutch postcode: 4 digits (PC4, e.g. 1183) optionally followed by 2 letters (PC6, e.g. 1183 AB)";
+            error = (Shared.Reasons.PostcodeFormat, "must be a Dutch postcode: 4 digits (PC4, e.g. 1183) optionally followed by 2 letters (PC6, e.g. 1183 AB)");
             return false;
         }
         pc4 = int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture);
         if (!Contains(pc4))
         {
-            error = $"postcode area {pc4} does not exist";
+            error = (Shared.Reasons.PostcodeUnknown, $"postcode area {pc4} does not exist");
             return false;
         }
-        error = "";
+        error = default;
         return true;
     }
 

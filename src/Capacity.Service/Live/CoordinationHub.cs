@@ -71,5 +71,5 @@ public sealed class CoordinationHub(LiveSubscriptions live) : Hub<ICoordinationC
     public override Task OnDisconnectedAsync(Exception? exception) => live.RemoveConnectionAsync(Context.ConnectionId);
 
     static string Valid(string? value, Func<string?, bool> isValid, string what) =>
-        isValid(value) ? value! : throw new HubException($"Not a valid {what}.");
+        isValid(value) ? value! : throw Reasons.Hub(Reasons.IdFormat, $"Not a valid {what}.");
 }

@@ -104,7 +104,7 @@ public sealed class LiveSubscriptions(
 
     public async Task<SearchUpdate> SubscribeToSearchAsync(string connectionId, SearchRequest? request)
     {
-        if (request is null) throw new HubException("Invalid search: a search request is required");
+        if (request is null) throw Reasons.Hub(Reasons.Required, "Invalid search: a search request is required");
         var errors = new InputErrors();
         var query = await matching.ValidateAsync(request, errors);
         if (errors.Any) throw new HubException("Invalid search: " + errors.Message);
@@ -116,7 +116,7 @@ public sealed class LiveSubscriptions(
 
     public async Task<RegionUpdate> SubscribeToRegionAsync(string connectionId, RegionRequest? request)
     {
-        if (request is null) throw new HubException("Invalid region: a region request is required");
+        if (request is null) throw Reasons.Hub(Reasons.Required, "Invalid region: a region request is required");
         var errors = new InputErrors();
         var scope = await regions.ResolveAsync(request, errors);
         if (errors.Any) throw new HubException("Invalid region: " + errors.Message);
@@ -177,7 +177,7 @@ public sealed class LiveSubscriptions(
         {
             var ids = _byConnection.TryGetValue(subscription.ConnectionId, out var existing) ? existing : _byConnection[subscription.ConnectionId] = [];
             if (ids.Count >= options.Value.MaxSubscriptionsPerConnection)
-                throw new HubException($"At most {options.Value.MaxSubscriptionsPerConnection} subscriptions per connection; unsubscribe first.");
+                throw Reasons.Hub(Reasons.TooManySubscriptions, $"At most {options.Value.MaxSubscriptionsPerConnection} subscriptions per connection; unsubscribe first.");
             ids.Add(subscription.Id);
             _subscriptions[subscription.Id] = subscription;
             foreach (var area in subscription.Areas)

@@ -27,7 +27,7 @@ public static class MatchingMapping
         if (r.StartDate is not null)
         {
             start = r.StartDate.TryToDateOnly();
-            if (start is null) errors.Add("start_date", "is not a valid date");
+            if (start is null) errors.Add("start_date", Reasons.DateInvalid, "is not a valid date");
         }
         return new SearchRequest(r.PatientPostcode, r.InsurerUzovi, r.CareType, start,
             r.Urgent, r.HasPatientAge ? r.PatientAge : null, r.RadiusKm);

@@ -63,7 +63,7 @@ public static class RedisFailures
     {
         Code = (int)Code.Unavailable,
         Message = IsRead(method) ? ReadMessage : StepMessage,
-        Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(RetryAfterSeconds)) }) },
+        Details = { Any.Pack(Shared.Reasons.Info(Shared.Reasons.StoreUnavailable)), Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(RetryAfterSeconds)) }) },
     }.ToRpcException();
 
     /// <summary>
@@ -187,7 +187,7 @@ public sealed class RedisFailureHubFilter(ILogger<RedisFailureHubFilter> logger)
         catch (Exception e) when (RedisFailures.IsUnavailable(e))
         {
             _outages.Record(invocation.HubMethodName, e);
-            throw new HubException("unavailable: the service's store did not answer in time; try again in a moment.");
+            throw Shared.Reasons.Hub(Shared.Reasons.StoreUnavailable, "unavailable: the service's store did not answer in time; try again in a moment.");
         }
     }
 }

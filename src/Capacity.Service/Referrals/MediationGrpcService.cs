@@ -39,7 +39,7 @@ public sealed class MediationGrpcService(ReferralWorkflow workflow, ReferralList
                 throw pageErrors.Add("insurer_uzovi", Codes.UzoviRule).ToException();
             case GetUnmetDemandRequest.ScopeOneofCase.Municipality:
                 var municipality = postcodes.FindMunicipality(request.Municipality);
-                if (municipality is null) pageErrors.Add("municipality", $"'{request.Municipality}' is not a municipality (CBS code like GM0362 or name)");
+                if (municipality is null) pageErrors.Add("municipality", Reasons.MunicipalityUnknown, $"'{request.Municipality}' is not a municipality (CBS code like GM0362 or name)");
                 pageErrors.ThrowIfAny();
                 // The totals are at most one per care type: whole on every page. The areas grow with use: paged.
                 var totals = unmet.ByMunicipalityAsync(municipality!.Code);
@@ -52,7 +52,7 @@ public sealed class MediationGrpcService(ReferralWorkflow workflow, ReferralList
                 response.NextPageToken = page.NextPageToken;
                 break;
             default:
-                throw InputErrors.Single("scope", "set insurer_uzovi or municipality");
+                throw InputErrors.Single("scope", Reasons.ChoiceRequired, "set insurer_uzovi or municipality");
         }
         return response;
     }

@@ -32,7 +32,7 @@ public sealed class OfferGrpcService(ReferralWorkflow workflow, ReferralLists li
         await subscriber.SubscribeAsync(channel, handler);
         try
         {
-            if (expired()) throw new RpcException(new Status(StatusCode.Unauthenticated, Session.Expired)); // nothing sent on an expired token
+            if (expired()) throw Reasons.Refuse(StatusCode.Unauthenticated, Reasons.SessionExpired, Session.Expired); // nothing sent on an expired token
             // Headers now: the watcher knows it is connected even while nothing is open.
             await context.WriteResponseHeadersAsync([]);
             foreach (var view in await lists.AllOpenOffersAsync(request.ProviderAgb))
@@ -47,7 +47,7 @@ public sealed class OfferGrpcService(ReferralWorkflow workflow, ReferralLists li
         }
         catch (OperationCanceledException) when (expired())
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, Session.Expired));
+            throw Reasons.Refuse(StatusCode.Unauthenticated, Reasons.SessionExpired, Session.Expired);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {

@@ -2,6 +2,7 @@ using Capacity.Service.Capacity;
 using Capacity.Service.Geography;
 using Capacity.Service.Matching;
 using Capacity.Service.Registry;
+using Capacity.Service.Shared;
 using Capacity.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -85,8 +86,8 @@ public sealed class Offering(
                 else fresh.Add(agb);
             }
             if (open.Length + fresh.Count > r.MaxParallelOffers)
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"At most {r.MaxParallelOffers} offers may be open at once; {open.Length} are open."));
+                throw Reasons.Refuse(StatusCode.FailedPrecondition, Reasons.TooManyOpenOffers,
+                    $"At most {r.MaxParallelOffers} offers may be open at once; {open.Length} are open.");
 
             var query = await search.QueryAsync(r);
             var now = time.GetUtcNow();
@@ -117,7 +118,7 @@ public sealed class Offering(
                         break;
                     default:
                         var why = MatchRules.ExcludeByCapacity(query, provider, 0, results[i].Cell, now, matching.CurrentValue.FreshnessWindow);
-                        rejected.Add(new RejectedOffer { ProviderAgb = offer.Provider.Agb, Reason = $"not a candidate: {why?.Detail ?? "no capacity"}" });
+                        rejected.Add(new RejectedOffer { ProviderAgb = offer.Provider.Agb, Reason = $"not a candidate: {why?.Detail ?? "no capacity"}", Exclusion = why?.Reason ?? ExclusionReason.NoCapacity });
                         break;
                 }
             }
@@ -132,7 +133,7 @@ public sealed class Offering(
                 return Replayed(answered, (await store.GetAsync(r.Id))?.Referral ?? r);
             current = saved.Current ?? throw Viewer.NotFound(r.Id);
         }
-        throw new RpcException(new Status(StatusCode.Aborted, "The referral kept changing while offering; try again."));
+        throw Reasons.Refuse(StatusCode.Aborted, Reasons.ChangedMeanwhile, "The referral kept changing while offering; try again.");
     }
 
     static OfferReferralResponse Replayed(byte[] earlier, Referral now)
@@ -159,7 +160,7 @@ public sealed class Offering(
             var distance = Math.Round(PostcodeDirectory.DistanceKm(postcodes.Find(provider.BasePc4)!, query.PatientArea), 2);
             if (MatchRules.ExcludeByRegistry(query, provider, distance, snapshot, out var contract, requireContract: !allowUncontracted) is { } excluded)
             {
-                rejected.Add(new RejectedOffer { ProviderAgb = agb, Reason = $"not a candidate: {excluded.Detail}" });
+                rejected.Add(new RejectedOffer { ProviderAgb = agb, Reason = $"not a candidate: {excluded.Detail}", Exclusion = excluded.Reason });
                 continue;
             }
             var offer = new Offer

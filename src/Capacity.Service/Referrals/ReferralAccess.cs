@@ -27,7 +27,7 @@ public sealed record Viewer(Role? Role, string? Code)
         _ => false,
     };
 
-    public static RpcException NotFound(string referralId) => new(new Status(StatusCode.NotFound, $"Referral {referralId} does not exist."));
+    public static RpcException NotFound(string referralId) => Shared.Reasons.Refuse(StatusCode.NotFound, Shared.Reasons.ReferralNotFound, $"Referral {referralId} does not exist.");
 }
 
 /// <summary>Visibility for callers outside the referral workflow (the audit trail).</summary>

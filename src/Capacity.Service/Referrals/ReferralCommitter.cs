@@ -1,4 +1,5 @@
 using Capacity.Service.Capacity;
+using Capacity.Service.Shared;
 using Capacity.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -53,7 +54,7 @@ public sealed class ReferralCommitter(
                     return respond(new Step((await store.GetAsync(referralId))?.Referral ?? throw Viewer.NotFound(referralId), []));
                 stored = saved.Current ?? throw Viewer.NotFound(referralId);
             }
-            throw new RpcException(new Status(StatusCode.Aborted, "The referral kept changing; try again."));
+            throw Reasons.Refuse(StatusCode.Aborted, Reasons.ChangedMeanwhile, "The referral kept changing; try again.");
         });
     }
 
@@ -91,7 +92,7 @@ public sealed class ReferralCommitter(
     {
         var saved = await store.SaveAsync(step.Referral, before?.Version ?? 0, step.Events, requestKey, response, pending.Token);
         if (saved.Fenced)
-            throw new RpcException(new Status(StatusCode.Aborted, "This call took too long and was finished as if it had stopped; try again."));
+            throw Reasons.Refuse(StatusCode.Aborted, Reasons.ChangedMeanwhile, "This call took too long and was finished as if it had stopped; try again.");
         if (saved.Saved)
         {
             onSaved?.Invoke();
@@ -164,7 +165,7 @@ public sealed class ReferralCommitter(
             await FollowUpAsync(null, new Step(stored.Referral, []), replay: true);
             if ((await store.GetAsync(referralId))?.Version == stored.Version) return stored.Referral;
         }
-        throw new RpcException(new Status(StatusCode.Aborted, $"Referral {referralId} kept changing while its follow-up was finished."));
+        throw Reasons.Refuse(StatusCode.Aborted, Reasons.ChangedMeanwhile, $"Referral {referralId} kept changing while its follow-up was finished.");
     }
 
     // The hold leaves the due index only once it has ended, so a failure in between leaves it for the sweeper.

@@ -18,7 +18,7 @@ public sealed class ReferralLists(ReferralStore store, ReferralIndexes indexes, 
     {
         var errors = new InputErrors();
         ReferralValidation.Organisation(request.RequesterOrg, "requester_org", errors);
-        if (!System.Enum.IsDefined(request.Filter)) errors.Add("filter", "must be ACTIVE, PLACED or ENDED");
+        if (!System.Enum.IsDefined(request.Filter)) errors.Add("filter", Reasons.ValueUnknown, "must be ACTIVE, PLACED or ENDED");
         var size = Paging.PageSize(request.PageSize, errors);
         errors.ThrowIfAny();
         var since = request.IncludeOlder ? (DateTimeOffset?)null : time.GetUtcNow() - Options.RecentWindow;
@@ -112,7 +112,7 @@ public sealed class ReferralLists(ReferralStore store, ReferralIndexes indexes, 
         }
         catch (FormatException e)
         {
-            throw InputErrors.Single("page_token", e.Message);
+            throw InputErrors.Single("page_token", Reasons.PageTokenInvalid, e.Message);
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class ReferralSearch(MatchingEngine matching, TimeProvider time)
             r.Search.HasPatientAge ? r.Search.PatientAge : null, radiusKm > 0 ? radiusKm : r.Search.RadiusKm);
         var errors = new InputErrors();
         var query = await matching.ValidateAsync(request, errors);
-        if (errors.Any) throw new RpcException(new Status(StatusCode.FailedPrecondition, "The referral's search is no longer valid: " + errors.Message));
+        if (errors.Any) throw Reasons.Refuse(StatusCode.FailedPrecondition, Reasons.SearchNoLongerValid, "The referral's search is no longer valid: " + errors.Message);
         return query!;
     }
 

@@ -1,3 +1,4 @@
+using Capacity.Service.Shared;
 using Capacity.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -66,7 +67,7 @@ public static class ReferralSteps
         var allowed = by == Desk
             ? current.State is ReferralState.Mediating || current.State == ReferralState.Offered && current.Escalation is not null
             : current.State is ReferralState.Open or ReferralState.Offered && current.Escalation is null;
-        if (!allowed) throw Refused($"a referral that is {current.State} cannot be offered by the {by}");
+        if (!allowed) throw Refused(Reasons.ReferralState, $"a referral that is {current.State} cannot be offered by the {by}");
     }
 
     /// <summary>How many offers this referral has made to a provider so far: numbers the next one (its offer and hold ids).</summary>
@@ -93,12 +94,12 @@ public static class ReferralSteps
     public static Step Accept(Referral current, string offerId, DateTimeOffset now, DateOnly start, RequesterSummary requester, Contact? intake)
     {
         var offer = OfferOf(current, offerId);
-        if (current.State == ReferralState.Placed) throw Refused(current.PlacedWithAgb == offer.Provider.Agb
-            ? "this offer is accepted already" : "the referral has been placed with another provider");
-        if (offer.State != OfferState.Pending) throw Refused($"the offer is {offer.State}, not open");
-        if (current.State != ReferralState.Offered) throw Refused($"the referral is {current.State}");
+        if (current.State == ReferralState.Placed) throw current.PlacedWithAgb == offer.Provider.Agb
+            ? Refused(Reasons.AcceptedAlready, "this offer is accepted already") : Refused(Reasons.PlacedElsewhere, "the referral has been placed with another provider");
+        if (offer.State != OfferState.Pending) throw Refused(Reasons.OfferNotOpen, $"the offer is {offer.State}, not open");
+        if (current.State != ReferralState.Offered) throw Refused(Reasons.ReferralState, $"the referral is {current.State}");
         // Past the deadline the place may already be given back; the offer is as good as expired.
-        if (now > offer.Deadline.ToDateTimeOffset()) throw Refused("the offer's deadline has passed");
+        if (now > offer.Deadline.ToDateTimeOffset()) throw Refused(Reasons.OfferDeadlinePassed, "the offer's deadline has passed");
 
         var r = Next(current, now);
         var events = new List<ReferralEvent>();
@@ -135,7 +136,7 @@ public static class ReferralSteps
         DeclineReason reason = DeclineReason.Unspecified, string text = "")
     {
         var offer = OfferOf(current, offerId);
-        if (offer.State != OfferState.Pending) throw Refused($"the offer is {offer.State}, not open");
+        if (offer.State != OfferState.Pending) throw Refused(Reasons.OfferNotOpen, $"the offer is {offer.State}, not open");
         var r = Next(current, now);
         var o = r.Offers.Single(x => x.Id == offerId);
         o.State = end;
@@ -164,7 +165,7 @@ public static class ReferralSteps
 
     public static Step Cancel(Referral current, DateTimeOffset now)
     {
-        if (IsFinal(current.State)) throw Refused($"the referral is {current.State} already");
+        if (IsFinal(current.State)) throw Refused(Reasons.ReferralState, $"the referral is {current.State} already");
         var r = Next(current, now);
         var events = WithdrawAll(r, now, "the referral was cancelled");
         r.State = ReferralState.Cancelled;
@@ -175,8 +176,8 @@ public static class ReferralSteps
 
     public static Step Escalate(Referral current, string reason, FindProvidersResponse explanation, DateTimeOffset now)
     {
-        if (current.State != ReferralState.Open) throw Refused(current.State == ReferralState.Offered
-            ? "offers are open; wait for their answers or cancel" : $"a referral that is {current.State} cannot be escalated");
+        if (current.State != ReferralState.Open) throw current.State == ReferralState.Offered
+            ? Refused(Reasons.OffersOpen, "offers are open; wait for their answers or cancel") : Refused(Reasons.ReferralState, $"a referral that is {current.State} cannot be escalated");
         var r = Next(current, now);
         r.State = ReferralState.Escalated;
         r.Waiting = null;
@@ -186,7 +187,7 @@ public static class ReferralSteps
 
     public static Step Take(Referral current, string takenBy, DateTimeOffset now)
     {
-        if (current.State != ReferralState.Escalated) throw Refused($"a referral that is {current.State} cannot be taken");
+        if (current.State != ReferralState.Escalated) throw Refused(Reasons.ReferralState, $"a referral that is {current.State} cannot be taken");
         var r = Next(current, now);
         r.State = ReferralState.Mediating;
         r.Escalation.TakenBy = takenBy;
@@ -195,7 +196,7 @@ public static class ReferralSteps
 
     public static Step Close(Referral current, ClosureOutcome outcome, string text, DateTimeOffset now)
     {
-        if (current.Escalation is null || IsFinal(current.State)) throw Refused($"only an escalated referral that is not final can be closed; this one is {current.State}");
+        if (current.Escalation is null || IsFinal(current.State)) throw Refused(Reasons.ReferralState, $"only an escalated referral that is not final can be closed; this one is {current.State}");
         var r = Next(current, now);
         var events = WithdrawAll(r, now, "the desk closed the referral");
         r.State = ReferralState.Closed;
@@ -209,7 +210,7 @@ public static class ReferralSteps
     public static Step Remind(Referral current, DateTimeOffset now)
     {
         if (current.State != ReferralState.Open || current.Waiting is null || current.Waiting.Alerted)
-            throw Refused($"a referral that is {current.State} is not waiting for a reminder");
+            throw Refused(Reasons.ReferralState, $"a referral that is {current.State} is not waiting for a reminder");
         var r = Next(current, now);
         r.Waiting.Alerted = true;
         return new Step(r, [Event(r, "reminded", now,
@@ -229,7 +230,7 @@ public static class ReferralSteps
     }
 
     static Offer OfferOf(Referral r, string offerId) =>
-        r.Offers.FirstOrDefault(o => o.Id == offerId) ?? throw new RpcException(new Status(StatusCode.NotFound, $"Offer {offerId} is not part of referral {r.Id}."));
+        r.Offers.FirstOrDefault(o => o.Id == offerId) ?? throw Reasons.Refuse(StatusCode.NotFound, Reasons.OfferNotFound, $"Offer {offerId} is not part of referral {r.Id}.");
 
     static Referral Next(Referral current, DateTimeOffset now)
     {
@@ -256,5 +257,5 @@ public static class ReferralSteps
         return events;
     }
 
-    static RpcException Refused(string why) => new(new Status(StatusCode.FailedPrecondition, char.ToUpperInvariant(why[0]) + why[1..] + "."));
+    static RpcException Refused(string reason, string why) => Reasons.Refuse(StatusCode.FailedPrecondition, reason, char.ToUpperInvariant(why[0]) + why[1..] + ".");
 }

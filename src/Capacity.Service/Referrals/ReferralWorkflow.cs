@@ -42,9 +42,9 @@ public sealed class ReferralWorkflow(
         ReferralValidation.PatientRef(request.PatientRef, errors);
         ReferralValidation.FreeText(request.CareSummary, "care_summary", ReferralValidation.MaxSummaryLength, multiLine: true, errors);
         if (request.MaxParallelOffers < 0 || request.MaxParallelOffers > Options.MaxParallelOffers)
-            errors.Add("max_parallel_offers", $"must be between 1 and {Options.MaxParallelOffers} (0 for {Options.DefaultParallelOffers})");
+            errors.Add("max_parallel_offers", Reasons.NumberRange, $"must be between 1 and {Options.MaxParallelOffers} (0 for {Options.DefaultParallelOffers})");
         MatchQuery? query = null;
-        if (request.Search is null) errors.Add("search", "is required");
+        if (request.Search is null) errors.Add("search", Reasons.Required, "is required");
         else
         {
             var inner = new InputErrors();
@@ -122,13 +122,14 @@ public sealed class ReferralWorkflow(
     }
 
     static RpcException AlreadyExists(CreateReferralRequest request, string? existingId) => existingId is null
-        ? new RpcException(new Status(StatusCode.AlreadyExists, $"Patient {request.PatientRef} has an active referral created meanwhile; list the organisation's active referrals."))
+        ? Reasons.Refuse(StatusCode.AlreadyExists, Reasons.PatientHasReferral, $"Patient {request.PatientRef} has an active referral created meanwhile; list the organisation's active referrals.")
         : new Google.Rpc.Status
     {
         Code = (int)Code.AlreadyExists,
         Message = $"Patient {request.PatientRef} already has an active referral, {existingId}: continue with that one, or cancel it first.",
         Details =
         {
+            Any.Pack(Reasons.Info(Reasons.PatientHasReferral)),
             Any.Pack(new ResourceInfo
             {
                 ResourceType = "capacity.v1.Referral", ResourceName = existingId, Owner = request.RequesterOrg,
@@ -182,7 +183,7 @@ public sealed class ReferralWorkflow(
         var errors = new InputErrors();
         ReferralValidation.RequestId(request.RequestId, errors);
         ReferralValidation.ReferralId(request.ReferralId, errors);
-        if (request.OfferId.Length is 0 or > 64) errors.Add("offer_id", "is required");
+        if (request.OfferId.Length is 0 or > 64) errors.Add("offer_id", Reasons.Required, "is required");
         else if (FreeText.Problem(request.OfferId, multiLine: false) is { } chars) errors.Add("offer_id", chars); // echoed in answers
         ReferralValidation.Agb(request.ProviderAgb, "provider_agb", errors);
         if (!request.Accept) ReferralValidation.DeclineReason(request.DeclineReason, request.DeclineText, errors);
@@ -194,7 +195,7 @@ public sealed class ReferralWorkflow(
             // Another provider's offer is answered as one that does not exist: offer ids can be worked
             // out, and "made to another provider" would tell who else was asked.
             var offer = r.Offers.FirstOrDefault(o => o.Id == request.OfferId && o.Provider.Agb == request.ProviderAgb)
-                ?? throw new RpcException(new Status(StatusCode.NotFound, $"Offer {request.OfferId} of referral {r.Id} was not made to you."));
+                ?? throw Reasons.Refuse(StatusCode.NotFound, Reasons.OfferNotFound, $"Offer {request.OfferId} of referral {r.Id} was not made to you.");
             var now = time.GetUtcNow();
             if (!request.Accept)
                 return ReferralSteps.EndOffer(r, request.OfferId, OfferState.Declined, now, Options.Waiting, request.DeclineReason, request.DeclineText);
@@ -224,7 +225,7 @@ public sealed class ReferralWorkflow(
         var errors = new InputErrors();
         ReferralValidation.ReferralId(request.ReferralId, errors);
         ReferralValidation.Uzovi(request.InsurerUzovi, "insurer_uzovi", errors);
-        if (request.TakenBy.Length > 64 || FreeText.IsBlank(request.TakenBy)) errors.Add("taken_by", "must be 1 to 64 characters");
+        if (request.TakenBy.Length > 64 || FreeText.IsBlank(request.TakenBy)) errors.Add("taken_by", request.TakenBy.Length > 64 ? Reasons.TextTooLong : Reasons.Required, "must be 1 to 64 characters");
         else ReferralValidation.FreeText(request.TakenBy, "taken_by", 64, multiLine: false, errors);
         if (request.RequestId.Length > 0) ReferralValidation.RequestId(request.RequestId, errors);
         errors.ThrowIfAny();
@@ -269,8 +270,8 @@ public sealed class ReferralWorkflow(
         var errors = new InputErrors();
         ReferralValidation.ReferralId(request.ReferralId, errors);
         ReferralValidation.Uzovi(request.InsurerUzovi, "insurer_uzovi", errors);
-        if (request.Outcome == ClosureOutcome.Unspecified || !System.Enum.IsDefined(request.Outcome)) errors.Add("outcome", "is required");
-        else if (request.Outcome == ClosureOutcome.Other && FreeText.IsBlank(request.Text)) errors.Add("text", "is required when the outcome is OTHER");
+        if (request.Outcome == ClosureOutcome.Unspecified || !System.Enum.IsDefined(request.Outcome)) errors.Add("outcome", Reasons.Required, "is required");
+        else if (request.Outcome == ClosureOutcome.Other && FreeText.IsBlank(request.Text)) errors.Add("text", Reasons.ExplanationRequired, "is required when the outcome is OTHER");
         ReferralValidation.FreeText(request.Text, "text", ReferralValidation.MaxSummaryLength, multiLine: true, errors);
         if (request.RequestId.Length > 0) ReferralValidation.RequestId(request.RequestId, errors);
         errors.ThrowIfAny();
@@ -315,6 +316,6 @@ public sealed class ReferralWorkflow(
     static void RequireDesk(Referral r, string uzovi)
     {
         if (r.Search.InsurerUzovi != uzovi)
-            throw new RpcException(new Status(StatusCode.PermissionDenied, "This referral belongs to another insurer's desk."));
+            throw Reasons.Refuse(StatusCode.PermissionDenied, Reasons.OtherDesk, "This referral belongs to another insurer's desk.");
     }
 }

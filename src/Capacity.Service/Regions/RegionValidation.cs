@@ -14,20 +14,20 @@ public static class RegionValidation
     public static RegionScope? Validate(RegionRequest request, RegistrySnapshot registry, PostcodeDirectory postcodes, InputErrors errors, string pc4sField = "pc4s")
     {
         var careTypes = request.CareTypes is { Count: > 0 } ? request.CareTypes.Distinct().Order().ToArray() : CareTypes.All;
-        if (careTypes.Any(t => !CareTypes.IsKnown(t))) errors.Add("care_types", "contains an unknown care type");
+        if (careTypes.Any(t => !CareTypes.IsKnown(t))) errors.Add("care_types", Reasons.CareTypeUnknown, "contains an unknown care type");
 
         InsurerInfo? insurer = null;
         if (!string.IsNullOrEmpty(request.InsurerUzovi))
         {
-            if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", Codes.UzoviRule + " (or empty for all providers)");
-            else if (!registry.Insurers.TryGetValue(request.InsurerUzovi, out insurer)) errors.Add("insurer_uzovi", $"insurer {request.InsurerUzovi} is not registered");
+            if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", Reasons.UzoviFormat, Codes.UzoviRule.Description + " (or empty for all providers)");
+            else if (!registry.Insurers.TryGetValue(request.InsurerUzovi, out insurer)) errors.Add("insurer_uzovi", Reasons.InsurerUnknown, $"insurer {request.InsurerUzovi} is not registered");
         }
 
         var hasMunicipality = !string.IsNullOrWhiteSpace(request.Municipality);
         var hasPc4s = request.Pc4s is { Count: > 0 };
         if (hasMunicipality == hasPc4s)
         {
-            errors.Add("region", "set either municipality or pc4s");
+            errors.Add("region", Reasons.ChoiceRequired, "set either municipality or pc4s");
             return null;
         }
         if (hasMunicipality)
@@ -35,15 +35,15 @@ public static class RegionValidation
             var municipality = postcodes.FindMunicipality(request.Municipality!);
             if (municipality is null)
             {
-                errors.Add("municipality", $"'{request.Municipality}' is not a municipality (CBS code like GM0362 or name)");
+                errors.Add("municipality", Reasons.MunicipalityUnknown, $"'{request.Municipality}' is not a municipality (CBS code like GM0362 or name)");
                 return null;
             }
             return errors.Any ? null : new RegionScope(municipality.Code, municipality.Name, municipality.Pc4s, careTypes, insurer);
         }
 
-        if (request.Pc4s!.Count > MaxAreas) errors.Add(pc4sField, $"at most {MaxAreas} areas");
+        if (request.Pc4s!.Count > MaxAreas) errors.Add(pc4sField, Reasons.ListTooLong, $"at most {MaxAreas} areas");
         var unknown = request.Pc4s.Where(p => !RegistryValidation.IsKnownPc4(p, postcodes)).Take(5).ToArray();
-        if (unknown.Length > 0) errors.Add(pc4sField, $"unknown PC4 area(s): {string.Join(", ", unknown)}");
+        if (unknown.Length > 0) errors.Add(pc4sField, Reasons.PostcodeUnknown, $"unknown PC4 area(s): {string.Join(", ", unknown)}");
         return errors.Any ? null : new RegionScope(null, null, request.Pc4s.Select(int.Parse).Distinct().Order().ToArray(), careTypes, insurer);
     }
 }

@@ -48,7 +48,7 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         var errors = new InputErrors();
         if (!Codes.IsAgb(request.ProviderAgb)) errors.Add("provider_agb", Codes.AgbRule);
         if (!Codes.IsUzovi(request.InsurerUzovi)) errors.Add("insurer_uzovi", Codes.UzoviRule);
-        if (request.Year is < 2000 or > 2100) errors.Add("year", "must be a calendar year between 2000 and 2100");
+        if (request.Year is < 2000 or > 2100) errors.Add("year", Reasons.NumberRange, "must be a calendar year between 2000 and 2100");
         errors.ThrowIfAny();
 
         var field = RegistryStore.Keys.ContractField(request.ProviderAgb, request.InsurerUzovi, request.Year);
@@ -63,7 +63,7 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         if (!Codes.IsAgb(request.Agb)) throw InputErrors.Single("agb", Codes.AgbRule);
         return cache.Current.Providers.TryGetValue(request.Agb, out var provider)
             ? Task.FromResult(provider.ToProto())
-            : throw new RpcException(new Status(StatusCode.NotFound, $"Provider {request.Agb} is not registered."));
+            : throw Reasons.Refuse(StatusCode.NotFound, Reasons.ProviderNotFound, $"Provider {request.Agb} is not registered.");
     }
 
     public override async Task<UpsertRequestingOrganisationResponse> UpsertRequestingOrganisation(
@@ -82,7 +82,7 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         var snapshot = await cache.KnowingAsync(organisation: request.Code);
         return snapshot.Organisations.TryGetValue(request.Code, out var organisation)
             ? organisation.ToProto()
-            : throw new RpcException(new Status(StatusCode.NotFound, $"Organisation {request.Code} is not registered."));
+            : throw Reasons.Refuse(StatusCode.NotFound, Reasons.OrganisationNotFound, $"Organisation {request.Code} is not registered.");
     }
 
     public override Task<ListInsurersResponse> ListInsurers(ListInsurersRequest request, ServerCallContext context)
@@ -107,7 +107,7 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
             ListContractsRequest.OwnerOneofCase.InsurerUzovi when Codes.IsUzovi(request.InsurerUzovi) => contracts.Where(c => c.Uzovi == request.InsurerUzovi),
             ListContractsRequest.OwnerOneofCase.ProviderAgb => throw InputErrors.Single("provider_agb", Codes.AgbRule),
             ListContractsRequest.OwnerOneofCase.InsurerUzovi => throw InputErrors.Single("insurer_uzovi", Codes.UzoviRule),
-            _ => throw InputErrors.Single("owner", "set provider_agb or insurer_uzovi"),
+            _ => throw InputErrors.Single("owner", Reasons.ChoiceRequired, "set provider_agb or insurer_uzovi"),
         };
         if (request.Year != 0) contracts = contracts.Where(c => c.Year == request.Year);
         var errors = new InputErrors();
@@ -202,7 +202,7 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
                     writes.Add(Write(item.RequestingOrganisation));
                     break;
                 default:
-                    errors.Add("item", "set insurer, provider, contract or requesting_organisation");
+                    errors.Add("item", Reasons.ChoiceRequired, "set insurer, provider, contract or requesting_organisation");
                     break;
             }
             pending.Add(new ImportRegistryResponse { Sequence = sequence, Status = errors.Any ? errors.ToStatus() : InputErrors.Ok });

@@ -18,7 +18,7 @@ public static partial class RegistryValidation
     {
         if (insurer is null)
         {
-            errors.Add(prefix, "is required");
+            errors.Add(prefix, Reasons.Required, "is required");
             return;
         }
         if (!Codes.IsUzovi(insurer.Uzovi)) errors.Add($"{prefix}.uzovi", Codes.UzoviRule);
@@ -29,18 +29,18 @@ public static partial class RegistryValidation
     {
         if (provider is null)
         {
-            errors.Add(prefix, "is required");
+            errors.Add(prefix, Reasons.Required, "is required");
             return;
         }
         if (!Codes.IsAgb(provider.Agb)) errors.Add($"{prefix}.agb", Codes.AgbRule);
         ValidateName(provider.Name, $"{prefix}.name", errors);
-        if (!IsKnownPc4(provider.BasePc4, postcodes)) errors.Add($"{prefix}.base_pc4", $"'{provider.BasePc4}' is not a known PC4 area");
-        if (provider.ServedPc4S.Count == 0) errors.Add($"{prefix}.served_pc4s", "must list at least one PC4 area");
-        else if (provider.ServedPc4S.Count > MaxServedAreas) errors.Add($"{prefix}.served_pc4s", $"at most {MaxServedAreas} areas");
+        if (!IsKnownPc4(provider.BasePc4, postcodes)) errors.Add($"{prefix}.base_pc4", Reasons.PostcodeUnknown, $"'{provider.BasePc4}' is not a known PC4 area");
+        if (provider.ServedPc4S.Count == 0) errors.Add($"{prefix}.served_pc4s", Reasons.ListEmpty, "must list at least one PC4 area");
+        else if (provider.ServedPc4S.Count > MaxServedAreas) errors.Add($"{prefix}.served_pc4s", Reasons.ListTooLong, $"at most {MaxServedAreas} areas");
         else
         {
             var unknown = provider.ServedPc4S.Where(pc4 => !IsKnownPc4(pc4, postcodes)).Take(5).ToArray();
-            if (unknown.Length > 0) errors.Add($"{prefix}.served_pc4s", $"unknown PC4 area(s): {string.Join(", ", unknown)}");
+            if (unknown.Length > 0) errors.Add($"{prefix}.served_pc4s", Reasons.PostcodeUnknown, $"unknown PC4 area(s): {string.Join(", ", unknown)}");
         }
         ValidateContact(provider.Intake, $"{prefix}.intake", errors, required: false);
         ValidateCareTypes(provider.CareTypes, $"{prefix}.care_types", errors, required: false);
@@ -50,13 +50,13 @@ public static partial class RegistryValidation
     {
         if (organisation is null)
         {
-            errors.Add(prefix, "is required");
+            errors.Add(prefix, Reasons.Required, "is required");
             return;
         }
         if (!Codes.IsOrganisation(organisation.Code)) errors.Add($"{prefix}.code", Codes.OrganisationRule);
         ValidateName(organisation.Name, $"{prefix}.name", errors);
         if (organisation.Kind == OrganisationKind.Unspecified || !Enum.IsDefined(organisation.Kind))
-            errors.Add($"{prefix}.kind", "must be HOSPITAL, GP_PRACTICE, CARE_INSTITUTION or OTHER");
+            errors.Add($"{prefix}.kind", Reasons.ValueUnknown, "must be HOSPITAL, GP_PRACTICE, CARE_INSTITUTION or OTHER");
         ValidateContact(organisation.TransferDesk, $"{prefix}.transfer_desk", errors, required: true);
     }
 
@@ -65,45 +65,45 @@ public static partial class RegistryValidation
     {
         if (contact is null)
         {
-            if (required) errors.Add(prefix, "is required");
+            if (required) errors.Add(prefix, Reasons.Required, "is required");
             return;
         }
-        if (string.IsNullOrWhiteSpace(contact.Phone)) errors.Add($"{prefix}.phone", "is required");
-        else if (!DutchPhone.IsValid(contact.Phone)) errors.Add($"{prefix}.phone", DutchPhone.Rule);
+        if (string.IsNullOrWhiteSpace(contact.Phone)) errors.Add($"{prefix}.phone", Reasons.Required, "is required");
+        else if (!DutchPhone.IsValid(contact.Phone)) errors.Add($"{prefix}.phone", Reasons.PhoneFormat, DutchPhone.Rule);
 
-        if (contact.Email.Length > MaxEmailLength) errors.Add($"{prefix}.email", $"at most {MaxEmailLength} characters");
+        if (contact.Email.Length > MaxEmailLength) errors.Add($"{prefix}.email", Reasons.TextTooLong, $"at most {MaxEmailLength} characters");
         else if (FreeText.Problem(contact.Email, multiLine: false) is { } emailChars) errors.Add($"{prefix}.email", emailChars);
         else if (contact.Email.Length > 0 && !PlausibleEmail().IsMatch(contact.Email))
-            errors.Add($"{prefix}.email", "must be an e-mail address such as intake@example.org, without spaces");
+            errors.Add($"{prefix}.email", Reasons.EmailFormat, "must be an e-mail address such as intake@example.org, without spaces");
 
         // Hours are free text that every party reads: the same boundary as any other free text.
-        if (contact.Hours.Length > MaxHoursLength) errors.Add($"{prefix}.hours", $"at most {MaxHoursLength} characters");
+        if (contact.Hours.Length > MaxHoursLength) errors.Add($"{prefix}.hours", Reasons.TextTooLong, $"at most {MaxHoursLength} characters");
         else if (FreeText.Problem(contact.Hours, multiLine: false) is { } hoursChars) errors.Add($"{prefix}.hours", hoursChars);
-        else if (InformationBoundary.ContainsMoneyAmount(contact.Hours)) errors.Add($"{prefix}.hours", InformationBoundary.Refusal);
+        else if (InformationBoundary.ContainsMoneyAmount(contact.Hours)) errors.Add($"{prefix}.hours", Reasons.MoneyAmount, InformationBoundary.Refusal);
     }
 
     public static void Validate(Contract? contract, string prefix, InputErrors errors, Func<string, bool> providerExists, Func<string, bool> insurerExists)
     {
         if (contract is null)
         {
-            errors.Add(prefix, "is required");
+            errors.Add(prefix, Reasons.Required, "is required");
             return;
         }
         if (!Codes.IsAgb(contract.ProviderAgb)) errors.Add($"{prefix}.provider_agb", Codes.AgbRule);
-        else if (!providerExists(contract.ProviderAgb)) errors.Add($"{prefix}.provider_agb", $"provider {contract.ProviderAgb} is not registered");
+        else if (!providerExists(contract.ProviderAgb)) errors.Add($"{prefix}.provider_agb", Reasons.ProviderUnknown, $"provider {contract.ProviderAgb} is not registered");
         if (!Codes.IsUzovi(contract.InsurerUzovi)) errors.Add($"{prefix}.insurer_uzovi", Codes.UzoviRule);
-        else if (!insurerExists(contract.InsurerUzovi)) errors.Add($"{prefix}.insurer_uzovi", $"insurer {contract.InsurerUzovi} is not registered");
-        if (contract.Year is < 2000 or > 2100) errors.Add($"{prefix}.year", "must be a calendar year between 2000 and 2100");
+        else if (!insurerExists(contract.InsurerUzovi)) errors.Add($"{prefix}.insurer_uzovi", Reasons.InsurerUnknown, $"insurer {contract.InsurerUzovi} is not registered");
+        if (contract.Year is < 2000 or > 2100) errors.Add($"{prefix}.year", Reasons.NumberRange, "must be a calendar year between 2000 and 2100");
         ValidateCareTypes(contract.CareTypes, $"{prefix}.care_types", errors, required: true);
         if (contract.ContractType == ContractType.Unspecified || !Enum.IsDefined(contract.ContractType))
-            errors.Add($"{prefix}.contract_type", "must be PLUS, STANDAARD, CLIENTVOLGEND or ZZP");
+            errors.Add($"{prefix}.contract_type", Reasons.ValueUnknown, "must be PLUS, STANDAARD, CLIENTVOLGEND or ZZP");
     }
 
     public static void ValidateCareTypes(IEnumerable<CareType> types, string field, InputErrors errors, bool required)
     {
         var list = types.ToList();
-        if (required && list.Count == 0) errors.Add(field, "must list at least one care type");
-        if (list.Any(t => !CareTypes.IsKnown(t))) errors.Add(field, "contains an unknown care type");
+        if (required && list.Count == 0) errors.Add(field, Reasons.ListEmpty, "must list at least one care type");
+        if (list.Any(t => !CareTypes.IsKnown(t))) errors.Add(field, Reasons.CareTypeUnknown, "contains an unknown care type");
     }
 
     public static bool IsKnownPc4(string? text, PostcodeDirectory postcodes) =>
@@ -111,8 +111,8 @@ public static partial class RegistryValidation
 
     static void ValidateName(string? name, string field, InputErrors errors)
     {
-        if (FreeText.IsBlank(name)) errors.Add(field, "is required");
-        else if (name.Length > MaxNameLength) errors.Add(field, $"at most {MaxNameLength} characters");
+        if (FreeText.IsBlank(name)) errors.Add(field, Reasons.Required, "is required");
+        else if (name.Length > MaxNameLength) errors.Add(field, Reasons.TextTooLong, $"at most {MaxNameLength} characters");
         else if (FreeText.Problem(name, multiLine: false) is { } chars) errors.Add(field, chars);
     }
 

@@ -47,11 +47,11 @@ public sealed class AuthorizationInterceptor(IOptions<AuthOptions> auth, IServic
         if (!auth.Value.Required) return;
         if (Permissions.ByMethod.TryGetValue(context.Method, out var rule) && rule.Anonymous) return;
         var caller = Caller.From(context.GetHttpContext().User)
-                     ?? throw new RpcException(new Status(StatusCode.Unauthenticated, Refusals.SignIn));
+                     ?? throw Shared.Reasons.Refuse(StatusCode.Unauthenticated, Shared.Reasons.SignInRequired, Refusals.SignIn);
         if (Permissions.Check(context.Method, caller, request, services) is { } denied)
         {
             logger.LogInformation("Denied {Method} to {Subject} ({Role}): {Reason}", context.Method, caller.Subject, caller.Role, denied); // a client error: the audit trail keeps it
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Not allowed: {denied}."));
+            throw Shared.Reasons.Refuse(StatusCode.PermissionDenied, Shared.Reasons.NotAllowed, $"Not allowed: {denied}.");
         }
     }
 }

@@ -26,6 +26,6 @@ public sealed class CallDeadlineInterceptor(IOptions<LimitsOptions> limits) : In
         if (finished == call) return await call;
         // The handler may still finish (and its write still apply); the caller learns it took too long.
         _ = call.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-        throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"The call took longer than the service allows ({max.TotalSeconds:0.###} s)."));
+        throw Shared.Reasons.Refuse(StatusCode.DeadlineExceeded, Shared.Reasons.CallTooSlow, $"The call took longer than the service allows ({max.TotalSeconds:0.###} s).");
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Capacity.Service.Geography;
 using Capacity.Service.Regions;
+using Capacity.Service.Shared;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -28,7 +29,7 @@ public sealed class HubAuthorizationFilter(IOptions<AuthOptions> auth, PostcodeD
     public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
         if (auth.Value.Required && Caller.From(context.Context.User) is null)
-            throw new HubException("Sign in: connect with an access token that carries a role and its organisation code.");
+            throw Reasons.Hub(Reasons.SignInRequired, "Sign in: connect with an access token that carries a role and its organisation code.");
         return next(context);
     }
 
@@ -36,9 +37,9 @@ public sealed class HubAuthorizationFilter(IOptions<AuthOptions> auth, PostcodeD
     {
         if (auth.Value.Required)
         {
-            var caller = Caller.From(invocation.Context.User) ?? throw new HubException("Sign in first.");
+            var caller = Caller.From(invocation.Context.User) ?? throw Reasons.Hub(Reasons.SignInRequired, "Sign in first.");
             if (Check(invocation.HubMethodName, caller, invocation.HubMethodArguments, postcodes) is { } denied)
-                throw new HubException($"Not allowed: {denied}.");
+                throw Reasons.Hub(Reasons.NotAllowed, $"Not allowed: {denied}.");
         }
         return await next(invocation);
     }

@@ -30,7 +30,8 @@ public static class Refusals
         {
             response.StatusCode = StatusCodes.Status401Unauthorized;
             response.ContentType = "application/json";
-            var body = JsonSerializer.SerializeToUtf8Bytes(new { code = (int)StatusCode.Unauthenticated, message, details = Array.Empty<object>() });
+            var reason = new Dictionary<string, string> { ["@type"] = "type.googleapis.com/google.rpc.ErrorInfo", ["reason"] = Shared.Reasons.SignInRequired, ["domain"] = Shared.Reasons.Domain };
+            var body = JsonSerializer.SerializeToUtf8Bytes(new { code = (int)StatusCode.Unauthenticated, message, details = new[] { reason } });
             response.ContentLength = body.Length;
             await response.Body.WriteAsync(body, context.RequestAborted);
             return true;

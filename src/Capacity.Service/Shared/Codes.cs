@@ -2,12 +2,12 @@ using System.Text.RegularExpressions;
 
 namespace Capacity.Service.Shared;
 
-/// <summary>Formats of the Dutch identifiers the API accepts, and the one text each refusal gives.</summary>
+/// <summary>Formats of the Dutch identifiers the API accepts, and the one reason and text each refusal gives.</summary>
 public static partial class Codes
 {
-    public const string AgbRule = "must be an AGB code of 8 digits";
-    public const string UzoviRule = "must be a UZOVI code of 4 digits";
-    public const string OrganisationRule = "must be 1 to 64 letters, digits, '.', '_' or '-'";
+    public static readonly (string Reason, string Description) AgbRule = (Reasons.AgbFormat, "must be an AGB code of 8 digits");
+    public static readonly (string Reason, string Description) UzoviRule = (Reasons.UzoviFormat, "must be a UZOVI code of 4 digits");
+    public static readonly (string Reason, string Description) OrganisationRule = (Reasons.OrganisationCodeFormat, "must be 1 to 64 letters, digits, '.', '_' or '-'");
 
     /// <summary>AGB code (Vektis): 8 digits.</summary>
     public static bool IsAgb(string? s) => s is { Length: 8 } && s.All(char.IsAsciiDigit);
@@ -15,7 +15,7 @@ public static partial class Codes
     /// <summary>A client's request id (retries of one request carry the same one): 1 to 64 visible ASCII characters.</summary>
     public static bool IsRequestId(string? s) => s is { Length: >= 1 and <= 64 } && s.All(c => c is >= '!' and <= '~');
 
-    public const string RequestIdRule = "must be 1 to 64 visible ASCII characters, unique per request";
+    public static readonly (string Reason, string Description) RequestIdRule = (Reasons.RequestIdFormat, "must be 1 to 64 visible ASCII characters, unique per request");
 
     /// <summary>UZOVI code (Vektis): 4 digits.</summary>
     public static bool IsUzovi(string? s) => s is { Length: 4 } && s.All(char.IsAsciiDigit);

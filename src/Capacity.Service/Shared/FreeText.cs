@@ -22,8 +22,8 @@ public static class FreeText
     /// <summary>Whether <paramref name="c"/> is a Unicode bidirectional formatting control.</summary>
     public static bool IsBidiControl(char c) => c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u200E' or '\u200F' or '\u061C';
 
-    /// <summary>Why <paramref name="text"/> is refused, or null when its characters are all allowed.</summary>
-    public static string? Problem(string text, bool multiLine)
+    /// <summary>Why <paramref name="text"/> is refused (its reason code and the developer's text), or null when its characters are all allowed.</summary>
+    public static (string Reason, string Description)? Problem(string text, bool multiLine)
     {
         for (var i = 0; i < text.Length; i++)
         {
@@ -48,6 +48,6 @@ public static class FreeText
         return true;
     }
 
-    static string Describe(string what, char c, int index, bool multiLine) =>
-        string.Create(CultureInfo.InvariantCulture, $"contains {what} (U+{(int)c:X4}) at position {index + 1}; {(multiLine ? MultiLineRule : SingleLineRule)}");
+    static (string, string) Describe(string what, char c, int index, bool multiLine) =>
+        (Reasons.TextCharacters, string.Create(CultureInfo.InvariantCulture, $"contains {what} (U+{(int)c:X4}) at position {index + 1}; {(multiLine ? MultiLineRule : SingleLineRule)}"));
 }

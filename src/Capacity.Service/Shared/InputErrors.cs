@@ -11,7 +11,8 @@ namespace Capacity.Service.Shared;
 /// <see cref="MaxViolations"/> violations in the details (the rest counted), each field name and
 /// description cut to a few hundred characters with their full length named, and a message of at
 /// most <see cref="MaxMessage"/> characters — a few KB in all, well under the 64 KB a standard
-/// client accepts in trailers.
+/// client accepts in trailers. Every violation carries a code of <see cref="Reasons"/> (the
+/// signature leaves no way to forget it), so that a client can say it in its own language.
 /// </summary>
 public sealed class InputErrors
 {
@@ -27,13 +28,17 @@ public sealed class InputErrors
 
     public IReadOnlyList<BadRequest.Types.FieldViolation> Violations => _violations;
 
-    public InputErrors Add(string field, string description)
+    /// <param name="reason">A code of <see cref="Reasons"/>.</param>
+    public InputErrors Add(string field, string reason, string description)
     {
         _count++;
         if (_violations.Count < MaxViolations)
-            _violations.Add(new BadRequest.Types.FieldViolation { Field = Cut(field, MaxFieldLength), Description = Cut(description, MaxDescriptionLength) });
+            _violations.Add(new BadRequest.Types.FieldViolation { Field = Cut(field, MaxFieldLength), Reason = reason, Description = Cut(description, MaxDescriptionLength) });
         return this;
     }
+
+    /// <summary>A free text's problem (<see cref="FreeText"/>, <see cref="Security.InformationBoundary"/>) with its code.</summary>
+    public InputErrors Add(string field, (string Reason, string Description) problem) => Add(field, problem.Reason, problem.Description);
 
     /// <summary>How many violations were found, including those beyond <see cref="MaxViolations"/>.</summary>
     public int Count => _count;
@@ -45,7 +50,7 @@ public sealed class InputErrors
     /// <summary>Adds another set's violations with their fields nested under <paramref name="prefix"/>.</summary>
     public InputErrors AddNested(string prefix, InputErrors inner)
     {
-        foreach (var v in inner._violations) Add($"{prefix}.{v.Field}", v.Description);
+        foreach (var v in inner._violations) Add($"{prefix}.{v.Field}", v.Reason, v.Description);
         _count += inner._count - inner._violations.Count; // counted, not listed
         return this;
     }
@@ -56,9 +61,10 @@ public sealed class InputErrors
     {
         get
         {
-            var listed = string.Join("; ", _violations.Select(v => $"{v.Field}: {v.Description}"));
-            var message = _count > _violations.Count ? $"{listed}; and {_count - _violations.Count:N0} more" : listed;
-            return Cut(message, MaxMessage);
+            var listed = string.Join("; ", _violations.Select(v => $"{v.Field} [{v.Reason}]: {v.Description}"));
+            // How many more is said even when the listed part is cut.
+            var more = _count > _violations.Count ? $"; and {_count - _violations.Count:N0} more" : "";
+            return Cut(listed, MaxMessage - more.Length) + more;
         }
     }
 
@@ -77,7 +83,9 @@ public sealed class InputErrors
         if (Any) throw ToException();
     }
 
-    public static RpcException Single(string field, string description) => new InputErrors().Add(field, description).ToException();
+    public static RpcException Single(string field, string reason, string description) => new InputErrors().Add(field, reason, description).ToException();
+
+    public static RpcException Single(string field, (string Reason, string Description) rule) => Single(field, rule.Reason, rule.Description);
 
     public static Google.Rpc.Status Ok { get; } = new() { Code = (int)Code.Ok };
 }

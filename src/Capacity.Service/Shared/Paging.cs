@@ -21,7 +21,7 @@ public static class Paging
 
     public static int PageSize(int requested, InputErrors errors)
     {
-        if (requested is < 0 or > MaxPageSize) errors.Add("page_size", $"must be between 1 and {MaxPageSize} (0 for {DefaultPageSize})");
+        if (requested is < 0 or > MaxPageSize) errors.Add("page_size", Reasons.NumberRange, $"must be between 1 and {MaxPageSize} (0 for {DefaultPageSize})");
         return requested == 0 ? DefaultPageSize : Math.Clamp(requested, 1, MaxPageSize);
     }
 
@@ -32,7 +32,7 @@ public static class Paging
     /// </summary>
     public static Page<T> Of<T>(IEnumerable<T> items, Func<T, string> keyOf, string list, int size, string pageToken)
     {
-        var after = pageToken.Length == 0 ? null : Decode(list, pageToken) ?? throw InputErrors.Single("page_token", "not a page token of this list");
+        var after = pageToken.Length == 0 ? null : Decode(list, pageToken) ?? throw InputErrors.Single("page_token", Reasons.PageTokenInvalid, "not a page token of this list");
         var sorted = items.Select(i => (Key: keyOf(i), Item: i))
             .Where(x => after is null || string.CompareOrdinal(x.Key, after) > 0)
             .OrderBy(x => x.Key, StringComparer.Ordinal)

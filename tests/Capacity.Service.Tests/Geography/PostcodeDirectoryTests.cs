@@ -37,7 +37,7 @@ public sealed class PostcodeDirectoryTests
     public void MalformedOrUnusedPostcodesAreRefusedWithAReason(string text, string reason)
     {
         Assert.False(Postcodes.TryParsePostcode(text, out _, out var error));
-        Assert.Contains(reason, error);
+        Assert.Contains(reason, error.Description);
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public sealed class BrowserApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         var violations = body.GetProperty("details").EnumerateArray().SelectMany(d => d.GetProperty("fieldViolations").EnumerateArray()).ToList();
-        Assert.Contains(violations, v => v.GetProperty("field").GetString() == "free_places");
+        Assert.Contains(violations, v => v.GetProperty("field").GetString() == "free_places" && v.GetProperty("reason").GetString() == "NUMBER_RANGE");
         Assert.Equal(before, await provider.GetStringAsync("/api/v1/providers/75010001/capacity", Ct));
     }
 
@@ -111,7 +111,10 @@ public sealed class BrowserApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         var body = await again.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(6, body.GetProperty("code").GetInt32()); // ALREADY_EXISTS
-        var resource = Assert.Single(body.GetProperty("details").EnumerateArray());
+        var details = body.GetProperty("details").EnumerateArray().ToList();
+        var resource = Assert.Single(details, d => d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.ResourceInfo");
+        var reason = Assert.Single(details, d => d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.ErrorInfo");
+        Assert.Equal(("PATIENT_HAS_REFERRAL", "capacity.v1"), (reason.GetProperty("reason").GetString(), reason.GetProperty("domain").GetString()));
         Assert.Equal(first.GetProperty("id").GetString(), resource.GetProperty("resourceName").GetString());
         Assert.Equal("Ziekenhuis Amstelland, transferbureau", (await nurse.GetFromJsonAsync<JsonElement>("/api/v1/organisations/amstelland-ziekenhuis", Ct)).GetProperty("name").GetString());
         var ended = await nurse.GetFromJsonAsync<JsonElement>("/api/v1/organisations/stadsziekenhuis-west/referrals?filter=REFERRAL_LIST_FILTER_ENDED&pageSize=5&includeOlder=true", Ct);

@@ -74,7 +74,7 @@ public sealed class FreeTextTests(CapacityApp app) : IClassFixture<CapacityApp>
     [Fact]
     public void TheRefusalNamesTheCharacterAndWhereItIs()
     {
-        Assert.StartsWith("contains a bidirectional control (U+202E) at position 4", FreeText.Problem("abc\u202Edef", multiLine: true));
+        Assert.StartsWith("contains a bidirectional control (U+202E) at position 4", FreeText.Problem("abc\u202Edef", multiLine: true)!.Value.Description);
     }
 
     [Theory]

@@ -49,6 +49,9 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     /// <summary>The redirect URI registered for the page (its origin + "/").</summary>
     public string RedirectUri { get; set; } = "";
 
+    /// <summary>When set, the next sign-in is refused: back to the client with this OAuth error and the provider's own (English) description.</summary>
+    public (string Error, string Description)? RefuseNext { get; set; }
+
     public int CodesRedeemed;
     public int Refreshes;
     public readonly ConcurrentQueue<string> Refusals = new();
@@ -120,6 +123,11 @@ public sealed class TestIdentityProvider : IAsyncDisposable
                 : !(q["scope"].ToString().Split(' ').Contains("openid")) ? Refuse("scope must include openid")
                 : null;
             if (problem is not null) return Results.BadRequest(problem);
+            if (RefuseNext is { } refusal)
+            {
+                RefuseNext = null;
+                return Results.Redirect($"{RedirectUri}?error={Uri.EscapeDataString(refusal.Error)}&error_description={Uri.EscapeDataString(refusal.Description)}&state={Uri.EscapeDataString(q["state"].ToString())}");
+            }
             var code = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
             _codes[code] = new Grant(RedirectUri, q["code_challenge"]!, q["nonce"], new Dictionary<string, object>(NextUser));
             return Results.Redirect($"{RedirectUri}?code={Uri.EscapeDataString(code)}&state={Uri.EscapeDataString(q["state"].ToString())}");

@@ -96,4 +96,19 @@ public sealed class OidcSignInTests(WebApp web) : IAsyncLifetime
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('capacity.token')"));
         Assert.Equal(0, await page.EvaluateAsync<int>("Object.keys(sessionStorage).filter(k => k.startsWith('oidc.user:')).length")); // the refresh token too
     }
+
+    [Fact]
+    public async Task A_refusal_at_the_provider_is_said_in_Dutch_not_in_the_providers_words()
+    {
+        _provider.RefuseNext = ("access_denied", "The end-user denied the request");
+        var page = await web.NewPageAsync();
+        await page.GotoAsync(_address.ToString());
+
+        await page.Locator("#sign-in-oidc").ClickAsync();
+
+        var error = page.Locator(".signin .error");
+        await Expect(error).ToHaveTextAsync("Aanmelden bij uw organisatie is niet gelukt. U heeft de aanmelding geweigerd of uw organisatie staat haar niet toe.");
+        await Expect(page.Locator("body")).Not.ToContainTextAsync("denied");
+        Assert.Equal(_address.ToString(), page.Url); // the error is gone from the address bar too
+    }
 }

@@ -6,7 +6,8 @@ import * as offline from './offline.js';
 
 /**
  * A refused or failed call. message is Dutch, chosen by the gRPC code (the service's own message
- * is English: kept in serverMessage for the console, never shown).
+ * is English: kept in serverMessage for the console, never shown); errors.js says it better from
+ * the reason codes (fields[].reason, the google.rpc.ErrorInfo detail).
  */
 export class ApiError extends Error {
   constructor(status, { code, message, details } = {}) {
@@ -15,9 +16,11 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;              // the gRPC status code (6 = ALREADY_EXISTS, 9 = FAILED_PRECONDITION, …)
     this.serverMessage = message;
-    this.fields = fields;          // [{ field, description }] from google.rpc.BadRequest
-    this.details = details ?? [];  // every detail, with its "@type" (google.rpc.ResourceInfo, …)
+    this.fields = fields;          // [{ field, reason, description }] from google.rpc.BadRequest
+    this.details = details ?? [];  // every detail, with its "@type" (google.rpc.ErrorInfo, google.rpc.ResourceInfo, …)
   }
+
+  get isApiError() { return true; }
 
   /** The detail of one type, e.g. detail('google.rpc.ResourceInfo'). */
   detail(type) {

@@ -4,6 +4,7 @@ import { session } from './session.js';
 import { roles } from './labels.js';
 import * as live from './live.js';
 import * as oidc from './oidc.js';
+import { errorText } from './errors.js';
 
 const screens = {
   requester: () => import('./nurse.js'),
@@ -23,7 +24,7 @@ async function signInPage(problem) {
   const organisation = provider && h('p', {},
     h('button', {
       type: 'button', class: 'primary', id: 'sign-in-oidc',
-      onclick: () => oidc.begin().catch(e => { error.textContent = e.message; }),
+      onclick: () => oidc.begin().catch(e => { error.textContent = errorText(e); }),
     }, 'Aanmelden via uw organisatie'));
   fill(main,
     h('section', { class: 'card signin' },
@@ -44,7 +45,7 @@ async function signInPage(problem) {
       location.hash = '';
       boot();
     } catch (e) {
-      error.textContent = e.message;
+      error.textContent = errorText(e);
     }
   }
 
@@ -101,7 +102,7 @@ async function boot() {
   } catch (e) {
     console.error(e);
     fill(main, h('section', { class: 'card' }, h('h1', {}, 'Dit scherm kon niet laden'),
-      h('p', { class: 'error', role: 'alert' }, e?.message ?? String(e)),
+      h('p', { class: 'error', role: 'alert' }, errorText(e)),
       // offline-ok: a reload is what helps when the service was unreachable.
       h('button', { type: 'button', class: 'primary offline-ok', onclick: () => location.reload() }, 'Opnieuw proberen')));
     return;

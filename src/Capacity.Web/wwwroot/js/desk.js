@@ -4,6 +4,7 @@
 // unmet-demand counts. Both lists are paged ("Meer laden"); a push reads only the referral it is
 // about when that one is shown, so a long queue is never read again whole.
 import { h, fill, say, keyed, requestIds } from './dom.js';
+import { errorText, showFieldErrors, clearFieldErrors } from './errors.js';
 import { api, allPages, listInsurers, pager, versionOf, insurerName as nameIn } from './api.js';
 import * as live from './live.js';
 import { contact, uncontractedWarning, moreButton } from './blocks.js';
@@ -20,10 +21,10 @@ export async function render(main, identity) {
   const deskStatus = h('p', { class: 'status', role: 'status', id: 'desk-status' });
   const insurerName = nameIn(await listInsurers(), uzovi);
   const queue = h('div', { id: 'queue', class: 'queue' }, h('p', { class: 'muted' }, texts.loading));
-  const moreQueue = moreButton('queue-more', () => queuePages.more().catch(e => say(deskStatus, e.message, 'error')), queue);
+  const moreQueue = moreButton('queue-more', () => queuePages.more().catch(e => say(deskStatus, errorText(e), 'error')), queue);
   const unmet = h('tbody', { id: 'unmet' });
   const unmetStatus = h('p', { class: 'status', role: 'status', id: 'unmet-status' });
-  const moreUnmet = moreButton('unmet-more', () => unmetPages.more().catch(e => say(unmetStatus, e.message, 'error')), unmet);
+  const moreUnmet = moreButton('unmet-more', () => unmetPages.more().catch(e => say(unmetStatus, errorText(e), 'error')), unmet);
   const municipalities = new Map((await allPages('municipalities', 'municipalities')).map(m => [m.code, m.name]));
 
   fill(main, h('div', { class: 'desk' },
@@ -52,7 +53,7 @@ export async function render(main, identity) {
     drawQueue();
   }, { pageSize: 25 });
   /** Reads the queue again from its start: as many referrals as are shown, never the whole queue. */
-  const loadQueue = () => queuePages.first().catch(e => say(deskStatus, e.message, 'error'));
+  const loadQueue = () => queuePages.first().catch(e => say(deskStatus, errorText(e), 'error'));
   /** One referral as an answer or a read gave it: shown in its place, if it is shown. */
   function learn(referral) {
     if (!referral?.id || (newer.has(referral.id) && versionOf(newer.get(referral.id)) >= versionOf(referral))) return;
@@ -65,7 +66,7 @@ export async function render(main, identity) {
       counts.map(c => h('tr', {}, h('td', {}, municipalities.get(c.municipalityCode) ?? c.municipalityCode), h('td', {}, label(careTypes, c.careType)), h('td', { class: 'num' }, c.escalations))));
     moreUnmet.hidden = !unmetPages.hasMore;
   }, { pageSize: 25, query: () => ({ insurerUzovi: uzovi }) });
-  const loadUnmet = () => unmetPages.first().catch(e => say(unmetStatus, e.message, 'error'));
+  const loadUnmet = () => unmetPages.first().catch(e => say(unmetStatus, errorText(e), 'error'));
 
   const offerRequests = requestIds(); // one per referral until its offer succeeds; another choice is another request
   const stepRequests = requestIds(); // take and close: one per referral and step until it succeeds
@@ -78,7 +79,7 @@ export async function render(main, identity) {
     const button = h('button', { type: 'button', ...attrs, onclick: async () => {
       if (button.disabled) return;
       button.disabled = true;
-      try { await run(); } catch (err) { say(deskStatus, err.message, 'error'); } finally { button.disabled = false; }
+      try { await run(); } catch (err) { say(deskStatus, errorText(err), 'error'); } finally { button.disabled = false; }
     } }, text);
     return button;
   }
@@ -91,8 +92,9 @@ export async function render(main, identity) {
     const radius = h('select', { 'aria-label': texts.radius }, [15, 25, 40, 60, 100].map(km => h('option', { value: km, selected: km === 25 }, `${km} km`)));
     const uncontracted = h('input', { type: 'checkbox', 'aria-label': 'Ook niet-gecontracteerde aanbieders' });
     const found = h('div', { class: 'found' });
-    const outcome = h('select', { 'aria-label': texts.outcome }, Object.entries(closureOutcomes).map(([k, v]) => h('option', { value: k }, v)));
-    const closeText = h('input', { placeholder: texts.closeTextPlaceholder, 'aria-label': texts.closeText, maxlength: 500 });
+    const outcome = h('select', { id: `close-outcome-${r.id}`, 'aria-label': texts.outcome }, Object.entries(closureOutcomes).map(([k, v]) => h('option', { value: k }, v)));
+    const closeText = h('input', { id: `close-text-${r.id}`, class: 'close-text', placeholder: texts.closeTextPlaceholder, 'aria-label': texts.closeText, maxlength: 500 });
+    const closeFields = { outcome, text: closeText };
 
     const widen = async () => {
       const result = await api(`${desk}/referrals/${encodeURIComponent(r.id)}/leads`, { method: 'POST', body: { radiusKm: Number(radius.value) } });
@@ -160,7 +162,7 @@ export async function render(main, identity) {
             const answer = await api(`desk-offers/${encodeURIComponent(r.id)}`, { method: 'POST', body: { requestId: offerRequests.for(r.id, body), ...body } });
             offerRequests.done(r.id);
             const names = new Map(leads.map(l => [l.provider.agb, l.provider.name]));
-            const outcome = offerOutcome(answer, body.providerAgbs, agb => names.get(agb));
+            const outcome = offerOutcome(answer, body.providerAgbs, agb => names.get(agb), insurerName);
             say(deskStatus, [`${r.patientRef}:`, outcome.refused.length ? texts.notOfferedTo(outcome.refused.join('; ')) : texts.deskOffered,
               outcome.uncontracted ? texts.uncontractedWarning(insurerName) : ''].filter(Boolean).join(' '), outcome.refused.length || outcome.uncontracted ? 'warn' : 'ok');
             await loadQueue();
@@ -191,7 +193,13 @@ export async function render(main, identity) {
       h('div', { class: 'actions' }, outcome, closeText,
         actionButton({}, texts.close, async () => {
           const body = { outcome: proto('CLOSURE_OUTCOME_', outcome.value), text: closeText.value.trim() };
-          learn(await api(`${desk}/referrals/${encodeURIComponent(r.id)}/close`, { method: 'POST', body: { ...body, requestId: stepRequests.for(`close ${r.id}`, body) } }));
+          clearFieldErrors(closeFields);
+          try {
+            learn(await api(`${desk}/referrals/${encodeURIComponent(r.id)}/close`, { method: 'POST', body: { ...body, requestId: stepRequests.for(`close ${r.id}`, body) } }));
+          } catch (err) {
+            showFieldErrors(err, closeFields, deskStatus);
+            return;
+          }
           stepRequests.done(`close ${r.id}`);
           await loadQueue();
         })));

@@ -251,9 +251,13 @@ export function atMoment(value) {
 /** A tel: link's target from a phone number as typed ("+31 (0)20 555 0101" → "+31205550101"). */
 export const telHref = phone => `tel:${String(phone).replace(/\(0\)/g, '').replace(/[^\d+]/g, '')}`;
 
-/** Why an offer was not made (OfferReferralResponse.rejected: English, stable openings), in Dutch. */
-export function rejectedText(reason) {
-  const r = String(reason ?? '');
+/**
+ * Why an offer was not made (OfferReferralResponse.rejected), in Dutch: a provider that is no
+ * candidate by its exclusion reason, the rest by the English reason's stable opening.
+ */
+export function rejectedText(rejected, insurerName) {
+  if (rejected.exclusion && key(rejected.exclusion) !== 'Unspecified') return exclusionText({ reason: rejected.exclusion }, insurerName);
+  const r = String(rejected.reason ?? '');
   if (r.startsWith('an offer to this provider is open')) return 'er staat al een aanbod open';
   if (r.startsWith('no free place left')) return 'geen vrije plaats meer';
   if (r.startsWith('not a candidate')) return 'kan de patiënt nu niet opnemen';
@@ -262,18 +266,19 @@ export function rejectedText(reason) {
 }
 
 /**
- * What an offer call (OfferReferralResponse) did, in names: made — the providers asked that the
+ * What an offer call (OfferReferralResponse) did, in names (never an AGB code; insurerName for the
+ * reasons that name the insurer): made — the providers asked that the
  * answer's referral has an open offer with (not the local choice: a retried request answers what
  * the first one did); refused — "name (why)" for each one not offered to; uncontracted — whether
  * one of the offers made is to a provider without a contract.
  */
-export function offerOutcome(answer, asked, nameOf = () => null) {
+export function offerOutcome(answer, asked, nameOf = () => null, insurerName = '') {
   const rejected = answer.rejected ?? [];
   const made = (answer.referral?.offers ?? []).filter(o => key(o.state) === 'Pending' && asked.includes(o.provider?.agb)
     && !rejected.some(x => x.providerAgb === o.provider?.agb));
   return {
-    made: made.map(o => o.provider?.name ?? nameOf(o.provider?.agb) ?? o.provider?.agb),
-    refused: rejected.map(x => `${nameOf(x.providerAgb) ?? x.providerAgb} (${rejectedText(x.reason)})`),
+    made: made.map(o => o.provider?.name ?? nameOf(o.provider?.agb) ?? texts.someProvider),
+    refused: rejected.map(x => `${nameOf(x.providerAgb) ?? texts.someProvider} (${rejectedText(x, insurerName)})`),
     uncontracted: made.some(o => o.uncontracted),
   };
 }
@@ -314,6 +319,100 @@ export function problemText(status, code, fields = []) {
   }
 }
 
+/**
+ * What each reason code of the API (docs/ERRORS.md, Shared/Reasons.cs) says on the screens. One
+ * text per code; the field it concerns is shown by the field itself. ReasonTableTests checks that
+ * these texts and docs/ERRORS.md agree word for word.
+ */
+export const reasonTexts = {
+  REQUIRED: 'Vul dit in.',
+  CHOICE_REQUIRED: 'Maak een keuze.',
+  VALUE_UNKNOWN: 'Kies een van de mogelijkheden uit de lijst.',
+  AGB_FORMAT: 'Een AGB-code bestaat uit 8 cijfers.',
+  UZOVI_FORMAT: 'Kies een zorgverzekeraar uit de lijst.',
+  ORGANISATION_CODE_FORMAT: 'De code van de organisatie klopt niet; meld u opnieuw aan.',
+  REQUEST_ID_FORMAT: 'De pagina stuurde een ongeldig verzoek; laad de pagina opnieuw.',
+  ID_FORMAT: 'Dit kenmerk bestaat niet; laad de pagina opnieuw.',
+  PROVIDER_UNKNOWN: 'Deze zorgaanbieder is niet geregistreerd.',
+  INSURER_UNKNOWN: 'Deze zorgverzekeraar is niet geregistreerd; kies er een uit de lijst.',
+  MUNICIPALITY_UNKNOWN: 'Deze gemeente kennen we niet; kies een gemeente uit de lijst.',
+  FIELD_MISMATCH: 'Dit cijfer hoort bij een andere zorgaanbieder.',
+  POSTCODE_FORMAT: 'Vul een postcode in als 1234 AB of 1234.',
+  POSTCODE_UNKNOWN: 'Dit postcodegebied bestaat niet; controleer de cijfers.',
+  AREA_NOT_SERVED: 'In dit postcodegebied werkt u niet.',
+  CARE_TYPE_UNKNOWN: 'Kies een soort zorg uit de lijst.',
+  DATE_INVALID: 'Vul een geldige datum in.',
+  DATE_IN_PAST: 'Deze datum ligt in het verleden; kies vandaag of later.',
+  DATE_TOO_FAR: 'Deze datum ligt te ver vooruit.',
+  DATE_BEFORE_START: 'De einddatum ligt vóór de begindatum.',
+  URGENT_START: 'Bij spoed begint de zorg binnen 24 uur: kies vandaag of morgen als startdatum.',
+  AGE_RANGE: 'Vul een leeftijd in van 0 tot en met 130 jaar.',
+  CHILD_CARE_AGE_REQUIRED: 'Vul de leeftijd in: medische kindzorg is voor patiënten onder 18.',
+  CHILD_CARE_ADULT: 'Medische kindzorg is voor patiënten onder 18; kies wijkverpleging voor een volwassene.',
+  RADIUS_RANGE: 'Kies een kleinere straal.',
+  NUMBER_RANGE: 'Dit getal is te groot of te klein.',
+  LIST_EMPTY: 'Kies er minstens één.',
+  LIST_TOO_LONG: 'Dat zijn er te veel tegelijk; kies er minder.',
+  PATIENT_REF_LENGTH: 'Vul uw eigen kenmerk voor de patiënt in (hoogstens 64 tekens).',
+  PATIENT_REF_BSN: 'Dit lijkt op een BSN: gebruik uw eigen kenmerk, geen BSN.',
+  TEXT_TOO_LONG: 'Deze tekst is te lang; maak hem korter.',
+  TEXT_CHARACTERS: 'Deze tekst bevat een teken dat niet mag (zoals een tab of onzichtbaar teken); typ hem opnieuw.',
+  TEXT_CONTAINS_BSN: 'Deze tekst bevat iets dat op een BSN lijkt; laat nummers van personen weg.',
+  MONEY_AMOUNT: 'Noem hier geen bedragen: tarieven en budgetten mogen niet gedeeld worden.',
+  EXPLANATION_REQUIRED: 'Geef een toelichting bij ‘anders’.',
+  PHONE_FORMAT: 'Vul een Nederlands telefoonnummer in, bijv. 020 123 4567 of 06-12345678.',
+  EMAIL_FORMAT: 'Vul een e-mailadres in, bijv. intake@voorbeeld.nl.',
+  PAGE_TOKEN_INVALID: 'De lijst is intussen veranderd; laad de pagina opnieuw.',
+  PATIENT_HAS_REFERRAL: 'Voor deze patiënt loopt al een verwijzing.',
+  REFERRAL_STATE: 'Dit kan niet meer: de verwijzing is intussen veranderd.',
+  OFFERS_OPEN: 'Er staan nog aanbiedingen open: wacht op de antwoorden of annuleer de verwijzing.',
+  ACCEPTED_ALREADY: 'U heeft dit aanbod al aangenomen.',
+  PLACED_ELSEWHERE: 'De patiënt is intussen bij een andere zorgaanbieder geplaatst.',
+  OFFER_NOT_OPEN: 'Dit aanbod staat niet meer open.',
+  OFFER_DEADLINE_PASSED: 'De termijn van dit aanbod is verstreken.',
+  TOO_MANY_OPEN_OFFERS: 'Er staan al te veel aanbiedingen tegelijk open; wacht eerst op een antwoord.',
+  SEARCH_NO_LONGER_VALID: 'De zoekvraag van deze verwijzing klopt niet meer (bijvoorbeeld de verzekeraar).',
+  CLIENT_STOP_GONE: 'Deze cliëntenstop is intussen opgeheven.',
+  REQUEST_REUSED: 'Dit verzoek is al eerder met andere gegevens gedaan; laad de pagina opnieuw.',
+  REFERRAL_NOT_FOUND: 'Deze verwijzing bestaat niet (meer).',
+  OFFER_NOT_FOUND: 'Dit aanbod bestaat niet (meer).',
+  CLIENT_STOP_NOT_FOUND: 'Deze cliëntenstop bestaat niet meer; misschien is hij al opgeheven.',
+  PROVIDER_NOT_FOUND: 'Deze zorgaanbieder is niet geregistreerd.',
+  ORGANISATION_NOT_FOUND: 'Deze organisatie is niet geregistreerd.',
+  NOT_ALLOWED: 'Dit mag u niet met uw rol of voor deze organisatie.',
+  OTHER_DESK: 'Deze verwijzing hoort bij de zorgbemiddeling van een andere verzekeraar.',
+  OTHER_PROVIDERS_STOP: 'Deze cliëntenstop is van een andere zorgaanbieder.',
+  SIGN_IN_REQUIRED: 'Meld u aan om verder te gaan.',
+  SESSION_EXPIRED: 'U bent afgemeld: meld u opnieuw aan.',
+  TOO_MANY_SUBSCRIPTIONS: 'Er lopen te veel zoekvragen tegelijk; laad de pagina opnieuw.',
+  CHANGED_MEANWHILE: 'Er kwam een andere wijziging tussen: probeer het opnieuw.',
+  CALL_TOO_SLOW: 'Dit duurde te lang. Probeer het opnieuw; dezelfde actie nog eens is veilig.',
+  STORE_UNAVAILABLE: 'De dienst is even niet bereikbaar. Probeer het over een paar seconden opnieuw; dezelfde actie nog eens is veilig.',
+};
+
+/** A code the page does not know (a newer service): a general sentence, never the English text. */
+export const unknownReasonText = 'Dit is niet gelukt. Probeer het opnieuw of neem contact op met de beheerder.';
+
+/**
+ * Why the identity provider sent the user back without a sign-in (OAuth 2.0 / OpenID Connect
+ * "error" codes); its error_description is the provider's own text, often English: never shown.
+ */
+export const signInErrorTexts = {
+  access_denied: 'U heeft de aanmelding geweigerd of uw organisatie staat haar niet toe.',
+  login_required: 'Meld u eerst aan bij uw organisatie.',
+  interaction_required: 'Uw organisatie vraagt nog iets van u: meld u opnieuw aan.',
+  consent_required: 'Uw organisatie vraagt uw toestemming: meld u opnieuw aan en geef die.',
+  account_selection_required: 'Kies bij uw organisatie met welk account u zich aanmeldt.',
+  invalid_request: 'De aanmelding klopte niet. Probeer het opnieuw of neem contact op met de beheerder.',
+  unauthorized_client: 'Deze toepassing mag zich niet aanmelden bij uw organisatie. Neem contact op met de beheerder.',
+  invalid_scope: 'Deze toepassing vraagt iets wat uw organisatie niet toestaat. Neem contact op met de beheerder.',
+  invalid_grant: 'De aanmelding is verlopen of al gebruikt. Meld u opnieuw aan.',
+  server_error: 'Bij uw organisatie ging iets mis. Probeer het later opnieuw.',
+  temporarily_unavailable: 'De aanmelding van uw organisatie is even niet bereikbaar. Probeer het later opnieuw.',
+};
+export const signInFailed = why => `Aanmelden bij uw organisatie is niet gelukt. ${why}`;
+export const signInUnknown = 'Probeer het opnieuw of neem contact op met de beheerder.';
+
 /** Texts of the new referral, offer, placement and lead blocks. */
 export const texts = {
   // the nurse's referral history
@@ -351,6 +450,7 @@ export const texts = {
   duplicate: patientRef => `Voor patiënt ${patientRef} loopt al een verwijzing.`,
   duplicateHint: 'Er is niets nieuws aangemaakt. Ga verder met de bestaande verwijzing, of annuleer die eerst.',
   openExisting: 'Open de bestaande verwijzing',
+  postcodeHint: 'Formaat: 1234 AB of 1234',
   unknownInsurer: typed => `Onbekende zorgverzekeraar “${typed}”: kies er een uit de lijst.`,
   referralOffered: patientRef => `Verwijzing ${patientRef} aangeboden.`,
   referralAtDesk: (patientRef, insurer) => `Verwijzing ${patientRef} ligt bij de zorgbemiddeling van ${insurer}.`,
@@ -362,6 +462,7 @@ export const texts = {
   transferDesk: 'Transferbureau',
   noContact: 'geen contactgegevens bekend',
   call: (who, phone) => `${who} bellen: ${phone}`,
+  someProvider: 'een zorgaanbieder',
   uncontractedWarning: insurer => `Niet gecontracteerd door ${insurer || 'de verzekeraar'}: de patiënt moet mogelijk een deel van de zorg zelf betalen.`,
   // the provider
   noOffers: 'Geen openstaande aanvragen.',
@@ -375,6 +476,7 @@ export const texts = {
   acceptedAlready: patientRef => `Kenmerk ${patientRef} is al door u geaccepteerd: zie “Nieuwe cliënten”.`,
   newClient: patientRef => `Nieuwe cliënt ${patientRef}`,
   badNumber: 'Vul een heel getal van 0 tot en met 10000 in.',
+  notSaved: 'Niets opgeslagen: controleer de gemarkeerde cijfers.',
   firstVisitHint: urgent => urgent ? 'spoed: vandaag of morgen' : 'vandaag of later',
   badFirstVisit: urgent => urgent ? 'Kies als eerste bezoek vandaag of morgen (spoed).' : 'Kies als eerste bezoek vandaag of een latere dag.',
   declineTextPlaceholder: 'verplicht bij andere reden',

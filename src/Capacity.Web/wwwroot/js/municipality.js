@@ -6,6 +6,7 @@
 import { h, fill, latest } from './dom.js';
 import { api, listInsurers } from './api.js';
 import * as live from './live.js';
+import { Problem } from './errors.js';
 import { careTypes, label, key, formatTime, mapTexts as t } from './labels.js';
 import { drawMap, band } from './municipality-map.js';
 
@@ -42,7 +43,7 @@ export async function render(main, identity) {
   const gm = identity.code;
   const [geo, firstUnmet, insurers] = await Promise.all([
     fetch(`/geo/municipalities/${encodeURIComponent(gm)}/pc4.geojson`).then(r => {
-      if (!r.ok) throw new Error(t.noMap(gm));
+      if (!r.ok) throw new Problem(t.noMap(gm));
       return r.json();
     }),
     readUnmet(gm).catch(() => ({ counts: [], areas: [] })),

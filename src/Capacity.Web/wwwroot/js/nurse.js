@@ -3,12 +3,14 @@
 // referral runs is refused and leads to that one), and the organisation's referrals (referrals.js),
 // all live.
 import { h, fill, field, say, uuid, keyed } from './dom.js';
-import { api, listInsurers, insurerName, ApiError } from './api.js';
+import { api, listInsurers, insurerName } from './api.js';
 import * as live from './live.js';
 import { referralHistory } from './referrals.js';
+import { fieldProblems, showFieldErrors, clearFieldErrors } from './errors.js';
+import { keepSearch, keptSearch } from './search-url.js';
 import {
   careTypes, contractTypes, texts, label, key, proto, unit,
-  formatKm, formatTime, problemText, fromDay, ago, today, dateMessage, exclusionText, offerOutcome,
+  formatKm, formatTime, formatDay, fromDay, ago, today, dateMessage, exclusionText, offerOutcome,
 } from './labels.js';
 
 export async function render(main, identity) {
@@ -17,8 +19,8 @@ export async function render(main, identity) {
   const byName = new Map(insurers.map(i => [i.name.toLowerCase(), i]));
 
   // --- the search form ---
-  const postcode = h('input', { id: 'postcode', name: 'postcode', required: true, autocomplete: 'off', inputmode: 'text',
-    pattern: '\\s*[1-9][0-9]{3}\\s?([A-Za-z]{2})?\\s*', placeholder: '1183 of 1183 AB', maxlength: 7, size: 8 });
+  const postcode = h('input', { id: 'postcode', name: 'postcode', required: true, autocomplete: 'postal-code', inputmode: 'text',
+    pattern: postcodePattern.source, placeholder: '1183 AB', maxlength: 7, size: 8 });
   const insurer = h('input', { id: 'insurer', name: 'insurer', required: true, list: 'insurer-list', autocomplete: 'off', placeholder: 'bijv. VGZ' });
   const insurerList = h('datalist', { id: 'insurer-list' }, insurers.map(i => h('option', { value: i.name }, i.uzovi)));
   const careType = h('select', { id: 'care-type', name: 'careType' }, Object.entries(careTypes).map(([k, v]) => h('option', { value: k }, v)));
@@ -27,9 +29,10 @@ export async function render(main, identity) {
   const age = h('input', { id: 'age', name: 'age', type: 'number', min: 0, max: 130, size: 4, placeholder: 'jaren', title: 'Nodig bij medische kindzorg (onder 18)' });
   const radius = h('select', { id: 'radius', name: 'radius' }, [5, 10, 15, 25, 40].map(r => h('option', { value: r, selected: r === 15 }, `${r} km`)));
   const formError = h('p', { class: 'error', role: 'alert', id: 'search-error' });
-  const form = h('form', { class: 'card search', id: 'search-form', 'aria-labelledby': 'search-title' },
+  // novalidate: the page says what is wrong in Dutch next to the field, not the browser's bubble.
+  const form = h('form', { class: 'card search', id: 'search-form', 'aria-labelledby': 'search-title', novalidate: true },
     h('h1', { id: 'search-title' }, 'Wijkverpleging zoeken'),
-    h('div', { class: 'row' }, field('Postcode patiënt', postcode), field('Leeftijd', age)),
+    h('div', { class: 'row' }, field('Postcode patiënt', postcode, texts.postcodeHint), field('Leeftijd', age)),
     field('Zorgverzekeraar', insurer), insurerList,
     field('Soort zorg', careType),
     h('div', { class: 'row' }, field('Startdatum', startDate), field('Straal', radius)),
@@ -77,9 +80,25 @@ export async function render(main, identity) {
     return byName.get(v) ?? insurers.find(i => i.uzovi === v) ?? insurers.find(i => i.name.toLowerCase().startsWith(v));
   }
 
+  // The service's field names: its answers and the page's own checks land next to these inputs.
+  const searchFields = {
+    patient_postcode: postcode, insurer_uzovi: insurer, care_type: careType, start_date: startDate,
+    urgent: startDate, patient_age: age, radius_km: radius,
+  };
+
   function readForm() {
+    const problems = [];
+    const typed = postcode.value.trim();
+    if (!typed) problems.push(['patient_postcode', 'REQUIRED']);
+    else if (!postcodePattern.test(typed)) problems.push(['patient_postcode', 'POSTCODE_FORMAT']);
     const chosen = insurerOf(insurer.value);
-    if (!chosen) throw new FormProblem(texts.unknownInsurer(insurer.value));
+    if (!insurer.value.trim()) problems.push(['insurer_uzovi', 'REQUIRED']);
+    if (!startDate.value) problems.push(['start_date', startDate.validity.badInput ? 'DATE_INVALID' : 'REQUIRED']);
+    else if (startDate.value < today()) problems.push(['start_date', 'DATE_IN_PAST']);
+    if (age.validity.badInput || (age.value !== '' && !(Number.isInteger(Number(age.value)) && Number(age.value) >= 0 && Number(age.value) <= 130))) problems.push(['patient_age', 'AGE_RANGE']);
+    const fieldsWrong = fieldProblems(problems);
+    if (insurer.value.trim() && !chosen) fieldsWrong.add('insurer_uzovi', texts.unknownInsurer(insurer.value));
+    if (fieldsWrong.any) throw fieldsWrong;
     insurer.value = chosen.name; // show what the search is for, not the typed start of it
     return {
       patientPostcode: postcode.value.trim(),
@@ -115,20 +134,23 @@ export async function render(main, identity) {
 
   form.addEventListener('submit', async e => {
     e.preventDefault();
+    clearFieldErrors(searchFields);
     formError.textContent = '';
     duplicate.hidden = true;
     try {
       search = readForm();
+      keepSearch(search);
       selected.clear();
       draft = null;
       createRequest = uuid();
       summary.textContent = 'Zoeken…';
       await follow();
     } catch (err) {
-      formError.textContent = hubMessage(err);
+      showFieldErrors(err, searchFields, formError);
       summary.textContent = '';
     }
   });
+
 
   live.on('SearchUpdated', update => { if (update.subscriptionId === subscription) show(update.result); });
   let createRequest = uuid(), offerRequest = uuid(); // reused until they succeed: a retried click never makes a second referral
@@ -138,7 +160,8 @@ export async function render(main, identity) {
     lastResult = result;
     const name = insurerName(insurers, search.insurerUzovi);
     const n = result.candidates.length;
-    summary.textContent = `${n} ${n === 1 ? 'aanbieder' : 'aanbieders'} binnen ${formatKm(result.radiusKm)} van ${result.patientPc4} (${result.municipality}) · ${label(careTypes, search.careType)} · ${name} · bijgewerkt ${formatTime(result.evaluatedAt)}`;
+    const start = search.startDate <= today() ? 'vandaag' : formatDay(search.startDate);
+    summary.textContent = `${n} ${n === 1 ? 'aanbieder' : 'aanbieders'} binnen ${formatKm(result.radiusKm)} van ${result.patientPc4} (${result.municipality}) · ${label(careTypes, search.careType)} · start ${start}${search.urgent ? ' (spoed)' : ''} · ${name} · bijgewerkt ${formatTime(result.evaluatedAt)}`;
     for (const agb of [...selected]) if (!result.candidates.some(c => c.provider.agb === agb)) selected.delete(agb);
     // Rows are kept while what they show is unchanged, so a push does not take the focus from a checkbox.
     keyed(candidates, result.candidates, c => c.provider.agb,
@@ -206,8 +229,11 @@ export async function render(main, identity) {
   // A second referral for a patient whose referral still runs: say so, create nothing, lead to the one that runs.
   const duplicate = h('div', { class: 'duplicate warn-box', id: 'duplicate', role: 'alert', hidden: true });
   offerStatus.after(duplicate);
+  // The referral's own fields, and its search's (search.patient_postcode, …) on the search form.
+  const referralFields = { patient_ref: patientRef, care_summary: careSummary, ...Object.fromEntries(Object.entries(searchFields).map(([k, v]) => [`search.${k}`, v])) };
   function showProblem(err) {
-    if (!(err instanceof DuplicateReferral)) { duplicate.hidden = true; say(offerStatus, err.message, 'error'); return; }
+    if (!(err instanceof DuplicateReferral)) { duplicate.hidden = true; showFieldErrors(err, referralFields, offerStatus); return; }
+    clearFieldErrors(referralFields);
     say(offerStatus, '');
     fill(duplicate,
       h('p', {}, h('strong', {}, texts.duplicate(err.patient))),
@@ -221,6 +247,7 @@ export async function render(main, identity) {
     if (!search) return;
     deskButton.disabled = true;
     duplicate.hidden = true;
+    clearFieldErrors(referralFields);
     try {
       const referral = await createReferral(1);
       try {
@@ -244,13 +271,15 @@ export async function render(main, identity) {
     if (!search || selected.size === 0) return;
     offerButton.disabled = true;
     duplicate.hidden = true;
+    clearFieldErrors(referralFields);
     try {
       const referral = await createReferral(selected.size);
       const asked = [...selected];
       const answer = await api(`referrals/${encodeURIComponent(referral.id)}/offers`, { method: 'POST', body: { requestId: offerRequest, providerAgbs: asked } });
       done();
-      const names = new Map((lastResult?.candidates ?? []).map(c => [c.provider.agb, c.provider.name]));
-      const { refused } = offerOutcome(answer, asked, agb => names.get(agb));
+      // A candidate may have become an exclusion meanwhile: its name is known from either list.
+      const names = new Map([...(lastResult?.candidates ?? []), ...(lastResult?.exclusions ?? [])].map(c => [c.provider.agb, c.provider.name]));
+      const { refused } = offerOutcome(answer, asked, agb => names.get(agb), insurerName(insurers, search.insurerUzovi));
       say(offerStatus, refused.length ? texts.createdNotAllOffered(refused.join('; ')) : texts.referralOffered(referral.patientRef), refused.length ? 'warn' : 'ok');
       selected.clear();
       show(lastResult);
@@ -261,6 +290,20 @@ export async function render(main, identity) {
       updateOffer();
     }
   });
+
+  // A reload (or a link) with a search in the address: the form as it was, and the search again.
+  const kept = keptSearch();
+  if (kept) {
+    postcode.value = kept.patientPostcode ?? '';
+    insurer.value = insurerName(insurers, kept.insurerUzovi);
+    if (kept.careType in careTypes) careType.value = kept.careType;
+    // A search kept from an earlier day starts today at the earliest.
+    if (kept.startDate) startDate.value = kept.startDate < today() ? today() : kept.startDate;
+    urgent.checked = kept.urgent;
+    age.value = kept.patientAge ?? '';
+    if ([...radius.options].some(o => o.value === kept.radiusKm)) radius.value = kept.radiusKm;
+    form.requestSubmit();
+  }
 
   live.onConnected(async () => {
     subscription = null; // the old connection's subscriptions are gone
@@ -277,29 +320,5 @@ function toFindProviders(s) {
   };
 }
 
-/** A problem with what was typed in the search form, said in Dutch by the page itself. */
-class FormProblem extends Error {}
-
-/**
- * What went wrong with a search, in Dutch: the page's own message, the API's (already Dutch, by
- * code), or a refused hub call — its HubException text is English, so only its kind (and the
- * fields it names) are used. Anything else is never shown raw.
- */
-function hubMessage(err) {
-  if (err instanceof FormProblem || err instanceof ApiError) return err.message;
-  const message = err?.message ?? String(err);
-  // HubException messages arrive as "An unexpected error occurred invoking 'X' on the server. HubException: <message>".
-  const m = /HubException: (.*)$/s.exec(message);
-  if (!m) {
-    console.warn('search failed', err);
-    return /connection/i.test(message) ? problemText(0) : problemText(500);
-  }
-  const hub = m[1];
-  if (/^Invalid (search|region)/.test(hub)) {
-    const fields = [...hub.matchAll(/(?:^|[:;]\s)([a-z_]+(?:\.[a-z_]+)*): /g)].map(f => ({ field: f[1] }));
-    return problemText(400, 3, fields);
-  }
-  if (/^At most \d+ subscriptions/.test(hub)) return problemText(429, 8);
-  if (/^(Not allowed|Sign in)/.test(hub)) return problemText(403, 7);
-  return problemText(500);
-}
+/** A Dutch postcode as the service takes it: 1183 or 1183 AB (a space and lower case allowed). */
+const postcodePattern = /^\s*[1-9][0-9]{3}\s?([A-Za-z]{2})?\s*$/;

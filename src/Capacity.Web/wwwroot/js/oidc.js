@@ -3,6 +3,8 @@
 // provider). The access token it gets is what the page sends to the API and the hub, exactly as a
 // pasted or demo token; before it expires the refresh token renews it, so a shift is not cut short.
 import { session } from './session.js';
+import { Problem } from './errors.js';
+import { signInErrorTexts, signInFailed, signInUnknown } from './labels.js';
 
 let managerPromise = null;
 let settingsPromise = null;
@@ -23,7 +25,7 @@ function loadLibrary() {
     const script = document.createElement('script');
     script.src = 'vendor/oidc-client-ts.min.js';
     script.onload = () => resolve(window.oidc);
-    script.onerror = () => reject(new Error('De aanmeldmodule kon niet laden.'));
+    script.onerror = () => reject(new Problem('De aanmeldmodule kon niet laden.'));
     document.head.append(script);
   });
 }
@@ -67,7 +69,7 @@ async function createManager() {
 /** Goes to the identity provider; it sends the browser back to "/" with a code. */
 export async function begin() {
   const m = await userManager();
-  if (!m) throw new Error('Deze omgeving heeft geen aanmelding via een organisatie ingesteld.');
+  if (!m) throw new Problem('Deze omgeving heeft geen aanmelding via een organisatie ingesteld.');
   await m.signinRedirect();
 }
 
@@ -81,13 +83,14 @@ export async function complete() {
   if (!params.has('state') || !(params.has('code') || params.has('error'))) return null;
   try {
     const m = await userManager();
-    if (!m) return 'Deze omgeving heeft geen aanmelding via een organisatie ingesteld.';
+    if (!m) return signInFailed('Deze omgeving heeft geen aanmelding via een organisatie ingesteld.');
     const user = await m.signinRedirectCallback();
     session.signIn(user.access_token, nameOf(user), 'oidc');
     return null;
   } catch (e) {
     console.warn('sign-in failed', e);
-    return `Aanmelden bij uw organisatie is niet gelukt: ${e?.error_description ?? e?.message ?? e}`;
+    // The provider's code says why (error=access_denied, …); its error_description is its own words, not ours.
+    return signInFailed(signInErrorTexts[e?.error] ?? (e instanceof Problem || e?.isApiError ? e.message : signInUnknown));
   } finally {
     history.replaceState(null, '', '/'); // the code is single-use: not in the address bar or history
   }

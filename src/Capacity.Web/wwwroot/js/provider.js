@@ -2,6 +2,7 @@
 // client stops, its inbox of offers (accept with the first visit / decline) and its new clients
 // with the requester's transfer desk, live; a nudge when figures go stale.
 import { h, fill, field, say, keyed, latest, requestIds } from './dom.js';
+import { errorText, reasonOf, Problem, showFieldErrors, clearFieldErrors } from './errors.js';
 import { api, listInsurers, pager, insurerName as nameIn } from './api.js';
 import * as live from './live.js';
 import { clientStops } from './stops.js';
@@ -26,7 +27,7 @@ export async function render(main, identity) {
   const grid = h('div', { id: 'capacity-grid', class: 'grid-wrap' }, h('p', { class: 'muted' }, 'Laden…'));
   const saveButton = h('button', { type: 'submit', class: 'primary', id: 'save-capacity' }, 'Alles opslaan');
   const saveStatus = h('p', { class: 'status', role: 'status', id: 'save-status' });
-  const gridForm = h('form', { class: 'card capacity', 'aria-labelledby': 'capacity-title' },
+  const gridForm = h('form', { class: 'card capacity', 'aria-labelledby': 'capacity-title', novalidate: true },
     h('h2', { id: 'capacity-title' }, 'Vrije plaatsen per postcodegebied'),
     h('p', { class: 'muted' }, 'Pas de aantallen aan en sla alles in één keer op. Tab en pijltjes werken; Enter slaat op.'),
     nudge, grid, h('div', { class: 'actions' }, saveButton, saveStatus));
@@ -35,7 +36,7 @@ export async function render(main, identity) {
   const clients = h('div', { id: 'placements', class: 'placements' }, h('p', { class: 'muted' }, texts.loading));
   const clientsStatus = h('p', { class: 'status', role: 'status', id: 'placements-status' });
   const olderClients = olderToggle('placements-older', () => { clientPages.reset(); loadPlacements(); });
-  const moreClients = moreButton('placements-more', () => clientPages.more().catch(e => say(clientsStatus, e.message, 'error')), clients);
+  const moreClients = moreButton('placements-more', () => clientPages.more().catch(e => say(clientsStatus, errorText(e), 'error')), clients);
 
   fill(main, h('div', { class: 'provider' },
     h('section', { class: 'card', 'aria-labelledby': 'inbox-title' },
@@ -57,7 +58,7 @@ export async function render(main, identity) {
     staleAfterHours = (parseFloat(response.freshnessWindow) || 86400) / 3600; // a Duration in JSON: "86400s"
     if (!updateGrid()) drawGrid();
     drawNudge();
-  }, e => say(saveStatus, e.message, 'error'));
+  }, e => say(saveStatus, errorText(e), 'error'));
 
   /** Refreshes the grid's cells in place (same cells as drawn): what a user is editing stays as it is. */
   function updateGrid() {
@@ -93,7 +94,7 @@ export async function render(main, identity) {
             const f = at.get(`${pc4}|${t}`);
             if (!f) return h('td', {});
             const input = h('input', {
-              type: 'number', min: 0, max: 10000, step: 1, required: true, value: f.freePlaces ?? 0, class: 'cell', 'aria-label': `${careTypes[t]} in ${pc4}`,
+              id: `cell-${pc4}-${t}`, type: 'number', min: 0, max: 10000, step: 1, required: true, value: f.freePlaces ?? 0, class: 'cell', 'aria-label': `${careTypes[t]} in ${pc4}`,
               dataset: { pc4, careType: t, original: f.freePlaces ?? 0 },
               oninput: () => input.classList.toggle('changed', input.value !== input.dataset.original),
               onkeydown: e => moveFocus(e, input),
@@ -143,10 +144,13 @@ export async function render(main, identity) {
     const changed = [...grid.querySelectorAll('input.cell')].filter(i => i.value !== i.dataset.original);
     // Also a save without changes confirms the figures: re-publish everything then, so they are fresh again.
     const toSave = changed.length ? changed : [...grid.querySelectorAll('input.cell')];
-    const bad = toSave.find(i => !(Number.isInteger(Number(i.value)) && Number(i.value) >= 0));
-    if (bad) { say(saveStatus, `Ongeldig aantal bij ${bad.getAttribute('aria-label')}: een heel getal van 0 of meer.`, 'error'); bad.focus(); return; }
+    // The service names a figure by its place in the batch: figures[3] is toSave[3].
+    const cells = Object.fromEntries(toSave.map((input, i) => [`figures[${i}]`, input]));
+    clearFieldErrors(Object.fromEntries([...grid.querySelectorAll('input.cell')].map(input => [input.id, input])));
+    const wrong = new Problem();
+    toSave.forEach((input, i) => { if (input.value === '' || !(Number.isInteger(Number(input.value)) && Number(input.value) >= 0)) wrong.add(`figures[${i}]`, texts.badNumber); });
+    if (wrong.any) { showFieldErrors(wrong, cells, saveStatus); say(saveStatus, texts.notSaved, 'error'); return; }
     saveButton.disabled = true;
-    grid.querySelectorAll('input.cell.invalid').forEach(i => i.classList.remove('invalid'));
     // Versions only go up: the clock, unless the provider's own system has already gone past it.
     const version = Math.max(Date.now(), ...figures.map(f => Number(f.version ?? 0) + 1));
     try {
@@ -160,10 +164,8 @@ export async function render(main, identity) {
       else say(saveStatus, `${result.received} ${Number(result.received) === 1 ? 'cijfer' : 'cijfers'} opgeslagen om ${formatTime(new Date())}.`);
       await loadCapacity();
     } catch (err) {
-      const bad = (err.fields ?? []).map(f => /^figures\[(\d+)\]/.exec(f.field)?.[1]).filter(n => n !== undefined).map(n => toSave[Number(n)]);
-      bad.forEach(i => i?.classList.add('invalid'));
-      bad[0]?.focus();
-      say(saveStatus, `Niets opgeslagen: ${err.message}`, 'error');
+      showFieldErrors(err, cells, saveStatus);
+      if (!saveStatus.textContent) say(saveStatus, texts.notSaved, 'error');
     } finally {
       saveButton.disabled = false;
     }
@@ -197,14 +199,17 @@ export async function render(main, identity) {
     const min = today();
     const max = urgent ? addDays(min, 1) : addDays(min, 365);
     const firstVisit = h('input', { type: 'date', class: 'first-visit', required: true, min, max,
-      value: !asked || asked < min ? min : asked > max ? max : asked, oninput: () => firstVisit.classList.remove('invalid') });
+      value: !asked || asked < min ? min : asked > max ? max : asked });
     const reason = h('select', { class: 'decline-reason' }, Object.entries(declineReasons).map(([k, v]) => h('option', { value: k }, v)));
     const why = h('input', { class: 'decline-text', maxlength: 500, placeholder: texts.declineTextPlaceholder });
     const status = h('p', { class: 'status', role: 'status' });
-    const badFirstVisit = () => { firstVisit.classList.add('invalid'); firstVisit.focus(); say(status, texts.badFirstVisit(urgent), 'error'); };
+    const answerFields = { start_date: firstVisit, decline_reason: reason, decline_text: why };
+    // The page's own words for a first visit outside what the offer allows: they say the range.
+    const badFirstVisit = () => showFieldErrors(new Problem().add('start_date', texts.badFirstVisit(urgent)), answerFields, status);
     const answer = async accept => {
+      clearFieldErrors(answerFields);
       if (accept && !firstVisit.checkValidity()) { badFirstVisit(); return; }
-      if (!accept && reason.value === 'Other' && !why.value.trim()) { why.focus(); say(status, texts.declineTextNeeded, 'error'); return; }
+      if (!accept && reason.value === 'Other' && !why.value.trim()) { showFieldErrors(new Problem().add('decline_text', texts.declineTextNeeded), answerFields, status); return; }
       buttons.forEach(b => { b.disabled = true; }); // one answer per offer, however often it is clicked
       const body = accept ? { startDate: dateMessage(firstVisit.value) } : { declineReason: proto('DECLINE_REASON_', reason.value), declineText: why.value.trim() };
       const request = `${o.id}:${accept}`;
@@ -223,7 +228,8 @@ export async function render(main, identity) {
           answerRequests.done(request);
           await loadOffers();
           return;
-        } else say(status, err.code === 9 ? texts.takenMeanwhile : err.message, 'error');
+        } else if (err.code === 9 && !reasonOf(err)) say(status, texts.takenMeanwhile, 'error');
+        else showFieldErrors(err, answerFields, status);
         buttons.forEach(b => { b.disabled = false; });
       }
     };
@@ -252,7 +258,7 @@ export async function render(main, identity) {
     keyed(clients, items, v => v.referralId, v => `${v.placement?.placedAt}|${isoDay(v.placement?.startDate)}`, clientCard, h('p', { class: 'muted' }, texts.noClients));
     moreClients.hidden = !clientPages.hasMore;
   }, { pageSize: 10, query: () => ({ includeOlder: olderClients.box.checked }) });
-  const loadPlacements = () => clientPages.first().catch(e => say(clientsStatus, e.message, 'error'));
+  const loadPlacements = () => clientPages.first().catch(e => say(clientsStatus, errorText(e), 'error'));
 
   function clientCard(view) {
     const p = view.placement ?? {};

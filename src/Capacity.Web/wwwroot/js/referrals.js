@@ -2,6 +2,7 @@
 // fresh candidates to offer it to again), placed (with the handover) or ended; a page of the chosen
 // list on (re)connect, each referral refreshed when a step of it is pushed.
 import { h, fill, say, keyed, latest, requestIds } from './dom.js';
+import { errorText } from './errors.js';
 import { api, pager, insurerName, versionOf } from './api.js';
 import * as live from './live.js';
 import { contact, facts, uncontractedWarning, moreButton, olderToggle } from './blocks.js';
@@ -72,7 +73,7 @@ export function referralHistory(identity, insurers) {
       moreReferrals.hidden = !referralPages.hasMore;
     }, { pageSize: 20, query: () => ({ filter: proto('REFERRAL_LIST_FILTER_', filter), includeOlder: filter !== 'Active' && older.box.checked }) });
 
-  function showListError(err) { say(referralStatus, err.message, 'error'); }
+  function showListError(err) { say(referralStatus, errorText(err), 'error'); }
   /** Reads the chosen list again; the list is aria-busy until the read that counts has landed. */
   async function loadReferrals() {
     referralList.setAttribute('aria-busy', 'true');
@@ -211,13 +212,13 @@ export function referralHistory(identity, insurers) {
           const answer = await api(`referrals/${encodeURIComponent(r.id)}/offers`, { method: 'POST', body: { requestId: offerRequests.for(r.id, agbs), providerAgbs: agbs } });
           offerRequests.done(r.id);
           const names = new Map([...list.querySelectorAll('label[data-agb]')].map(l => [l.dataset.agb, l.dataset.name]));
-          const { made, refused } = offerOutcome(answer, agbs, agb => names.get(agb));
+          const { made, refused } = offerOutcome(answer, agbs, agb => names.get(agb), insurerName(insurers, r.search?.insurerUzovi));
           say(referralStatus, [`${r.patientRef}:`, made.length ? texts.offeredTo(made.join(', ')) : '', refused.length ? texts.notOfferedTo(refused.join('; ')) : '']
             .filter(Boolean).join(' '), refused.length ? 'warn' : 'ok');
           if (answer.referral) place(answer.referral);
           if (!made.length && list.isConnected) await fresh();
         } catch (err) {
-          sayOn(r, err.message, 'error');
+          sayOn(r, errorText(err), 'error');
           if (list.isConnected) await fresh();
         } finally {
           offerButton.disabled = chosen.size === 0;
@@ -248,7 +249,7 @@ export function referralHistory(identity, insurers) {
       chosen.clear();
       offerButton.disabled = true;
     }, err => {
-      fill(list, h('p', { class: 'error' }, texts.freshFailed, ' ', err.message));
+      fill(list, h('p', { class: 'error' }, texts.freshFailed, ' ', errorText(err)));
       chosen.clear();
       offerButton.disabled = true;
     });
@@ -311,7 +312,7 @@ export function referralHistory(identity, insurers) {
       stepRequests.done(request);
       place(updated, action === 'cancel' && key(updated.state) === 'Cancelled' ? safeTexts.referralCancelled(updated.patientRef) : null);
     } catch (err) {
-      sayOn(r, err.message, 'error');
+      sayOn(r, errorText(err), 'error');
     } finally {
       setBusy(r.id, false);
     }

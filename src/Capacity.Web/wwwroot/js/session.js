@@ -1,4 +1,6 @@
 // Who is signed in: a bearer token (from the identity provider, the demo's sign-in, or pasted) and what it says.
+import { Problem } from './errors.js';
+
 const storage = window.sessionStorage;
 
 function claims(token) {
@@ -17,7 +19,7 @@ export const session = {
   /** Signs in with a token; name is how the page shows who this is; via 'oidc' when the identity provider issued (and renews) it. */
   signIn(token, name, via = 'token') {
     const c = claims(token);
-    if (!c?.capacity_role) throw new Error('Dit token heeft geen rol (capacity_role).');
+    if (!c?.capacity_role) throw new Problem(c ? 'Dit token heeft geen rol (capacity_role).' : 'Dit is geen geldig toegangstoken.');
     const code = c.agb ?? c.org ?? c.uzovi ?? c.gm ?? '';
     storage.setItem('capacity.token', token);
     storage.setItem('capacity.identity', JSON.stringify({ role: c.capacity_role, code, name: name || c.name || code, expires: c.exp, via }));

@@ -4,6 +4,7 @@
 import { h, fill, field, say, requestIds } from './dom.js';
 import { api } from './api.js';
 import { confirmAction } from './confirm.js';
+import { showFieldErrors, clearFieldErrors } from './errors.js';
 import { careTypes, stopReasons, safeTexts, key, proto, today, dateMessage, stopEffect } from './labels.js';
 
 const All = '*';
@@ -65,9 +66,15 @@ export function stopForm(agb, insurers, onDeclared) {
   const submit = h('button', { type: 'submit', id: 'declare-stop' }, safeTexts.declareTitle);
   const declarations = requestIds(); // the same id until the stop is declared: a retry never declares it twice
   let busy = false;
+  // The service's field names: a refusal's reasons land next to these.
+  const stopFields = {
+    'stop.insurer_uzovis': insurerGroup.fieldset, 'stop.care_types': careGroup.fieldset, 'stop.pc4s': areaGroup.fieldset,
+    'stop.from': from, 'stop.until': until, 'stop.reason': reason, 'stop.reason_text': text,
+  };
 
   /** The choices, or null after marking the first one missing. */
   function read() {
+    clearFieldErrors(stopFields);
     [insurerGroup, careGroup, areaGroup].forEach(g => g.clear());
     untilError.textContent = '';
     const scope = { insurers: insurerGroup.chosen(), careTypes: careGroup.chosen(), areas: areaGroup.chosen() };
@@ -120,7 +127,7 @@ export function stopForm(agb, insurers, onDeclared) {
       reset();
       await onDeclared?.();
     } catch (err) {
-      say(status, err.message, 'error');
+      showFieldErrors(err, stopFields, status);
     } finally {
       busy = false;
       submit.disabled = false;

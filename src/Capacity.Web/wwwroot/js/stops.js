@@ -1,6 +1,7 @@
 // A provider's client stops: the ones in force or coming, each to lift (after a confirmation), a
 // page at a time ("Meer laden"), and the form to declare one (stop-form.js).
 import { h, say } from './dom.js';
+import { errorText } from './errors.js';
 import { api, pager } from './api.js';
 import { moreButton } from './blocks.js';
 import { confirmAction } from './confirm.js';
@@ -15,7 +16,7 @@ import { careTypes, stopReasons, texts, safeTexts, label, formatDay } from './la
 export function clientStops(agb, insurers, provider) {
   const stopsList = h('ul', { id: 'stops', class: 'stops' });
   const listStatus = h('p', { class: 'status', role: 'status', id: 'stops-status' });
-  const moreStops = moreButton('stops-more', () => stopPages.more().catch(e => say(listStatus, e.message, 'error')), stopsList);
+  const moreStops = moreButton('stops-more', () => stopPages.more().catch(e => say(listStatus, errorText(e), 'error')), stopsList);
   const names = new Map(insurers.map(i => [i.uzovi, i.name]));
   const form = stopForm(agb, insurers, async () => { say(listStatus, ''); await loadStops(); });
   const section = h('section', { class: 'card', 'aria-labelledby': 'stops-title' },
@@ -48,7 +49,7 @@ export function clientStops(agb, insurers, provider) {
         await loadStops();
       } catch (err) {
         lift.disabled = false;
-        say(status, err.message, 'error');
+        say(status, errorText(err), 'error');
       }
     } }, texts.liftStop);
     return h('li', { dataset: { id: s.id } },
