@@ -61,6 +61,24 @@ public sealed partial class InsurerMapTests(WebApp web)
         await Expect(page.Locator("#map-legend")).ToContainTextAsync("alle verzekeraars samen"); // the unmet-demand markers
     }
 
+    [Fact]
+    public async Task The_area_pointed_at_is_said_again_with_the_figures_that_arrive_live()
+    {
+        await web.SetFreePlacesAsync(ThuiszorgAanDeAmstel, "1421", 2);
+        var page = await web.SignInWithTokenAsync("municipality", "GM0451");
+        var row = page.Locator("#areas tr[data-pc4='1421']");
+        var tooltip = page.Locator("#map-tooltip");
+        await Expect(row).ToBeAttachedAsync();
+        await page.Locator("#map path[data-pc4='1421']").DispatchEventAsync("mouseenter");
+        var before = int.Parse((await row.GetAttributeAsync("data-free"))!);
+        await Expect(tooltip).ToContainTextAsync($"1421 Uithoorn: {before} vrij");
+
+        // A provider writes: the pointer has not moved, the sentence follows the new figures.
+        await web.SetFreePlacesAsync(ThuiszorgAanDeAmstel, "1421", 7);
+        await Expect(row).ToHaveAttributeAsync("data-free", (before + 5).ToString());
+        await Expect(tooltip).ToContainTextAsync($"1421 Uithoorn: {before + 5} vrij");
+    }
+
     [GeneratedRegex(@"\bstopped\b")]
     private static partial Regex Stopped();
 }

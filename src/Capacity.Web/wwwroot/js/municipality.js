@@ -111,8 +111,12 @@ export async function render(main, identity) {
   /** An area in words, for the tooltip and for screen readers (its label on the map). */
   const describe = (area, pc4) => t.areaTip({ pc4, place: places.get(pc4) ?? '', ...numbers(area ?? { pc4 }, careType.value),
     careType: label(careTypes, careType.value), insurer: insurerName() });
+  // The area last pointed at: its figures are said again when new ones arrive. Before the first
+  // figures arrive there is nothing to say (not "0 vrij bij 0 van 0").
+  let tipPc4 = null;
   function showTip(pc4) {
-    tooltip.textContent = describe(availability?.areas?.find(a => a.pc4 === pc4), pc4);
+    tipPc4 = pc4;
+    tooltip.textContent = availability ? describe(availability.areas?.find(a => a.pc4 === pc4), pc4) : t.hint;
   }
 
   function drawLegend() {
@@ -151,6 +155,7 @@ export async function render(main, identity) {
       closed: once.withRoomClosedByClientStop ?? 0, closedFree: total.freePlacesClosedByClientStop ?? 0, insurer: insurerName(),
     });
     totals.dataset.withRoom = once.withRoom ?? 0;
+    if (tipPc4) showTip(tipPc4);
   }
   careType.addEventListener('change', draw);
 
