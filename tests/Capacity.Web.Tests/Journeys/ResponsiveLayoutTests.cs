@@ -87,6 +87,7 @@ public sealed class ResponsiveLayoutTests(WebApp web)
             await Layout.AssertTouchTargetAsync(nurse.Locator("#search-button"), "Zoeken");
             await Layout.AssertTouchTargetAsync(nurse.Locator("#postcode"), "the postcode field");
             await Layout.AssertTouchTargetAsync(nurse.Locator("#offer-button"), "Aanbieden");
+            await Layout.AssertTouchTargetAsync(row.Locator("td.pick label"), "a result's checkbox");
         }
         await ScreenshotAsync(nurse, "nurse", device);
     }

@@ -170,7 +170,8 @@ export async function render(main, identity) {
         const box = h('input', { type: 'checkbox', 'aria-label': `Kies ${c.provider.name}`,
           onchange: () => { box.checked ? selected.add(c.provider.agb) : selected.delete(c.provider.agb); updateOffer(); } });
         return h('tr', { dataset: { agb: c.provider.agb, free: c.freePlaces } },
-          h('td', { class: 'pick' }, box),
+          // The label around the box is the finger's target (44 px), the box itself stays small.
+          h('td', { class: 'pick' }, h('label', { class: 'pick-hit' }, box)),
           h('td', {}, c.provider.name),
           h('td', { class: 'num' }, formatKm(c.distanceKm)),
           h('td', { class: 'num free' }, `${c.freePlaces} ${unit(c.unit, c.freePlaces)}`),
