@@ -77,6 +77,9 @@ public sealed class RegionalAvailabilityService(
                         if (MatchRules.RegistryReason(provider, insurer.Uzovi, careType, pc4, today, urgent: false, snapshot, out _, out _, applyStops: false) is not null) continue;
                         closedByStop = MatchRules.RegistryReason(provider, insurer.Uzovi, careType, pc4, today, urgent: false, snapshot, out _, out _) == ExclusionReason.ClientStop;
                     }
+                    // Serving the area without giving this care (and without a figure for it): not
+                    // a provider whose absence of room makes the area "vol".
+                    else if (!snapshot.Gives(provider, careType, today.Year) && !cells.ContainsKey((provider.Agb, careType))) continue;
                     else closedByStop = stoppedHere && !CareTypes.PassesClientStops(careType, urgent: false);
                     area.InView.Add(provider.Agb);
 

@@ -77,7 +77,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
             new SearchRequest("1424", uzovi, CareType.DistrictNursing, CapacityApp.Today.AddDays(1)), TestContext.Current.CancellationToken);
 
         await _first.PublishAsync(agb, "1424", CareType.DistrictNursing, 6);
-        var update = await pushes.NextAsync(within: TimeSpan.FromSeconds(1));
+        var update = await pushes.NextAsync(within: TimeSpan.FromSeconds(5));
 
         Assert.Equal(6, update.Result.Candidates.Single(c => c.Provider.Agb == agb).FreePlaces);
     }

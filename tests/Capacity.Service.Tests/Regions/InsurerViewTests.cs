@@ -75,6 +75,24 @@ public sealed class InsurerViewTests(CapacityApp app) : IClassFixture<CapacityAp
     }
 
     [Fact]
+    public async Task WithoutAnInsurerAnAreaServedOnlyByProvidersOfOtherCareIsNotFull()
+    {
+        // 1432 (Aalsmeer) is this test's alone: one provider serves it, with night care only.
+        var insurer = await app.AddInsurerAsync();
+        var nightOnly = await app.AddProviderAsync("1432", ["1432"]);
+        await app.ContractAsync(nightOnly, insurer, CareType.NightCare);
+        var request = new GetRegionalAvailabilityRequest { Pc4S = new Pc4List { Pc4S = { "1432" } }, CareTypes = { CareType.DistrictNursing, CareType.NightCare } };
+
+        var area = (await app.Regions.GetRegionalAvailabilityAsync(request, cancellationToken: Ct)).Areas.Single();
+
+        // Nobody in view for district nursing (the map's "no provider", not "vol"); for night care it is.
+        var nursing = area.CareTypes.Single(c => c.CareType == CareType.DistrictNursing);
+        var night = area.CareTypes.Single(c => c.CareType == CareType.NightCare);
+        Assert.Equal((1, 0), (nursing.ProvidersServing, nursing.ProvidersInView));
+        Assert.Equal((1, 1), (night.ProvidersServing, night.ProvidersInView));
+    }
+
+    [Fact]
     public async Task TotalsCountEachProviderOnceBesideTheSumOverAreas()
     {
         var insurer = await app.AddInsurerAsync();
