@@ -8,9 +8,11 @@ import * as live from './live.js';
 import { contact, facts, uncontractedWarning, moreButton, olderToggle } from './blocks.js';
 import { confirmAction } from './confirm.js';
 import {
-  careTypes, contractTypes, referralStates, offerStates, declineReasons, closureOutcomes, listFilters, texts, safeTexts, label, key, proto, unit,
-  formatKm, formatMoment, atMoment, formatWeekDay, today, dateMessage, isoDay, addDays, escalationReason, offerOutcome,
+  careTypes, contractTypes, referralStates, offerStates, declineReasons, closureOutcomes, listFilters, texts, label, key, proto,
+  unit, formatKm, formatMoment, atMoment, formatWeekDay, today, dateMessage, isoDay, addDays,
 } from './labels.js';
+import { escalationReason, offerOutcome } from './texts/matching.js';
+import { safeTexts } from './texts/safe.js';
 
 /**
  * The referrals section for <paramref>identity</paramref>'s organisation: returns the section,
