@@ -6,7 +6,7 @@ namespace Capacity.Service.Tests.Errors;
 
 /// <summary>
 /// One table of reasons, said three times: Shared/Reasons.cs (what the API sends), docs/ERRORS.md
-/// (what each means and the Dutch shown) and the page's labels.js (the Dutch it shows). They must
+/// (what each means and the Dutch shown) and the page's js/texts/errors.js (the Dutch it shows). They must
 /// agree, code for code and word for word, and every code must be sent from somewhere.
 /// </summary>
 public sealed partial class ReasonTableTests
@@ -53,13 +53,13 @@ public sealed partial class ReasonTableTests
         DocRow().Matches(File.ReadAllText(Path.Combine(Root, "docs", "ERRORS.md")))
             .ToDictionary(m => m.Groups["code"].Value, m => m.Groups["dutch"].Value.Trim());
 
-    /// <summary>Code → Dutch text from the reasonTexts block of labels.js.</summary>
+    /// <summary>Code → Dutch text from the reasonTexts block of js/texts/errors.js.</summary>
     static Dictionary<string, string> PageTexts()
     {
-        var labels = File.ReadAllText(Path.Combine(Root, "src", "Capacity.Web", "wwwroot", "js", "labels.js"));
-        var start = labels.IndexOf("export const reasonTexts = {", StringComparison.Ordinal);
-        Assert.True(start >= 0, "labels.js has no reasonTexts");
-        var block = labels[start..labels.IndexOf("\n};", start, StringComparison.Ordinal)];
+        var texts = File.ReadAllText(Path.Combine(Root, "src", "Capacity.Web", "wwwroot", "js", "texts", "errors.js"));
+        var start = texts.IndexOf("export const reasonTexts = {", StringComparison.Ordinal);
+        Assert.True(start >= 0, "js/texts/errors.js has no reasonTexts");
+        var block = texts[start..texts.IndexOf("\n};", start, StringComparison.Ordinal)];
         return PageRow().Matches(block).ToDictionary(m => m.Groups["code"].Value, m => m.Groups["dutch"].Value.Replace("\\'", "'"));
     }
 

@@ -1,7 +1,7 @@
 // The service's API as the browser calls it: JSON over HTTP (/api/v1, gRPC JSON transcoding of
 // the capacity.v1 services), with the signed-in user's bearer token. Same checks, same audit as gRPC.
 import { session } from './session.js';
-import { problemText } from './labels.js';
+import { problemText } from './texts/errors.js';
 import * as offline from './offline.js';
 
 /**

@@ -9,9 +9,10 @@ import { api, allPages, listInsurers, pager, versionOf, insurerName as nameIn } 
 import * as live from './live.js';
 import { contact, uncontractedWarning, moreButton } from './blocks.js';
 import {
-  careTypes, referralStates, offerStates, closureOutcomes, contractTypes, leadKinds, texts, label, key, proto, formatKm, formatTime, formatDay,
-  exclusionText, ago, unit, escalationReason, leadGroup, offerOutcome,
+  careTypes, referralStates, offerStates, closureOutcomes, contractTypes, texts, label, key, proto, formatKm, formatTime,
+  formatDay, ago, unit,
 } from './labels.js';
+import { leadKinds, exclusionText, escalationReason, leadGroup, offerOutcome } from './texts/matching.js';
 
 export async function render(main, identity) {
   document.title = 'Zorgbemiddeling — Capaciteit wijkverpleging';

@@ -1,9 +1,9 @@
 // What went wrong, in Dutch, where it concerns: the service's answers carry a reason code per
-// violation (docs/ERRORS.md); the page maps each code to a sentence (labels.js reasonTexts) and
+// violation (docs/ERRORS.md); the page maps each code to a sentence (reasonTexts in texts/errors.js) and
 // puts it next to the field it concerns. The service's English text is never shown: an unknown
 // code, or an error without one, gets a general Dutch sentence.
 import { h, say } from './dom.js';
-import { reasonTexts, unknownReasonText, problemText } from './labels.js';
+import { reasonTexts, unknownReasonText, problemText } from './texts/errors.js';
 
 /**
  * A problem the page found itself, said in Dutch: with the fields it concerns (violations, as the

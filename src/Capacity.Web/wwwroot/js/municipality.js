@@ -7,7 +7,8 @@ import { h, fill, latest } from './dom.js';
 import { api, listInsurers } from './api.js';
 import * as live from './live.js';
 import { Problem } from './errors.js';
-import { careTypes, label, key, formatTime, mapTexts as t } from './labels.js';
+import { careTypes, label, key, formatTime } from './labels.js';
+import { mapTexts as t } from './texts/map.js';
 import { drawMap, band } from './municipality-map.js';
 
 /**

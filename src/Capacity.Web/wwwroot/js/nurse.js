@@ -9,9 +9,9 @@ import { referralHistory } from './referrals.js';
 import { fieldProblems, showFieldErrors, clearFieldErrors } from './errors.js';
 import { keepSearch, keptSearch } from './search-url.js';
 import {
-  careTypes, contractTypes, texts, label, key, proto, unit,
-  formatKm, formatTime, formatDay, fromDay, ago, today, dateMessage, exclusionText, offerOutcome,
+  careTypes, contractTypes, texts, label, key, proto, unit, formatKm, formatTime, formatDay, fromDay, ago, today, dateMessage,
 } from './labels.js';
+import { exclusionText, offerOutcome } from './texts/matching.js';
 
 export async function render(main, identity) {
   document.title = 'Zoeken — Capaciteit wijkverpleging';

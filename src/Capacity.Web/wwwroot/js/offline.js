@@ -3,7 +3,8 @@
 // greys out what may be stale and blocks the actions that would fail. Only a resync that reached
 // the service ends it; then the banner goes, and so does every error shown during the outage (a
 // "niet bereikbaar" must not stay beside fresh results).
-import { safeTexts, formatTime } from './labels.js';
+import { formatTime } from './labels.js';
+import { safeTexts } from './texts/safe.js';
 
 /** The controls that act (and would fail offline); reading, scrolling, typing and links stay. */
 const actions = 'button, input[type=checkbox], input[type=radio], input[type=submit], input[type=button]';

@@ -4,7 +4,7 @@
 // pasted or demo token; before it expires the refresh token renews it, so a shift is not cut short.
 import { session } from './session.js';
 import { Problem } from './errors.js';
-import { signInErrorTexts, signInFailed, signInUnknown } from './labels.js';
+import { signInErrorTexts, signInFailed, signInUnknown } from './texts/sign-in.js';
 
 let managerPromise = null;
 let settingsPromise = null;

@@ -5,7 +5,8 @@ import { h, fill, field, say, requestIds } from './dom.js';
 import { api } from './api.js';
 import { confirmAction } from './confirm.js';
 import { showFieldErrors, clearFieldErrors } from './errors.js';
-import { careTypes, stopReasons, safeTexts, key, proto, today, dateMessage, stopEffect } from './labels.js';
+import { careTypes, stopReasons, key, proto, today, dateMessage } from './labels.js';
+import { safeTexts, stopEffect } from './texts/safe.js';
 
 const All = '*';
 

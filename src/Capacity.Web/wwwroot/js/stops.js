@@ -6,7 +6,8 @@ import { api, pager } from './api.js';
 import { moreButton } from './blocks.js';
 import { confirmAction } from './confirm.js';
 import { stopForm } from './stop-form.js';
-import { careTypes, stopReasons, texts, safeTexts, label, formatDay } from './labels.js';
+import { careTypes, stopReasons, texts, label, formatDay } from './labels.js';
+import { safeTexts } from './texts/safe.js';
 
 /**
  * The client-stops section of provider <paramref>agb</paramref>: its element and load (the stops
