@@ -90,7 +90,8 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
     {
         var errors = new InputErrors();
         if (!Codes.IsAgb(request.Agb)) errors.Add("agb", Codes.AgbRule);
-        if (request.Figures.Count is 0 or > MaxBatchFigures) errors.Add("figures", Reasons.ListTooLong, $"must hold 1 to {MaxBatchFigures} figures");
+        if (request.Figures.Count is 0 or > MaxBatchFigures)
+            errors.Add("figures", request.Figures.Count == 0 ? Reasons.ListEmpty : Reasons.ListTooLong, $"must hold 1 to {MaxBatchFigures} figures");
         errors.ThrowIfAny();
         var snapshot = await registry.KnowingAsync(agb: request.Agb);
         if (!snapshot.Providers.ContainsKey(request.Agb)) throw InputErrors.Single("agb", Reasons.ProviderUnknown, $"provider {request.Agb} is not registered");

@@ -51,7 +51,9 @@ public static class DemoSignIn
             var lifetime = TimeSpan.FromHours(8);
             // The wall clock, as token validation uses it (not the domain clock, which tests move).
             var now = DateTime.UtcNow;
-            var token = DevTokens.Issue(new DevIdentity($"demo-{role}-{code ?? "admin"}", role, code, $"Demo {role}"),
+            // The name the page shows: the demo identity's own (Dutch, as on the sign-in list), else the code.
+            var name = identities.FirstOrDefault(i => i.Role == role && i.Code == code)?.Name ?? $"Demo-account {code ?? "beheer"}";
+            var token = DevTokens.Issue(new DevIdentity($"demo-{role}-{code ?? "admin"}", role, code, name),
                 auth.Value.Issuer!, auth.Value.Audience, auth.Value.SigningKey!, lifetime, now);
             return Results.Ok(new { token, role, code, expiresAt = now + lifetime });
         });

@@ -33,6 +33,13 @@ public sealed class ReasonCodeTests(CapacityApp app) : IClassFixture<CapacityApp
     }
 
     [Fact]
+    public async Task AnEmptyCapacityBatchIsEmptyNotTooLong()
+    {
+        var (_, agbs) = await app.ProvidersAsync(Area, 1);
+        await AssertReasonsAsync(() => app.Capacity.UpdateCapacityAsync(new UpdateCapacityRequest { Agb = agbs[0] }).ResponseAsync, ("figures", Reasons.ListEmpty));
+    }
+
+    [Fact]
     public async Task ReferralFormFieldsCarryTheirReasons()
     {
         var (uzovi, _) = await app.ProvidersAsync(Area, 1);

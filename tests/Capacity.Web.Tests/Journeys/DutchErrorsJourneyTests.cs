@@ -88,7 +88,7 @@ public sealed partial class DutchErrorsJourneyTests(WebApp web)
     [Fact]
     public async Task The_referral_fields_say_the_services_refusals_in_Dutch()
     {
-        var nurse = await web.SignInWithTokenAsync("requester", "dutch-errors-referral");
+        var nurse = await web.SignInWithTokenAsync("requester", "dutch-errors-verwijzing");
         await nurse.FillAsync("#postcode", "1183");
         await nurse.FillAsync("#insurer", "CZ");
         await nurse.ClickAsync("#search-button");
@@ -150,6 +150,38 @@ public sealed partial class DutchErrorsJourneyTests(WebApp web)
     }
 
     [Fact]
+    public async Task Each_offer_says_its_own_problem_under_its_own_field()
+    {
+        // Two offers in one provider's inbox (Dementiezorg Amsterdam: no other journey uses it;
+        // nothing here answers them).
+        const string dementiezorg = "75020007", cz = "9664", dementia = "CARE_TYPE_DEMENTIA_CASE_MANAGEMENT";
+        var org = $"e2e-fouten-{Guid.NewGuid():N}"[..20];
+        await web.SetFreePlacesAsync(dementiezorg, "1077", 2, dementia);
+        var first = await web.CreateReferralAsync(org, $"E2E-E1-{Guid.NewGuid():N}"[..14], "1077", cz, dementia);
+        var second = await web.CreateReferralAsync(org, $"E2E-E2-{Guid.NewGuid():N}"[..14], "1077", cz, dementia);
+        await web.OfferReferralAsync(org, first, dementiezorg);
+        await web.OfferReferralAsync(org, second, dementiezorg);
+        var provider = await web.SignInWithTokenAsync("provider", dementiezorg);
+        var cards = new[] { first, second }.Select(id => provider.Locator($"article.offer-card[data-referral='{id}']")).ToArray();
+
+        // "Andere reden" without a word, declined on one card and then on the other: each card
+        // says it under its own explanation field, and neither message lands in the other card.
+        foreach (var card in cards)
+        {
+            await card.Locator("select.decline-reason").SelectOptionAsync("Other");
+            await card.GetByRole(AriaRole.Button, new() { Name = "Afwijzen" }).ClickAsync();
+        }
+        foreach (var card in cards)
+        {
+            var why = card.Locator("input.decline-text");
+            await Expect(why).ToHaveAttributeAsync("aria-invalid", "true");
+            var described = (await why.GetAttributeAsync("aria-describedby"))!.Split(' ').Single(x => x.EndsWith("-error", StringComparison.Ordinal));
+            await Expect(card.Locator($"[id='{described}']")).ToHaveTextAsync("Geef bij “andere reden” een toelichting.");
+        }
+        await AssertDutchAsync(provider, "two offers declined without an explanation");
+    }
+
+    [Fact]
     public async Task The_desk_says_a_closure_without_explanation_in_Dutch()
     {
         var patient = $"E2E-NL-{Guid.NewGuid():N}"[..14];
@@ -190,19 +222,28 @@ public sealed partial class DutchErrorsJourneyTests(WebApp web)
         await nurse.FillAsync("#postcode", "1183 AB");
         await nurse.FillAsync("#insurer", "CZ");
         await nurse.FillAsync("#start-date", DutchDays.Iso(start));
+        await nurse.FillAsync("#age", "80");
         await nurse.SelectOptionAsync("#radius", "25");
         await nurse.ClickAsync("#search-button");
         await Expect(nurse.Locator("#result-summary")).ToContainTextAsync("binnen 25 km van 1183");
-        Assert.Contains("postcode=1183", nurse.Url);
+        // The address holds the area, never the full postcode, and no age district nursing does not need.
+        Assert.Contains("postcode=1183&", nurse.Url);
+        Assert.DoesNotContain("AB", nurse.Url);
+        Assert.DoesNotContain("leeftijd", nurse.Url);
 
         await nurse.ReloadAsync(new() { WaitUntil = WaitUntilState.DOMContentLoaded }); // the assertions below wait for what matters
 
-        await Expect(nurse.Locator("#postcode")).ToHaveValueAsync("1183 AB");
+        await Expect(nurse.Locator("#postcode")).ToHaveValueAsync("1183");
         await Expect(nurse.Locator("#insurer")).ToHaveValueAsync("CZ");
         await Expect(nurse.Locator("#start-date")).ToHaveValueAsync(DutchDays.Iso(start));
         await Expect(nurse.Locator("#radius")).ToHaveValueAsync("25");
         await Expect(nurse.Locator("#result-summary")).ToContainTextAsync($"binnen 25 km van 1183 (Amstelveen) · Wijkverpleging · start {DutchDays.DayMonth(start)}");
         await Expect(nurse.Locator("#candidates tr[data-agb]").First).ToBeVisibleAsync();
+
+        // Signing out leaves nothing of the search in the address for the next person.
+        await nurse.GetByRole(AriaRole.Button, new() { Name = "Afmelden" }).ClickAsync();
+        await Expect(nurse.GetByText("Aanmelden met een token van uw organisatie")).ToBeVisibleAsync();
+        Assert.DoesNotContain("postcode", nurse.Url);
     }
 
     /// <summary>The field is marked invalid and described by an element that says <paramref name="dutch"/>.</summary>

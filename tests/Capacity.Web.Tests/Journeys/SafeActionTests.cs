@@ -49,6 +49,14 @@ public sealed class SafeActionTests(WebApp web)
         await Expect(provider.Locator("#stop-until-error")).ToContainTextAsync("tot nader order");
         await provider.Locator("#stop-open-ended").CheckAsync();
         await Expect(dialog).ToHaveCountAsync(0);
+        // No start date: said next to the start date, which is described by it.
+        var from = await provider.InputValueAsync("#stop-from");
+        await provider.FillAsync("#stop-from", "");
+        await provider.ClickAsync("#declare-stop");
+        await Expect(provider.Locator("#stop-from")).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(provider.Locator("#stop-from")).ToHaveAttributeAsync("aria-describedby", "stop-from-error");
+        await Expect(provider.Locator("#stop-from-error")).ToHaveTextAsync("Kies een begindatum.");
+        await provider.FillAsync("#stop-from", from);
 
         // The confirmation says the effect in words; "Nee" sends nothing.
         await provider.ClickAsync("#declare-stop");

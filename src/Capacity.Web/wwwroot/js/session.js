@@ -30,6 +30,8 @@ export const session = {
     storage.removeItem('capacity.identity');
     // The identity provider's tokens (refresh token included) that oidc-client-ts keeps: "oidc.user:…".
     for (const key of Object.keys(storage)) if (key.startsWith('oidc.user:')) storage.removeItem(key);
+    // The last search (search-url.js) is not left for the next person at this screen.
+    if (location.search) history.replaceState(null, '', location.pathname);
   },
 
   /** The token was refused (expired): back to the sign-in page. */

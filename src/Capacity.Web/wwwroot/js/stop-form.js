@@ -4,7 +4,7 @@
 import { h, fill, field, say, requestIds } from './dom.js';
 import { api } from './api.js';
 import { confirmAction } from './confirm.js';
-import { showFieldErrors, clearFieldErrors } from './errors.js';
+import { showFieldErrors, clearFieldErrors, Problem } from './errors.js';
 import { careTypes, stopReasons, key, proto, today, dateMessage } from './labels.js';
 import { safeTexts, stopEffect } from './texts/safe.js';
 
@@ -82,12 +82,11 @@ export function stopForm(agb, insurers, onDeclared) {
     if (scope.insurers === undefined) { insurerGroup.invalid(safeTexts.pickInsurers); return null; }
     if (scope.careTypes === undefined) { careGroup.invalid(safeTexts.pickCareTypes); return null; }
     if (scope.areas === undefined) { areaGroup.invalid(safeTexts.pickAreas); return null; }
-    const bad = (input, message) => { untilError.textContent = message; input.setAttribute('aria-invalid', 'true'); input.focus(); return null; };
-    from.removeAttribute('aria-invalid');
-    until.removeAttribute('aria-invalid');
-    if (!from.value) return bad(from, safeTexts.pickFrom);
-    if (!until.value && !openEnded.checked) return bad(until, safeTexts.pickUntil);
-    if (until.value && until.value < from.value) return bad(until, safeTexts.untilBeforeFrom);
+    // Each date's message next to it, described by it (the start date's element made by errors.js).
+    const bad = (field, message) => { showFieldErrors(new Problem().add(field, message), stopFields, status); return null; };
+    if (!from.value) return bad('stop.from', safeTexts.pickFrom);
+    if (!until.value && !openEnded.checked) return bad('stop.until', safeTexts.pickUntil);
+    if (until.value && until.value < from.value) return bad('stop.until', safeTexts.untilBeforeFrom);
     return { ...scope, from: from.value, until: until.value || null };
   }
 
