@@ -231,6 +231,8 @@ public sealed partial class DutchErrorsJourneyTests(WebApp web)
         Assert.DoesNotContain("AB", nurse.Url);
         Assert.DoesNotContain("leeftijd", nurse.Url);
 
+        var throughTheApi = 0;
+        nurse.Request += (_, request) => { if (request.Method == "POST" && request.Url.Contains("/api/v1/searches")) throughTheApi++; };
         await nurse.ReloadAsync(new() { WaitUntil = WaitUntilState.DOMContentLoaded }); // the assertions below wait for what matters
 
         await Expect(nurse.Locator("#postcode")).ToHaveValueAsync("1183");
@@ -239,6 +241,9 @@ public sealed partial class DutchErrorsJourneyTests(WebApp web)
         await Expect(nurse.Locator("#radius")).ToHaveValueAsync("25");
         await Expect(nurse.Locator("#result-summary")).ToContainTextAsync($"binnen 25 km van 1183 (Amstelveen) · Wijkverpleging · start {DutchDays.DayMonth(start)}");
         await Expect(nurse.Locator("#candidates tr[data-agb]").First).ToBeVisibleAsync();
+        // Run once, live, when the connection is there: not first through the API ("niet live").
+        await Expect(nurse.Locator("#live")).ToHaveAttributeAsync("data-state", "live");
+        Assert.Equal(0, throughTheApi);
 
         // Signing out leaves nothing of the search in the address for the next person.
         await nurse.GetByRole(AriaRole.Button, new() { Name = "Afmelden" }).ClickAsync();

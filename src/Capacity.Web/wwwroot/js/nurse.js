@@ -113,10 +113,12 @@ export async function render(main, identity) {
 
   // One follow at a time, so a quick second search or a reconnect never leaves a subscription behind.
   let following = Promise.resolve();
+  let awaitingLive = false;
   function follow() {
     const run = following.then(async () => {
       if (!search) return;
       if (!live.connected()) {
+        if (awaitingLive) return; // a restored search: the connection, just starting, runs it
         // No live channel right now: answer once through the API, and follow when it is back.
         show(await api('searches', { method: 'POST', body: toFindProviders(search) }));
         summary.append(' · niet live: verbinding wordt hersteld');
@@ -303,10 +305,15 @@ export async function render(main, identity) {
     urgent.checked = kept.urgent;
     age.value = kept.patientAge ?? '';
     if ([...radius.options].some(o => o.value === kept.radiusKm)) radius.value = kept.radiusKm;
+    // The live connection starts after the screen is drawn: the search waits for it (and runs once,
+    // live), and goes through the API only if the connection is not there within a few seconds.
+    awaitingLive = !live.connected();
     form.requestSubmit();
+    if (awaitingLive) setTimeout(() => { if (awaitingLive) { awaitingLive = false; follow().catch(err => showFieldErrors(err, searchFields, formError)); } }, 3000);
   }
 
   live.onConnected(async () => {
+    awaitingLive = false;
     subscription = null; // the old connection's subscriptions are gone
     await live.invoke('FollowOrganisation', identity.code);
     await Promise.all([history.load(), follow()]);
