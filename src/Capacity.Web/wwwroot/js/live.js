@@ -4,6 +4,7 @@
 // puts the page in its offline state (offline.js) at once; the resync after the reconnect ends it.
 import { session } from './session.js';
 import * as offline from './offline.js';
+import { reasonOf } from './errors.js';
 
 const handlers = new Map();   // hub method -> Set of callbacks
 const resyncs = new Set();    // called after each (re)connect
@@ -38,10 +39,20 @@ export function connected() {
   return connection?.state === 'Connected';
 }
 
+/**
+ * Reads every screen's state again; false when a reading could not reach the service or its store
+ * (a hub call refused with STORE_UNAVAILABLE while the hub's socket stays up counts too; other
+ * refusals are the screens' own to show).
+ */
 async function resyncScreens() {
+  let ok = true;
   for (const callback of resyncs) {
-    try { await callback(); } catch (e) { console.error('resync failed', e); }
+    try { await callback(); } catch (e) {
+      if (reasonOf(e) === 'STORE_UNAVAILABLE' || !connected()) ok = false;
+      console.error('resync failed', e);
+    }
   }
+  return ok;
 }
 offline.setRetry(resyncScreens);
 
@@ -49,8 +60,8 @@ async function resync() {
   setStatus('live', 'live');
   offline.hub(true);
   const before = offline.mark();
-  await resyncScreens();
-  offline.resynced(before); // the banner goes once what the screen shows was read again
+  const ok = await resyncScreens();
+  offline.resynced(before, ok); // the banner goes once what the screen shows was read again
 }
 
 function dropped(state, text) {

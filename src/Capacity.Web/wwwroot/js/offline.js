@@ -51,10 +51,13 @@ export function hub(live) {
 /** Counts unreachable calls: take one before a resync, pass it to resynced() after. */
 export const mark = () => failures;
 
-/** A resync has run: if no call failed to reach the service meanwhile, the outage is over. */
-export function resynced(before) {
+/**
+ * A resync has run: if every reading succeeded (ok) and no call failed to reach the service
+ * meanwhile, the outage is over. (A hub call refused while the store is down fails the reading.)
+ */
+export function resynced(before, ok = true) {
   if (!offline()) return;
-  if (failures !== before || !hubLive) { if (hubLive) scheduleProbe(); return; }
+  if (!ok || failures !== before || !hubLive) { if (hubLive) scheduleProbe(); return; }
   leave();
 }
 
@@ -64,8 +67,9 @@ function scheduleProbe() {
     probe = null;
     if (!offline() || !hubLive) return;
     const before = mark();
-    try { await retry(); } catch (e) { console.warn('resync failed', e); }
-    resynced(before);
+    let ok = false;
+    try { ok = await retry(); } catch (e) { console.warn('resync failed', e); }
+    resynced(before, ok);
   }, 3000);
 }
 
