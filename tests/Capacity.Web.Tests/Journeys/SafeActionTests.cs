@@ -102,6 +102,25 @@ public sealed class SafeActionTests(WebApp web)
     }
 
     [Fact]
+    public async Task A_stop_for_palliative_care_alone_is_said_to_have_no_effect()
+    {
+        // Hospicezorg Thuis gives palliative-terminal care only; nothing is declared here ("Nee").
+        var provider = await web.SignInAsync("provider", "75020009");
+        await provider.Locator("#stop-insurers input[value='7095']").CheckAsync();
+        await provider.Locator("#stop-care input[value='PalliativeTerminal']").CheckAsync();
+        await provider.Locator("#stop-areas input[value='1058']").CheckAsync();
+        await provider.Locator("#stop-open-ended").CheckAsync();
+        await provider.ClickAsync("#declare-stop");
+
+        // Palliative-terminal care passes every stop: the confirmation does not promise a vanishing.
+        var dialog = provider.Locator("dialog.confirm");
+        await Expect(dialog).ToContainTextAsync("heeft geen effect");
+        await Expect(dialog).Not.ToContainTextAsync("U verdwijnt");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Nee, niet instellen" }).ClickAsync();
+        await Expect(dialog).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task Cancelling_a_referral_asks_first_and_says_it_is_cancelled()
     {
         var errors = new List<string>();

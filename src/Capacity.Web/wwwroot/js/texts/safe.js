@@ -16,6 +16,10 @@ const lowerFirst = s => s.charAt(0).toLowerCase() + s.slice(1);
  * (until null: until further notice).
  */
 export function stopEffect({ insurers, careTypes: types, areas, from, until }) {
+  // Palliative-terminal care passes every stop (CareTypes.PassesClientStops): a stop for it alone hides nothing.
+  if (types && types.every(t => t === 'PalliativeTerminal'))
+    return 'Een cliëntenstop voor alleen palliatief-terminale zorg heeft geen effect: die zorg gaat altijd door een cliëntenstop heen, u blijft in de zoekresultaten.';
+  types = types?.filter(t => t !== 'PalliativeTerminal');
   const who = !insurers ? 'patiënten van alle verzekeraars'
     : insurers.length === 1 ? `alle ${insurers[0]}-patiënten` : `alle patiënten van ${joinAnd(insurers)}`;
   const where = !areas ? 'in heel uw werkgebied' : `in ${joinAnd(areas)}`;
