@@ -31,7 +31,7 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     CapacityApp(string? redis) => _redis = redis;
 
-    /// <summary>A host on a Redis of the test's own (a <see cref="RedisProcess"/>), not a leased database of the shared one.</summary>
+    /// <summary>A host on a Redis of the test's own (a <see cref="RedisProcess"/> or a <see cref="RedisCluster"/>), not a leased database of the shared one.</summary>
     public static CapacityApp On(string redisConfiguration) => new(redisConfiguration);
 
     public FakeTimeProvider Time { get; private set; } = new(Epoch);
@@ -48,8 +48,8 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// </summary>
     public async Task<CapacityApp> StartSecondInstanceAsync(params (string Key, string Value)[] overrides)
     {
-        TestRedis.ShareDatabase(Redis);
-        var other = new CapacityApp(Redis) { Time = Time, _leased = true }; // it gives the database back too
+        if (_leased) TestRedis.ShareDatabase(Redis);
+        var other = new CapacityApp(Redis) { Time = Time, _leased = _leased }; // it gives a leased database back too
         foreach (var (key, value) in _settings.Concat(overrides.Select(o => KeyValuePair.Create(o.Key, (string?)o.Value))))
             other._settings[key] = value;
         await other.InitializeAsync();
