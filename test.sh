@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test. Tests use a real Redis: CAPACITY_TEST_REDIS if set, else a redis-server they
-# start themselves (installed here with apt-get if missing); the web front end's tests drive
+# start themselves (installed here with apt-get if missing; the cluster tests start 3- and 6-node
+# Redis Clusters on loopback the same way); the web front end's tests drive
 # Debian's chromium (installed here if missing) with Playwright. Then, so the performance tools do
 # not rot, a seconds-long smoke run of the benchmark (./bench.sh --smoke: small scenario, own
 # Redis and service; and ./bench.sh --smoke --fsync always, its persistence-cost mode) and of the
@@ -14,7 +15,9 @@ cd "$(dirname "$0")"
 source scripts/setup.sh
 
 ensure_dotnet
-[ -n "${CAPACITY_TEST_REDIS:-}" ] || ensure_redis
+# Always: the fault and cluster tests start redis-server processes of their own (redis-cli joins
+# them into a cluster), whatever CAPACITY_TEST_REDIS says for the rest.
+ensure_redis
 ensure_chromium
 
 scripts/check-compose.sh

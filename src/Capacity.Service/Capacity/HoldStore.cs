@@ -1,3 +1,4 @@
+using Capacity.Service.Redis;
 using Capacity.Service.Shared;
 using Capacity.V1;
 using StackExchange.Redis;
@@ -49,7 +50,7 @@ public sealed record DueHold(int Pc4, string HoldId, string ReferralId, string O
 /// whose deadline passed, whichever instance made them and whether or not it still runs.
 /// </para>
 /// </summary>
-public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capacity)
+public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capacity, ReplicaAcknowledgement replicas)
 {
     public static class Keys
     {
@@ -168,6 +169,9 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
             0 => HoldOutcome.NoPlace,
             _ => HoldOutcome.NoCapacity,
         };
+        // A granted place is acknowledged only once a replica has it (when configured): lost in a
+        // failover, it would be granted again. A retry with the same hold id finds it AlreadyHeld.
+        if (outcome is HoldOutcome.Held or HoldOutcome.AlreadyHeld) await replicas.ConfirmAsync(Keys.Holds(hold.Pc4));
         var cell = result.Length == 3 && CapacityCell.Decode((RedisValue)result[1]) is { } c ? c with { Held = (int)result[2] } : (CapacityCell?)null;
         return new HoldResult(outcome, cell);
     }

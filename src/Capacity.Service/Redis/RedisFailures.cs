@@ -29,7 +29,7 @@ public static class RedisFailures
         {
             switch (e)
             {
-                case RedisConnectionException or RedisTimeoutException:
+                case RedisConnectionException or RedisTimeoutException or NotReplicatedException:
                     return true;
                 case RedisServerException server when TransientReplies.Any(r => server.Message.StartsWith(r, StringComparison.Ordinal)):
                     return true;

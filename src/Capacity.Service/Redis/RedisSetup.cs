@@ -20,7 +20,16 @@ public sealed class RedisOptions
     /// <summary>How long one attempt to (re)connect may take.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
-    public bool IsValid => OperationTimeout > TimeSpan.Zero && ConnectTimeout > TimeSpan.Zero;
+    /// <summary>
+    /// On a Redis with replicas (a cluster), how many replicas must have a granted hold or a referral
+    /// step before the service acknowledges it (see <see cref="ReplicaAcknowledgement"/>); 0: none.
+    /// </summary>
+    public int ReplicaAcks { get; set; }
+
+    /// <summary>How long the master may wait for those replicas before the step answers UNAVAILABLE.</summary>
+    public TimeSpan ReplicaAckTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public bool IsValid => OperationTimeout > TimeSpan.Zero && ConnectTimeout > TimeSpan.Zero && ReplicaAcks >= 0 && ReplicaAckTimeout > TimeSpan.Zero;
 
     /// <summary>The client configuration for <paramref name="clientName"/>, with this service's timeouts.</summary>
     public ConfigurationOptions Client(string clientName)
@@ -49,9 +58,10 @@ public static class RedisSetup
     public static IServiceCollection AddRedis(this IServiceCollection services)
     {
         services.AddOptions<RedisOptions>().BindConfiguration("Redis").ValidateDataAnnotations()
-            .Validate(o => o.IsValid, "Redis: OperationTimeout and ConnectTimeout must be positive").ValidateOnStart();
+            .Validate(o => o.IsValid, "Redis: OperationTimeout, ConnectTimeout and ReplicaAckTimeout must be positive, ReplicaAcks 0 or more").ValidateOnStart();
         services.AddSingleton<IConnectionMultiplexer>(sp =>
             ConnectionMultiplexer.Connect(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RedisOptions>>().Value.Client("capacity-service")));
+        services.AddSingleton<ReplicaAcknowledgement>();
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Capacity.Service.Redis;
 using Capacity.V1;
 using Google.Protobuf;
 using StackExchange.Redis;
@@ -38,7 +39,7 @@ public enum CreateClaim
 /// The state machine itself is C# (<see cref="ReferralSteps"/>); Redis only guarantees the
 /// compare-and-set. What other parties read (lists, queues, indexes) is in <see cref="ReferralIndexes"/>.
 /// </summary>
-public sealed class ReferralStore(IConnectionMultiplexer redis)
+public sealed class ReferralStore(IConnectionMultiplexer redis, ReplicaAcknowledgement replicas)
 {
     public static class Keys
     {
@@ -151,6 +152,7 @@ public sealed class ReferralStore(IConnectionMultiplexer redis)
         args[5] = token ?? "";
         for (var i = 0; i < events.Count; i++) args[6 + i] = events[i].ToByteArray();
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SaveScript, [Keys.Referral(id), Keys.Events(id), Keys.Requests(id), Keys.Fenced(id)], args))!;
+        if ((int)result[0] == 1) await replicas.ConfirmAsync(Keys.Referral(id)); // a step is acknowledged once a replica has it (when configured)
         return (int)result[0] switch
         {
             1 => new SaveResult(true, null),
