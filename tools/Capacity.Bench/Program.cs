@@ -25,6 +25,9 @@ const string Usage = """
                                      [--ingest-rounds 3] [--concurrency 16] [--warmup 5] [--duration 20] [--json path] [--markdown path]
              What Redis persistence costs: loads the scenario (timing the capacity ingest), then referral steps in a closed
              loop (create, offer, accept or decline and cancel), reported with the Redis' appendonly/appendfsync settings.
+           Capacity.Bench hotkeys --redis 127.0.0.1:6379 [--duration 5] [--concurrency 32]
+             How fast the single-slot keys every instance shares go (the audit chain, the holds' due index, the pending
+             steps) on one Redis, i.e. on one shard of a cluster: a markdown table (scripts/hot-keys.sh runs it).
            Capacity.Bench request-body [--preset national] [--seed 1] --out path
              Writes the scenario's sanity search as a gRPC message body (for h2load, a C HTTP/2 load generator).
     """;
@@ -39,11 +42,22 @@ try
         ["request-body", .. var rest] => Commands.RequestBody(new Args(rest)),
         ["referral-reads", .. var rest] => await Commands.ReferralReadsAsync(new Args(rest)),
         ["durability", .. var rest] => await Commands.DurabilityAsync(new Args(rest)),
-        _ => throw new FormatException("expected a command: scenario, run, search, referral-reads, durability or request-body"),
+        ["hotkeys", .. var rest] => await HotKeysCommand(new Args(rest)),
+        _ => throw new FormatException("expected a command: scenario, run, search, referral-reads, durability, hotkeys or request-body"),
     };
 }
 catch (FormatException e)
 {
     Console.Error.WriteLine($"{e.Message}\n\n{Usage}");
     return 64;
+}
+
+static async Task<int> HotKeysCommand(Args args)
+{
+    var config = args.Text("redis") ?? throw new FormatException("--redis host:port is required");
+    await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(config);
+    var figures = await HotKeys.MeasureAsync(redis, TimeSpan.FromSeconds(args.Number("duration", 5, min: 1)), args.Number("concurrency", 32, min: 1));
+    Console.WriteLine("| single-slot key | rate on one Redis |\n|---|---:|");
+    foreach (var f in figures) Console.WriteLine($"| {f.What} | {f.PerSecond:N0} {f.Unit} |");
+    return 0;
 }

@@ -81,16 +81,25 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
         public static readonly RedisKey Stream = "audit:{log}";
         public static readonly RedisKey Head = "audit:{log}:head";
         public static readonly RedisKey Anchor = "audit:{log}:anchor";
+        public static readonly RedisKey Turn = "audit:{log}:turn";
         public static RedisKey Referral(string id) => $"audit:{{log}}:referral:{id}";
     }
 
-    // KEYS: 1 stream, 2 head, 3.. the referral indexes of every record, in order;
-    // ARGV: 1 expected head, 2 index ttl (s), then per record: json, hash, how many indexes it enters.
+    // KEYS: 1 stream, 2 head, 3 turn, 4.. the referral indexes of every record, in order;
+    // ARGV: 1 expected head, 2 index ttl (s), 3 this writer's id, then per record: json, hash, how many indexes it enters.
+    // Every instance appends to the one chain, computing the hashes from the head it knows. An instance
+    // that finds the head moved claims the next turn (for at most 200 ms), so that an instance
+    // appending back to back cannot starve it: others' appends wait while the turn is someone else's.
     const string AppendScript = """
+        local turn = redis.call('GET', KEYS[3])
         local head = redis.call('GET', KEYS[2]) or ''
-        if head ~= ARGV[1] then return {0, head} end
-        local k = 3
-        for i = 3, #ARGV, 3 do
+        if turn and turn ~= ARGV[3] then return {0, head, 1} end
+        if head ~= ARGV[1] then
+          if not turn then redis.call('SET', KEYS[3], ARGV[3], 'PX', 200) end
+          return {0, head}
+        end
+        local k = 4
+        for i = 4, #ARGV, 3 do
           local id = redis.call('XADD', KEYS[1], '*', 'r', ARGV[i], 'h', ARGV[i + 1])
           for j = 1, tonumber(ARGV[i + 2]) do
             redis.call('RPUSH', KEYS[k], id)
@@ -100,6 +109,7 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
           head = ARGV[i + 1]
         end
         redis.call('SET', KEYS[2], head)
+        if turn then redis.call('DEL', KEYS[3]) end
         return {1, head}
         """;
 
@@ -122,6 +132,7 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
 
     readonly Channel<(AuditRecord[] Records, TaskCompletionSource Done)> _queue = Channel.CreateUnbounded<(AuditRecord[], TaskCompletionSource)>();
     string? _head;
+    readonly string _writer = Guid.NewGuid().ToString("N"); // this instance, when it claims the chain's next turn
 
     public bool Enabled => options.Value.Enabled;
 
@@ -178,11 +189,11 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
     {
         var db = redis.GetDatabase();
         var jsons = records.Select(r => r.ToJson()).ToArray();
-        for (var attempt = 0; attempt < 10; attempt++)
+        for (var attempt = 0; attempt < 300; attempt++)
         {
             var head = _head ??= (string?)await db.StringGetAsync(Keys.Head) ?? "";
-            var keys = new List<RedisKey> { Keys.Stream, Keys.Head };
-            var args = new List<RedisValue> { head, (long)options.Value.Retention.TotalSeconds };
+            var keys = new List<RedisKey> { Keys.Stream, Keys.Head, Keys.Turn };
+            var args = new List<RedisValue> { head, (long)options.Value.Retention.TotalSeconds, _writer };
             var previous = head;
             for (var i = 0; i < records.Length; i++)
             {
@@ -197,7 +208,10 @@ public sealed class AuditLog(IConnectionMultiplexer redis, IOptions<AuditOptions
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(AppendScript, [.. keys], [.. args]))!;
             _head = (string?)result[1] ?? "";
             if ((long)result[0] == 1) return;
-            // Another instance appended meanwhile: continue from its head.
+            // Another instance appended meanwhile: this one has claimed the next turn and goes on from
+            // that head at once. Or the turn is another's: give it a moment to append (a turn lapses
+            // after 200 ms, so a dead instance cannot hold the chain).
+            if (result.Length > 2) await Task.Delay(1);
         }
         throw new InvalidOperationException("The audit chain kept moving; could not append.");
     }
