@@ -41,16 +41,14 @@ grpc_of() { echo $((instance_port + 2 * ($1 - 1) + 1)); }
 
 # A pid file's process, if it still runs and is what the file says it is (a pid may have been reused).
 running() { # running <pid file> <part of its command line>
-  [ -s "$1" ] || return 1
   local pid
-  pid="$(cat "$1")"
+  pid="$(cat "$1" 2>/dev/null)" && [ -n "$pid" ] || return 1 # redis-server removes its own when it stops
   [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2"
 }
 
 stop_pid() { # stop_pid <pid file> <part of its command line>: TERM, up to 10 s, then KILL
-  running "$1" "$2" || { rm -f "$1"; return 0; }
   local pid
-  pid="$(cat "$1")"
+  running "$1" "$2" && pid="$(cat "$1" 2>/dev/null)" || { rm -f "$1"; return 0; }
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 100); do running "$1" "$2" || break; sleep 0.1; done
   running "$1" "$2" && kill -9 "$pid" 2>/dev/null || true
