@@ -27,7 +27,7 @@ instance_port="${CAPACITY_CLUSTER_INSTANCE_PORT:-5182}"
 redis_port="${CAPACITY_CLUSTER_REDIS_PORT:-7000}"
 mode="${CAPACITY_CLUSTER_REDIS:-cluster}"
 dir="${CAPACITY_CLUSTER_DIR:-.data/cluster}"
-mkdir -p "$dir" && dir="$(cd "$dir" && pwd)"
+dir="$(realpath -m "$dir")"
 
 case "$mode" in
   cluster) redis_ports=$(seq "$redis_port" $((redis_port + 5))) ;;
@@ -158,6 +158,7 @@ up() {
     echo "Parts of an earlier cluster are still there (pid files in $dir): scripts/cluster.sh down first." >&2
     exit 1
   fi
+  mkdir -p "$dir"
   echo "==> Checking for the .NET SDK, redis-server and curl (installed with apt-get if missing)"
   ensure_dotnet
   ensure_redis
