@@ -104,6 +104,7 @@ public static class CapacityServices
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<LimitsOptions>>((o, limits) => o.Limits.MaxRequestBodySize = 4L * limits.Value.MaxReceiveMessageBytes);
         services.AddCallerRateLimits();
+        services.AddKnownProxies(); // behind the scale-out proxy: the caller's address for the rate limit
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<RedisHealthCheck>("redis");
         // Health/Check runs the check on each call; Health/Watch hears the published result: publish every second.
@@ -138,6 +139,7 @@ public static class CapacityServices
 
     public static WebApplication MapCapacityEndpoints(this WebApplication app)
     {
+        app.UseKnownProxies(); // first: everything after it sees the client's address, not the proxy's
         app.UseCoordinatorWeb(app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.WebSignInOrigin);
         app.UseAuthentication();
         app.UseAuthorization();
