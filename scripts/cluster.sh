@@ -30,8 +30,10 @@ dir="${CAPACITY_CLUSTER_DIR:-.data/cluster}"
 dir="$(realpath -m "$dir")"
 
 case "$mode" in
-  cluster) redis_ports=$(seq "$redis_port" $((redis_port + 5))) ;;
-  single) redis_ports="$redis_port" ;;
+  # On the cluster every master has a replica: a granted hold or referral step is acknowledged only
+  # once that replica has it (Redis:ReplicaAcks, docs/SCALING.md "What a failover loses").
+  cluster) redis_ports=$(seq "$redis_port" $((redis_port + 5))) replica_acks=1 ;;
+  single) redis_ports="$redis_port" replica_acks=0 ;;
   *) echo "CAPACITY_CLUSTER_REDIS must be cluster or single, not '$mode'." >&2; exit 64 ;;
 esac
 service_bin="$root/src/Capacity.Service/bin/Release/net10.0"
@@ -128,6 +130,7 @@ start_instance() { # start_instance <1|2> <redis configuration>
     --Grpc:Reflection=true \
     --Auth:Issuer=capacity-demo \
     --Redis:Configuration="$2" \
+    --Redis:ReplicaAcks="$replica_acks" \
     --Kestrel:Endpoints:Web:Url="http://127.0.0.1:$(web_of "$n")" \
     --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$(grpc_of "$n")" \
     --ForwardedHeaders:KnownProxies:0=127.0.0.1 \
