@@ -147,8 +147,8 @@ public sealed class FailoverTests : IAsyncLifetime
         Assert.NotNull(firstFailure); // the lost slots were refused, not silently dropped…
         Assert.NotNull(backAt);       // …and served again after the failover
         Assert.Equal("OK", publishesX[^1].Result);
-        // The other shards answer throughout, but for the moment the client learns the new topology.
-        Assert.All(publishesY.Where(o => o.Result != "OK"), o => Assert.InRange(o.At, killAt, backAt!.Value + TimeSpan.FromSeconds(1)));
+        // The other shards answer throughout (full coverage is not required: no CLUSTERDOWN).
+        Assert.All(publishesY, o => Assert.Equal("OK", o.Result));
         // Holds: the script runs on the new master (reloaded after NOSCRIPT), no acknowledged hold
         // was lost, and so no place was granted twice: exactly the places there are.
         Assert.Equal(Places, granted);
