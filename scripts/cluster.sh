@@ -165,6 +165,7 @@ up() {
     exit 1
   fi
   mkdir -p "$dir"
+  touch "$dir/.capacity-cluster" # down removes only a folder that up made
   echo "==> Checking for the .NET SDK, redis-server and curl (installed with apt-get if missing)"
   ensure_dotnet
   ensure_redis
@@ -223,8 +224,13 @@ down() {
   for pidfile in "$dir"/redis-*/redis.pid; do
     [ -e "$pidfile" ] && stop_pid "$pidfile" redis-server
   done
-  rm -rf "$dir"
-  echo "Stopped the cluster and removed its data ($dir)."
+  # Only a folder up made (CAPACITY_CLUSTER_DIR=. must not take the working folder with it).
+  if [ -e "$dir/.capacity-cluster" ]; then
+    rm -rf "$dir"
+    echo "Stopped the cluster and removed its data ($dir)."
+  else
+    echo "Stopped what ran; $dir was not made by scripts/cluster.sh up, so it is left as it is."
+  fi
 }
 
 status() {

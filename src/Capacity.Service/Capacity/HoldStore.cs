@@ -25,7 +25,8 @@ public enum HoldOutcome
 }
 
 /// <summary>What a hold attempt found: the outcome, and the figure (with its held count before this hold) when there is one.</summary>
-public readonly record struct HoldResult(HoldOutcome Outcome, CapacityCell? Cell);
+/// <param name="Replicated">False when the place was held on the master but not confirmed on the replicas Redis:ReplicaAcks asks for: its outcome is to be treated as unknown (retry with the same hold id, or give it up).</param>
+public readonly record struct HoldResult(HoldOutcome Outcome, CapacityCell? Cell, bool Replicated = true);
 
 /// <summary>A hold whose deadline has passed, as listed by the due index.</summary>
 public sealed record DueHold(int Pc4, string HoldId, string ReferralId, string OfferId, string Member);
@@ -156,7 +157,8 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     public async Task<HoldResult> HoldAsync(Hold hold, string owner, DateTimeOffset? trustedSince = null, DateOnly? startDay = null)
     {
         var field = CapacityStore.Keys.Field(hold.Agb, hold.CareType);
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(HoldScript,
+        var db = await replicas.DatabaseAsync(); // the durable connection, when the hold must reach a replica
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(HoldScript,
             [CapacityStore.Keys.Area(hold.Pc4), Keys.Holds(hold.Pc4), Keys.Ended(hold.Pc4, hold.HoldId), Keys.Owners(hold.Pc4, hold.HoldId)],
             [field, hold.HoldId, $"{field}|{hold.Deadline.ToUnixTimeMilliseconds()}|{hold.ReferralId}|{hold.OfferId}", capacity.ChangedChannel(hold.Pc4).ToString(),
              trustedSince?.ToUnixTimeMilliseconds() ?? 0, (startDay ?? DateOnly.MaxValue).DayNumber, owner]))!;
@@ -169,11 +171,11 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
             0 => HoldOutcome.NoPlace,
             _ => HoldOutcome.NoCapacity,
         };
-        // A granted place is acknowledged only once a replica has it (when configured): lost in a
-        // failover, it would be granted again. A retry with the same hold id finds it AlreadyHeld.
-        if (outcome is HoldOutcome.Held or HoldOutcome.AlreadyHeld) await replicas.ConfirmAsync(Keys.Holds(hold.Pc4));
+        // A granted place counts only once a replica has it (when configured): lost in a failover, it
+        // would be granted again. A retry with the same hold id finds it AlreadyHeld.
+        var replicated = outcome is not (HoldOutcome.Held or HoldOutcome.AlreadyHeld) || await replicas.ConfirmAsync(Keys.Holds(hold.Pc4));
         var cell = result.Length == 3 && CapacityCell.Decode((RedisValue)result[1]) is { } c ? c with { Held = (int)result[2] } : (CapacityCell?)null;
-        return new HoldResult(outcome, cell);
+        return new HoldResult(outcome, cell, replicated);
     }
 
     /// <summary>Releases the hold of a recorded offer that ended unaccepted; false if the hold had already ended.</summary>

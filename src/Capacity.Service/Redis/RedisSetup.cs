@@ -29,7 +29,8 @@ public sealed class RedisOptions
     /// <summary>How long the master may wait for those replicas before the step answers UNAVAILABLE.</summary>
     public TimeSpan ReplicaAckTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    public bool IsValid => OperationTimeout > TimeSpan.Zero && ConnectTimeout > TimeSpan.Zero && ReplicaAcks >= 0 && ReplicaAckTimeout > TimeSpan.Zero;
+    public bool IsValid => OperationTimeout > TimeSpan.Zero && ConnectTimeout > TimeSpan.Zero && ReplicaAcks >= 0
+        && ReplicaAckTimeout > TimeSpan.Zero && ReplicaAckTimeout < OperationTimeout;
 
     /// <summary>The client configuration for <paramref name="clientName"/>, with this service's timeouts.</summary>
     public ConfigurationOptions Client(string clientName)
@@ -58,7 +59,7 @@ public static class RedisSetup
     public static IServiceCollection AddRedis(this IServiceCollection services)
     {
         services.AddOptions<RedisOptions>().BindConfiguration("Redis").ValidateDataAnnotations()
-            .Validate(o => o.IsValid, "Redis: OperationTimeout, ConnectTimeout and ReplicaAckTimeout must be positive, ReplicaAcks 0 or more").ValidateOnStart();
+            .Validate(o => o.IsValid, "Redis: OperationTimeout, ConnectTimeout and ReplicaAckTimeout must be positive, ReplicaAckTimeout below OperationTimeout, ReplicaAcks 0 or more").ValidateOnStart();
         services.AddSingleton<IConnectionMultiplexer>(sp =>
             ConnectionMultiplexer.Connect(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RedisOptions>>().Value.Client("capacity-service")));
         services.AddSingleton<ReplicaAcknowledgement>();

@@ -1,3 +1,4 @@
+using Capacity.Service.Redis;
 using Capacity.Service.Capacity;
 using Capacity.Service.Geography;
 using Capacity.Service.Matching;
@@ -97,6 +98,9 @@ public sealed class Offering(
             var results = await Task.WhenAll(planned.Select(p => holds.HoldAsync(p.Hold, pending.Token, now - matching.CurrentValue.FreshnessWindow, query.StartDate)));
             for (var i = 0; i < planned.Count; i++)
                 if (results[i].Outcome is HoldOutcome.Held or HoldOutcome.AlreadyHeld && !mine.Contains(planned[i].Hold)) mine.Add(planned[i].Hold);
+            // A place held on the master but not confirmed on its replica (Redis:ReplicaAcks) is not
+            // offered: UNAVAILABLE, and this call lets go of its holds on the way out.
+            if (results.Any(h => !h.Replicated)) throw RedisFailures.ToRpcException(nameof(ReferralService.ReferralServiceBase.OfferReferral));
             if (results.Any(h => h.Outcome == HoldOutcome.Ended))
             {
                 // An offer with this id was recorded and has ended since this referral was read: read it again.

@@ -1,3 +1,4 @@
+using Capacity.Service.Redis;
 using Capacity.Service.Capacity;
 using Capacity.Service.Shared;
 using Capacity.V1;
@@ -97,6 +98,10 @@ public sealed class ReferralCommitter(
         {
             onSaved?.Invoke();
             await FollowUpAsync(before?.Referral, step);
+            // Saved and followed up, but not yet on the replicas Redis:ReplicaAcks asks for: the caller
+            // hears UNAVAILABLE (unknown outcome) and its retry gets this step's answer; the pending
+            // entry stays, so the sweeper finishes what comes after the step.
+            if (!saved.Replicated) throw new NotReplicatedException($"referral {step.Referral.Id}: step saved, not yet on enough replicas");
         }
         return saved;
     }

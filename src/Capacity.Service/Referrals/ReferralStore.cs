@@ -15,7 +15,8 @@ public sealed record LoadedReferral(StoredReferral? Stored, byte[]? EarlierAnswe
 /// What a conditioned write found: saved; or the answer an earlier call with the same request id
 /// was given (a duplicate in flight); or the referral as another step left it.
 /// </summary>
-public readonly record struct SaveResult(bool Saved, StoredReferral? Current, byte[]? EarlierAnswer = null, bool Fenced = false);
+/// <param name="Replicated">False when the step was saved on the master but not confirmed on the replicas Redis:ReplicaAcks asks for.</param>
+public readonly record struct SaveResult(bool Saved, StoredReferral? Current, byte[]? EarlierAnswer = null, bool Fenced = false, bool Replicated = true);
 
 /// <summary>A step's entry in <c>refs:{pending}</c>: the member, and the token that names the call (the owner of its holds).</summary>
 public sealed record PendingStep(string Member, string Token);
@@ -151,11 +152,11 @@ public sealed class ReferralStore(IConnectionMultiplexer redis, ReplicaAcknowled
         args[4] = requestKey is not null && response is not null ? response.ToByteArray() : RedisValue.EmptyString;
         args[5] = token ?? "";
         for (var i = 0; i < events.Count; i++) args[6 + i] = events[i].ToByteArray();
-        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(SaveScript, [Keys.Referral(id), Keys.Events(id), Keys.Requests(id), Keys.Fenced(id)], args))!;
-        if ((int)result[0] == 1) await replicas.ConfirmAsync(Keys.Referral(id)); // a step is acknowledged once a replica has it (when configured)
+        var db = await replicas.DatabaseAsync(); // the durable connection, when the step must reach a replica
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(SaveScript, [Keys.Referral(id), Keys.Events(id), Keys.Requests(id), Keys.Fenced(id)], args))!;
         return (int)result[0] switch
         {
-            1 => new SaveResult(true, null),
+            1 => new SaveResult(true, null, Replicated: await replicas.ConfirmAsync(Keys.Referral(id))),
             2 => new SaveResult(false, null, (byte[])result[1]!),
             3 => new SaveResult(false, null, Fenced: true),
             _ => new SaveResult(false, Parse([(RedisValue)result[1], (RedisValue)result[2]])),

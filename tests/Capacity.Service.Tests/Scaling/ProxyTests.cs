@@ -127,7 +127,15 @@ public sealed class ClusterScript : IAsyncLifetime
 #if !DEBUG
         _environment["CAPACITY_CLUSTER_NO_BUILD"] = "1";
 #endif
-        await RunAsync("up", UpTimeout);
+        try
+        {
+            await RunAsync("up", UpTimeout);
+        }
+        catch
+        {
+            await RunAsync("down", TimeSpan.FromSeconds(60)); // what a failed up started must not outlive the test (its Redis nodes daemonize)
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Capacity.Service.Tests.Cluster;
+namespace Capacity.Service.Tests.Security;
 
 /// <summary>
 /// Every instance appends to the one audit chain. Two instances appending flat out used to starve

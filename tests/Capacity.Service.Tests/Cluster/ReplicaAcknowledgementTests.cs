@@ -1,0 +1,79 @@
+using Capacity.Service.Tests.Infrastructure;
+using Capacity.V1;
+using Grpc.Core;
+using StackExchange.Redis;
+
+namespace Capacity.Service.Tests.Cluster;
+
+/// <summary>
+/// Redis:ReplicaAcks on a master with one replica: while the replica is gone, a hold or a referral
+/// step that the master took but no replica confirmed answers UNAVAILABLE (the held place goes back
+/// at once), searches go on over their own connection, and once the replica is back the same
+/// request completes the step — with its follow-up (the organisation's list) done.
+/// </summary>
+[Collection(nameof(FailoverCollection))]
+public sealed class ReplicaAcknowledgementTests : IAsyncLifetime
+{
+    RedisProcess? _master, _replica;
+    CapacityApp? _app;
+    CapacityApp App => _app!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _master = await RedisProcess.StartAsync();
+        _replica = await RedisProcess.StartAsync("--replicaof", "127.0.0.1", _master.Port.ToString());
+        await ReplicaInSyncAsync();
+        _app = CapacityApp.On(_master.Configuration).With("Redis:ReplicaAcks", "1");
+        await _app.InitializeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_app is not null) await _app.DisposeAsync();
+        }
+        finally
+        {
+            if (_replica is not null) await _replica.DisposeAsync();
+            if (_master is not null) await _master.DisposeAsync();
+        }
+    }
+
+    async Task ReplicaInSyncAsync()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_replica!.Configuration + ",allowAdmin=true");
+        var link = await ReferralData.EventuallyAsync(async () =>
+            (await redis.GetServer(redis.GetEndPoints()[0]).InfoAsync("replication")).SelectMany(g => g).FirstOrDefault(p => p.Key == "master_link_status").Value,
+            status => status == "up", TimeSpan.FromSeconds(20));
+        Assert.Equal("up", link);
+    }
+
+    [Fact]
+    public async Task WithoutAReplicaToConfirmThemHoldsAndStepsAnswerUnavailableAndTheirRetriesCompleteOnceItIsBack()
+    {
+        var (uzovi, agbs) = await App.ProvidersAsync("1013", 1, free: 1);
+        var referral = await App.CreateAsync(ReferralData.NewReferral(uzovi, "1013")); // confirmed: the replica is there
+        var offer = new OfferReferralRequest { RequestId = ReferralData.NewRequestId(), ReferralId = referral.Id, ProviderAgbs = { agbs[0] } };
+        var create = ReferralData.NewReferral(uzovi, "1013");
+
+        _replica!.Kill();
+        var refusedOffer = await Assert.ThrowsAsync<RpcException>(() => App.Referrals().OfferReferralAsync(offer).ResponseAsync);
+        var refusedCreate = await Assert.ThrowsAsync<RpcException>(() => App.Referrals().CreateReferralAsync(create).ResponseAsync);
+        var search = await App.FindAsync(TestData.Search("1013", uzovi, CareType.DistrictNursing)); // reads are not held up
+
+        Assert.Equal((StatusCode.Unavailable, StatusCode.Unavailable), (refusedOffer.StatusCode, refusedCreate.StatusCode));
+        Assert.Equal(1, await App.AvailableAsync(agbs[0])); // the place held on the master was given back at once
+        Assert.Equal(1, search.Candidates.Single().FreePlaces);
+
+        await _replica.RestartAsync();
+        await ReplicaInSyncAsync();
+        var offered = await App.Referrals().OfferReferralAsync(offer);
+        var created = await App.Referrals().CreateReferralAsync(create);
+
+        Assert.Equal(OfferState.Pending, offered.Referral.Offers.Single().State);
+        Assert.Equal(0, await App.AvailableAsync(agbs[0]));
+        var listed = await App.Referrals().ListReferralsAsync(new ListReferralsRequest { RequesterOrg = create.RequesterOrg });
+        Assert.Contains(listed.Referrals, r => r.Id == created.Id);
+    }
+}
