@@ -13,7 +13,7 @@ namespace Capacity.Bench;
 /// </summary>
 static class H2Load
 {
-    public static async Task<RedisBenchmark> RunAsync(string h2load, string target, string method, IMessage request, int concurrency, int warmupS, int durationS)
+    public static async Task<RedisBenchmark> RunAsync(string h2load, string target, string method, IMessage request, IReadOnlyList<string> headers, int concurrency, int warmupS, int durationS)
     {
         var message = request.ToByteArray();
         var body = new byte[5 + message.Length];
@@ -36,6 +36,12 @@ static class H2Load
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
+            foreach (var header in headers)
+            {
+                start.ArgumentList.Insert(start.ArgumentList.Count - 1, "-H");
+                start.ArgumentList.Insert(start.ArgumentList.Count - 1, header);
+            }
+            var signedIn = headers.Any(h => h.StartsWith("authorization:", StringComparison.OrdinalIgnoreCase));
             using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {h2load}");
             var output = await process.StandardOutput.ReadToEndAsync();
             await process.WaitForExitAsync();
@@ -49,7 +55,7 @@ static class H2Load
             double Percentile(double p) => micros[Math.Min(micros.Length - 1, (int)Math.Ceiling(p / 100 * micros.Length) - 1)] / 1000.0;
             var rps = System.Text.RegularExpressions.Regex.Match(output, @"finished in [\d.]+s, ([\d.]+) req/s");
             if (!rps.Success) throw new InvalidOperationException($"no 'req/s' in h2load's output:\n{output}");
-            return new RedisBenchmark($"h2load -c {concurrency} {method}", double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture), Percentile(50), Percentile(99));
+            return new RedisBenchmark($"h2load -c {concurrency} {method}{(signedIn ? ", signed in" : ", anonymous")}", double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture), Percentile(50), Percentile(99));
         }
         finally
         {
