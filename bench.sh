@@ -15,6 +15,10 @@
 #
 # The default run keeps Redis in memory only (--appendonly no), as it always did, so its figures stay
 # comparable with earlier runs; README "Operations: durability" says what AOF costs.
+# Every call signs in as the party that would make it (a hospital's transfer nurse searches, providers
+# publish their own figures, ...), with tokens signed by a key made for the run, and the per-caller rate
+# limiter stays on (with limits no bench caller reaches); the h2load part also calls the health check
+# anonymously, so what the security layer costs an empty call shows as a ratio.
 # Overrides: BENCH_PRESET, BENCH_SEED, BENCH_CONCURRENCY, BENCH_DURATION, BENCH_WARMUP (seconds).
 # Writes bench-results/bench.json and bench-results/bench.md (with --fsync: fsync-<policy>.json/.md);
 # the Redis and service logs end up next to them.
@@ -121,6 +125,12 @@ for _ in $(seq 50); do
 done
 redis-cli -p "$redis_port" ping >/dev/null || { echo "redis-server did not start:" >&2; cat "$out/redis.log" >&2; exit 1; }
 
+# A signing key for this run only: the service validates the Bench tool's tokens with it (Auth:Issuer
+# and Auth:SigningKey, as ./demo.sh does with its demo key).
+key_file=$out/bench-signing-key
+(umask 077 && python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' >"$key_file")
+sign_in=(--signing-key-file "$key_file" --issuer capacity-bench)
+
 web_port=$(free_port 5180 "$redis_port")
 grpc_port=$(free_port 5181 "$redis_port" "$web_port")
 echo "==> service (no demo data), gRPC on 127.0.0.1:$grpc_port"
@@ -130,7 +140,11 @@ echo "==> service (no demo data), gRPC on 127.0.0.1:$grpc_port"
   cd "$root/src/Capacity.Service"
   export Demo__Seed=false Redis__Configuration="127.0.0.1:$redis_port" \
     Kestrel__Endpoints__Web__Url="http://127.0.0.1:$web_port" Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc_port" \
-    Limits__RateLimit__Enabled=false Auth__Required=false # one load generator plays thousands of anonymous callers from one address
+    Auth__Required=true Auth__Issuer=capacity-bench Auth__SigningKey="$(cat "$key_file")"
+  # The rate limiter stays on, partitioned per signed-in caller as in production; one bench caller
+  # (the transfer nurse) makes thousands of searches a second, so its bucket is made big enough never
+  # to refuse one: the partition lookup and the lease are still paid on every call.
+  export Limits__RateLimit__Enabled=true Limits__RateLimit__PermitsPerSecond=10000000 Limits__RateLimit__Burst=10000000
   exec dotnet bin/Release/net10.0/Capacity.Service.dll
 ) >"$out/service.log" 2>&1 &
 service_pid=$!
@@ -149,7 +163,7 @@ if [[ -n $fsync ]]; then
   status=0
   dotnet "$root/tools/Capacity.Bench/bin/Release/net10.0/Capacity.Bench.dll" durability \
     --preset "$preset" --seed "$seed" --target "http://127.0.0.1:$grpc_port" --redis "127.0.0.1:$redis_port" \
-    --duration "$duration" --warmup "$warmup" "${fsync_args[@]}" \
+    --duration "$duration" --warmup "$warmup" "${fsync_args[@]}" "${sign_in[@]}" \
     --json "$out/fsync-$fsync.json" --markdown "$out/fsync-$fsync.md" || status=$?
   if ((status != 0)); then
     echo "benchmark failed (exit $status); last lines of the service log:" >&2
@@ -185,7 +199,7 @@ status=0
 dotnet "$root/tools/Capacity.Bench/bin/Release/net10.0/Capacity.Bench.dll" run \
   --preset "$preset" --seed "$seed" --target "http://127.0.0.1:$grpc_port" --hub "http://127.0.0.1:$web_port/hubs/coordination" \
   --redis "127.0.0.1:$redis_port" --service-pid "$service_pid" --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" \
-  "${run_args[@]}" --h2load "$(command -v h2load)" --geosearch-csv "$out/geosearch.csv" --hset-csv "$out/hset.csv" \
+  "${run_args[@]}" "${sign_in[@]}" --h2load "$(command -v h2load)" --geosearch-csv "$out/geosearch.csv" --hset-csv "$out/hset.csv" \
   --json "$out/bench.json" --markdown "$out/bench.md" || status=$?
 
 if ((status != 0)); then

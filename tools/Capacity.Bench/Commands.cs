@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Capacity.Scenario;
 using Capacity.V1;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using StackExchange.Redis;
@@ -40,29 +41,31 @@ static class Commands
         var streams = args.Number("streams", 16, 1);
         var rounds = args.Number("rounds", 1, 1);
         var capacityOnly = args.Text("capacity-only", "no") == "yes";
+        var signIn = SignIn.From(args);
         args.EnsureAllUsed();
         if (target is null) return 0;
         using var channel = Channel(target);
-        await LoadAsync(channel, target, scenario, streams, rounds, registry: !capacityOnly);
+        await LoadAsync(channel, signIn, target, scenario, streams, rounds, registry: !capacityOnly);
         return 0;
     }
 
-    static async Task<List<IngestResult>> LoadAsync(GrpcChannel channel, string target, Scenario.Scenario scenario, int streams, int rounds, bool registry = true)
+    static async Task<List<IngestResult>> LoadAsync(GrpcChannel channel, SignIn? signIn, string target, Scenario.Scenario scenario, int streams, int rounds, bool registry = true)
     {
+        Func<string, string?, string>? bearer = signIn is null ? null : signIn.Bearer;
         var started = Stopwatch.GetTimestamp();
         if (registry)
         {
-        var items = await ScenarioLoader.ImportRegistryAsync(channel, scenario);
+        var items = await ScenarioLoader.ImportRegistryAsync(channel, scenario, bearer: bearer);
         Log($"registry: {items:N0} items imported in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
         started = Stopwatch.GetTimestamp();
-        var stops = await ScenarioLoader.DeclareClientStopsAsync(channel, scenario);
+        var stops = await ScenarioLoader.DeclareClientStopsAsync(channel, scenario, bearer: bearer);
         Log($"client stops: {stops:N0} declared in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
         }
         var results = new List<IngestResult>();
         var versionBase = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         for (var round = 0; round < rounds; round++)
         {
-            var result = await ScenarioLoader.PublishCapacityAsync(new Uri(target), scenario, round, versionBase + round, streams);
+            var result = await ScenarioLoader.PublishCapacityAsync(new Uri(target), scenario, round, versionBase + round, streams, bearer: bearer);
             Log($"capacity round {round}: {result.Messages:N0} figures ({result.Applied:N0} applied) on {streams} streams in {result.Elapsed.TotalSeconds:0.00} s = {result.MessagesPerSecond:N0}/s");
             results.Add(result);
         }
@@ -78,18 +81,19 @@ static class Commands
         var duration = args.Number("duration", 10, 1);
         var connections = args.Number("connections", 1, 1);
         var rate = args.Number("rate", 0);
+        var signIn = SignIn.From(args);
         args.EnsureAllUsed();
         var channels = Enumerable.Range(0, connections).Select(_ => Channel(target)).ToArray();
         if (rate > 0)
         {
-            var open = await new OpenLoop(new RawMatching([.. channels.Select(c => c.CreateCallInvoker())]), Workload.Build(scenario, 2026), rate, duration, warmup).RunAsync();
+            var open = await new OpenLoop(new RawMatching([.. channels.Select(c => SignIn.Invoker(signIn, c))]), Workload.Build(scenario, 2026), rate, duration, warmup).RunAsync();
             var o = Percentiles.Of(open.Latency);
             var late = Percentiles.Of(open.Lateness);
             Log($"sent late by: p50 {late.P50:0.00} ms, p99 {late.P99:0.00} ms");
             Log($"open loop {rate}/s: p50 {o.P50:0.00} ms, p90 {o.P90:0.00} ms, p99 {o.P99:0.00} ms, max {o.Max:0.00} ms, {open.Errors} errors");
             return open.Errors == 0 ? 0 : 1;
         }
-        var result = await new LoadRun(new RawMatching([.. channels.Select(c => c.CreateCallInvoker())]), Workload.Build(scenario, 2026), concurrency, warmup, duration).RunAsync();
+        var result = await new LoadRun(new RawMatching([.. channels.Select(c => SignIn.Invoker(signIn, c))]), Workload.Build(scenario, 2026), concurrency, warmup, duration).RunAsync();
         var p = Percentiles.Of(result.Latency);
         Log($"{result.Requests / (double)duration:N0}/s, p50 {p.P50:0.00} ms, p99 {p.P99:0.00} ms, {result.Errors} errors {result.FirstError}");
         return result.Errors == 0 ? 0 : 1;
@@ -103,9 +107,10 @@ static class Commands
         var warmup = args.Number("warmup", 5);
         var duration = args.Number("duration", 15, 1);
         var label = args.Text("label", "");
+        var signIn = SignIn.From(args);
         args.EnsureAllUsed();
         using var channel = Channel(target);
-        var (rps, latency, errors) = await ReferralReads.RunAsync(channel, referrals, concurrency, warmup, duration);
+        var (rps, latency, errors) = await ReferralReads.RunAsync(channel, signIn, referrals, concurrency, warmup, duration);
         Console.WriteLine($"{label}GetReferral: {rps:N0}/s, p50 {latency.P50:0.00} ms, p99 {latency.P99:0.00} ms, {errors} errors");
         return errors == 0 ? 0 : 1;
     }
@@ -127,6 +132,7 @@ static class Commands
         var duration = args.Number("duration", 20, 1);
         var json = args.Text("json");
         var markdown = args.Text("markdown");
+        var signIn = SignIn.From(args);
         args.EnsureAllUsed();
 
         using var channel = Channel(target);
@@ -137,9 +143,9 @@ static class Commands
         var appendfsync = Setting(await server.ConfigGetAsync("appendfsync"));
         Log($"redis: appendonly {appendonly}, appendfsync {appendfsync}");
 
-        var ingest = await LoadAsync(channel, target, scenario, streams, rounds);
+        var ingest = await LoadAsync(channel, signIn, target, scenario, streams, rounds);
         Log($"referral steps: {concurrency} callers, {warmup} s warm-up + {duration} s");
-        var steps = await ReferralStepsLoad.RunAsync(channel, concurrency, warmup, duration);
+        var steps = await ReferralStepsLoad.RunAsync(channel, signIn, concurrency, warmup, duration);
         var persistence = (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
         var aofMb = persistence.TryGetValue("aof_current_size", out var size) ? long.Parse(size, CultureInfo.InvariantCulture) / 1e6 : 0;
         var delayed = persistence.GetValueOrDefault("aof_delayed_fsync", "0");
@@ -187,6 +193,8 @@ static class Commands
         return 0;
     }
 
+    const int H2LoadRounds = 3;
+
     public static async Task<int> RunAsync(Args args)
     {
         var scenario = Generate(args);
@@ -205,6 +213,7 @@ static class Commands
         var hsetCsv = args.Text("hset-csv");
         var json = args.Text("json");
         var markdown = args.Text("markdown");
+        var signIn = SignIn.From(args);
         args.EnsureAllUsed();
 
         var startedAt = DateTimeOffset.UtcNow;
@@ -213,7 +222,7 @@ static class Commands
         var report = new RunReport { StartedAt = startedAt, Scenario = ScenarioSummary.Of(scenario), Options = o, Machine = Machine.Current };
 
         // 1. Load: registry, client stops, then every provider's capacity; the publications are the ingest measurement.
-        report.Ingest = await LoadAsync(channel, target, scenario, o.Streams, o.IngestRounds);
+        report.Ingest = await LoadAsync(channel, signIn, target, scenario, o.Streams, o.IngestRounds);
         report.RedisAfterLoadMb = await Memory.RedisUsedMb(redis);
         report.RedisKeys = await Memory.RedisKeys(redis);
         Log($"redis after load: {report.RedisAfterLoadMb:0.0} MB, {report.RedisKeys:N0} keys");
@@ -225,7 +234,9 @@ static class Commands
         }
 
         // 2. Sanity: numbers from a service that finds nothing would look great and mean nothing.
-        var matching = new MatchingService.MatchingServiceClient(channel);
+        report.SignedIn = signIn is not null;
+        var calls = SignIn.Invoker(signIn, channel);
+        var matching = new MatchingService.MatchingServiceClient(calls);
         var probe = Workload.Sanity(scenario);
         var sanity = await matching.FindProvidersAsync(probe, deadline: DateTime.UtcNow.AddSeconds(30));
         report.Sanity = new Sanity(Workload.Describe(probe), sanity.PatientPc4, sanity.Municipality, sanity.Candidates.Count, sanity.Exclusions.Count);
@@ -234,7 +245,7 @@ static class Commands
 
         // 3. Closed loop: how many searches per second the service answers at this concurrency.
         Log($"search, closed loop: {o.Concurrency} callers, {o.WarmupS} s warm-up + {o.DurationS} s");
-        var raw = new RawMatching([channel.CreateCallInvoker()]);
+        var raw = new RawMatching([calls]);
         report.Closed = await new LoadRun(raw, pool, o.Concurrency, o.WarmupS, o.DurationS).RunAsync();
         Log($"  {report.Closed.Requests / (double)o.DurationS:N0}/s, p99 {report.Closed.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms, {report.Closed.Errors} errors");
 
@@ -243,23 +254,45 @@ static class Commands
         report.OpenQuiet = await new OpenLoop(raw, pool, o.OpenRate, o.OpenDurationS).RunAsync();
 
         // The service's side of the yardstick, with a client as light as redis-benchmark: h2load on
-        // the health check (the cost of any gRPC call here) and on one search.
+        // the health check (the cost of any gRPC call here) and on one search, signed in as the
+        // hospital's transfer nurse; and the health check without a token, whose authentication,
+        // rate limiter and interceptors find nothing to check: signed ÷ anonymous is what the
+        // security layer costs an empty call. Side by side: each warmed up once, then rounds that
+        // take turns, so that other work on a shared machine falls on all of them alike; the
+        // ratios are the medians of each round's own.
         if (h2load is not null)
         {
-            Log($"h2load: {o.Concurrency} connections, health check then the sanity search, {o.DurationS} s each");
-            report.H2loadHealth = await H2Load.RunAsync(h2load, target, "grpc.health.v1.Health/Check", new Grpc.Health.V1.HealthCheckRequest(), o.Concurrency, Math.Min(5, o.WarmupS), o.DurationS);
-            report.H2loadMatch = await H2Load.RunAsync(h2load, target, "capacity.v1.MatchingService/FindProviders", probe, o.Concurrency, Math.Min(5, o.WarmupS), o.DurationS);
-            Log($"  health check {report.H2loadHealth.Rps:N0}/s; FindProviders {report.H2loadMatch.Rps:N0}/s, p99 {report.H2loadMatch.P99Ms:0.00} ms");
+            string[] nurse = signIn is null ? [] : [$"authorization: {signIn.Bearer("requester", SignIn.Hospital)}"];
+            var health = new Grpc.Health.V1.HealthCheckRequest();
+            var runs = new List<(string Method, IMessage Request, string[] Headers)>();
+            if (signIn is not null) runs.Add(("grpc.health.v1.Health/Check", health, []));
+            runs.Add(("grpc.health.v1.Health/Check", health, nurse));
+            runs.Add(("capacity.v1.MatchingService/FindProviders", probe, nurse));
+            var each = Math.Max(1, o.DurationS / H2LoadRounds);
+            Log($"h2load: {o.Concurrency} connections, health check{(signIn is null ? "" : " (anonymous, signed in)")} and the sanity search; {H2LoadRounds} rounds of {each} s each, taking turns");
+            foreach (var (method, request, headers) in runs)
+                await H2Load.RunAsync(h2load, target, method, request, headers, o.Concurrency, Math.Max(1, Math.Min(5, o.WarmupS)));
+            for (var round = 0; round < H2LoadRounds; round++)
+            {
+                var results = new List<RedisBenchmark>();
+                foreach (var (method, request, headers) in runs)
+                    results.Add(await H2Load.RunAsync(h2load, target, method, request, headers, o.Concurrency, each, servicePid));
+                report.H2loadRounds.Add(signIn is null ? new H2LoadRound(null, results[0], results[1]) : new H2LoadRound(results[0], results[1], results[2]));
+            }
+            report.H2loadHealth = H2LoadRound.Median(report.H2loadRounds.Select(r => r.Health));
+            report.H2loadMatch = H2LoadRound.Median(report.H2loadRounds.Select(r => r.Match));
+            report.H2loadHealthAnonymous = signIn is null ? null : H2LoadRound.Median(report.H2loadRounds.Select(r => r.Anonymous!));
+            Log($"  health check {report.H2loadHealth.Rps:N0}/s (anonymous {report.H2loadHealthAnonymous?.Rps ?? 0:N0}/s); FindProviders {report.H2loadMatch.Rps:N0}/s, p99 {report.H2loadMatch.P99Ms:0.00} ms");
         }
 
         // 5. A busy day: searches at a fixed rate while providers publish and 1,000 browsers follow searches.
-        await using (var push = new PushProbe(hub, channel))
+        await using (var push = new PushProbe(hub, channel, signIn))
         {
             await push.ConnectAsync(pool, o.Listeners, o.Searches, Log);
             Log($"busy: searches open loop at {o.OpenRate}/s, {o.PublishRate} figures/s published, {o.Probes} push probes; {o.OpenDurationS} s");
-            var capacity = new CapacityService.CapacityServiceClient(channel);
+            var capacity = new CapacityService.CapacityServiceClient(calls);
             var open = new OpenLoop(raw, pool, o.OpenRate, o.OpenDurationS).RunAsync();
-            var publishing = new PacedPublisher(capacity, scenario, o.PublishRate, streams: 4)
+            var publishing = new PacedPublisher(capacity, signIn, scenario, o.PublishRate, streams: 4)
                 .RunAsync(TimeSpan.FromSeconds(o.OpenDurationS), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 + 1_000_000);
             var probes = push.ProbeAsync(o.Probes, TimeSpan.FromMilliseconds(o.OpenDurationS * 1000.0 / Math.Max(1, o.Probes)), Log);
             await Task.WhenAll(open, publishing, probes);
@@ -273,7 +306,7 @@ static class Commands
         // 6. The last place.
         Log($"holds: {o.HoldRounds} rounds of {o.HoldRacers} racers for 1 place");
         report.HoldStep = await HoldRace.HoldStepAsync(redis, o.HoldRounds, o.HoldRacers, places: 1);
-        report.OfferRace = await HoldRace.OfferReferralAsync(channel, o.HoldRounds, o.HoldRacers, places: 1);
+        report.OfferRace = await HoldRace.OfferReferralAsync(channel, signIn, o.HoldRounds, o.HoldRacers, places: 1);
         Log($"  hold step p99 {report.HoldStep.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms; OfferReferral p99 {report.OfferRace.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms");
 
         report.RedisAtEndMb = await Memory.RedisUsedMb(redis);
@@ -289,6 +322,17 @@ static class Commands
         var failures = report.Failures().ToArray();
         foreach (var failure in failures) Console.Error.WriteLine($"FAIL: {failure}");
         return failures.Length == 0 ? 0 : 1;
+    }
+}
+
+/// <summary>One round of the h2load runs, side by side: the health check anonymous (when the others sign in) and signed in, and a search.</summary>
+sealed record H2LoadRound(RedisBenchmark? Anonymous, RedisBenchmark Health, RedisBenchmark Match)
+{
+    /// <summary>The run with the median requests/s.</summary>
+    public static RedisBenchmark Median(IEnumerable<RedisBenchmark> runs)
+    {
+        var sorted = runs.OrderBy(r => r.Rps).ToArray();
+        return sorted[(sorted.Length - 1) / 2];
     }
 }
 

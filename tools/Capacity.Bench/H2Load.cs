@@ -8,12 +8,15 @@ namespace Capacity.Bench;
 /// <summary>
 /// h2load (nghttp2's HTTP/2 load generator, written in C) sending one fixed gRPC request: the
 /// service's side of the comparison with redis-benchmark, with a client as light as
-/// redis-benchmark is. Run once on the health check (what any gRPC call costs here) and once on
-/// a search.
+/// redis-benchmark is. Run on the health check (what any gRPC call costs here) and on a search.
+/// With <c>servicePid</c> it also counts the service's CPU time (user + system, /proc) over the
+/// run: CPU per call, the figure that decides how many instances a load needs, and one that
+/// other work on a shared machine disturbs less than requests per second.
 /// </summary>
 static class H2Load
 {
-    public static async Task<RedisBenchmark> RunAsync(string h2load, string target, string method, IMessage request, int concurrency, int warmupS, int durationS)
+    /// <summary>One h2load run of <paramref name="durationS"/> seconds (no warm-up: run one before, its figures unused).</summary>
+    public static async Task<RedisBenchmark> RunAsync(string h2load, string target, string method, IMessage request, IReadOnlyList<string> headers, int concurrency, int durationS, int servicePid = 0)
     {
         var message = request.ToByteArray();
         var body = new byte[5 + message.Length];
@@ -29,16 +32,24 @@ static class H2Load
                 ArgumentList =
                 {
                     "-c", concurrency.ToString(CultureInfo.InvariantCulture), "-m", "1", "-t", "1",
-                    "-D", durationS.ToString(CultureInfo.InvariantCulture), "--warm-up-time", warmupS.ToString(CultureInfo.InvariantCulture),
+                    "-D", durationS.ToString(CultureInfo.InvariantCulture),
                     "-d", bodyPath, "-H", "content-type: application/grpc", "-H", "te: trailers", "--log-file", logPath,
                     $"{target.TrimEnd('/')}/{method}",
                 },
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
+            foreach (var header in headers)
+            {
+                start.ArgumentList.Insert(start.ArgumentList.Count - 1, "-H");
+                start.ArgumentList.Insert(start.ArgumentList.Count - 1, header);
+            }
+            var signedIn = headers.Any(h => h.StartsWith("authorization:", StringComparison.OrdinalIgnoreCase));
+            var cpuBefore = Memory.CpuTime(servicePid);
             using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {h2load}");
             var output = await process.StandardOutput.ReadToEndAsync();
             await process.WaitForExitAsync();
+            var cpu = Memory.CpuTime(servicePid) - cpuBefore;
             if (process.ExitCode != 0 || !output.Contains(" 0 failed, 0 errored", StringComparison.Ordinal))
                 throw new InvalidOperationException($"h2load on {method} failed (exit {process.ExitCode}):\n{output}{await process.StandardError.ReadToEndAsync()}");
 
@@ -49,7 +60,11 @@ static class H2Load
             double Percentile(double p) => micros[Math.Min(micros.Length - 1, (int)Math.Ceiling(p / 100 * micros.Length) - 1)] / 1000.0;
             var rps = System.Text.RegularExpressions.Regex.Match(output, @"finished in [\d.]+s, ([\d.]+) req/s");
             if (!rps.Success) throw new InvalidOperationException($"no 'req/s' in h2load's output:\n{output}");
-            return new RedisBenchmark($"h2load -c {concurrency} {method}", double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture), Percentile(50), Percentile(99));
+            var requests = long.Parse(System.Text.RegularExpressions.Regex.Match(output, @"requests: (\d+) total").Groups[1].Value, CultureInfo.InvariantCulture);
+            return new RedisBenchmark($"h2load -c {concurrency} {method}{(signedIn ? ", signed in" : ", anonymous")}", double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture), Percentile(50), Percentile(99))
+            {
+                ServiceCpuUsPerCall = servicePid > 0 && requests > 0 ? cpu.TotalMicroseconds / requests : null,
+            };
         }
         finally
         {

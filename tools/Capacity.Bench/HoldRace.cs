@@ -2,7 +2,7 @@ using Capacity.Service.Redis;
 using System.Diagnostics;
 using Capacity.Service.Capacity;
 using Capacity.V1;
-using Grpc.Net.Client;
+using Grpc.Core;
 using HdrHistogram;
 using StackExchange.Redis;
 
@@ -25,11 +25,12 @@ static class HoldRace
 {
     const string Uzovi = "0990", Agb = "99000001", HoldAgb = "99000002", Area = "1012", Org = "bench-holds";
 
-    public static async Task<HoldRaceResult> OfferReferralAsync(GrpcChannel channel, int rounds, int racers, int places)
+    public static async Task<HoldRaceResult> OfferReferralAsync(ChannelBase channel, SignIn? signIn, int rounds, int racers, int places)
     {
-        var registry = new RegistryService.RegistryServiceClient(channel);
-        var capacity = new CapacityService.CapacityServiceClient(channel);
-        var referrals = new ReferralService.ReferralServiceClient(channel);
+        var calls = SignIn.Invoker(signIn, channel, Org);
+        var registry = new RegistryService.RegistryServiceClient(calls);
+        var capacity = new CapacityService.CapacityServiceClient(calls);
+        var referrals = new ReferralService.ReferralServiceClient(calls);
 
         var today = Workload.Today();
         await registry.UpsertInsurerAsync(new UpsertInsurerRequest { Insurer = new Insurer { Uzovi = Uzovi, Name = "Bench Verzekeraar" } });

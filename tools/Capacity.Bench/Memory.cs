@@ -48,5 +48,19 @@ static class Memory
         return long.Parse(used, CultureInfo.InvariantCulture) / (1024.0 * 1024.0);
     }
 
+    /// <summary>A process's CPU time so far, user and system (/proc/pid/stat); zero without a pid or off Linux.</summary>
+    public static TimeSpan CpuTime(int pid)
+    {
+        if (pid <= 0 || !File.Exists($"/proc/{pid}/stat")) return TimeSpan.Zero;
+        // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime and stime are the 12th and 13th.
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
+    }
+
+    // sysconf(_SC_CLK_TCK): 100 on every Linux the service runs on.
+    const int ClockTicksPerSecond = 100;
+
     public static async Task<long> RedisKeys(IConnectionMultiplexer redis) => await redis.GetServers()[0].DatabaseSizeAsync();
 }

@@ -7,10 +7,10 @@ namespace Capacity.Bench;
 
 /// <summary>
 /// Providers' systems keeping their figures current during the day: <c>streams</c> long-lived
-/// PublishCapacity streams that together send <c>ratePerSecond</c> figures, each a provider's
-/// new figure for one area and care type.
+/// PublishCapacity streams that together send <c>ratePerSecond</c> figures, each stream one
+/// provider's (a provider may publish its own figures only) new figures for its areas and care types.
 /// </summary>
-sealed class PacedPublisher(CapacityService.CapacityServiceClient client, Scenario.Scenario scenario, int ratePerSecond, int streams)
+sealed class PacedPublisher(CapacityService.CapacityServiceClient client, SignIn? signIn, Scenario.Scenario scenario, int ratePerSecond, int streams)
 {
     public async Task<long> RunAsync(TimeSpan duration, long versionBase, CancellationToken cancel = default)
     {
@@ -19,7 +19,8 @@ sealed class PacedPublisher(CapacityService.CapacityServiceClient client, Scenar
         await Task.WhenAll(Enumerable.Range(0, streams).Select(s => Task.Run(async () =>
         {
             var random = new Random(s);
-            using var call = client.PublishCapacity(cancellationToken: cancel);
+            var provider = scenario.Providers[random.Next(scenario.Providers.Count)];
+            using var call = client.PublishCapacity(SignIn.HeadersOrNull(signIn, "provider", provider.Provider.Agb), cancellationToken: cancel);
             var interval = (double)Stopwatch.Frequency * streams / ratePerSecond;
             var start = Stopwatch.GetTimestamp();
             var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -29,7 +30,6 @@ sealed class PacedPublisher(CapacityService.CapacityServiceClient client, Scenar
                 if (due >= end) break;
                 var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, cancel);
-                var provider = scenario.Providers[random.Next(scenario.Providers.Count)];
                 var figures = scenario.CapacityOf(provider, Interlocked.Increment(ref rounds)).Take(64).ToArray();
                 var figure = figures[random.Next(figures.Length)];
                 figure.Version = versionBase + Interlocked.Increment(ref sent);

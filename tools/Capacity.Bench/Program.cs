@@ -30,6 +30,10 @@ const string Usage = """
              steps) on one Redis, i.e. on one shard of a cluster: a markdown table (scripts/hot-keys.sh runs it).
            Capacity.Bench request-body [--preset national] [--seed 1] --out path
              Writes the scenario's sanity search as a gRPC message body (for h2load, a C HTTP/2 load generator).
+    Every command that calls the service also takes [--signing-key-file path] [--issuer capacity-bench] [--audience capacity]:
+    each call then carries the token of the party that would make it (a hospital's transfer nurse for searches and
+    referrals, a provider for its own figures and offers, an insurer for its contracts, the registry admin for the
+    registry), signed with that key as the service's Auth:SigningKey; without it the calls are anonymous.
     """;
 
 try

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Serialization;
 using Capacity.V1;
-using Grpc.Net.Client;
+using Grpc.Core;
 using HdrHistogram;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -19,7 +19,7 @@ sealed record PushResult(int Listeners, int Searches, int Probes, long Expected,
 /// listener following it records when the result showing that figure arrives. Latency runs from
 /// just before the publish call to the push.
 /// </summary>
-sealed class PushProbe(string hubUrl, GrpcChannel channel) : IAsyncDisposable
+sealed class PushProbe(string hubUrl, ChannelBase channel, SignIn? signIn) : IAsyncDisposable
 {
     // What the hub sends; only the fields the probe needs.
     sealed record SearchUpdate(string SubscriptionId, Result Result);
@@ -45,7 +45,7 @@ sealed class PushProbe(string hubUrl, GrpcChannel channel) : IAsyncDisposable
     {
         _listeners = listeners;
         // Searches that currently have a candidate: a probe changes that candidate's figure.
-        var matching = new MatchingService.MatchingServiceClient(channel);
+        var matching = new MatchingService.MatchingServiceClient(SignIn.Invoker(signIn, channel));
         var chosen = _chosen;
         foreach (var request in pool.Where(r => r.CareType == CareType.DistrictNursing && !r.Urgent && r.RadiusKm == 0))
         {
@@ -66,6 +66,8 @@ sealed class PushProbe(string hubUrl, GrpcChannel channel) : IAsyncDisposable
                 {
                     o.Transports = HttpTransportType.WebSockets;
                     o.SkipNegotiation = true;
+                    // The hospital's transfer nurse, as the searches: a browser passes the token in the query string.
+                    if (signIn is not null) o.AccessTokenProvider = () => Task.FromResult<string?>(signIn.Token("requester", SignIn.Hospital));
                 })
                 .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
                 .Build();
@@ -95,7 +97,7 @@ sealed class PushProbe(string hubUrl, GrpcChannel channel) : IAsyncDisposable
     {
         var chosen = _chosen;
         var listeners = _listeners;
-        var capacity = new CapacityService.CapacityServiceClient(channel);
+        var capacity = new CapacityService.CapacityServiceClient(SignIn.Invoker(signIn, channel));
 
         log($"push: {probes} probes, one every {probeInterval.TotalMilliseconds:0} ms");
         // Above the background publishers' versions (which start at now × 1000 + 1,000,000), so no

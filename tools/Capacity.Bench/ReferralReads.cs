@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Capacity.V1;
 using Grpc.Core;
-using Grpc.Net.Client;
 using HdrHistogram;
 
 namespace Capacity.Bench;
@@ -13,10 +12,11 @@ namespace Capacity.Bench;
 /// </summary>
 static class ReferralReads
 {
-    public static async Task<(double Rps, Percentiles Latency, long Errors)> RunAsync(GrpcChannel channel, int referrals, int concurrency, int warmupS, int durationS)
+    public static async Task<(double Rps, Percentiles Latency, long Errors)> RunAsync(ChannelBase channel, SignIn? signIn, int referrals, int concurrency, int warmupS, int durationS)
     {
-        var registry = new RegistryService.RegistryServiceClient(channel);
-        var client = new ReferralService.ReferralServiceClient(channel);
+        var calls = SignIn.Invoker(signIn, channel, "bench-audit");
+        var registry = new RegistryService.RegistryServiceClient(calls);
+        var client = new ReferralService.ReferralServiceClient(calls);
         await registry.UpsertInsurerAsync(new() { Insurer = new() { Uzovi = "0991", Name = "Audit Bench Verzekeraar" } });
         var run = Guid.NewGuid().ToString("N")[..8];
         var ids = new string[referrals];

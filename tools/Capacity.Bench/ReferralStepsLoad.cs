@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Capacity.V1;
 using Grpc.Core;
-using Grpc.Net.Client;
 using HdrHistogram;
 
 namespace Capacity.Bench;
@@ -24,12 +23,13 @@ static class ReferralStepsLoad
     static readonly string[] Agbs = ["99000011", "99000012", "99000013"];
     static readonly string[] Names = ["create", "offer", "accept", "decline", "cancel"];
 
-    public static async Task<StepsResult> RunAsync(GrpcChannel channel, int concurrency, int warmupS, int durationS)
+    public static async Task<StepsResult> RunAsync(ChannelBase channel, SignIn? signIn, int concurrency, int warmupS, int durationS)
     {
-        var registry = new RegistryService.RegistryServiceClient(channel);
-        var capacity = new CapacityService.CapacityServiceClient(channel);
-        var referrals = new ReferralService.ReferralServiceClient(channel);
-        var offers = new OfferService.OfferServiceClient(channel);
+        var calls = SignIn.Invoker(signIn, channel, Org);
+        var registry = new RegistryService.RegistryServiceClient(calls);
+        var capacity = new CapacityService.CapacityServiceClient(calls);
+        var referrals = new ReferralService.ReferralServiceClient(calls);
+        var offers = new OfferService.OfferServiceClient(calls);
         var today = Workload.Today();
         await registry.UpsertInsurerAsync(new UpsertInsurerRequest { Insurer = new Insurer { Uzovi = Uzovi, Name = "Bench Stappen Verzekeraar" } });
         foreach (var agb in Agbs)

@@ -14,6 +14,9 @@ sealed record Sanity(string Request, string Pc4, string Municipality, int Candid
 /// <summary>One result line of <c>redis-benchmark --csv</c>.</summary>
 sealed record RedisBenchmark(string Command, double Rps, double P50Ms, double P99Ms)
 {
+    /// <summary>h2load runs: the service's CPU time per call (µs), when its pid was known.</summary>
+    public double? ServiceCpuUsPerCall { get; init; }
+
     public static RedisBenchmark Parse(string csvPath)
     {
         var lines = File.ReadAllLines(csvPath).Where(l => l.StartsWith('"')).ToArray();
@@ -71,8 +74,14 @@ sealed class RunReport
     public double RedisAtEndMb { get; set; }
     public RedisBenchmark? Geosearch { get; set; }
     public RedisBenchmark? Hset { get; set; }
+    /// <summary>Whether the load generator signed in (bench.sh: always; each call as the party that would make it).</summary>
+    public bool SignedIn { get; set; }
     public RedisBenchmark? H2loadHealth { get; set; }
+    /// <summary>The health check without a token, when the others are signed in: the empty call the security layer has nothing to check on.</summary>
+    public RedisBenchmark? H2loadHealthAnonymous { get; set; }
     public RedisBenchmark? H2loadMatch { get; set; }
+    /// <summary>The h2load rounds; the three runs above are each the median of theirs.</summary>
+    public List<H2LoadRound> H2loadRounds { get; } = [];
 
     // Derived figures, also in the JSON.
     public double MatchRps => Closed is null ? 0 : Closed.Requests / (double)Options.DurationS;
@@ -92,6 +101,17 @@ sealed class RunReport
     public double? IngestToHset => Hset is null ? null : IngestMedianRps / Hset.Rps;
     public double? H2loadMatchToGeosearch => Geosearch is null || H2loadMatch is null ? null : H2loadMatch.Rps / Geosearch.Rps;
     public double? H2loadHealthToGeosearch => Geosearch is null || H2loadHealth is null ? null : H2loadHealth.Rps / Geosearch.Rps;
+    /// <summary>An empty call signed in ÷ the same anonymous: 1 − this is the share of an empty call the security layer (token validation, rate limiter, interceptors) costs; the median of the rounds' own ratios.</summary>
+    public double? H2loadSignedToAnonymous => RoundMedian(r => r.Anonymous is { } a ? r.Health.Rps / a.Rps : null);
+    /// <summary>One search ÷ an empty call, both signed in and by h2load: the median of the rounds' own ratios.</summary>
+    public double? H2loadMatchToHealth => RoundMedian(r => r.Match.Rps / r.Health.Rps);
+    /// <summary>The service's CPU per call: signed-in health check ÷ anonymous (1 + the layer's share), median of the rounds.</summary>
+    public double? H2loadCpuSignedToAnonymous => RoundMedian(r => r.Anonymous?.ServiceCpuUsPerCall is { } a && r.Health.ServiceCpuUsPerCall is { } h ? h / a : null);
+    /// <summary>The service's CPU per call: search ÷ signed-in health check, median of the rounds.</summary>
+    public double? H2loadCpuMatchToHealth => RoundMedian(r => r.Match.ServiceCpuUsPerCall is { } m && r.Health.ServiceCpuUsPerCall is { } h ? m / h : null);
+
+    double? RoundMedian(Func<H2LoadRound, double?> ratio) =>
+        H2loadRounds.Select(ratio).OfType<double>().ToArray() is { Length: > 0 } ratios ? Median(ratios) : null;
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -131,6 +151,16 @@ sealed class RunReport
         if (H2loadMatchToGeosearch is { } hg)
             Row(md, I($"… the same, light C client (h2load), one fixed search"),
                 I($"{H2loadMatch!.Rps:N0} ÷ {Geosearch!.Rps:N0} = **{hg:0.00}×** (an empty gRPC call, the health check: {H2loadHealth!.Rps:N0}/s = {H2loadHealthToGeosearch:0.00}×)"), hg >= 1.0);
+        string Rounds(Func<H2LoadRound, RedisBenchmark?> a, Func<H2LoadRound, RedisBenchmark?> b) =>
+            string.Join(" · ", H2loadRounds.Select(r => I($"{a(r)?.Rps:N0} ÷ {b(r)?.Rps:N0}")));
+        string Cpu(double? ratio, Func<H2LoadRound, RedisBenchmark?> a, Func<H2LoadRound, RedisBenchmark?> b) => ratio is { } c
+            ? I($"; service CPU per call {Median(H2loadRounds.Select(r => a(r)?.ServiceCpuUsPerCall ?? 0).ToArray()):0} vs {Median(H2loadRounds.Select(r => b(r)?.ServiceCpuUsPerCall ?? 0).ToArray()):0} µs = {c:0.00}×") : "";
+        if (H2loadSignedToAnonymous is { } sa)
+            Row(md, "security layer ≤ 10 % of an empty call: health check signed in ≥ 0.9 × anonymous (h2load, median of the rounds' ratios)",
+                I($"{Rounds(r => r.Health, r => r.Anonymous)} → **{sa:0.00}×**{Cpu(H2loadCpuSignedToAnonymous, r => r.Health, r => r.Anonymous)}"), sa >= 0.9);
+        if (H2loadMatchToHealth is { } mh)
+            Row(md, I($"one search ≥ 0.8 × an empty call (h2load{(SignedIn ? ", both signed in" : ", anonymous")}, median of the rounds' ratios)"),
+                I($"{Rounds(r => r.Match, r => r.Health)} → **{mh:0.00}×**{Cpu(H2loadCpuMatchToHealth, r => r.Match, r => r.Health)}"), mh >= 0.8);
         if (MatchLatencyMs is { } ml) Row(md, I($"match p99 ≤ 5 ms ({Options.Concurrency} clients, closed loop)"), I($"**{ml.P99:0.00} ms**"), ml.P99 <= 5);
         if (OpenLoopQuietLatencyMs is { } oq) Row(md, I($"match p99 ≤ 5 ms (open loop, {Options.OpenRate:N0}/s)"), I($"**{oq.P99:0.00} ms**"), oq.P99 <= 5);
         if (OpenLoopLatencyMs is { } ol) Row(md, I($"match p99 ≤ 5 ms (open loop, {Options.OpenRate:N0}/s while publishing and pushing to {Push?.Listeners ?? 0:N0} clients)"), I($"**{ol.P99:0.00} ms**"), ol.P99 <= 5);
@@ -155,7 +185,8 @@ sealed class RunReport
         if (Closed is not null && MatchLatencyMs is { } m)
         {
             md.AppendLine("### Searches (MatchingService.FindProviders)").AppendLine()
-              .AppendLine(I($"Closed loop: {Options.Concurrency} callers on one gRPC channel, {Options.DurationS} s after {Options.WarmupS} s warm-up; "
+              .AppendLine(I($"Closed loop: {Options.Concurrency} callers on one gRPC channel, {Options.DurationS} s after {Options.WarmupS} s warm-up, "
+                            + (SignedIn ? "signed in as a hospital's transfer nurse; " : "anonymous; ")
                             + $"requests drawn from the scenario (patients by population, insurers by market share, mix seed {Options.Seed})."))
               .AppendLine(I($"Sanity search `{Sanity?.Request}`: {Sanity?.Candidates} candidates, {Sanity?.Exclusions} exclusions.")).AppendLine()
               .AppendLine("| | Requests/s | p50 | p90 | p99 | p99.9 | max |")
@@ -165,8 +196,8 @@ sealed class RunReport
                 md.AppendLine(I($"| FindProviders, open loop at {Options.OpenRate:N0}/s | {OpenQuiet!.Completed / (double)Options.OpenDurationS:N0} | {q.P50:0.00} | {q.P90:0.00} | {q.P99:0.00} | {q.P999:0.00} | {q.Max:0.0} |"));
             if (OpenLoopLatencyMs is { } o)
                 md.AppendLine(I($"| FindProviders, open loop at {Options.OpenRate:N0}/s, busy (publishing, {Push?.Listeners ?? 0:N0} SignalR clients) | {Open!.Completed / (double)Options.OpenDurationS:N0} | {o.P50:0.00} | {o.P90:0.00} | {o.P99:0.00} | {o.P999:0.00} | {o.Max:0.0} |"));
-            foreach (var h in new[] { H2loadMatch, H2loadHealth }.OfType<RedisBenchmark>())
-                md.AppendLine(I($"| `{h.Command}` | {h.Rps:N0} | {h.P50Ms:0.00} | | {h.P99Ms:0.00} | | |"));
+            foreach (var h in new[] { H2loadMatch, H2loadHealth, H2loadHealthAnonymous }.OfType<RedisBenchmark>())
+                md.AppendLine(I($"| `{h.Command}` (median of {H2loadRounds.Count} rounds{(h.ServiceCpuUsPerCall is { } cpu ? $"; service CPU {cpu:0} µs per call" : "")}) | {h.Rps:N0} | {h.P50Ms:0.00} | | {h.P99Ms:0.00} | | |"));
             if (Geosearch is { } g)
                 md.AppendLine(I($"| redis-benchmark `{g.Command}` | {g.Rps:N0} | {g.P50Ms:0.00} | | {g.P99Ms:0.00} | | |"));
             md.AppendLine().AppendLine("Latencies in ms. Open loop: counted from the moment each request was due to leave"

@@ -19,15 +19,29 @@ public sealed record IngestResult(int Streams, long Messages, long Applied, long
 /// </summary>
 public static class ScenarioLoader
 {
-    /// <summary>Insurers, then providers, then contracts, on one bidirectional stream. Throws on the first refused item.</summary>
-    public static async Task<int> ImportRegistryAsync(GrpcChannel channel, Scenario scenario, CancellationToken cancel = default)
+    /// <summary>
+    /// Insurers, then providers, then contracts, on one bidirectional stream. Throws on the first refused item.
+    /// With <paramref name="bearer"/> (role, tenant → an "authorization" header value) each party imports its own:
+    /// the registry admin insurers and providers on one stream, each insurer's contract administration its contracts on another.
+    /// </summary>
+    public static async Task<int> ImportRegistryAsync(GrpcChannel channel, Scenario scenario, CancellationToken cancel = default, Func<string, string?, string>? bearer = null)
     {
         var client = new RegistryService.RegistryServiceClient(channel);
-        using var call = client.ImportRegistry(cancellationToken: cancel);
-        var items = scenario.Insurers.Select(i => new ImportRegistryRequest { Insurer = i.Insurer })
-            .Concat(scenario.Providers.Select(p => new ImportRegistryRequest { Provider = p.Provider }))
-            .Concat(scenario.Contracts.Select(c => new ImportRegistryRequest { Contract = c }))
-            .ToArray();
+        var registry = scenario.Insurers.Select(i => new ImportRegistryRequest { Insurer = i.Insurer })
+            .Concat(scenario.Providers.Select(p => new ImportRegistryRequest { Provider = p.Provider }));
+        var contracts = scenario.Contracts.Select(c => new ImportRegistryRequest { Contract = c });
+        if (bearer is null) return await ImportAsync(client, [.. registry.Concat(contracts)], null, cancel);
+        var count = await ImportAsync(client, [.. registry], Headers(bearer("registry_admin", null)), cancel);
+        foreach (var insurer in scenario.Contracts.GroupBy(c => c.InsurerUzovi))
+            count += await ImportAsync(client, [.. insurer.Select(c => new ImportRegistryRequest { Contract = c })], Headers(bearer("insurer_import", insurer.Key)), cancel);
+        return count;
+    }
+
+    static Metadata? Headers(string? authorization) => authorization is null ? null : new Metadata { { "authorization", authorization } };
+
+    static async Task<int> ImportAsync(RegistryService.RegistryServiceClient client, ImportRegistryRequest[] items, Metadata? headers, CancellationToken cancel)
+    {
+        using var call = client.ImportRegistry(headers, cancellationToken: cancel);
 
         // Read while writing: the service answers each item, and unread answers would stall the stream.
         var answers = Task.Run(async () =>
@@ -50,12 +64,14 @@ public static class ScenarioLoader
         return items.Length;
     }
 
-    /// <summary>Declares every client stop, <paramref name="parallel"/> calls at a time.</summary>
-    public static async Task<int> DeclareClientStopsAsync(GrpcChannel channel, Scenario scenario, int parallel = 16, CancellationToken cancel = default)
+    /// <summary>Declares every client stop, <paramref name="parallel"/> calls at a time; with <paramref name="bearer"/> each signed in as its provider.</summary>
+    public static async Task<int> DeclareClientStopsAsync(GrpcChannel channel, Scenario scenario, int parallel = 16, CancellationToken cancel = default,
+        Func<string, string?, string>? bearer = null)
     {
         var client = new ClientStopService.ClientStopServiceClient(channel);
         await Parallel.ForEachAsync(scenario.ClientStops, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancel },
-            async (stop, ct) => await client.DeclareClientStopAsync(new DeclareClientStopRequest { Stop = stop }, cancellationToken: ct));
+            async (stop, ct) => await client.DeclareClientStopAsync(new DeclareClientStopRequest { Stop = stop },
+                Headers(bearer?.Invoke("provider", stop.ProviderAgb)), cancellationToken: ct));
         return scenario.ClientStops.Count;
     }
 
@@ -74,8 +90,10 @@ public static class ScenarioLoader
     /// </summary>
     /// <param name="target">The service's gRPC address.</param>
     /// <param name="handler">How to reach it; by default a new HTTP/2 connection (an in-memory test server passes its own).</param>
+    /// <param name="bearer">Role, tenant → an "authorization" header value: each publication is signed in as its provider.</param>
     public static async Task<IngestResult> PublishCapacityAsync(
-        Uri target, Scenario scenario, int round, long version, int streams, HttpMessageHandler? handler = null, CancellationToken cancel = default)
+        Uri target, Scenario scenario, int round, long version, int streams, HttpMessageHandler? handler = null, CancellationToken cancel = default,
+        Func<string, string?, string>? bearer = null)
     {
         var publications = scenario.Providers.Select(provider => (provider.Provider.Agb, Body: Frame(scenario.CapacityOf(provider, round)
             .Select(figure =>
@@ -91,7 +109,7 @@ public static class ScenarioLoader
         await Parallel.ForEachAsync(publications, new ParallelOptions { MaxDegreeOfParallelism = streams, CancellationToken = cancel },
             async (publication, ct) =>
             {
-                var response = await PublishAsync(http, target, publication.Body, ct);
+                var response = await PublishAsync(http, target, publication.Body, bearer?.Invoke("provider", publication.Agb), ct);
                 Interlocked.Add(ref messages, response.Received);
                 Interlocked.Add(ref applied, response.Applied);
                 Interlocked.Add(ref outdated, response.Outdated);
@@ -120,7 +138,7 @@ public static class ScenarioLoader
         return body.ToArray();
     }
 
-    static async Task<PublishCapacityResponse> PublishAsync(HttpMessageInvoker http, Uri target, byte[] body, CancellationToken cancel)
+    static async Task<PublishCapacityResponse> PublishAsync(HttpMessageInvoker http, Uri target, byte[] body, string? authorization, CancellationToken cancel)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target, "capacity.v1.CapacityService/PublishCapacity"))
         {
@@ -130,6 +148,7 @@ public static class ScenarioLoader
         };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
         request.Headers.TE.ParseAdd("trailers");
+        if (authorization is not null) request.Headers.TryAddWithoutValidation("authorization", authorization);
         using var response = await http.SendAsync(request, cancel);
         var answer = await response.Content.ReadAsByteArrayAsync(cancel);
         var status = response.TrailingHeaders.TryGetValues("grpc-status", out var s) ? s.First()

@@ -138,6 +138,8 @@ public static class MatchRules
     };
 
     [ThreadStatic] static int[]? t_seenAt;
+    [ThreadStatic] static int[]? t_cellAt;
+    [ThreadStatic] static CapacityCell?[]? t_cells;
     [ThreadStatic] static int t_stamp;
 
     /// <summary>
@@ -155,18 +157,31 @@ public static class MatchRules
         TimeSpan freshness,
         bool requireContract = true)
     {
-        var cells = new Dictionary<string, CapacityCell?>(localProviders.Count);
-        for (var i = 0; i < localProviders.Count; i++) cells[localProviders[i].Agb] = localCells[i];
-
         // Providers serving several areas in reach are evaluated once: marked by number with this
         // search's stamp (no per-search set; Evaluate never awaits, so the thread's array is its own).
         var seenAt = t_seenAt is { } stamps && stamps.Length >= registry.ProviderCount ? stamps : t_seenAt = new int[registry.ProviderCount + 256];
+        var cellAt = t_cellAt is { } cellStamps && cellStamps.Length >= registry.ProviderCount ? cellStamps : t_cellAt = new int[registry.ProviderCount + 256];
+        var cellsByNumber = t_cells is { } held && held.Length >= registry.ProviderCount ? held : t_cells = new CapacityCell?[registry.ProviderCount + 256];
         if (++t_stamp == int.MaxValue)
         {
             Array.Clear(seenAt);
+            Array.Clear(cellAt);
             t_stamp = 1;
         }
         var stamp = t_stamp;
+
+        // The figures by provider number, stamped like seenAt: the local providers are the
+        // snapshot's own list for the patient's area, numbered in its order (no per-search
+        // dictionary keyed by AGB). Lists from elsewhere (tests) are matched by AGB once.
+        var numbers = registry.ProviderNumbersServing(query.PatientArea.Pc4);
+        var numbered = ReferenceEquals(localProviders, registry.ProvidersServing(query.PatientArea.Pc4)) && numbers.Length == localProviders.Count;
+        for (var i = 0; i < localProviders.Count; i++)
+        {
+            var number = numbered ? numbers[i] : registry.NumberOf(localProviders[i].Agb);
+            if (number < 0) continue;
+            cellAt[number] = stamp;
+            cellsByNumber[number] = localCells[i];
+        }
 
         // First the providers in reach, each once; then the verdicts, into lists of the right size.
         var inReach = ArrayPool<int>.Shared.Rent(registry.ProviderCount);
@@ -196,7 +211,7 @@ public static class MatchRules
             // list exclusions at 19 km.
             if (exactKm > query.RadiusKm && !provider.Serves(query.PatientArea.Pc4)) continue;
             var distance = Math.Round(exactKm, 2);
-            var cell = cells.GetValueOrDefault(provider.Agb);
+            var cell = cellAt[number] == stamp ? cellsByNumber[number] : null;
             var providerRef = registry.RefOf(number);
             if ((ExcludeByRegistry(query, provider, providerRef, distance, registry, out var contract, requireContract, details)
                  ?? ExcludeByCapacity(query, providerRef, distance, cell, now, freshness, details)) is { } exclusion)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Capacity.Service.Capacity;
 using Capacity.Service.Geography;
 using Capacity.Service.Registry;
@@ -19,6 +20,15 @@ public sealed class MatchingEngine(
     IOptionsMonitor<MatchingOptions> options,
     TimeProvider time)
 {
+    // The areas within a radius of an area never change (the postcode table is part of the build),
+    // so each (area, radius) is looked up in the spatial index once and kept: walking the index and
+    // growing a list of a few hundred areas was a tenth of a search's CPU. Bounded by the areas held
+    // (16 bytes each, so at most ~16 MB; every area of the country at the default 15 km is a few
+    // hundred thousand): past the bound it starts over.
+    const long MaxAreasHeld = 1_000_000;
+    readonly ConcurrentDictionary<(int Pc4, double RadiusKm), IReadOnlyList<(PostcodeArea Area, double DistanceKm)>> _reach = new();
+    long _areasHeld;
+
     /// <summary>Validates the request; throws nothing, reports bad fields in <paramref name="errors"/>.</summary>
     public async Task<MatchQuery?> ValidateAsync(SearchRequest request, InputErrors errors)
     {
@@ -35,7 +45,20 @@ public sealed class MatchingEngine(
         for (var i = 0; i < agbs.Length; i++) agbs[i] = local[i].Agb;
 
         var cells = await capacity.GetAsync(query.PatientArea.Pc4, agbs, query.CareType);
-        var reach = postcodes.Within(query.PatientArea, query.RadiusKm);
+        var reach = Reach(query.PatientArea, query.RadiusKm);
         return MatchRules.Evaluate(query, snapshot, reach, local, cells, postcodes, time.GetUtcNow(), options.CurrentValue.FreshnessWindow, requireContract);
+    }
+
+    IReadOnlyList<(PostcodeArea Area, double DistanceKm)> Reach(PostcodeArea area, double radiusKm)
+    {
+        if (_reach.TryGetValue((area.Pc4, radiusKm), out var known)) return known;
+        IReadOnlyList<(PostcodeArea Area, double DistanceKm)> reach = [.. postcodes.Within(area, radiusKm)];
+        if (Interlocked.Add(ref _areasHeld, reach.Count) > MaxAreasHeld)
+        {
+            _reach.Clear();
+            Interlocked.Exchange(ref _areasHeld, reach.Count);
+        }
+        _reach.TryAdd((area.Pc4, radiusKm), reach);
+        return reach;
     }
 }

@@ -38,7 +38,7 @@ public sealed class RegistrySnapshot
         // A dense number per provider, so a search can mark the providers it has seen in an array
         // instead of a hash set, and one ProviderRef per provider, shared by every result.
         var ordered = Providers.Values.OrderBy(p => p.Agb, StringComparer.Ordinal).ToArray();
-        var numbers = new Dictionary<string, int>(ordered.Length);
+        var numbers = _numberByAgb = new Dictionary<string, int>(ordered.Length, StringComparer.Ordinal);
         _byNumber = ordered;
         _refs = new Matching.ProviderRef[ordered.Length];
         for (var i = 0; i < ordered.Length; i++)
@@ -57,6 +57,7 @@ public sealed class RegistrySnapshot
     readonly int[]?[] _servingNumbersByPc4 = new int[]?[PostcodeDirectory.MaxPc4 + 1];
     readonly Matching.ProviderRef[] _refs;
     readonly ProviderInfo[] _byNumber;
+    readonly Dictionary<string, int> _numberByAgb;
 
     /// <summary>How many providers this snapshot holds; <see cref="ProviderNumbersServing"/> numbers them 0 to this − 1.</summary>
     public int ProviderCount => _refs.Length;
@@ -66,6 +67,9 @@ public sealed class RegistrySnapshot
         pc4 is >= PostcodeDirectory.MinPc4 and <= PostcodeDirectory.MaxPc4 ? _servingNumbersByPc4[pc4] : default;
 
     public ProviderInfo ProviderAt(int number) => _byNumber[number];
+
+    /// <summary>The number of the provider with this AGB; −1 when the snapshot does not hold it.</summary>
+    public int NumberOf(string agb) => _numberByAgb.TryGetValue(agb, out var number) ? number : -1;
 
     /// <summary>The shared summary of provider number <paramref name="number"/>.</summary>
     public Matching.ProviderRef RefOf(int number) => _refs[number];

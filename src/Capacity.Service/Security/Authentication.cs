@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Capacity.Service.Security;
@@ -84,12 +85,18 @@ public static class AuthenticationSetup
                 };
             }
             o.TokenValidationParameters.ClockSkew = TimeSpan.FromMinutes(1);
+            // Every token is validated in full (signature, lifetime, issuer, audience) the first time
+            // it is seen; after that its validation is remembered until its exp, at most 5 minutes
+            // (ValidatedTokens; docs/SECURITY.md, "Validated tokens"). The real clock, as the validator's.
+            o.TokenHandlers.Clear();
+            o.TokenHandlers.Add(new ValidatedTokens(new JsonWebTokenHandler { MapInboundClaims = false }, TimeProvider.System));
             // Browsers cannot set headers on a WebSocket: the hub takes the token from the query string.
             o.Events = new JwtBearerEvents
             {
                 OnMessageReceived = context =>
                 {
-                    if (context.Request.Query["access_token"] is { Count: > 0 } token && context.HttpContext.Request.Path.StartsWithSegments(Live.CoordinationHub.Path))
+                    // The path first: every gRPC call passes here, and none has a query string.
+                    if (context.HttpContext.Request.Path.StartsWithSegments(Live.CoordinationHub.Path) && context.Request.Query["access_token"] is { Count: > 0 } token)
                         context.Token = token;
                     return Task.CompletedTask;
                 },

@@ -15,17 +15,26 @@ public sealed class CallDeadlineInterceptor(IOptions<LimitsOptions> limits) : In
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        var max = limits.Value.MaxCallDuration;
         var call = continuation(request, context);
         if (call.IsCompleted) return await call;
-        // WhenAny, not WaitAsync: a TimeoutException the handler throws (a Redis timeout, UNAVAILABLE
-        // further out) must never be taken for this wait running out.
-        using var timer = new CancellationTokenSource();
-        var finished = await Task.WhenAny(call, Task.Delay(max, timer.Token));
-        timer.Cancel();
-        if (finished == call) return await call;
-        // The handler may still finish (and its write still apply); the caller learns it took too long.
-        _ = call.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-        throw Shared.Reasons.Refuse(StatusCode.DeadlineExceeded, Shared.Reasons.CallTooSlow, $"The call took longer than the service allows ({max.TotalSeconds:0.###} s).");
+        var max = limits.Value.MaxCallDuration;
+        try
+        {
+            // One timer per waiting call (WaitAsync); WhenAny with a cancellable Task.Delay made a
+            // token source, a delay task and a WhenAny task (and registered and cancelled them) on every search.
+            return await call.WaitAsync(max);
+        }
+        catch (TimeoutException) when (call.IsCompleted)
+        {
+            // The handler's own TimeoutException (a Redis timeout, UNAVAILABLE further out), or it
+            // finished just as the wait ran out: its own outcome, never taken for this wait.
+            return await call;
+        }
+        catch (TimeoutException)
+        {
+            // The handler may still finish (and its write still apply); the caller learns it took too long.
+            _ = call.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            throw Shared.Reasons.Refuse(StatusCode.DeadlineExceeded, Shared.Reasons.CallTooSlow, $"The call took longer than the service allows ({max.TotalSeconds:0.###} s).");
+        }
     }
 }

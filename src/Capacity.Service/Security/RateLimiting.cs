@@ -56,7 +56,9 @@ public static class RateLimiting
     static bool IsExempt(PathString path) =>
         path.StartsWithSegments("/grpc.health.v1.Health") || path.StartsWithSegments("/healthz");
 
+    // "sub" first, as Caller.From reads it: claims keep their token names (MapInboundClaims off), so
+    // the NameIdentifier lookup is a second walk over the claims that finds nothing on every call.
     static string CallerOf(HttpContext context) =>
-        context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? context.User.FindFirstValue("sub")
+        context.User.FindFirstValue("sub") ?? context.User.FindFirstValue(ClaimTypes.NameIdentifier)
         ?? $"ip:{context.Connection.RemoteIpAddress}";
 }
