@@ -25,6 +25,8 @@ dotnet test Capacity.slnx -c Release "$@"
 if (($# == 0)); then
   echo "==> benchmark smoke run"
   ./bench.sh --smoke
+  echo "==> benchmark smoke run on the scale-out topology (two instances behind the proxy, a 3-master Redis Cluster)"
+  ./bench.sh --smoke --topology two
   echo "==> persistence-cost smoke run (append-only file, appendfsync always)"
   ./bench.sh --smoke --fsync always
   echo "==> microbenchmark smoke run"

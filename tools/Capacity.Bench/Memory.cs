@@ -39,14 +39,19 @@ static class Memory
         }
     }
 
-    /// <summary>Redis used_memory in MB (the data set plus Redis's own overhead).</summary>
+    /// <summary>Redis used_memory in MB (the data set plus Redis's own overhead), summed over the masters of a cluster.</summary>
     public static async Task<double> RedisUsedMb(IConnectionMultiplexer redis)
     {
-        var server = redis.GetServers()[0];
-        var info = await server.InfoAsync("memory");
-        var used = info.SelectMany(g => g).First(p => p.Key == "used_memory").Value;
-        return long.Parse(used, CultureInfo.InvariantCulture) / (1024.0 * 1024.0);
+        long used = 0;
+        foreach (var server in Masters(redis))
+        {
+            var info = await server.InfoAsync("memory");
+            used += long.Parse(info.SelectMany(g => g).First(p => p.Key == "used_memory").Value, CultureInfo.InvariantCulture);
+        }
+        return used / (1024.0 * 1024.0);
     }
+
+    static IEnumerable<IServer> Masters(IConnectionMultiplexer redis) => redis.GetServers().Where(s => !s.IsReplica);
 
     /// <summary>A process's CPU time so far, user and system (/proc/pid/stat); zero without a pid or off Linux.</summary>
     public static TimeSpan CpuTime(int pid)
@@ -62,5 +67,10 @@ static class Memory
     // sysconf(_SC_CLK_TCK): 100 on every Linux the service runs on.
     const int ClockTicksPerSecond = 100;
 
-    public static async Task<long> RedisKeys(IConnectionMultiplexer redis) => await redis.GetServers()[0].DatabaseSizeAsync();
+    public static async Task<long> RedisKeys(IConnectionMultiplexer redis)
+    {
+        long keys = 0;
+        foreach (var server in Masters(redis)) keys += await server.DatabaseSizeAsync();
+        return keys;
+    }
 }
