@@ -26,9 +26,9 @@ def hold(r, kind):
 rows = [
     ("searches/s, closed loop", lambda r: f"{r['matchRps']:,.0f}"),
     ("… ÷ GEOSEARCH of the same run", lambda r: f"{r['matchToGeosearch']:.2f}×"),
-    ("h2load one search, signed in (/s)", lambda r: f"{r['h2loadMatch']['rps']:,}"),
+    ("h2load one search, signed in (/s)", lambda r: f"{r['h2loadMatch']['rps']:,.0f}"),
     ("… ÷ GEOSEARCH", lambda r: f"{r['h2loadMatchToGeosearch']:.2f}×"),
-    ("h2load empty call (health), signed in (/s)", lambda r: f"{r['h2loadHealth']['rps']:,}"),
+    ("h2load empty call (health), signed in (/s)", lambda r: f"{r['h2loadHealth']['rps']:,.0f}"),
     ("search p99, open loop (ms)", lambda r: f"{r['openLoopLatencyMs']['p99']:.1f}"),
     ("ingest (figures/s)", lambda r: f"{r['ingestMedianRps']:,.0f}"),
     ("… ÷ HSET -P 16", lambda r: f"{r['ingestToHset']:.2f}×"),
