@@ -43,7 +43,20 @@ public sealed class ReferralCommitter(
             if (loaded.EarlierAnswer is not null) return respond(new Step(stored.Referral, []));
             for (var attempt = 0; attempt < Attempts; attempt++)
             {
-                var step = take(stored.Referral);
+                Step step;
+                try
+                {
+                    step = take(stored.Referral);
+                }
+                catch (RpcException) when (requestKey is not null)
+                {
+                    // A duplicate of this request in flight may have saved its step between this call's
+                    // read of the answers and of the document (which then says "cancelled already"):
+                    // if the request is answered now, this one answers as the referral is now.
+                    var again = await store.LoadAsync(referralId, requestKey);
+                    if (again.EarlierAnswer is null) throw;
+                    return respond(new Step(again.Stored?.Referral ?? stored.Referral, []));
+                }
                 var response = respond(step);
                 var saved = await CommitAsync(stored, step, pending, requestKey, response);
                 if (saved.Saved)
