@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Capacity.Service.Redis;
 using Capacity.Service.Shared;
@@ -26,20 +27,45 @@ public readonly record struct CapacityCell(long Version, long PublishedAtMs, int
     public string Encode() => string.Create(CultureInfo.InvariantCulture,
         $"{Version}|{PublishedAtMs}|{FreePlaces}|{AvailableFrom.DayNumber}|{HoursPerWeek}");
 
+    /// <summary>
+    /// Reads a stored figure; null when absent or not in the encoding. Parses the reply's bytes,
+    /// copied to the stack: no string per figure on a search's path.
+    /// </summary>
     public static CapacityCell? Decode(RedisValue value)
     {
         if (value.IsNullOrEmpty) return null;
-        ReadOnlySpan<char> s = (string)value!;
-        Span<Range> parts = stackalloc Range[6];
-        if (s.Split(parts, '|') != 5) return null;
-        var hours = s[parts[4]];
-        return new CapacityCell(
-            long.Parse(s[parts[0]], CultureInfo.InvariantCulture),
-            long.Parse(s[parts[1]], CultureInfo.InvariantCulture),
-            int.Parse(s[parts[2]], CultureInfo.InvariantCulture),
-            DateOnly.FromDayNumber(int.Parse(s[parts[3]], CultureInfo.InvariantCulture)),
-            hours.IsEmpty ? null : double.Parse(hours, CultureInfo.InvariantCulture));
+        var length = value.GetByteCount();
+        if (length > 256) return null; // no figure is that long
+        Span<byte> utf8 = stackalloc byte[length];
+        return Decode(utf8[..value.CopyTo(utf8)]);
     }
+
+    static CapacityCell? Decode(ReadOnlySpan<byte> s)
+    {
+        Span<Range> parts = stackalloc Range[6];
+        var count = 0;
+        for (int start = 0, i = 0; i <= s.Length && count < parts.Length; i++)
+        {
+            if (i < s.Length && s[i] != (byte)'|') continue;
+            parts[count++] = new Range(start, i);
+            start = i + 1;
+        }
+        if (count != 5
+            || !long.TryParse(s[parts[0]], NumberStyles.Integer, CultureInfo.InvariantCulture, out var version)
+            || !long.TryParse(s[parts[1]], NumberStyles.Integer, CultureInfo.InvariantCulture, out var published)
+            || !int.TryParse(s[parts[2]], NumberStyles.Integer, CultureInfo.InvariantCulture, out var free)
+            || !int.TryParse(s[parts[3]], NumberStyles.Integer, CultureInfo.InvariantCulture, out var day)
+            || day < DateOnly.MinValue.DayNumber || day > DateOnly.MaxValue.DayNumber) return null;
+        var hours = s[parts[4]];
+        double? hoursPerWeek = null;
+        if (!hours.IsEmpty)
+        {
+            if (!double.TryParse(hours, NumberStyles.Float, CultureInfo.InvariantCulture, out var h)) return null;
+            hoursPerWeek = h;
+        }
+        return new CapacityCell(version, published, free, DateOnly.FromDayNumber(day), hoursPerWeek);
+    }
+
 }
 
 public sealed record CapacityWrite(string Agb, int Pc4, CareType CareType, CapacityCell Cell);
@@ -57,7 +83,34 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
 {
     public static class Keys
     {
-        public static RedisKey Area(int pc4) => $"cap:{{{Codes.Pc4(pc4)}}}";
+        public static RedisKey Area(int pc4) =>
+            pc4 is >= 0 and < 10_000 ? s_areas[pc4] ??= $"cap:{{{Codes.Pc4(pc4)}}}" : $"cap:{{{Codes.Pc4(pc4)}}}";
+
+        // Made once per area and per provider rather than on every search: a search names two
+        // fields per provider serving the patient's area. Field names are kept as UTF-8, as sent.
+        static readonly string?[] s_areas = new string?[10_000];
+        static readonly ConcurrentDictionary<string, RedisValue[]> s_fields = new(StringComparer.Ordinal);
+        const int MaxProvidersNamed = 100_000;
+
+        /// <summary>A provider's figure and held-count fields for a care type, as RedisValues made once.</summary>
+        public static (RedisValue Figure, RedisValue Held) FieldsOf(string agb, CareType careType)
+        {
+            var index = (int)careType;
+            if (!s_fields.TryGetValue(agb, out var fields))
+            {
+                if (s_fields.Count >= MaxProvidersNamed) s_fields.Clear();
+                fields = new RedisValue[2 * (CareTypes.All.Max(ct => (int)ct) + 1)];
+                foreach (var ct in CareTypes.All)
+                {
+                    fields[2 * (int)ct] = System.Text.Encoding.UTF8.GetBytes(Field(agb, ct));
+                    fields[2 * (int)ct + 1] = System.Text.Encoding.UTF8.GetBytes(HeldField(agb, ct));
+                }
+                s_fields[agb] = fields;
+            }
+            return index >= 0 && 2 * index + 1 < fields.Length && !fields[2 * index].IsNull
+                ? (fields[2 * index], fields[2 * index + 1])
+                : (Field(agb, careType), HeldField(agb, careType));
+        }
 
         public static string Field(string agb, CareType careType) => $"{agb}:{(int)careType}";
 
@@ -180,8 +233,7 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
         var fields = new RedisValue[agbs.Count * 2];
         for (var i = 0; i < agbs.Count; i++)
         {
-            fields[2 * i] = Keys.Field(agbs[i], careType);
-            fields[2 * i + 1] = Keys.HeldField(agbs[i], careType);
+            (fields[2 * i], fields[2 * i + 1]) = Keys.FieldsOf(agbs[i], careType);
         }
         var values = await Db.HashGetAsync(Keys.Area(pc4), fields);
         var cells = new CapacityCell?[agbs.Count];

@@ -32,7 +32,7 @@ public sealed record LeadList(string PatientPc4, string Municipality, double Rad
     {
         var lead = new V1.Lead
         {
-            Kind = l.Kind, Provider = l.Provider.ToProto(), DistanceKm = l.DistanceKm, Intake = l.Intake.ToProto(), Offerable = l.Offerable,
+            Kind = l.Kind, Provider = l.Provider.Summary, DistanceKm = l.DistanceKm, Intake = l.Intake.ToProto(), Offerable = l.Offerable,
             ContractType = l.ContractType, Warning = l.Warning,
         };
         if (l.Candidate is { } c)

@@ -31,6 +31,22 @@ public sealed record MatchQuery(
 public sealed record ProviderRef(string Agb, string Name, string BasePc4)
 {
     public static ProviderRef Of(ProviderInfo p) => new(p.Agb, p.Name, Shared.Codes.Pc4(p.BasePc4));
+
+    ProviderSummary? _summary;
+
+    /// <summary>
+    /// The provider as answers show it, made once per reference (the registry snapshot keeps one
+    /// per provider, so a search's answer does not make one per candidate and exclusion). Shared
+    /// between answers: never change it; clone it to build on it.
+    /// </summary>
+    [JsonIgnore]
+    public ProviderSummary Summary => _summary ??= new ProviderSummary { Agb = Agb, Name = Name, BasePc4 = BasePc4 };
+
+    // Equality is the three values only: the summary made from them is a cache.
+    public bool Equals(ProviderRef? other) =>
+        other is not null && (ReferenceEquals(this, other) || Agb == other.Agb && Name == other.Name && BasePc4 == other.BasePc4);
+
+    public override int GetHashCode() => HashCode.Combine(Agb, Name, BasePc4);
 }
 
 public sealed record Candidate(

@@ -241,7 +241,7 @@ public static class MatchRules
         return new MatchResult(query.PatientArea.Code, query.PatientArea.Municipality, query.RadiusKm, candidates, exclusions, now)
         {
             StaleAt = staleAt,
-            AreasInReach = areasInReach.Select(a => a.Area.Pc4).ToArray(), // only live subscriptions look, rarely
+            AreasInReach = new Pc4sOf(areasInReach), // only live subscriptions look, rarely: a view, not a copy per search
         };
     }
 
@@ -267,4 +267,19 @@ public static class MatchRules
 
     static string Ago(TimeSpan age) =>
         age.TotalDays >= 2 ? $"{(int)age.TotalDays} days" : age.TotalHours >= 1 ? $"{(int)age.TotalHours} hours" : $"{(int)age.TotalMinutes} minutes";
+}
+
+/// <summary>The postcode numbers of a list of areas in reach (which is kept, never changed), read through.</summary>
+sealed class Pc4sOf(IReadOnlyList<(PostcodeArea Area, double DistanceKm)> areas) : IReadOnlyList<int>
+{
+    public int this[int index] => areas[index].Area.Pc4;
+
+    public int Count => areas.Count;
+
+    public IEnumerator<int> GetEnumerator()
+    {
+        foreach (var (area, _) in areas) yield return area.Pc4;
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -55,7 +55,7 @@ public static class MatchingMapping
     {
         var proto = new V1.Candidate
         {
-            Provider = c.Provider.ToProto(),
+            Provider = c.Provider.Summary,
             DistanceKm = c.DistanceKm,
             FreePlaces = c.FreePlaces,
             Unit = c.Unit,
@@ -72,7 +72,7 @@ public static class MatchingMapping
     {
         var proto = new V1.Exclusion
         {
-            Provider = e.Provider.ToProto(),
+            Provider = e.Provider.Summary,
             DistanceKm = e.DistanceKm,
             Reason = e.Reason,
             Detail = e.Detail,
@@ -83,6 +83,4 @@ public static class MatchingMapping
         if (e.CapacityPublishedAt is { } at) proto.CapacityPublishedAt = Timestamp.FromDateTimeOffset(at);
         return proto;
     }
-
-    public static ProviderSummary ToProto(this ProviderRef p) => new() { Agb = p.Agb, Name = p.Name, BasePc4 = p.BasePc4 };
 }
