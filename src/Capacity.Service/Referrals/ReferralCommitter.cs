@@ -109,6 +109,7 @@ public sealed class ReferralCommitter(
             throw Reasons.Refuse(StatusCode.Aborted, Reasons.ChangedMeanwhile, "This call took too long and was finished as if it had stopped; try again.");
         if (saved.Saved)
         {
+            pending.Written = true;
             onSaved?.Invoke();
             await FollowUpAsync(before?.Referral, step);
             // Saved and followed up, but not yet on the replicas Redis:ReplicaAcks asks for: the caller

@@ -19,7 +19,11 @@ public sealed record LoadedReferral(StoredReferral? Stored, byte[]? EarlierAnswe
 public readonly record struct SaveResult(bool Saved, StoredReferral? Current, byte[]? EarlierAnswer = null, bool Fenced = false, bool Replicated = true);
 
 /// <summary>A step's entry in <c>refs:{pending}</c>: the member, and the token that names the call (the owner of its holds).</summary>
-public sealed record PendingStep(string Member, string Token);
+public sealed record PendingStep(string Member, string Token)
+{
+    /// <summary>Set once the step is saved: from then on its follow-up is owed, whatever happens to this call.</summary>
+    public bool Written { get; set; }
+}
 
 /// <summary>What claiming a create request found (see <see cref="ReferralStore.ClaimCreateAsync"/>).</summary>
 public enum CreateClaim
@@ -156,11 +160,21 @@ public sealed class ReferralStore(IConnectionMultiplexer redis, ReplicaAcknowled
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(SaveScript, [Keys.Referral(id), Keys.Events(id), Keys.Requests(id), Keys.Fenced(id)], args))!;
         return (int)result[0] switch
         {
-            1 => new SaveResult(true, null, Replicated: await replicas.ConfirmAsync(Keys.Referral(id))),
+            1 => new SaveResult(true, null, Replicated: await ConfirmSavedAsync(id, token)),
             2 => new SaveResult(false, null, (byte[])result[1]!),
             3 => new SaveResult(false, null, Fenced: true),
             _ => new SaveResult(false, Parse([(RedisValue)result[1], (RedisValue)result[2]])),
         };
+    }
+
+    // The step, and the pending entry that has the sweeper assert its follow-up again (written
+    // before the step, over the same durable connection): both on a replica before the step counts.
+    async Task<bool> ConfirmSavedAsync(string id, string? token)
+    {
+        if (!replicas.Required) return true;
+        var step = replicas.ConfirmAsync(Keys.Referral(id));
+        var pending = token is null ? Task.FromResult(true) : replicas.ConfirmAsync(Keys.Pending);
+        return await step & await pending;
     }
 
     /// <summary>
@@ -250,7 +264,8 @@ public sealed class ReferralStore(IConnectionMultiplexer redis, ReplicaAcknowled
     {
         var token = Guid.NewGuid().ToString("N");
         var member = agbs is null ? $"{referralId}|{token}" : $"{referralId}|{token}|{string.Join(',', agbs)}";
-        await Db.SortedSetAddAsync(Keys.Pending, member, due.ToUnixTimeMilliseconds());
+        // Over the durable connection when replicas must confirm steps (SaveAsync waits for it there).
+        await (await replicas.DatabaseAsync()).SortedSetAddAsync(Keys.Pending, member, due.ToUnixTimeMilliseconds());
         return new PendingStep(member, token);
     }
 
@@ -261,8 +276,18 @@ public sealed class ReferralStore(IConnectionMultiplexer redis, ReplicaAcknowled
         return (parts[0], parts.Length > 1 ? parts[1] : "", parts.Length > 2 && parts[2].Length > 0 ? parts[2].Split(',') : []);
     }
 
-    /// <summary>Removes a pending entry once its step is done. Not awaited: an entry left behind only makes the sweeper re-assert a finished step.</summary>
-    public void ClearPending(PendingStep step) => Db.SortedSetRemove(Keys.Pending, step.Member, CommandFlags.FireAndForget);
+    /// <summary>
+    /// Removes a pending entry once its step is done. Not awaited: an entry left behind only makes
+    /// the sweeper re-assert a finished step. When replicas must confirm steps (Redis:ReplicaAcks)
+    /// the entry of a step that wrote stays, and the sweeper asserts the step's follow-up once more
+    /// after the grace period: its writes (indexes, the hold's due entry, counts) were acknowledged
+    /// by masters without waiting for their replicas, and a failover in between may have lost them.
+    /// </summary>
+    public void ClearPending(PendingStep step)
+    {
+        if (replicas.Required && step.Written) return;
+        Db.SortedSetRemove(Keys.Pending, step.Member, CommandFlags.FireAndForget);
+    }
 
     public Task ClearPendingAsync(string member) => Db.SortedSetRemoveAsync(Keys.Pending, member);
 

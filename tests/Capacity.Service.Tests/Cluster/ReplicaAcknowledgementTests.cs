@@ -1,6 +1,10 @@
+using Capacity.Service.Capacity;
+using Capacity.Service.Referrals;
 using Capacity.Service.Tests.Infrastructure;
 using Capacity.V1;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Capacity.Service.Tests.Cluster;
@@ -75,5 +79,44 @@ public sealed class ReplicaAcknowledgementTests : IAsyncLifetime
         Assert.Equal(0, await App.AvailableAsync(agbs[0]));
         var listed = await App.Referrals().ListReferralsAsync(new ListReferralsRequest { RequesterOrg = create.RequesterOrg });
         Assert.Contains(listed.Referrals, r => r.Id == created.Id);
+    }
+
+    [Fact]
+    public async Task FollowUpWritesLostAfterAStepWasAcknowledgedAreAssertedAgainByTheSweeper()
+    {
+        var (uzovi, agbs) = await App.ProvidersAsync("1013", 1, free: 1);
+        var referral = await App.CreateAsync(ReferralData.NewReferral(uzovi, "1013"));
+        var offered = await App.Referrals().OfferReferralAsync(new OfferReferralRequest
+        {
+            RequestId = ReferralData.NewRequestId(), ReferralId = referral.Id, ProviderAgbs = { agbs[0] },
+        });
+        var offer = offered.Referral.Offers.Single();
+
+        // The step answered OK: its document and its pending entry are on the replica. Its
+        // follow-up's writes (the provider's open offers, the hold's due entry) were not waited
+        // for; as a failover that lost them would, remove them.
+        var redis = App.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        Assert.True(await redis.SortedSetLengthAsync(ReferralStore.Keys.Pending) >= 1);
+        await redis.KeyDeleteAsync([ReferralIndexes.Keys.ProviderOffers(agbs[0]).Key, HoldStore.Keys.Due]);
+        var inbox = await App.Offers().ListOffersAsync(new ListOffersRequest { ProviderAgb = agbs[0] });
+        Assert.Empty(inbox.Offers); // the provider would not see the offer it holds a place for
+
+        // After the grace period the sweeper finishes the steps as if their instance had stopped:
+        // the follow-up is asserted again from the referral as it is, and no place is held twice.
+        var sweeper = App.Services.GetRequiredService<ReferralSweeper>();
+        App.Time.Advance(App.Services.GetRequiredService<IOptions<ReferralOptions>>().Value.StepGrace + TimeSpan.FromSeconds(1));
+        await sweeper.SweepAsync();
+
+        inbox = await App.Offers().ListOffersAsync(new ListOffersRequest { ProviderAgb = agbs[0] });
+        Assert.Equal(offer.Id, inbox.Offers.Single().Offer.Id);
+        Assert.Contains((await redis.SortedSetRangeByRankAsync(HoldStore.Keys.Due)).Select(m => (string)m!), m => m.Contains(offer.Id, StringComparison.Ordinal));
+        Assert.Equal(0, await App.AvailableAsync(agbs[0]));
+        var stored = await App.Referrals().GetReferralAsync(new GetReferralRequest { ReferralId = referral.Id });
+        Assert.Equal(OfferState.Pending, stored.Referral.Offers.Single().State);
+
+        // An offer step's entry is looked at once more a minute later; then none is left.
+        App.Time.Advance(TimeSpan.FromMinutes(2));
+        await sweeper.SweepAsync();
+        Assert.Equal(0, await redis.SortedSetLengthAsync(ReferralStore.Keys.Pending));
     }
 }
