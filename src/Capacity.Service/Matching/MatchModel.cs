@@ -42,6 +42,14 @@ public sealed record ProviderRef(string Agb, string Name, string BasePc4)
     [JsonIgnore]
     public ProviderSummary Summary => _summary ??= new ProviderSummary { Agb = Agb, Name = Name, BasePc4 = BasePc4 };
 
+    // A copy (`with`) makes its own summary from its own values.
+    ProviderRef(ProviderRef original)
+    {
+        Agb = original.Agb;
+        Name = original.Name;
+        BasePc4 = original.BasePc4;
+    }
+
     // Equality is the three values only: the summary made from them is a cache.
     public bool Equals(ProviderRef? other) =>
         other is not null && (ReferenceEquals(this, other) || Agb == other.Agb && Name == other.Name && BasePc4 == other.BasePc4);

@@ -88,10 +88,10 @@ public sealed class ReferralCommitter(
         }
         catch (RpcException)
         {
-            store.ClearPending(pending);
+            store.ClearPending(pending, time.GetUtcNow() + options.CurrentValue.StepGrace);
             throw;
         }
-        store.ClearPending(pending);
+        store.ClearPending(pending, time.GetUtcNow() + options.CurrentValue.StepGrace);
         return result;
     }
 

@@ -160,21 +160,11 @@ public sealed class ReferralStore(IConnectionMultiplexer redis, ReplicaAcknowled
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(SaveScript, [Keys.Referral(id), Keys.Events(id), Keys.Requests(id), Keys.Fenced(id)], args))!;
         return (int)result[0] switch
         {
-            1 => new SaveResult(true, null, Replicated: await ConfirmSavedAsync(id, token)),
+            1 => new SaveResult(true, null, Replicated: await replicas.ConfirmAsync(Keys.Referral(id))),
             2 => new SaveResult(false, null, (byte[])result[1]!),
             3 => new SaveResult(false, null, Fenced: true),
             _ => new SaveResult(false, Parse([(RedisValue)result[1], (RedisValue)result[2]])),
         };
-    }
-
-    // The step, and the pending entry that has the sweeper assert its follow-up again (written
-    // before the step, over the same durable connection): both on a replica before the step counts.
-    async Task<bool> ConfirmSavedAsync(string id, string? token)
-    {
-        if (!replicas.Required) return true;
-        var step = replicas.ConfirmAsync(Keys.Referral(id));
-        var pending = token is null ? Task.FromResult(true) : replicas.ConfirmAsync(Keys.Pending);
-        return await step & await pending;
     }
 
     /// <summary>
@@ -264,30 +254,46 @@ public sealed class ReferralStore(IConnectionMultiplexer redis, ReplicaAcknowled
     {
         var token = Guid.NewGuid().ToString("N");
         var member = agbs is null ? $"{referralId}|{token}" : $"{referralId}|{token}|{string.Join(',', agbs)}";
-        // Over the durable connection when replicas must confirm steps (SaveAsync waits for it there).
-        await (await replicas.DatabaseAsync()).SortedSetAddAsync(Keys.Pending, member, due.ToUnixTimeMilliseconds());
+        await Db.SortedSetAddAsync(Keys.Pending, member, due.ToUnixTimeMilliseconds());
         return new PendingStep(member, token);
     }
 
     /// <summary>The referral, the token and the providers a pending entry names.</summary>
     public static (string ReferralId, string Token, IReadOnlyList<string> Agbs) ParsePending(string member)
     {
-        var parts = member.Split('|');
+        var parts = (IsReplay(member) ? member[ReplayPrefix.Length..] : member).Split('|');
         return (parts[0], parts.Length > 1 ? parts[1] : "", parts.Length > 2 && parts[2].Length > 0 ? parts[2].Split(',') : []);
     }
 
     /// <summary>
     /// Removes a pending entry once its step is done. Not awaited: an entry left behind only makes
-    /// the sweeper re-assert a finished step. When replicas must confirm steps (Redis:ReplicaAcks)
-    /// the entry of a step that wrote stays, and the sweeper asserts the step's follow-up once more
-    /// after the grace period: its writes (indexes, the hold's due entry, counts) were acknowledged
-    /// by masters without waiting for their replicas, and a failover in between may have lost them.
+    /// the sweeper re-assert a finished step. When replicas must confirm steps (Redis:ReplicaAcks),
+    /// a step that wrote trades its entry for a replay entry instead (<see cref="IsReplay"/>): its
+    /// follow-up's writes (indexes, the hold's due entry, counts) went to other masters without
+    /// waiting for their replicas, and a failover in between may have lost them, so the sweeper
+    /// asserts the follow-up once more after <paramref name="replayAt"/> — and does nothing else.
     /// </summary>
-    public void ClearPending(PendingStep step)
+    public void ClearPending(PendingStep step, DateTimeOffset replayAt)
     {
-        if (replicas.Required && step.Written) return;
-        Db.SortedSetRemove(Keys.Pending, step.Member, CommandFlags.FireAndForget);
+        if (!(replicas.Required && step.Written))
+        {
+            Db.SortedSetRemove(Keys.Pending, step.Member, CommandFlags.FireAndForget);
+            return;
+        }
+        // One slot, one transaction: should it be lost, the step's own entry is left, and the sweeper
+        // finishes it as a stopped step's (which asserts the follow-up too).
+        var swap = Db.CreateTransaction();
+        _ = swap.SortedSetRemoveAsync(Keys.Pending, step.Member);
+        _ = swap.SortedSetAddAsync(Keys.Pending, ReplayMember(ParsePending(step.Member).ReferralId, step.Token), replayAt.ToUnixTimeMilliseconds());
+        _ = swap.ExecuteAsync(CommandFlags.FireAndForget);
     }
+
+    const string ReplayPrefix = "replay|";
+
+    static string ReplayMember(string referralId, string token) => $"{ReplayPrefix}{referralId}|{token}";
+
+    /// <summary>Whether a pending entry only asks for a finished step's follow-up to be asserted again (see <see cref="ClearPending"/>).</summary>
+    public static bool IsReplay(string member) => member.StartsWith(ReplayPrefix, StringComparison.Ordinal);
 
     public Task ClearPendingAsync(string member) => Db.SortedSetRemoveAsync(Keys.Pending, member);
 

@@ -6,7 +6,8 @@ namespace Capacity.Service.Referrals;
 /// <summary>
 /// Runs on every instance: ends holds whose deadline passed (expiring their offers and moving the
 /// referral on), reminds requesters of referrals waiting for their choice and hands them to the
-/// desk after the second window, and finishes steps an instance left half-way when it stopped. Nothing here
+/// desk after the second window, finishes steps an instance left half-way when it stopped, and (on
+/// replicated Redis) asserts finished steps' follow-ups once more. Nothing here
 /// depends on the instance that made a hold still running; running it on several instances at
 /// once is safe because every action it takes is idempotent or a conditioned write.
 /// </summary>
@@ -15,6 +16,7 @@ public sealed class ReferralSweeper(
     ReferralStore store,
     ReferralIndexes indexes,
     ReferralAutomation automation,
+    ReferralCommitter committer,
     IOptions<ReferralOptions> options,
     TimeProvider time,
     ILogger<ReferralSweeper> logger) : BackgroundService
@@ -72,9 +74,16 @@ public sealed class ReferralSweeper(
                 var referralId = ReferralStore.ParsePending(member).ReferralId;
                 try
                 {
+                    // A finished step's follow-up asserted once more (replicated Redis: see ClearPending);
+                    // the call is over, so nothing is fenced, let go of or moved on.
+                    if (ReferralStore.IsReplay(member)) await committer.ReplayAsync(referralId);
                     // An offer step's entry is looked at once more after the call could have run to its end.
-                    if (await automation.RecoverAsync(member)) await store.PostponePendingAsync(member, now + Later);
-                    else await store.ClearPendingAsync(member);
+                    else if (await automation.RecoverAsync(member))
+                    {
+                        await store.PostponePendingAsync(member, now + Later);
+                        continue;
+                    }
+                    await store.ClearPendingAsync(member);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
