@@ -11,7 +11,9 @@ public sealed class SessionExpiryTests : IAsyncLifetime
 {
     const string Issuer = "capacity-test";
     static readonly string Key = DevTokens.NewSigningKey();
-    static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(3);
+    // Long enough to connect and make one call on a busy machine (a full test run on two cores took
+    // more than 3 s once), short enough to see the expiry within the test.
+    static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
     readonly CapacityApp _app = new CapacityApp().With("Auth:Required", "true").With("Auth:Issuer", Issuer).With("Auth:SigningKey", Key);
 
     public ValueTask InitializeAsync() => _app.InitializeAsync();
@@ -28,7 +30,7 @@ public sealed class SessionExpiryTests : IAsyncLifetime
         hub.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
         await hub.InvokeAsync("FollowProvider", "75000001", TestContext.Current.CancellationToken); // allowed while the token holds
 
-        await closed.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(40), TestContext.Current.CancellationToken);
 
         Assert.Equal(HubConnectionState.Disconnected, hub.State);
     }
@@ -37,7 +39,7 @@ public sealed class SessionExpiryTests : IAsyncLifetime
     public async Task WatchingOffersEndsWithUnauthenticatedWhenTheTokenExpires()
     {
         var offers = new OfferService.OfferServiceClient(_app.CreateChannel(ShortToken("provider", "75000001")));
-        using var watch = offers.WatchOffers(new WatchOffersRequest { ProviderAgb = "75000001" }, deadline: DateTime.UtcNow.AddSeconds(20));
+        using var watch = offers.WatchOffers(new WatchOffersRequest { ProviderAgb = "75000001" }, deadline: DateTime.UtcNow.AddSeconds(40));
 
         var e = await Assert.ThrowsAsync<RpcException>(async () =>
         {
