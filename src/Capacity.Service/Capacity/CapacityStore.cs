@@ -65,7 +65,6 @@ public readonly record struct CapacityCell(long Version, long PublishedAtMs, int
         }
         return new CapacityCell(version, published, free, DateOnly.FromDayNumber(day), hoursPerWeek);
     }
-
 }
 
 public sealed record CapacityWrite(string Agb, int Pc4, CareType CareType, CapacityCell Cell);
