@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Globalization;
 using Capacity.Service.Redis;
@@ -50,11 +51,13 @@ public readonly record struct CapacityCell(long Version, long PublishedAtMs, int
             parts[count++] = new Range(start, i);
             start = i + 1;
         }
+        // Utf8Parser: the UTF-8 number reader made for this (a search decodes tens of figures; the
+        // general number parser was most of that). Only whole parts count, as Encode writes them.
         if (count != 5
-            || !long.TryParse(s[parts[0]], NumberStyles.Integer, CultureInfo.InvariantCulture, out var version)
-            || !long.TryParse(s[parts[1]], NumberStyles.Integer, CultureInfo.InvariantCulture, out var published)
-            || !int.TryParse(s[parts[2]], NumberStyles.Integer, CultureInfo.InvariantCulture, out var free)
-            || !int.TryParse(s[parts[3]], NumberStyles.Integer, CultureInfo.InvariantCulture, out var day)
+            || !Whole(s[parts[0]], out long version)
+            || !Whole(s[parts[1]], out long published)
+            || !Whole(s[parts[2]], out long free) || free is < int.MinValue or > int.MaxValue
+            || !Whole(s[parts[3]], out long day)
             || day < DateOnly.MinValue.DayNumber || day > DateOnly.MaxValue.DayNumber) return null;
         var hours = s[parts[4]];
         double? hoursPerWeek = null;
@@ -63,7 +66,9 @@ public readonly record struct CapacityCell(long Version, long PublishedAtMs, int
             if (!double.TryParse(hours, NumberStyles.Float, CultureInfo.InvariantCulture, out var h)) return null;
             hoursPerWeek = h;
         }
-        return new CapacityCell(version, published, free, DateOnly.FromDayNumber(day), hoursPerWeek);
+        return new CapacityCell(version, published, (int)free, DateOnly.FromDayNumber((int)day), hoursPerWeek);
+
+        static bool Whole(ReadOnlySpan<byte> part, out long value) => Utf8Parser.TryParse(part, out value, out var used) && used == part.Length;
     }
 }
 
@@ -226,19 +231,43 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
     }
 
     /// <summary>The figures, with their holds, of the given providers for one care type in one area: one HMGET.</summary>
-    public async Task<CapacityCell?[]> GetAsync(int pc4, IReadOnlyList<string> agbs, CareType careType)
+    /// <summary>
+    /// The fields <see cref="GetAsync"/> reads for these providers and one care type: each provider's
+    /// figure, then its held count, in the providers' order. A caller that searches the same area
+    /// often keeps them (the matching engine does, per registry list).
+    /// </summary>
+    public static RedisValue[] FieldsFor(IReadOnlyList<string> agbs, CareType careType)
     {
-        if (agbs.Count == 0) return [];
         var fields = new RedisValue[agbs.Count * 2];
         for (var i = 0; i < agbs.Count; i++)
         {
             (fields[2 * i], fields[2 * i + 1]) = Keys.FieldsOf(agbs[i], careType);
         }
-        var values = await Db.HashGetAsync(Keys.Area(pc4), fields);
-        var cells = new CapacityCell?[agbs.Count];
-        for (var i = 0; i < cells.Length; i++)
-            cells[i] = CapacityCell.Decode(values[2 * i]) is { } cell ? cell with { Held = (int)((long?)values[2 * i + 1] ?? 0) } : null;
-        return cells;
+        return fields;
+    }
+
+    /// <summary>
+    /// The figures of the providers named by <paramref name="fields"/> (from <see cref="FieldsFor"/>)
+    /// in one area, in their order: one HMGET. Each figure is decoded when it is read, so a search
+    /// makes no array of figures next to the reply.
+    /// </summary>
+    public async Task<IReadOnlyList<CapacityCell?>> GetAsync(int pc4, RedisValue[] fields) =>
+        fields.Length == 0 ? [] : new StoredCells(await Db.HashGetAsync(Keys.Area(pc4), fields));
+
+    /// <summary>An HMGET reply of figure and held-count pairs, read as figures.</summary>
+    sealed class StoredCells(RedisValue[] values) : IReadOnlyList<CapacityCell?>
+    {
+        public int Count => values.Length / 2;
+
+        public CapacityCell? this[int index] =>
+            CapacityCell.Decode(values[2 * index]) is { } cell ? cell with { Held = (int)((long?)values[2 * index + 1] ?? 0) } : null;
+
+        public IEnumerator<CapacityCell?> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++) yield return this[i];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>Every figure of one provider in the given areas: one HMGET per area, all pipelined.</summary>

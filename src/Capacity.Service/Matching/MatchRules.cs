@@ -22,7 +22,9 @@ public static class MatchRules
     /// </summary>
     public static Exclusion? ExcludeByRegistry(MatchQuery query, ProviderInfo provider, double distanceKm, RegistrySnapshot registry,
         out ContractInfo? contract, bool requireContract = true) =>
-        ExcludeByRegistry(query, provider, ProviderRef.Of(provider), distanceKm, registry, out contract, requireContract, new Details(query));
+        ExcludeByRegistry(query, provider, ProviderRef.Of(provider), distanceKm,
+            registry.ContractOf(provider.Agb, query.Insurer.Uzovi, query.StartDate.Year), registry.StopsOf(provider.Agb),
+            out contract, requireContract, new Details(query));
 
     /// <summary>Rules 4 (room on the start date) and 5 (fresh), on the provider's figure in the patient's area.</summary>
     public static Exclusion? ExcludeByCapacity(MatchQuery query, ProviderInfo provider, double distanceKm, CapacityCell? cell, DateTimeOffset now, TimeSpan freshness) =>
@@ -50,11 +52,12 @@ public static class MatchRules
     }
 
     static Exclusion? ExcludeByRegistry(
-        MatchQuery query, ProviderInfo provider, ProviderRef providerRef, double distanceKm, RegistrySnapshot registry,
+        MatchQuery query, ProviderInfo provider, ProviderRef providerRef, double distanceKm,
+        ContractInfo? insurerContract, IReadOnlyList<ClientStopInfo> stops,
         out ContractInfo? contract, bool requireContract, Details details)
     {
-        var reason = RegistryReason(provider, query.Insurer.Uzovi, query.CareType, query.PatientArea.Pc4, query.StartDate, query.Urgent, registry,
-            out contract, out var stop, requireContract);
+        var reason = RegistryReason(provider, insurerContract, stops, query.Insurer.Uzovi, query.CareType, query.PatientArea.Pc4, query.StartDate, query.Urgent,
+            out contract, out var stop, requireContract, applyStops: true);
         return reason switch
         {
             null => null,
@@ -77,19 +80,28 @@ public static class MatchRules
     /// </summary>
     public static ExclusionReason? RegistryReason(
         ProviderInfo provider, string uzovi, CareType careType, int pc4, DateOnly start, bool urgent, RegistrySnapshot registry,
-        out ContractInfo? contract, out ClientStopInfo? stop, bool requireContract = true, bool applyStops = true)
+        out ContractInfo? contract, out ClientStopInfo? stop, bool requireContract = true, bool applyStops = true) =>
+        RegistryReason(provider, registry.ContractOf(provider.Agb, uzovi, start.Year), registry.StopsOf(provider.Agb), uzovi, careType, pc4, start, urgent,
+            out contract, out stop, requireContract, applyStops);
+
+    // The same, given the provider's contract with the insurer for the start date's year and its
+    // client stops (a search looks them up by provider number).
+    static ExclusionReason? RegistryReason(
+        ProviderInfo provider, ContractInfo? insurerContract, IReadOnlyList<ClientStopInfo> stops,
+        string uzovi, CareType careType, int pc4, DateOnly start, bool urgent,
+        out ContractInfo? contract, out ClientStopInfo? stop, bool requireContract, bool applyStops)
     {
         stop = null;
 
         // 1. Contracted by the patient's insurer for this care type in the start date's year.
-        contract = registry.ContractOf(provider.Agb, uzovi, start.Year);
+        contract = insurerContract;
         if (contract is not null && !contract.CareTypes.Contains(careType)) contract = null;
         if (contract is null && requireContract) return ExclusionReason.NotContracted;
 
         // 2. No client stop for this insurer, care type, area and day — unless PTZ or urgent.
         if (applyStops && !CareTypes.PassesClientStops(careType, urgent))
         {
-            foreach (var s in registry.StopsOf(provider.Agb))
+            foreach (var s in stops)
             {
                 if (!s.Covers(uzovi, careType, pc4, start)) continue;
                 stop = s;
@@ -142,9 +154,57 @@ public static class MatchRules
     [ThreadStatic] static CapacityCell?[]? t_cells;
     [ThreadStatic] static int t_stamp;
 
+    // Per-thread arrays indexed by provider number, marked with a stamp instead of cleared: no
+    // per-search set. Neither method below awaits, so a thread's arrays are its own while in use.
+    static int NextStamp(RegistrySnapshot registry, out int[] seenAt, out int[] cellAt, out CapacityCell?[] cellsByNumber)
+    {
+        seenAt = t_seenAt is { } stamps && stamps.Length >= registry.ProviderCount ? stamps : t_seenAt = new int[registry.ProviderCount + 256];
+        cellAt = t_cellAt is { } cellStamps && cellStamps.Length >= registry.ProviderCount ? cellStamps : t_cellAt = new int[registry.ProviderCount + 256];
+        cellsByNumber = t_cells is { } held && held.Length >= registry.ProviderCount ? held : t_cells = new CapacityCell?[registry.ProviderCount + 256];
+        if (++t_stamp == int.MaxValue)
+        {
+            Array.Clear(seenAt);
+            Array.Clear(cellAt);
+            t_stamp = 1;
+        }
+        return t_stamp;
+    }
+
     /// <summary>
-    /// Evaluates every provider in reach and ranks the result. In reach: it serves the patient's
-    /// area, or it serves an area within the radius and its base is within the radius too.
+    /// The providers in reach of a search, each once: those serving the patient's area, and those
+    /// serving an area within the radius whose base is within the radius too (an area in reach
+    /// brought them, but the distance shown is their base's: else a 15 km search would list
+    /// exclusions at 19 km). Depends only on the snapshot, the patient's area and the radius, so
+    /// the engine keeps it per snapshot rather than walking every area in reach on every search.
+    /// </summary>
+    public static ProviderInReach[] ProvidersInReach(
+        RegistrySnapshot registry, PostcodeArea patientArea, double radiusKm,
+        IReadOnlyList<(PostcodeArea Area, double DistanceKm)> areasInReach, PostcodeDirectory postcodes)
+    {
+        var stamp = NextStamp(registry, out var seenAt, out _, out _);
+        var found = ArrayPool<ProviderInReach>.Shared.Rent(registry.ProviderCount);
+        var count = 0;
+        foreach (var (area, _) in areasInReach)
+        {
+            foreach (var number in registry.ProviderNumbersServing(area.Pc4))
+            {
+                if (seenAt[number] == stamp) continue;
+                seenAt[number] = stamp;
+                var provider = registry.ProviderAt(number);
+                var exactKm = PostcodeDirectory.DistanceKm(postcodes.Find(provider.BasePc4)!, patientArea);
+                if (exactKm > radiusKm && !provider.Serves(patientArea.Pc4)) continue;
+                found[count++] = new ProviderInReach(number, exactKm);
+            }
+        }
+        var inReach = found.AsSpan(0, count).ToArray();
+        ArrayPool<ProviderInReach>.Shared.Return(found);
+        return inReach;
+    }
+
+    /// <summary>
+    /// Evaluates every provider in reach and ranks the result. <paramref name="providersInReach"/>
+    /// is what <see cref="ProvidersInReach"/> gives for this snapshot, area and radius (worked out
+    /// here when not given).
     /// </summary>
     public static MatchResult Evaluate(
         MatchQuery query,
@@ -155,24 +215,15 @@ public static class MatchRules
         PostcodeDirectory postcodes,
         DateTimeOffset now,
         TimeSpan freshness,
-        bool requireContract = true)
+        bool requireContract = true,
+        ProviderInReach[]? providersInReach = null)
     {
-        // Providers serving several areas in reach are evaluated once: marked by number with this
-        // search's stamp (no per-search set; Evaluate never awaits, so the thread's array is its own).
-        var seenAt = t_seenAt is { } stamps && stamps.Length >= registry.ProviderCount ? stamps : t_seenAt = new int[registry.ProviderCount + 256];
-        var cellAt = t_cellAt is { } cellStamps && cellStamps.Length >= registry.ProviderCount ? cellStamps : t_cellAt = new int[registry.ProviderCount + 256];
-        var cellsByNumber = t_cells is { } held && held.Length >= registry.ProviderCount ? held : t_cells = new CapacityCell?[registry.ProviderCount + 256];
-        if (++t_stamp == int.MaxValue)
-        {
-            Array.Clear(seenAt);
-            Array.Clear(cellAt);
-            t_stamp = 1;
-        }
-        var stamp = t_stamp;
+        var inReach = providersInReach ?? ProvidersInReach(registry, query.PatientArea, query.RadiusKm, areasInReach, postcodes);
+        var stamp = NextStamp(registry, out _, out var cellAt, out var cellsByNumber);
 
-        // The figures by provider number, stamped like seenAt: the local providers are the
-        // snapshot's own list for the patient's area, numbered in its order (no per-search
-        // dictionary keyed by AGB). Lists from elsewhere (tests) are matched by AGB once.
+        // The figures by provider number: the local providers are the snapshot's own list for the
+        // patient's area, numbered in its order (no per-search dictionary keyed by AGB). Lists from
+        // elsewhere (tests) are matched by AGB once.
         var numbers = registry.ProviderNumbersServing(query.PatientArea.Pc4);
         var numbered = ReferenceEquals(localProviders, registry.ProvidersServing(query.PatientArea.Pc4)) && numbers.Length == localProviders.Count;
         for (var i = 0; i < localProviders.Count; i++)
@@ -183,49 +234,29 @@ public static class MatchRules
             cellsByNumber[number] = localCells[i];
         }
 
-        // First the providers in reach, each once; then the verdicts, into lists of the right size.
-        var inReach = ArrayPool<int>.Shared.Rent(registry.ProviderCount);
-        var count = 0;
-        foreach (var (area, _) in areasInReach)
-        {
-            foreach (var number in registry.ProviderNumbersServing(area.Pc4))
-            {
-                if (seenAt[number] == stamp) continue;
-                seenAt[number] = stamp;
-                inReach[count++] = number;
-            }
-        }
-
         var details = new Details(query);
-        var candidates = new List<Candidate>(Math.Min(count, localProviders.Count));
-        var exclusions = new List<Exclusion>(count);
+        var contracts = registry.ContractsOf(query.Insurer.Uzovi);
+        var year = query.StartDate.Year;
+        var candidates = new List<Candidate>(Math.Min(inReach.Length, localProviders.Count));
+        var exclusions = new List<Exclusion>(inReach.Length);
         DateTimeOffset? staleAt = null;
-        for (var i = 0; i < count; i++)
+        foreach (var (number, distance) in inReach)
         {
-            var number = inReach[i];
             var provider = registry.ProviderAt(number);
-            var exactKm = PostcodeDirectory.DistanceKm(postcodes.Find(provider.BasePc4)!, query.PatientArea);
-            // An area in reach brought it here, but the distance shown is its base's: a provider
-            // based beyond the radius is out of reach unless it serves the patient's own area
-            // (then it can take the patient wherever its office is). Else a 15 km search would
-            // list exclusions at 19 km.
-            if (exactKm > query.RadiusKm && !provider.Serves(query.PatientArea.Pc4)) continue;
-            var distance = Math.Round(exactKm, 2);
             var cell = cellAt[number] == stamp ? cellsByNumber[number] : null;
             var providerRef = registry.RefOf(number);
-            if ((ExcludeByRegistry(query, provider, providerRef, distance, registry, out var contract, requireContract, details)
+            if ((ExcludeByRegistry(query, provider, providerRef, distance, contracts.Of(number, year), registry.StopsAt(number), out var contract, requireContract, details)
                  ?? ExcludeByCapacity(query, providerRef, distance, cell, now, freshness, details)) is { } exclusion)
             {
                 exclusions.Add(exclusion);
                 continue;
             }
             var c = cell!.Value;
-            candidates.Add(new Candidate(registry.RefOf(number), distance, c.Available, CareTypes.UnitOf(query.CareType),
+            candidates.Add(new Candidate(providerRef, distance, c.Available, CareTypes.UnitOf(query.CareType),
                 c.HoursPerWeek, c.AvailableFrom, c.PublishedAt, now - c.PublishedAt, contract?.Type ?? ContractType.Unspecified));
             var expires = c.PublishedAt + freshness;
             if (staleAt is null || expires < staleAt) staleAt = expires;
         }
-        ArrayPool<int>.Shared.Return(inReach);
 
         // Nearest first, then most room, then the freshest figure; AGB makes ties deterministic.
         candidates.Sort((a, b) =>
@@ -234,7 +265,8 @@ public static class MatchRules
             : a.CapacityPublishedAt != b.CapacityPublishedAt ? b.CapacityPublishedAt.CompareTo(a.CapacityPublishedAt)
             : string.CompareOrdinal(a.Provider.Agb, b.Provider.Agb));
         exclusions.Sort((a, b) =>
-            a.Reason != b.Reason ? a.Reason.CompareTo(b.Reason)
+            // As numbers: Enum.CompareTo takes an object, and boxed both reasons on every comparison.
+            a.Reason != b.Reason ? ((int)a.Reason).CompareTo((int)b.Reason)
             : a.DistanceKm != b.DistanceKm ? a.DistanceKm.CompareTo(b.DistanceKm)
             : string.CompareOrdinal(a.Provider.Agb, b.Provider.Agb));
 
@@ -267,6 +299,23 @@ public static class MatchRules
 
     static string Ago(TimeSpan age) =>
         age.TotalDays >= 2 ? $"{(int)age.TotalDays} days" : age.TotalHours >= 1 ? $"{(int)age.TotalHours} hours" : $"{(int)age.TotalMinutes} minutes";
+}
+
+/// <summary>
+/// A provider in reach of a search, by its number in the registry snapshot, and the distance from
+/// its base to the patient's area as answers show it: to 10 m, kept as a whole number of those
+/// (8 bytes an entry: the engine keeps these lists for every area searched).
+/// </summary>
+public readonly struct ProviderInReach(int number, double exactKm)
+{
+    readonly int _centiKm = (int)Math.Round(exactKm * 100);
+
+    public int Number { get; } = number;
+
+    /// <summary>Rounded to two decimals exactly as <c>Math.Round(km, 2)</c> rounds it.</summary>
+    public double DistanceKm => _centiKm / 100.0;
+
+    public void Deconstruct(out int number, out double distanceKm) => (number, distanceKm) = (Number, DistanceKm);
 }
 
 /// <summary>The postcode numbers of a list of areas in reach (which is kept, never changed), read through.</summary>

@@ -1,9 +1,12 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Capacity.Service.Capacity;
 using Capacity.Service.Geography;
 using Capacity.Service.Registry;
 using Capacity.Service.Shared;
+using Capacity.V1;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Capacity.Service.Matching;
 
@@ -41,12 +44,67 @@ public sealed class MatchingEngine(
     {
         var snapshot = registry.Current;
         var local = snapshot.ProvidersServing(query.PatientArea.Pc4);
-        var agbs = new string[local.Count];
-        for (var i = 0; i < agbs.Length; i++) agbs[i] = local[i].Agb;
-
-        var cells = await capacity.GetAsync(query.PatientArea.Pc4, agbs, query.CareType);
+        var cells = await capacity.GetAsync(query.PatientArea.Pc4, FieldsOf(local, query.CareType));
         var reach = Reach(query.PatientArea, query.RadiusKm);
-        return MatchRules.Evaluate(query, snapshot, reach, local, cells, postcodes, time.GetUtcNow(), options.CurrentValue.FreshnessWindow, requireContract);
+        return MatchRules.Evaluate(query, snapshot, reach, local, cells, postcodes, time.GetUtcNow(), options.CurrentValue.FreshnessWindow, requireContract,
+            ProvidersInReach(snapshot, query.PatientArea, query.RadiusKm, reach));
+    }
+
+    // Which providers are in reach of an (area, radius), and how far their bases are, follows from
+    // the registry snapshot alone: worked out on the first search of that area and radius after a
+    // registry change, and kept with the snapshot (8 bytes a provider; the next snapshot starts
+    // empty). Walking every area in reach and its providers on every search was most of the rules'
+    // own time (a 15 km search in a city visits thousands of area-provider pairs for tens of providers).
+    const long MaxProvidersInReachHeld = 2_000_000;
+    sealed class InReachHeld(RegistrySnapshot snapshot)
+    {
+        public RegistrySnapshot Snapshot { get; } = snapshot;
+        public readonly ConcurrentDictionary<(int Pc4, double RadiusKm), ProviderInReach[]> ByArea = new();
+        public long Held;
+    }
+    InReachHeld? _inReach;
+
+    ProviderInReach[] ProvidersInReach(RegistrySnapshot snapshot, PostcodeArea area, double radiusKm, IReadOnlyList<(PostcodeArea Area, double DistanceKm)> reach)
+    {
+        var held = Volatile.Read(ref _inReach);
+        if (held is null || !ReferenceEquals(held.Snapshot, snapshot))
+        {
+            // Searches that still hold an older snapshot work theirs out without keeping it.
+            if (held is not null && held.Snapshot.Version > snapshot.Version)
+                return MatchRules.ProvidersInReach(snapshot, area, radiusKm, reach, postcodes);
+            held = new InReachHeld(snapshot);
+            Volatile.Write(ref _inReach, held);
+        }
+        if (held.ByArea.TryGetValue((area.Pc4, radiusKm), out var known)) return known;
+        var inReach = MatchRules.ProvidersInReach(snapshot, area, radiusKm, reach, postcodes);
+        if (Interlocked.Add(ref held.Held, inReach.Length) > MaxProvidersInReachHeld)
+        {
+            held.ByArea.Clear();
+            Interlocked.Exchange(ref held.Held, inReach.Length);
+        }
+        held.ByArea.TryAdd((area.Pc4, radiusKm), inReach);
+        return inReach;
+    }
+
+    // The fields a search reads in the patient's area (figure and held count of each provider serving
+    // it, for the care type) follow from the snapshot's list of those providers: made once per list
+    // and care type, and dropped with the snapshot that holds the list (a weak table). Some hundreds
+    // of bytes per area searched: far less than building them on every search.
+    readonly ConditionalWeakTable<IReadOnlyList<ProviderInfo>, RedisValue[]?[]> _fields = new();
+
+    RedisValue[] FieldsOf(IReadOnlyList<ProviderInfo> local, CareType careType)
+    {
+        var byCareType = _fields.GetValue(local, static _ => new RedisValue[]?[CareTypes.All.Max(ct => (int)ct) + 1]);
+        var index = (int)careType;
+        if (index < 0 || index >= byCareType.Length) return CapacityStore.FieldsFor(AgbsOf(local), careType);
+        return byCareType[index] ??= CapacityStore.FieldsFor(AgbsOf(local), careType);
+
+        static string[] AgbsOf(IReadOnlyList<ProviderInfo> providers)
+        {
+            var agbs = new string[providers.Count];
+            for (var i = 0; i < agbs.Length; i++) agbs[i] = providers[i].Agb;
+            return agbs;
+        }
     }
 
     IReadOnlyList<(PostcodeArea Area, double DistanceKm)> Reach(PostcodeArea area, double radiusKm)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Capacity.Service.Geography;
 using Capacity.V1;
@@ -52,7 +53,12 @@ public sealed class RegistrySnapshot
             var indices = _servingNumbersByPc4[pc4] = new int[serving.Length];
             for (var i = 0; i < serving.Length; i++) indices[i] = numbers[serving[i].Agb];
         }
+        _stopsByNumber = new ClientStopInfo[ordered.Length][];
+        for (var i = 0; i < ordered.Length; i++) _stopsByNumber[i] = StopsByProvider.GetValueOrDefault(ordered[i].Agb) ?? [];
     }
+
+    readonly ClientStopInfo[][] _stopsByNumber;
+    readonly ConcurrentDictionary<string, InsurerContracts> _contractsByInsurer = new(StringComparer.Ordinal);
 
     readonly int[]?[] _servingNumbersByPc4 = new int[]?[PostcodeDirectory.MaxPc4 + 1];
     readonly Matching.ProviderRef[] _refs;
@@ -100,6 +106,31 @@ public sealed class RegistrySnapshot
 
     public ContractInfo? ContractOf(string agb, string uzovi, int year) => Contracts.GetValueOrDefault((agb, uzovi, year));
 
+    /// <summary>The client stops of provider number <paramref name="number"/>, as <see cref="StopsOf"/> gives them.</summary>
+    public IReadOnlyList<ClientStopInfo> StopsAt(int number) => _stopsByNumber[number];
+
+    /// <summary>
+    /// One insurer's contracts by provider number, as <see cref="ContractOf"/> finds them: indexed on
+    /// the first search for that insurer in this snapshot (one pass over the contracts), so a search
+    /// finds each provider's contract by number instead of hashing two strings per provider.
+    /// Insurers the registry does not hold are not kept.
+    /// </summary>
+    public InsurerContracts ContractsOf(string uzovi) =>
+        _contractsByInsurer.TryGetValue(uzovi, out var held) ? held
+        : Insurers.ContainsKey(uzovi) ? _contractsByInsurer.GetOrAdd(uzovi, IndexContracts)
+        : IndexContracts(uzovi);
+
+    InsurerContracts IndexContracts(string uzovi)
+    {
+        var byNumber = new ContractInfo[]?[_byNumber.Length];
+        foreach (var contract in Contracts.Values)
+        {
+            if (contract.Uzovi != uzovi || !_numberByAgb.TryGetValue(contract.Agb, out var number)) continue;
+            byNumber[number] = [.. byNumber[number] ?? [], contract];
+        }
+        return new InsurerContracts(byNumber);
+    }
+
     /// <summary>
     /// Whether the provider gives this care type: as it registered (Provider.care_types), or, when
     /// it registered none, as any of its contracts for that year says.
@@ -110,5 +141,18 @@ public sealed class RegistrySnapshot
         foreach (var insurer in Insurers.Keys)
             if (ContractOf(provider.Agb, insurer, year) is { } c && c.CareTypes.Contains(careType)) return true;
         return false;
+    }
+}
+
+/// <summary>One insurer's contracts by provider number (see <see cref="RegistrySnapshot.ContractsOf"/>).</summary>
+public sealed class InsurerContracts(ContractInfo[]?[] byNumber)
+{
+    /// <summary>The contract of provider number <paramref name="number"/> for <paramref name="year"/>; null when there is none.</summary>
+    public ContractInfo? Of(int number, int year)
+    {
+        if (byNumber[number] is not { } contracts) return null;
+        foreach (var contract in contracts)
+            if (contract.Year == year) return contract;
+        return null;
     }
 }
