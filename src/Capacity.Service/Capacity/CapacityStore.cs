@@ -230,7 +230,6 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
         // Held counts stay: open offers there still release or consume their places.
     }
 
-    /// <summary>The figures, with their holds, of the given providers for one care type in one area: one HMGET.</summary>
     /// <summary>
     /// The fields <see cref="GetAsync"/> reads for these providers and one care type: each provider's
     /// figure, then its held count, in the providers' order. A caller that searches the same area

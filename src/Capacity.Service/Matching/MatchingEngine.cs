@@ -52,7 +52,7 @@ public sealed class MatchingEngine(
 
     // Which providers are in reach of an (area, radius), and how far their bases are, follows from
     // the registry snapshot alone: worked out on the first search of that area and radius after a
-    // registry change, and kept with the snapshot (8 bytes a provider; the next snapshot starts
+    // registry change, and kept with the snapshot (8 bytes a provider, at most ~16 MB; the next snapshot starts
     // empty). Walking every area in reach and its providers on every search was most of the rules'
     // own time (a 15 km search in a city visits thousands of area-provider pairs for tens of providers).
     const long MaxProvidersInReachHeld = 2_000_000;
@@ -69,18 +69,23 @@ public sealed class MatchingEngine(
         var held = Volatile.Read(ref _inReach);
         if (held is null || !ReferenceEquals(held.Snapshot, snapshot))
         {
-            // Searches that still hold an older snapshot work theirs out without keeping it.
-            if (held is not null && held.Snapshot.Version > snapshot.Version)
+            // A search that still holds a snapshot the cache has since replaced works its list out
+            // without keeping it (a registry whose version went down, flushed or replaced, is current
+            // all the same, and gets its own).
+            if (!ReferenceEquals(snapshot, registry.Current))
                 return MatchRules.ProvidersInReach(snapshot, area, radiusKm, reach, postcodes);
             held = new InReachHeld(snapshot);
             Volatile.Write(ref _inReach, held);
         }
         if (held.ByArea.TryGetValue((area.Pc4, radiusKm), out var known)) return known;
         var inReach = MatchRules.ProvidersInReach(snapshot, area, radiusKm, reach, postcodes);
-        if (Interlocked.Add(ref held.Held, inReach.Length) > MaxProvidersInReachHeld)
+        // Counted in 8-byte units, an entry's own dictionary node as 8 more: a radius is any number a
+        // request gives, so empty lists must count too.
+        var cost = inReach.Length + 8;
+        if (Interlocked.Add(ref held.Held, cost) > MaxProvidersInReachHeld)
         {
             held.ByArea.Clear();
-            Interlocked.Exchange(ref held.Held, inReach.Length);
+            Interlocked.Exchange(ref held.Held, cost);
         }
         held.ByArea.TryAdd((area.Pc4, radiusKm), inReach);
         return inReach;

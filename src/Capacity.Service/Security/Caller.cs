@@ -37,8 +37,8 @@ public sealed record Caller(string Subject, Role Role, string? Agb, string? Org,
     {
         if (user?.Identity?.IsAuthenticated != true) return null;
         // One pass over the claims, keeping the first of each type as FindFirst would (types compared
-        // ignoring case, as FindFirst does): this runs on every call, and seven FindFirst calls were
-        // seven walks over the claims and seven closures.
+        // exactly, as the token handler's CaseSensitiveClaimsIdentity does): this runs on every call,
+        // and seven FindFirst calls were seven walks over the claims and seven closures.
         Claim? sub = null, nameId = null, roleClaim = null, agb = null, org = null, uzovi = null, gm = null, name = null;
         foreach (var claim in user.Claims)
         {
@@ -65,7 +65,7 @@ public sealed record Caller(string Subject, Role Role, string? Agb, string? Org,
         };
         return tenant ? caller : null;
 
-        static bool Is(string type, string wanted) => string.Equals(type, wanted, StringComparison.OrdinalIgnoreCase);
+        static bool Is(string type, string wanted) => string.Equals(type, wanted, StringComparison.Ordinal);
         static string? Value(Claim? claim) => claim?.Value is { Length: > 0 } v ? v : null;
     }
 }
