@@ -1,7 +1,9 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Capacity.Service.Redis;
+using Capacity.Service.Registry;
 using Capacity.Service.Shared;
 using Capacity.V1;
 using StackExchange.Redis;
@@ -230,28 +232,33 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
         // Held counts stay: open offers there still release or consume their places.
     }
 
-    /// <summary>
-    /// The fields <see cref="GetAsync"/> reads for these providers and one care type: each provider's
-    /// figure, then its held count, in the providers' order. A caller that searches the same area
-    /// often keeps them (the matching engine does, per registry list).
-    /// </summary>
-    public static RedisValue[] FieldsFor(IReadOnlyList<string> agbs, CareType careType)
-    {
-        var fields = new RedisValue[agbs.Count * 2];
-        for (var i = 0; i < agbs.Count; i++)
-        {
-            (fields[2 * i], fields[2 * i + 1]) = Keys.FieldsOf(agbs[i], careType);
-        }
-        return fields;
-    }
+    // The fields a search reads in the patient's area (figure and held count of each provider serving
+    // it, for the care type) follow from the registry snapshot's list of those providers: made once
+    // per list and care type, and dropped with the snapshot that holds the list (a weak table). Some
+    // hundreds of bytes per area searched: far less than building them on every search.
+    readonly ConditionalWeakTable<IReadOnlyList<ProviderInfo>, RedisValue[]?[]> _fields = new();
 
     /// <summary>
-    /// The figures of the providers named by <paramref name="fields"/> (from <see cref="FieldsFor"/>)
-    /// in one area, in their order: one HMGET. Each figure is decoded when it is read, so a search
-    /// makes no array of figures next to the reply.
+    /// The figures, with their holds, of <paramref name="providers"/> (a registry snapshot's list of
+    /// the providers serving the area) for one care type in one area, in their order: one HMGET.
+    /// Each figure is decoded when it is read, so a search makes no array of figures next to the reply.
     /// </summary>
-    public async Task<IReadOnlyList<CapacityCell?>> GetAsync(int pc4, RedisValue[] fields) =>
-        fields.Length == 0 ? [] : new StoredCells(await Db.HashGetAsync(Keys.Area(pc4), fields));
+    public async Task<IReadOnlyList<CapacityCell?>> GetAsync(int pc4, IReadOnlyList<ProviderInfo> providers, CareType careType) =>
+        providers.Count == 0 ? [] : new StoredCells(await Db.HashGetAsync(Keys.Area(pc4), FieldsOf(providers, careType)));
+
+    RedisValue[] FieldsOf(IReadOnlyList<ProviderInfo> providers, CareType careType)
+    {
+        var byCareType = _fields.GetValue(providers, static _ => new RedisValue[]?[CareTypes.All.Max(ct => (int)ct) + 1]);
+        var index = (int)careType;
+        return index >= 0 && index < byCareType.Length ? byCareType[index] ??= Make() : Make();
+
+        RedisValue[] Make()
+        {
+            var fields = new RedisValue[providers.Count * 2];
+            for (var i = 0; i < providers.Count; i++) (fields[2 * i], fields[2 * i + 1]) = Keys.FieldsOf(providers[i].Agb, careType);
+            return fields;
+        }
+    }
 
     /// <summary>An HMGET reply of figure and held-count pairs, read as figures.</summary>
     sealed class StoredCells(RedisValue[] values) : IReadOnlyList<CapacityCell?>

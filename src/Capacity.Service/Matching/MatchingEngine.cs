@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Capacity.Service.Capacity;
 using Capacity.Service.Geography;
 using Capacity.Service.Registry;
 using Capacity.Service.Shared;
-using Capacity.V1;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Capacity.Service.Matching;
 
@@ -44,7 +41,7 @@ public sealed class MatchingEngine(
     {
         var snapshot = registry.Current;
         var local = snapshot.ProvidersServing(query.PatientArea.Pc4);
-        var cells = await capacity.GetAsync(query.PatientArea.Pc4, FieldsOf(local, query.CareType));
+        var cells = await capacity.GetAsync(query.PatientArea.Pc4, local, query.CareType);
         var reach = Reach(query.PatientArea, query.RadiusKm);
         return MatchRules.Evaluate(query, snapshot, reach, local, cells, postcodes, time.GetUtcNow(), options.CurrentValue.FreshnessWindow, requireContract,
             ProvidersInReach(snapshot, query.PatientArea, query.RadiusKm, reach));
@@ -89,27 +86,6 @@ public sealed class MatchingEngine(
         }
         held.ByArea.TryAdd((area.Pc4, radiusKm), inReach);
         return inReach;
-    }
-
-    // The fields a search reads in the patient's area (figure and held count of each provider serving
-    // it, for the care type) follow from the snapshot's list of those providers: made once per list
-    // and care type, and dropped with the snapshot that holds the list (a weak table). Some hundreds
-    // of bytes per area searched: far less than building them on every search.
-    readonly ConditionalWeakTable<IReadOnlyList<ProviderInfo>, RedisValue[]?[]> _fields = new();
-
-    RedisValue[] FieldsOf(IReadOnlyList<ProviderInfo> local, CareType careType)
-    {
-        var byCareType = _fields.GetValue(local, static _ => new RedisValue[]?[CareTypes.All.Max(ct => (int)ct) + 1]);
-        var index = (int)careType;
-        if (index < 0 || index >= byCareType.Length) return CapacityStore.FieldsFor(AgbsOf(local), careType);
-        return byCareType[index] ??= CapacityStore.FieldsFor(AgbsOf(local), careType);
-
-        static string[] AgbsOf(IReadOnlyList<ProviderInfo> providers)
-        {
-            var agbs = new string[providers.Count];
-            for (var i = 0; i < agbs.Length; i++) agbs[i] = providers[i].Agb;
-            return agbs;
-        }
     }
 
     IReadOnlyList<(PostcodeArea Area, double DistanceKm)> Reach(PostcodeArea area, double radiusKm)
