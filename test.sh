@@ -8,7 +8,8 @@
 # microbenchmarks (./microbench.sh --smoke). Smoke runs check that
 # the tools work and the results are correct (e.g. one winner per race), never timings.
 # Before the tests, docker-compose.yml is validated for the default services and every profile
-# (scripts/check-compose.sh: Debian's docker-compose, no Docker engine needed).
+# (scripts/check-compose.sh: Debian's docker-compose, no Docker engine needed), and the public
+# API's protos are compiled with the vendored third_party/ protos alone (scripts/check-protos.sh).
 # Extra arguments go to `dotnet test` and skip the smoke runs (e.g. ./test.sh --filter Hold).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,6 +22,7 @@ ensure_redis
 ensure_chromium
 
 scripts/check-compose.sh
+scripts/check-protos.sh
 dotnet test Capacity.slnx -c Release "$@"
 if (($# == 0)); then
   echo "==> benchmark smoke run"
