@@ -7,10 +7,11 @@ import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const web = process.env.CAPACITY_WEB_URL ?? 'http://localhost:5080';
 const grpcAddress = new URL(process.env.CAPACITY_GRPC_URL ?? 'http://localhost:5081').host;
-const protos = path.join(import.meta.dirname, '../../src/Capacity.Protos');
+const protos = fileURLToPath(new URL('../../src/Capacity.Protos', import.meta.url));
 const includeDirs = [protos, path.join(protos, 'third_party')];
 
 // 1. A token for a demo identity: a transfer desk of a hospital (role requester).
