@@ -8,7 +8,9 @@
 # microbenchmarks (./microbench.sh --smoke). Smoke runs check that
 # the tools work and the results are correct (e.g. one winner per race), never timings.
 # Before the tests, docker-compose.yml is validated for the default services and every profile
-# (scripts/check-compose.sh: Debian's docker-compose, no Docker engine needed).
+# (scripts/check-compose.sh: Debian's docker-compose, no Docker engine needed), and the public
+# API's protos are compiled with the vendored third_party/ protos alone (scripts/check-protos.sh);
+# the Node client example (clients/node, run by a web test) gets its packages with npm ci.
 # Extra arguments go to `dotnet test` and skip the smoke runs (e.g. ./test.sh --filter Hold).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,8 +21,12 @@ ensure_dotnet
 # them into a cluster), whatever CAPACITY_TEST_REDIS says for the rest.
 ensure_redis
 ensure_chromium
+ensure_node
 
 scripts/check-compose.sh
+scripts/check-protos.sh
+# The Node client example's packages, exactly as its lock file names them (NodeClientTests runs it).
+npm ci --prefix clients/node --no-audit --no-fund --loglevel=error
 dotnet test Capacity.slnx -c Release "$@"
 if (($# == 0)); then
   echo "==> benchmark smoke run"

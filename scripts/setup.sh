@@ -34,3 +34,8 @@ ensure_chromium() {
   # The web front end's end-to-end tests drive Debian's chromium (no browser download).
   ensure_packages chromium chromium
 }
+
+ensure_node() {
+  # The Node client example (clients/node) runs in the tests: Node 18 or later and npm.
+  ensure_packages node nodejs npm npm
+}

@@ -6,7 +6,11 @@ using System.Text.Json;
 using Capacity.Service.Extensions;
 using Capacity.Service.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
@@ -34,6 +38,9 @@ public sealed class WebApp : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The gRPC endpoint (HTTP/2 without TLS, a free loopback port), for the clients in other languages.</summary>
+    public Uri GrpcAddress { get; private set; } = null!;
+
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("Not started");
 
     /// <summary>Where screenshots and journey timings go: E2E_ARTIFACTS, else artifacts/e2e under the repository.</summary>
@@ -50,6 +57,9 @@ public sealed class WebApp : IAsyncLifetime
             ["Auth:Issuer"] = "capacity-e2e",
             ["Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         });
+        // Kestrel bound port 0 for gRPC: the address it lists besides the web one.
+        GrpcAddress = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .Select(address => new Uri(address)).Single(address => address.Port != BaseAddress.Port);
 
         // The service tests run beside these on the same two cores in ./test.sh: wait generously
         // for what must happen; how fast it happens is measured (journey-times.txt), not asserted.
