@@ -138,7 +138,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
     /// Validates one request and appends one write per area it covers. Areas the provider does
     /// not serve are refused: capacity there could never match.
     /// </summary>
-    static void Expand(SetCapacityRequest request, RegistrySnapshot snapshot, TimeProvider time, InputErrors errors, List<CapacityWrite> writes)
+    internal static void Expand(SetCapacityRequest request, RegistrySnapshot snapshot, TimeProvider time, InputErrors errors, List<CapacityWrite> writes)
     {
         ProviderInfo? provider = null;
         if (!Codes.IsAgb(request.Agb)) errors.Add("agb", Codes.AgbRule);

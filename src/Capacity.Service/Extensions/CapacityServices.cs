@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Capacity.Service.Audit;
 using Capacity.Service.Capacity;
+using Capacity.Service.Capacity.Pull;
 using Capacity.Service.ClientStops;
 using Capacity.Service.Demo;
 using Capacity.Service.Geography;
@@ -73,6 +74,7 @@ public static class CapacityServices
         services.AddHostedService(sp => sp.GetRequiredService<ReferralSweeper>());
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());
         services.AddHostedService<StartupBanner>();
+        services.AddCapacityPull();
 
         services.AddOptions<LimitsOptions>().BindConfiguration("Limits")
             .Validate(o => o.MaxReceiveMessageBytes >= 16 * 1024 && o.MaxStreamItems >= 1 && o.RateLimit.PermitsPerSecond >= 1 && o.RateLimit.Burst >= 1
@@ -150,7 +152,7 @@ public static class CapacityServices
         var signInRequired = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Required;
         foreach (var service in new IEndpointConventionBuilder[]
                  {
-                     app.MapGrpcService<RegistryGrpcService>(), app.MapGrpcService<CapacityGrpcService>(), app.MapGrpcService<ClientStopGrpcService>(),
+                     app.MapGrpcService<RegistryGrpcService>(), app.MapGrpcService<CapacityGrpcService>(), app.MapGrpcService<CapacityEndpointGrpcService>(), app.MapGrpcService<ClientStopGrpcService>(),
                      app.MapGrpcService<MatchingGrpcService>(), app.MapGrpcService<RegionGrpcService>(), app.MapGrpcService<ReferralGrpcService>(),
                      app.MapGrpcService<OfferGrpcService>(), app.MapGrpcService<MediationGrpcService>(), app.MapGrpcService<AuditGrpcService>(),
                  })

@@ -42,6 +42,13 @@ public static class Permissions
         [M("CapacityService", "UpdateCapacity")] = Allow(Role.Provider, (m, c) => Own(((UpdateCapacityRequest)m).Agb, c.Agb, "provider")),
         [M("CapacityService", "GetProviderCapacity")] = Allow(Role.Provider, (m, c) => Own(((GetProviderCapacityRequest)m).Agb, c.Agb, "provider")),
 
+        // Capacity pulled from a provider's own capacity.json: its endpoint is kept by the provider, or by the registry admin for it.
+        [M("CapacityEndpointService", "SetCapacityEndpoint")] = Allow(Role.RegistryAdmin).And(Role.Provider, (m, c) => Own(((SetCapacityEndpointRequest)m).Agb, c.Agb, "provider")),
+        [M("CapacityEndpointService", "RemoveCapacityEndpoint")] = Allow(Role.RegistryAdmin).And(Role.Provider, (m, c) => Own(((RemoveCapacityEndpointRequest)m).Agb, c.Agb, "provider")),
+        [M("CapacityEndpointService", "GetCapacityEndpoint")] = Allow(Role.RegistryAdmin).And(Role.Provider, (m, c) => Own(((GetCapacityEndpointRequest)m).Agb, c.Agb, "provider")),
+        [M("CapacityEndpointService", "PullCapacityNow")] = Allow(Role.RegistryAdmin).And(Role.Provider, (m, c) => Own(((PullCapacityNowRequest)m).Agb, c.Agb, "provider")),
+        [M("CapacityEndpointService", "ListCapacityEndpoints")] = Allow(Role.RegistryAdmin),
+
         // Client stops: declared and lifted by their provider; listed by it, by insurers for their own insured, by the registry admin.
         [M("ClientStopService", "DeclareClientStop")] = Allow(Role.Provider, (m, c) => Own(((DeclareClientStopRequest)m).Stop?.ProviderAgb, c.Agb, "provider")),
         [M("ClientStopService", "LiftClientStop")] = Allow(Role.Provider), // the stop's owner is checked in ClientStopGrpcService

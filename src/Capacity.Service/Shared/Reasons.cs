@@ -56,6 +56,7 @@ public static class Reasons
     public const string ExplanationRequired = "EXPLANATION_REQUIRED";
     public const string PhoneFormat = "PHONE_FORMAT";
     public const string EmailFormat = "EMAIL_FORMAT";
+    public const string UrlFormat = "URL_FORMAT";
     public const string PageTokenInvalid = "PAGE_TOKEN_INVALID";
 
     // --- refusals that concern no one field (google.rpc.ErrorInfo) ---
@@ -74,6 +75,7 @@ public static class Reasons
     public const string OfferNotFound = "OFFER_NOT_FOUND";
     public const string ClientStopNotFound = "CLIENT_STOP_NOT_FOUND";
     public const string ProviderNotFound = "PROVIDER_NOT_FOUND";
+    public const string EndpointNotFound = "ENDPOINT_NOT_FOUND";
     public const string OrganisationNotFound = "ORGANISATION_NOT_FOUND";
     public const string NotAllowed = "NOT_ALLOWED";
     public const string OtherDesk = "OTHER_DESK";

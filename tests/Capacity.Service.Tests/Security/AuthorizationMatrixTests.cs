@@ -29,7 +29,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
 
     const string Registry = "/capacity.v1.RegistryService/", Capacity = "/capacity.v1.CapacityService/", Stops = "/capacity.v1.ClientStopService/",
         Matching = "/capacity.v1.MatchingService/", Regions = "/capacity.v1.RegionService/", Referrals = "/capacity.v1.ReferralService/",
-        Offers = "/capacity.v1.OfferService/", Mediation = "/capacity.v1.MediationService/";
+        Offers = "/capacity.v1.OfferService/", Mediation = "/capacity.v1.MediationService/", Endpoints = "/capacity.v1.CapacityEndpointService/";
 
     /// <summary>Who may call each method (for their own data).</summary>
     static readonly Dictionary<string, string[]> Expected = new()
@@ -48,6 +48,11 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Capacity + "PublishCapacity"] = ["provider"],
         [Capacity + "UpdateCapacity"] = ["provider"],
         [Capacity + "GetProviderCapacity"] = ["provider"],
+        [Endpoints + "SetCapacityEndpoint"] = ["provider", "registry_admin"],
+        [Endpoints + "RemoveCapacityEndpoint"] = ["provider", "registry_admin"],
+        [Endpoints + "GetCapacityEndpoint"] = ["provider", "registry_admin"],
+        [Endpoints + "PullCapacityNow"] = ["provider", "registry_admin"],
+        [Endpoints + "ListCapacityEndpoints"] = ["registry_admin"],
         [Stops + "DeclareClientStop"] = ["provider"],
         [Stops + "LiftClientStop"] = ["provider"],
         [Stops + "ListClientStops"] = ["provider", "insurer_desk", "registry_admin"],
@@ -85,6 +90,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         (Registry + "UpsertRequestingOrganisation", "requester"), (Mediation + "FindLeads", "insurer_desk"), (Mediation + "ListDeskQueue", "insurer_desk"),
         (Mediation + "TakeReferral", "insurer_desk"), (Mediation + "SearchForReferral", "insurer_desk"), (Mediation + "CloseReferral", "insurer_desk"),
         (Mediation + "GetUnmetDemand", "insurer_desk"), (Mediation + "GetUnmetDemand", "municipality"),
+        (Endpoints + "SetCapacityEndpoint", "provider"), (Endpoints + "RemoveCapacityEndpoint", "provider"), (Endpoints + "GetCapacityEndpoint", "provider"),
+        (Endpoints + "PullCapacityNow", "provider"),
     ];
 
     /// <summary>One call per method, its owner fields filled from <see cref="Tenant"/> (as the role would send them).</summary>
@@ -117,6 +124,11 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         },
         [Capacity + "UpdateCapacity"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).UpdateCapacityAsync(new() { Agb = t.Agb, Figures = { new SetCapacityRequest { Pc4 = "1183", CareType = CareType.DistrictNursing, FreePlaces = 1, Version = 1 } } }, cancellationToken: ct).ResponseAsync,
         [Capacity + "GetProviderCapacity"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).GetProviderCapacityAsync(new() { Agb = t.Agb }, cancellationToken: ct).ResponseAsync,
+        [Endpoints + "SetCapacityEndpoint"] = (ch, t, _, ct) => new CapacityEndpointService.CapacityEndpointServiceClient(ch).SetCapacityEndpointAsync(new() { Agb = t.Agb, Url = "https://zorg.example.nl/capacity.json" }, cancellationToken: ct).ResponseAsync,
+        [Endpoints + "RemoveCapacityEndpoint"] = (ch, t, _, ct) => new CapacityEndpointService.CapacityEndpointServiceClient(ch).RemoveCapacityEndpointAsync(new() { Agb = t.Agb }, cancellationToken: ct).ResponseAsync,
+        [Endpoints + "GetCapacityEndpoint"] = (ch, t, _, ct) => new CapacityEndpointService.CapacityEndpointServiceClient(ch).GetCapacityEndpointAsync(new() { Agb = t.Agb }, cancellationToken: ct).ResponseAsync,
+        [Endpoints + "PullCapacityNow"] = (ch, t, _, ct) => new CapacityEndpointService.CapacityEndpointServiceClient(ch).PullCapacityNowAsync(new() { Agb = t.Agb }, cancellationToken: ct).ResponseAsync,
+        [Endpoints + "ListCapacityEndpoints"] = (ch, _, _, ct) => new CapacityEndpointService.CapacityEndpointServiceClient(ch).ListCapacityEndpointsAsync(new(), cancellationToken: ct).ResponseAsync,
         [Stops + "DeclareClientStop"] = (ch, t, _, ct) => new ClientStopService.ClientStopServiceClient(ch).DeclareClientStopAsync(new() { Stop = new() { ProviderAgb = t.Agb, From = CapacityApp.Today.ToDate(), Reason = ClientStopReason.StaffShortage } }, cancellationToken: ct).ResponseAsync,
         [Stops + "LiftClientStop"] = (ch, _, _, ct) => new ClientStopService.ClientStopServiceClient(ch).LiftClientStopAsync(new() { Id = "stop-none" }, cancellationToken: ct).ResponseAsync,
         [Stops + "ListClientStops"] = (ch, t, role, ct) => new ClientStopService.ClientStopServiceClient(ch).ListClientStopsAsync(
