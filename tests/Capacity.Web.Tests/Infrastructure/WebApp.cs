@@ -95,6 +95,9 @@ public sealed class WebApp : IAsyncLifetime
             // SignalR backplane's UNSUBSCRIBE at shutdown waited past the production 1 s once in CI
             // (a cleanup failure of the whole assembly).
             ["Redis:OperationTimeout"] = "00:00:05",
+            // The capacity.json pull tests serve the file on loopback; a registered endpoint is fetched within a second.
+            ["Pull:AllowLoopback"] = "true",
+            ["Pull:PollPeriod"] = "00:00:00.250",
         }.Concat(auth));
         builder.Logging.ClearProviders().AddConsole();
         builder.AddCapacityServices();

@@ -6,6 +6,7 @@ import { errorText, reasonOf, Problem, showFieldErrors, clearFieldErrors } from 
 import { api, listInsurers, pager, insurerName as nameIn } from './api.js';
 import * as live from './live.js';
 import { clientStops } from './stops.js';
+import { capacityEndpoint } from './pull-endpoint.js';
 import { contact, facts, uncontractedWarning, moreButton, olderToggle } from './blocks.js';
 import {
   careTypes, declineReasons, texts, label, key, proto, formatDay, formatTime, formatMoment, formatWeekDay, ago, today,
@@ -32,6 +33,7 @@ export async function render(main, identity) {
     h('p', { class: 'muted' }, 'Pas de aantallen aan en sla alles in één keer op. Tab en pijltjes werken; Enter slaat op.'),
     nudge, grid, h('div', { class: 'actions' }, saveButton, saveStatus));
   const stops = clientStops(agb, insurers, provider);
+  const endpoint = capacityEndpoint(agb, () => loadCapacity());
 
   const clients = h('div', { id: 'placements', class: 'placements' }, h('p', { class: 'muted' }, texts.loading));
   const clientsStatus = h('p', { class: 'status', role: 'status', id: 'placements-status' });
@@ -45,7 +47,8 @@ export async function render(main, identity) {
     h('section', { class: 'card clients', 'aria-labelledby': 'placements-title' },
       h('div', { class: 'list-controls' }, h('h2', { id: 'placements-title' }, texts.newClients), olderClients.label),
       clientsStatus, clients, moreClients),
-    stops.section));
+    stops.section,
+    endpoint.section));
   const insurerName = uzovi => nameIn(insurers, uzovi);
 
   // --- capacity grid ---
@@ -280,6 +283,6 @@ export async function render(main, identity) {
   live.on('OfferChanged', () => { loadOffers(); loadCapacity(); loadPlacements(); });
   live.onConnected(async () => {
     await live.invoke('FollowProvider', agb);
-    await Promise.all([loadOffers(), loadCapacity(), stops.load(), loadPlacements()]);
+    await Promise.all([loadOffers(), loadCapacity(), stops.load(), loadPlacements(), endpoint.load()]);
   });
 }
