@@ -42,8 +42,9 @@ public static class Permissions
         [M("CapacityService", "UpdateCapacity")] = Allow(Role.Provider, (m, c) => Own(((UpdateCapacityRequest)m).Agb, c.Agb, "provider")),
         [M("CapacityService", "GetProviderCapacity")] = Allow(Role.Provider, (m, c) => Own(((GetProviderCapacityRequest)m).Agb, c.Agb, "provider")),
 
-        // Capacity pulled from a provider's own capacity.json: its endpoint is kept by the provider, or by the registry admin for it.
-        [M("CapacityEndpointService", "SetCapacityEndpoint")] = Allow(Role.RegistryAdmin).And(Role.Provider, (m, c) => Own(((SetCapacityEndpointRequest)m).Agb, c.Agb, "provider")),
+        // Capacity pulled from a provider's own capacity.json: registered by the provider only (an
+        // endpoint publishes its figures, which only it may do); seen, pulled and removed by the registry admin too.
+        [M("CapacityEndpointService", "SetCapacityEndpoint")] = Allow(Role.Provider, (m, c) => Own(((SetCapacityEndpointRequest)m).Agb, c.Agb, "provider")),
         [M("CapacityEndpointService", "RemoveCapacityEndpoint")] = Allow(Role.RegistryAdmin).And(Role.Provider, (m, c) => Own(((RemoveCapacityEndpointRequest)m).Agb, c.Agb, "provider")),
         [M("CapacityEndpointService", "GetCapacityEndpoint")] = Allow(Role.RegistryAdmin).And(Role.Provider, (m, c) => Own(((GetCapacityEndpointRequest)m).Agb, c.Agb, "provider")),
         [M("CapacityEndpointService", "PullCapacityNow")] = Allow(Role.RegistryAdmin).And(Role.Provider, (m, c) => Own(((PullCapacityNowRequest)m).Agb, c.Agb, "provider")),

@@ -79,6 +79,9 @@ public class CapacityApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
         builder.UseSetting("Redis:Configuration", Redis);
         builder.UseSetting("Demo:Seed", "false");
+        // No instance fetches registered capacity.json endpoints on its own (tests that register
+        // one, e.g. the permission matrix, must not reach the internet); the pull tests run due pulls themselves.
+        builder.UseSetting("Pull:Enabled", "false");
         builder.UseSetting("Registry:VersionPollInterval", "00:00:01");
         builder.UseSetting("Live:CoalesceWindow", "00:00:00.020");
         builder.UseSetting("Referrals:SweepInterval", "00:00:00.100");

@@ -15,8 +15,7 @@ namespace Capacity.Service.Tests.Pull;
 /// </summary>
 public sealed class CapacityPullTests : IAsyncLifetime
 {
-    readonly CapacityApp _app = new CapacityApp()
-        .With("Pull:Enabled", "false")
+    readonly CapacityApp _app = new CapacityApp() // the host's own puller is off (CapacityApp)
         .With("Pull:AllowLoopback", "true")
         .With("Pull:Timeout", "00:00:02");
 
@@ -71,7 +70,63 @@ public sealed class CapacityPullTests : IAsyncLifetime
         _server.Body = Statement("\"1183\"", """{ "type": "wijkverpleging", "count": 1 }""");
         _app.Time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(1, await RunDueAsync());
-        Assert.Equal(1, (await FiguresAsync(agb))["1183/DistrictNursing"].FreePlaces);
+        var changed = await FiguresAsync(agb);
+        Assert.Equal(1, changed["1183/DistrictNursing"].FreePlaces);
+        // What the document no longer lists does not stay up until it turns stale: it is set to 0 with the new version.
+        Assert.Equal(0, changed["1181/DistrictNursing"].FreePlaces);
+        Assert.True(changed["1181/DistrictNursing"].Version > figures["1181/DistrictNursing"].Version);
+    }
+
+    [Fact]
+    public async Task AFigureTheProviderPublishedWithAHigherVersionIsNotOverwrittenAndIsCountedAsOutdated()
+    {
+        _server.Body = Statement("\"1181\", \"1183\"", """{ "type": "wijkverpleging", "count": 2 }""");
+        var agb = await ProviderWithEndpointAsync();
+        await _app.PublishAsync(agb, "1183", CareType.DistrictNursing, 9, version: 4_000_000_000_000_000); // far above a fetch time in ms
+
+        await RunDueAsync();
+
+        var status = await Endpoints.GetCapacityEndpointAsync(new GetCapacityEndpointRequest { Agb = agb });
+        Assert.Equal((1, 1), (status.FiguresPublished, status.FiguresOutdated));
+        var figures = await FiguresAsync(agb);
+        Assert.Equal((2, 9), (figures["1181/DistrictNursing"].FreePlaces, figures["1183/DistrictNursing"].FreePlaces));
+    }
+
+    [Fact]
+    public async Task AfterARegistryChangeTheWholeDocumentIsReadAgainNotTheKeptStatement()
+    {
+        _server.Body = Statement("\"1183\", \"1184\"", """{ "type": "wijkverpleging", "count": 2 }""");
+        _server.ETag = "\"v1\"";
+        var agb = await ProviderWithEndpointAsync();
+        await RunDueAsync();
+        Assert.DoesNotContain("1184/DistrictNursing", (await FiguresAsync(agb)).Keys); // not served yet
+
+        await _app.Registry.UpsertProviderAsync(new UpsertProviderRequest
+        {
+            Provider = new Provider { Agb = agb, Name = $"Provider {agb}", BasePc4 = "1183", ServedPc4S = { "1181", "1182", "1183", "1184" }, Qualifications = new Qualifications() },
+        });
+        _app.Time.Advance(TimeSpan.FromMinutes(5));
+        await RunDueAsync();
+
+        Assert.Equal(["", ""], _server.Requests.ToArray()); // no If-None-Match: a 304 would have published the old filter's figures
+        Assert.Equal(2, (await FiguresAsync(agb))["1184/DistrictNursing"].FreePlaces);
+    }
+
+    [Fact]
+    public async Task PullNowDoesNotStartASecondFetchWhileOneIsUnderWay()
+    {
+        _server.Body = Statement("\"1183\"", """{ "type": "wijkverpleging", "count": 2 }""");
+        _server.Delay = TimeSpan.FromMilliseconds(500);
+        await using var second = await _app.StartSecondInstanceAsync();
+        var agb = await ProviderWithEndpointAsync();
+
+        var first = RunDueAsync(); // claims and fetches, slowly
+        while (_server.Requests.IsEmpty) await Task.Delay(10, TestContext.Current.CancellationToken);
+        await Endpoints.PullCapacityNowAsync(new PullCapacityNowRequest { Agb = agb });
+        var ranOnSecond = await second.Services.GetRequiredService<CapacityPuller>().RunDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal((1, 0), (await first, ranOnSecond));
+        Assert.Single(_server.Requests);
     }
 
     [Fact]
@@ -95,6 +150,8 @@ public sealed class CapacityPullTests : IAsyncLifetime
 
     [Theory]
     [InlineData(500, "", 0, PullErrors.HttpStatus)]
+    [InlineData(302, "", 0, PullErrors.Redirect)]
+    [InlineData(204, "", 0, PullErrors.HttpStatus)]
     [InlineData(200, "{ not json", 0, PullErrors.BadDocument)]
     [InlineData(200, """{ "capaciteit": [] }""", 0, PullErrors.BadDocument)]
     [InlineData(200, "", 3, PullErrors.Timeout)]
@@ -174,6 +231,11 @@ public sealed class CapacityPullTests : IAsyncLifetime
         await RunDueAsync();
 
         await Endpoints.PullCapacityNowAsync(new PullCapacityNowRequest { Agb = agb });
+        // Not before 30 seconds after the last fetch, however often it is asked for.
+        var asked = await Endpoints.GetCapacityEndpointAsync(new GetCapacityEndpointRequest { Agb = agb });
+        Assert.Equal(CapacityApp.Epoch + CapacityEndpointGrpcService.CoolDown, asked.NextPullAt.ToDateTimeOffset());
+        Assert.Equal(0, await RunDueAsync());
+        _app.Time.Advance(CapacityEndpointGrpcService.CoolDown);
         Assert.Equal(1, await RunDueAsync());
 
         Assert.True((await Endpoints.RemoveCapacityEndpointAsync(new RemoveCapacityEndpointRequest { Agb = agb })).Removed);

@@ -57,7 +57,8 @@ public sealed class NutsStatementTests
             """);
 
         Assert.Equal([new PulledFigure(1183, CareType.ShortTermStay, 2)], statement.Figures);
-        Assert.Equal(("intramural[0].available", "INTRAMURAL_TYPE"), (statement.Skipped.Single().Path, statement.Skipped.Single().Reason));
+        Assert.Equal(("intramural[0].available[1]", "INTRAMURAL_TYPE", "wijkverpleging"),
+            (statement.Skipped.Single().Path, statement.Skipped.Single().Reason, statement.Skipped.Single().Value));
     }
 
     [Fact]
@@ -102,17 +103,48 @@ public sealed class NutsStatementTests
     public void OnlyHttpsToPublicAddressesMayBeRegistered(string url, bool allowLoopback, bool allowed) =>
         Assert.Equal(allowed, EndpointAddress.Problem(url, allowLoopback) is null);
 
+    [Theory]
+    [InlineData("145.97.1.1", true)]
+    [InlineData("2a00:1450:400e::1", true)]
+    [InlineData("::ffff:10.0.0.1", false)]      // IPv4-mapped private
+    [InlineData("64:ff9b::a00:1", false)]       // NAT64 of 10.0.0.1
+    [InlineData("64:ff9b:1::a9fe:a9fe", false)] // local-use NAT64
+    [InlineData("::a9fe:a9fe", false)]          // IPv4-compatible 169.254.169.254
+    [InlineData("2002:a00:1::1", false)]        // 6to4 of 10.0.0.1
+    [InlineData("2001:0:a00:1::1", false)]      // Teredo
+    [InlineData("2001:db8::1", false)]          // documentation
+    [InlineData("fe80::1", false)]
+    [InlineData("203.0.113.7", false)]          // TEST-NET-3
+    [InlineData("192.88.99.1", false)]          // 6to4 relay
+    public void OnlyPublicUnicastAddressesMayBeReached(string address, bool allowed) =>
+        Assert.Equal(allowed, EndpointAddress.IsAllowed(IPAddress.Parse(address), allowLoopback: true));
+
     [Fact]
-    public async Task ANameThatResolvesToTheServicesOwnMachineIsRefusedWhenConnecting()
+    public async Task ANameThatResolvesToTheServicesOwnMachineIsNeverConnectedTo()
     {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var options = new PullOptions { AllowLoopback = false, Timeout = TimeSpan.FromSeconds(2) };
-        var fetcher = new PullFetcher(new OneClient(new HttpClient(PullFetcher.CreateHandler(options))), Options.Create(options));
+        var fetcher = new PullFetcher(new OneClient(new HttpClient(PullFetcher.CreateHandler(options))), Options.Create(options),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PullFetcher>.Instance);
 
-        var refused = await Assert.ThrowsAsync<FetchException>(() => fetcher.FetchAsync("https://localhost:9/capacity.json", null, null, TestContext.Current.CancellationToken));
+        var refused = await Assert.ThrowsAsync<FetchException>(() => fetcher.FetchAsync($"https://localhost:{port}/capacity.json", null, null, TestContext.Current.CancellationToken));
 
-        Assert.Equal(PullErrors.AddressRefused, refused.Code);
-        Assert.False(EndpointAddress.IsAllowed(IPAddress.Parse("::ffff:10.0.0.1"), allowLoopback: true));
-        Assert.True(EndpointAddress.IsAllowed(IPAddress.Parse("145.97.1.1"), allowLoopback: false));
+        Assert.Equal(PullErrors.Connect, refused.Code);
+        Assert.DoesNotContain("127.0.0.1", refused.Message); // what a name resolves to is not told to the provider
+        Assert.False(listener.Pending(), "no connection may reach a loopback address");
+    }
+
+    [Fact]
+    public void ACountThatIsNotAWholeNumberIsSkippedAndAByteOrderMarkIsRead()
+    {
+        var json = """{ "capacity": { "extramural": [ { "neighbourhood": { "postalcodes": ["1183"] }, "available": [ { "type": "wijkverpleging", "count": "3" }, { "type": "nachtzorg", "count": 1.5 }, { "type": "ptz", "count": 2 } ] } ] } }""";
+        var statement = NutsStatement.Read([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(json)], _ => true);
+
+        Assert.Equal([new PulledFigure(1183, CareType.PalliativeTerminal, 2)], statement.Figures);
+        Assert.Equal([("extramural[0].available[0].count", "NUMBER_RANGE", "\"3\""), ("extramural[0].available[1].count", "NUMBER_RANGE", "1.5")],
+            statement.Skipped.Select(s => (s.Path, s.Reason, s.Value)));
     }
 
     sealed class OneClient(HttpClient client) : IHttpClientFactory

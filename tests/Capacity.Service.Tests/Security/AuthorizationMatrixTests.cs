@@ -48,7 +48,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Capacity + "PublishCapacity"] = ["provider"],
         [Capacity + "UpdateCapacity"] = ["provider"],
         [Capacity + "GetProviderCapacity"] = ["provider"],
-        [Endpoints + "SetCapacityEndpoint"] = ["provider", "registry_admin"],
+        [Endpoints + "SetCapacityEndpoint"] = ["provider"],
         [Endpoints + "RemoveCapacityEndpoint"] = ["provider", "registry_admin"],
         [Endpoints + "GetCapacityEndpoint"] = ["provider", "registry_admin"],
         [Endpoints + "PullCapacityNow"] = ["provider", "registry_admin"],

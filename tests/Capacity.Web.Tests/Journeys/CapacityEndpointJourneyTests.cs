@@ -35,10 +35,16 @@ public sealed class CapacityEndpointJourneyTests(WebApp web)
         await page.FillAsync("#endpoint-url", file.Url);
         await page.ClickAsync("#endpoint-save");
         await Expect(page.Locator("#endpoint-status")).ToContainTextAsync("Adres opgeslagen");
-        await Expect(page.Locator("#endpoint-skipped")).ToContainTextAsync("Corona — onbekende zorgsoort");
-        await Expect(section).ToContainTextAsync("1 aantal gepubliceerd");
+        await Expect(page.Locator("#endpoint-skipped")).ToContainTextAsync("extramural[0].available[1] “Corona” — onbekende zorgsoort");
+        await Expect(section).ToContainTextAsync("is 1 cijfer (postcodegebied × zorgsoort) gepubliceerd");
         await Expect(page.Locator("input.cell[data-pc4='1083'][data-care-type='MedicalChildCare']")).ToHaveValueAsync("7");
         await WebApp.ScreenshotAsync(page, "provider-capacity-endpoint");
+
+        // Removing asks first, then the pulls stop (and a next run of this test starts without an address).
+        await page.ClickAsync("#endpoint-remove");
+        await page.Locator("dialog.confirm").GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Ja, verwijderen" }).ClickAsync();
+        await Expect(page.Locator("#endpoint-status")).ToContainTextAsync("Adres verwijderd");
+        await Expect(section).ToContainTextAsync("Er is geen adres ingesteld.");
     }
 
     sealed class StatementFile(WebApplication app) : IAsyncDisposable

@@ -11,6 +11,9 @@ namespace Capacity.Service.Capacity.Pull;
 public sealed class CapacityEndpointGrpcService(PullStore endpoints, RegistryCache registry, TimeProvider time, IOptions<PullOptions> options)
     : CapacityEndpointService.CapacityEndpointServiceBase
 {
+    /// <summary>"Pull now" asks for a fetch no sooner than this after the last one.</summary>
+    public static readonly TimeSpan CoolDown = TimeSpan.FromSeconds(30);
+
     public override async Task<CapacityEndpoint> SetCapacityEndpoint(SetCapacityEndpointRequest request, ServerCallContext context)
     {
         var errors = new InputErrors();
@@ -40,7 +43,10 @@ public sealed class CapacityEndpointGrpcService(PullStore endpoints, RegistryCac
     {
         if (!Codes.IsAgb(request.Agb)) throw InputErrors.Single("agb", Codes.AgbRule);
         var status = await StatusAsync(request.Agb);
-        await endpoints.ScheduleAsync(request.Agb, time.GetUtcNow());
+        // At most one pull per endpoint every CoolDown, however often it is asked for; none while one is under way.
+        var now = time.GetUtcNow();
+        var at = status.LastAttemptAt?.ToDateTimeOffset() + CoolDown is { } earliest && earliest > now ? earliest : now;
+        await endpoints.ScheduleAsync(request.Agb, at, now);
         return status;
     }
 
@@ -54,7 +60,7 @@ public sealed class CapacityEndpointGrpcService(PullStore endpoints, RegistryCac
             : Paging.Decode(list, request.PageToken) ?? throw InputErrors.Single("page_token", Reasons.PageTokenInvalid, "not a page token of this list");
         var (page, last) = await endpoints.PageAsync(after, size);
         var response = new ListCapacityEndpointsResponse { NextPageToken = last is null ? "" : Paging.Encode(list, last) };
-        foreach (var state in page) response.Endpoints.Add(ToProto(state, await endpoints.NextPullAsync(state.Agb)));
+        foreach (var (state, next) in page) response.Endpoints.Add(ToProto(state, next));
         return response;
     }
 
@@ -74,6 +80,7 @@ public sealed class CapacityEndpointGrpcService(PullStore endpoints, RegistryCac
             LastError = s.LastError,
             ConsecutiveFailures = s.ConsecutiveFailures,
             FiguresPublished = s.FiguresPublished,
+            FiguresOutdated = s.FiguresOutdated,
             SkippedCount = s.SkippedCount,
             Skipped = { s.Skipped.Select(k => new SkippedEntry { Path = k.Path, Reason = k.Reason, Value = k.Value }) },
         };

@@ -82,6 +82,7 @@ public static class NutsStatement
     /// <exception cref="StatementException">Not JSON, or not the bolt's shape.</exception>
     public static PulledStatement Read(ReadOnlySpan<byte> json, Func<int, bool> serves)
     {
+        if (json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) json = json[3..]; // a byte-order mark, as Windows tools write
         JsonDocument document;
         try
         {
@@ -98,8 +99,15 @@ public static class NutsStatement
                 || !document.RootElement.TryGetProperty("capacity", out var capacity) || capacity.ValueKind != JsonValueKind.Object)
                 throw new StatementException("no \"capacity\" object at the top");
             var mapping = new Mapping(serves);
-            if (capacity.TryGetProperty("extramural", out var extramural)) mapping.ReadExtramural(List(extramural, "capacity.extramural"));
-            if (capacity.TryGetProperty("intramural", out var intramural)) mapping.ReadIntramural(List(intramural, "capacity.intramural"));
+            try
+            {
+                if (capacity.TryGetProperty("extramural", out var extramural)) mapping.ReadExtramural(List(extramural, "capacity.extramural"));
+                if (capacity.TryGetProperty("intramural", out var intramural)) mapping.ReadIntramural(List(intramural, "capacity.intramural"));
+            }
+            catch (InvalidOperationException e) // a string that is not valid UTF-8
+            {
+                throw new StatementException($"unreadable text: {InputErrors.Cut(e.Message, 200)}");
+            }
             return mapping.Result();
         }
     }
@@ -136,10 +144,10 @@ public static class NutsStatement
                 else
                 {
                     // The bolt allows a neighbourhood named only; without postcodes we cannot place it.
-                    Skip($"{path}.neighbourhood.postalcodes", Reasons.PostcodeFormat, "(none)");
+                    Skip($"{path}.neighbourhood.postalcodes", Reasons.PostcodeFormat, "");
                     continue;
                 }
-                foreach (var (careType, count) in Available(entry, path))
+                foreach (var (careType, count, _, _) in Available(entry, path))
                     foreach (var pc4 in pc4s)
                         Put(pc4, careType, count);
             }
@@ -157,14 +165,14 @@ public static class NutsStatement
                     AddArea(pc4s, $"{path}.location.postalcode", code);
                 else
                 {
-                    Skip($"{path}.location.postalcode", Reasons.PostcodeFormat, "(none)");
+                    Skip($"{path}.location.postalcode", Reasons.PostcodeFormat, "");
                     continue;
                 }
-                foreach (var (careType, count) in Available(entry, path))
+                foreach (var (careType, count, itemPath, type) in Available(entry, path))
                 {
                     if (careType != CareType.ShortTermStay)
                     {
-                        Skip($"{path}.available", "INTRAMURAL_TYPE", careType.ToString());
+                        Skip(itemPath, "INTRAMURAL_TYPE", type);
                         continue;
                     }
                     foreach (var pc4 in pc4s) Put(pc4, careType, count);
@@ -183,11 +191,11 @@ public static class NutsStatement
         }
 
         /// <summary>The entry's <c>available</c> list, as care types we know with valid counts (a type named twice: its last count).</summary>
-        IEnumerable<(CareType CareType, int Count)> Available(JsonElement entry, string path)
+        IEnumerable<(CareType CareType, int Count, string Path, string Type)> Available(JsonElement entry, string path)
         {
             if (!entry.TryGetProperty("available", out var available) || available.ValueKind != JsonValueKind.Array)
             {
-                Skip($"{path}.available", Reasons.Required, "(none)");
+                Skip($"{path}.available", Reasons.Required, "");
                 yield break;
             }
             var i = 0;
@@ -200,12 +208,13 @@ public static class NutsStatement
                     Skip(itemPath, Reasons.CareTypeUnknown, type);
                     continue;
                 }
-                if (!item.TryGetProperty("count", out var c) || !c.TryGetInt32(out var count) || count is < 0 or > CapacityGrpcService.MaxFreePlaces)
+                if (!item.TryGetProperty("count", out var c) || c.ValueKind != JsonValueKind.Number || !c.TryGetInt32(out var count)
+                    || count is < 0 or > CapacityGrpcService.MaxFreePlaces)
                 {
-                    Skip($"{itemPath}.count", Reasons.NumberRange, item.TryGetProperty("count", out var raw) ? raw.ToString() : "(none)");
+                    Skip($"{itemPath}.count", Reasons.NumberRange, item.TryGetProperty("count", out var raw) ? raw.GetRawText() : "");
                     continue;
                 }
-                yield return (careType, count);
+                yield return (careType, count, itemPath, type);
             }
         }
 
@@ -214,7 +223,7 @@ public static class NutsStatement
             var key = (pc4, careType);
             if (_figures.TryGetValue(key, out var existing)) _figures[key] = Math.Max(existing, count);
             else if (_figures.Count < MaxFigures) _figures[key] = count;
-            else Skip("capacity", Reasons.ListTooLong, $"more than {MaxFigures} figures");
+            else Skip("capacity", Reasons.ListTooLong, MaxFigures.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         public PulledStatement Result() => new(

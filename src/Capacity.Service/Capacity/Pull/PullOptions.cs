@@ -31,6 +31,7 @@ public sealed class PullOptions
     /// </summary>
     public bool AllowLoopback { get; set; }
 
-    public bool IsValid => Interval > TimeSpan.Zero && Timeout > TimeSpan.Zero && MaxBackoff >= Interval && PollPeriod > TimeSpan.Zero
+    public bool IsValid => Interval > TimeSpan.Zero && Interval <= TimeSpan.FromDays(1) && Timeout > TimeSpan.Zero && Timeout <= TimeSpan.FromMinutes(5)
+        && MaxBackoff >= Interval && MaxBackoff <= TimeSpan.FromDays(7) && PollPeriod > TimeSpan.Zero
         && MaxParallel is >= 1 and <= 64 && MaxDocumentBytes is >= 1024 and <= 64 * 1024 * 1024;
 }

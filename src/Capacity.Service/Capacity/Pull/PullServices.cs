@@ -8,7 +8,7 @@ public static class PullServices
     public static IServiceCollection AddCapacityPull(this IServiceCollection services)
     {
         services.AddOptions<PullOptions>().BindConfiguration("Pull")
-            .Validate(o => o.IsValid, "Pull: Interval, Timeout and PollPeriod positive, MaxBackoff >= Interval, MaxParallel 1 to 64, MaxDocumentBytes 1 KB to 64 MB")
+            .Validate(o => o.IsValid, "Pull: Interval up to a day, Timeout up to 5 minutes, PollPeriod positive, Interval <= MaxBackoff <= 7 days, MaxParallel 1 to 64, MaxDocumentBytes 1 KB to 64 MB")
             .ValidateOnStart();
         services.AddSingleton<PullStore>();
         services.AddSingleton<PullFetcher>();

@@ -5,38 +5,65 @@ using StackExchange.Redis;
 
 namespace Capacity.Service.Capacity.Pull;
 
-/// <summary>A registered endpoint with the outcome of its pulls, and what a conditional fetch needs (ETag, Last-Modified, the last statement).</summary>
+/// <summary>A registered endpoint with the outcome of its pulls, and what a conditional fetch needs (ETag, Last-Modified, the last statement and the registry version it was read against).</summary>
 public sealed record EndpointState(
     string Agb, string Url, DateTimeOffset RegisteredAt,
     DateTimeOffset? LastAttemptAt, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastErrorAt,
     string LastErrorCode, string LastError, int ConsecutiveFailures,
-    int FiguresPublished, IReadOnlyList<Skipped> Skipped, int SkippedCount,
-    string? ETag, string? LastModified, IReadOnlyList<PulledFigure> Statement);
+    int FiguresPublished, int FiguresOutdated, IReadOnlyList<Skipped> Skipped, int SkippedCount,
+    string? ETag, string? LastModified, IReadOnlyList<PulledFigure> Statement, long RegistryVersion);
+
+/// <summary>The outcome of a successful pull, as the status keeps it.</summary>
+public sealed record PullSuccess(PulledStatement Statement, int Published, int Outdated, string? ETag, string? LastModified, long RegistryVersion);
 
 /// <summary>
 /// Registered endpoints in Redis. Each endpoint is a hash <c>pull:{AGB}</c> (its own slot); the
-/// schedule is one sorted set <c>pull:due</c> (AGB by the time its next fetch is due, a few
-/// thousand members at national size) and the admin's list a sorted set <c>pull:endpoints</c>
-/// (AGB at score 0, paged by value). Any instance claims due endpoints with one script that moves
-/// them a lease ahead, so two instances never fetch the same endpoint at once, and an instance
-/// that dies mid-fetch only delays that endpoint by the lease.
+/// schedule is two sorted sets under one tag, <c>pull:{schedule}:due</c> (AGB by the time its next
+/// fetch is due, a few thousand members at national size) and <c>pull:{schedule}:leased</c> (AGB
+/// by the end of the lease of a fetch under way); the admin's list is <c>pull:endpoints</c> (AGB
+/// at score 0, paged by value). Any instance claims due endpoints with one script that leases
+/// them, so two instances never fetch the same endpoint at once — "pull now" does not move an
+/// endpoint that is leased — and an instance that dies mid-fetch only delays that endpoint by the
+/// lease.
 /// </summary>
 public sealed class PullStore(IConnectionMultiplexer redis)
 {
     public static class Keys
     {
         public static RedisKey Endpoint(string agb) => $"pull:{{{agb}}}";
-        public static readonly RedisKey Due = "pull:due";
+        public static readonly RedisKey Due = "pull:{schedule}:due";
+        public static readonly RedisKey Leased = "pull:{schedule}:leased";
         public static readonly RedisKey All = "pull:endpoints";
     }
 
     IDatabase Db => redis.GetDatabase();
+    static readonly RedisKey[] Schedule = [Keys.Due, Keys.Leased];
 
-    // Due members (score <= now), at most ARGV[3], each moved to now + lease.
+    // Due members (score <= now), at most ARGV[3], each leased until ARGV[2]; leases that ran out are dropped first.
     const string ClaimScript = """
+        redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
         local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-        for _, agb in ipairs(due) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], agb) end
+        for _, agb in ipairs(due) do
+          redis.call('ZADD', KEYS[1], 'XX', ARGV[2], agb)
+          redis.call('ZADD', KEYS[2], ARGV[2], agb)
+        end
         return due
+        """;
+
+    // The end of a fetch: the lease goes, the next turn is set (only while registered).
+    const string FinishScript = """
+        redis.call('ZREM', KEYS[2], ARGV[1])
+        redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[1])
+        return 1
+        """;
+
+    // Pull now: 1 when moved to ARGV[2], 0 when a fetch is under way (leased past ARGV[3], now), -1 when not registered.
+    const string ScheduleScript = """
+        local lease = redis.call('ZSCORE', KEYS[2], ARGV[1])
+        if lease and tonumber(lease) > tonumber(ARGV[3]) then return 0 end
+        if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -1 end
+        redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+        return 1
         """;
 
     // The outcome of a fetch is written only while the endpoint is still the one fetched: a
@@ -52,9 +79,11 @@ public sealed class PullStore(IConnectionMultiplexer redis)
     public async Task RegisterAsync(string agb, string url, DateTimeOffset now)
     {
         var db = Db;
-        // A new address starts a clean history.
-        await db.KeyDeleteAsync(Keys.Endpoint(agb));
-        await db.HashSetAsync(Keys.Endpoint(agb), [new("url", url), new("registered", Ms(now)), new("failures", 0)]);
+        // A new address starts a clean history, in one step.
+        var replace = db.CreateTransaction();
+        _ = replace.KeyDeleteAsync(Keys.Endpoint(agb));
+        _ = replace.HashSetAsync(Keys.Endpoint(agb), [new("url", url), new("registered", Ms(now)), new("failures", 0)]);
+        await replace.ExecuteAsync();
         await db.SortedSetAddAsync(Keys.All, agb, 0);
         await db.SortedSetAddAsync(Keys.Due, agb, now.ToUnixTimeMilliseconds());
     }
@@ -67,9 +96,9 @@ public sealed class PullStore(IConnectionMultiplexer redis)
         return await db.KeyDeleteAsync(Keys.Endpoint(agb));
     }
 
-    /// <summary>Moves the next fetch to <paramref name="at"/>; false when no endpoint is registered.</summary>
-    public async Task<bool> ScheduleAsync(string agb, DateTimeOffset at) =>
-        await Db.SortedSetUpdateAsync(Keys.Due, agb, at.ToUnixTimeMilliseconds(), SortedSetWhen.Exists) || await Db.SortedSetScoreAsync(Keys.Due, agb) is not null;
+    /// <summary>"Pull now": the next fetch at <paramref name="at"/>, unless a fetch is under way (false).</summary>
+    public async Task<bool> ScheduleAsync(string agb, DateTimeOffset at, DateTimeOffset now) =>
+        (long)await Db.ScriptEvaluateAsync(ScheduleScript, Schedule, [agb, at.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds()]) == 1;
 
     public async Task<DateTimeOffset?> NextPullAsync(string agb) =>
         await Db.SortedSetScoreAsync(Keys.Due, agb) is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds((long)ms) : null;
@@ -77,7 +106,7 @@ public sealed class PullStore(IConnectionMultiplexer redis)
     /// <summary>Up to <paramref name="max"/> endpoints whose fetch is due, each now leased to this instance until <paramref name="leaseUntil"/>.</summary>
     public async Task<string[]> ClaimDueAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int max)
     {
-        var result = await Db.ScriptEvaluateAsync(ClaimScript, [Keys.Due], [now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds(), max]);
+        var result = await Db.ScriptEvaluateAsync(ClaimScript, Schedule, [now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds(), max]);
         return ((RedisValue[])result!).Select(v => (string)v!).ToArray();
     }
 
@@ -87,28 +116,32 @@ public sealed class PullStore(IConnectionMultiplexer redis)
         return fields.TryGetValue("url", out var url) ? Parse(agb, url, fields) : null;
     }
 
-    /// <summary>A page of registered endpoints by AGB code, and the last AGB on it when more follow.</summary>
-    public async Task<(IReadOnlyList<EndpointState> Endpoints, string? Last)> PageAsync(string? after, int size)
+    /// <summary>A page of registered endpoints by AGB code with their next turn, and the last AGB on it when more follow.</summary>
+    public async Task<(IReadOnlyList<(EndpointState State, DateTimeOffset? Next)> Endpoints, string? Last)> PageAsync(string? after, int size)
     {
         var agbs = await Db.SortedSetRangeByValueAsync(Keys.All, after ?? RedisValue.Null, RedisValue.Null,
             after is null ? Exclude.None : Exclude.Start, Order.Ascending, 0, size + 1);
         var page = agbs.Take(size).Select(a => (string)a!).ToArray();
-        var states = await Task.WhenAll(page.Select(GetAsync));
-        return (states.OfType<EndpointState>().ToArray(), agbs.Length > size ? page[^1] : null);
+        var states = page.Select(GetAsync).ToArray();
+        var next = page.Select(NextPullAsync).ToArray(); // all in flight at once: one round trip's wait
+        var endpoints = new List<(EndpointState, DateTimeOffset?)>(page.Length);
+        for (var i = 0; i < page.Length; i++)
+            if (await states[i] is { } state) endpoints.Add((state, await next[i]));
+        return (endpoints, agbs.Length > size ? page[^1] : null);
     }
 
     /// <summary>A fetch whose statement was published (or still holds, on 304).</summary>
-    public Task RecordSuccessAsync(string agb, string url, DateTimeOffset now, PulledStatement statement, string? etag, string? lastModified, DateTimeOffset next) =>
+    public Task RecordSuccessAsync(string agb, string url, DateTimeOffset now, PullSuccess success, DateTimeOffset next) =>
         RecordAsync(agb, url, next,
             ("attempt", Ms(now)), ("success", Ms(now)), ("failures", "0"),
-            ("published", statement.Figures.Count.ToString(CultureInfo.InvariantCulture)),
-            ("skipped", JsonSerializer.Serialize(statement.Skipped)), ("skipped_count", statement.SkippedCount.ToString(CultureInfo.InvariantCulture)),
-            ("etag", etag ?? ""), ("last_modified", lastModified ?? ""), ("statement", Encode(statement.Figures)));
+            ("published", Num(success.Published)), ("outdated", Num(success.Outdated)),
+            ("skipped", JsonSerializer.Serialize(success.Statement.Skipped)), ("skipped_count", Num(success.Statement.SkippedCount)),
+            ("etag", success.ETag ?? ""), ("last_modified", success.LastModified ?? ""), ("statement", Encode(success.Statement.Figures)),
+            ("registry", success.RegistryVersion.ToString(CultureInfo.InvariantCulture)));
 
     public Task RecordFailureAsync(string agb, string url, DateTimeOffset now, int failures, string code, string message, DateTimeOffset next) =>
         RecordAsync(agb, url, next,
-            ("attempt", Ms(now)), ("error_at", Ms(now)), ("error_code", code), ("error", message),
-            ("failures", failures.ToString(CultureInfo.InvariantCulture)));
+            ("attempt", Ms(now)), ("error_at", Ms(now)), ("error_code", code), ("error", message), ("failures", Num(failures)));
 
     async Task RecordAsync(string agb, string url, DateTimeOffset next, params (string Field, string Value)[] fields)
     {
@@ -120,8 +153,10 @@ public sealed class PullStore(IConnectionMultiplexer redis)
             args[2 + 2 * i] = fields[i].Value;
         }
         if ((long)await Db.ScriptEvaluateAsync(RecordScript, [Keys.Endpoint(agb)], args) == 1)
-            await Db.SortedSetUpdateAsync(Keys.Due, agb, next.ToUnixTimeMilliseconds(), SortedSetWhen.Exists);
+            await Db.ScriptEvaluateAsync(FinishScript, Schedule, [agb, next.ToUnixTimeMilliseconds()]);
     }
+
+    static string Num(int n) => n.ToString(CultureInfo.InvariantCulture);
 
     static string Ms(DateTimeOffset at) => at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
 
@@ -134,8 +169,9 @@ public sealed class PullStore(IConnectionMultiplexer redis)
     static EndpointState Parse(string agb, string url, Dictionary<string, string> f) => new(
         agb, url, At(f, "registered") ?? DateTimeOffset.UnixEpoch, At(f, "attempt"), At(f, "success"), At(f, "error_at"),
         f.GetValueOrDefault("error_code", ""), f.GetValueOrDefault("error", ""), Int(f, "failures"),
-        Int(f, "published"), f.TryGetValue("skipped", out var s) ? JsonSerializer.Deserialize<Skipped[]>(s) ?? [] : [], Int(f, "skipped_count"),
-        f.GetValueOrDefault("etag"), f.GetValueOrDefault("last_modified"), f.TryGetValue("statement", out var st) ? Decode(st) : []);
+        Int(f, "published"), Int(f, "outdated"), f.TryGetValue("skipped", out var s) ? JsonSerializer.Deserialize<Skipped[]>(s) ?? [] : [], Int(f, "skipped_count"),
+        f.GetValueOrDefault("etag"), f.GetValueOrDefault("last_modified"), f.TryGetValue("statement", out var st) ? Decode(st) : [],
+        f.TryGetValue("registry", out var r) && long.TryParse(r, CultureInfo.InvariantCulture, out var version) ? version : -1);
 
     /// <summary>The last statement's figures, "pc4,careType,free;…": republished on a 304 without the document.</summary>
     static string Encode(IReadOnlyList<PulledFigure> figures) =>

@@ -22,6 +22,7 @@ export function capacityEndpoint(agb, onPulled = () => {}) {
   const remove = h('button', { type: 'button', class: 'link', id: 'endpoint-remove', hidden: true, onclick: () => act(async () => {
     const yes = await confirmAction({ title: t.confirmRemoveTitle, text: t.confirmRemoveText, yes: t.confirmRemoveYes, no: t.confirmRemoveNo });
     if (!yes) return;
+    watching++; // stops a watch under way
     await api(path, { method: 'DELETE' });
     url.value = '';
     say(status, t.removed);
@@ -73,9 +74,11 @@ export function capacityEndpoint(agb, onPulled = () => {}) {
           h('dd', { class: failures > 0 ? 'error' : '' }, `${when(endpoint.lastErrorAt)}: ${t.errors[endpoint.lastErrorCode] ?? t.unknownError}`)] : []),
         h('dt', {}, t.nextPull), h('dd', {}, when(endpoint.nextPullAt))),
       endpoint.lastSuccessAt ? h('p', {}, t.published(endpoint.figuresPublished ?? 0)) : '',
+      endpoint.figuresOutdated ? h('p', { class: 'muted' }, t.outdated(endpoint.figuresOutdated)) : '',
       failures > 0 ? h('p', { class: 'nudge' }, t.failures(failures)) : '',
       skipped.length ? h('div', {}, h('p', {}, t.skipped(endpoint.skippedCount ?? skipped.length)),
-        h('ul', { id: 'endpoint-skipped' }, skipped.map(s => h('li', {}, `${s.value} — ${t.skipReasons[s.reason] ?? s.reason}`)))) : '');
+        h('ul', { id: 'endpoint-skipped' }, skipped.map(s => h('li', {},
+          h('code', {}, s.path), ` “${s.value || t.empty}” — ${t.skipReasons[s.reason] ?? t.unknownError}`)))) : '');
   }
 
   /** Reads the status every two seconds, for at most a minute, until a pull after <paramref>attempt</paramref> shows. */
@@ -84,7 +87,8 @@ export function capacityEndpoint(agb, onPulled = () => {}) {
     const id = ++watching;
     let tries = 0;
     const next = async () => {
-      if (id !== watching || ++tries > 30) return;
+      if (id !== watching) return;
+      if (++tries > 30) { say(status, t.notYet); return; }
       const endpoint = await api(path).catch(() => null);
       if (id !== watching) return;
       if (endpoint && endpoint.lastAttemptAt && endpoint.lastAttemptAt !== attempt) {

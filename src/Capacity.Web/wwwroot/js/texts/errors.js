@@ -80,7 +80,7 @@ export const reasonTexts = {
   EXPLANATION_REQUIRED: 'Geef een toelichting bij ‘anders’.',
   PHONE_FORMAT: 'Vul een Nederlands telefoonnummer in, bijv. 020 123 4567 of 06-12345678.',
   EMAIL_FORMAT: 'Vul een e-mailadres in, bijv. intake@voorbeeld.nl.',
-  URL_FORMAT: 'Vul een volledig https-adres in, bijv. https://zorg.voorbeeld.nl/capacity.json.',
+  URL_FORMAT: 'Vul een volledig https-adres in van een server op internet, zonder gebruikersnaam of wachtwoord, bijv. https://zorg.voorbeeld.nl/capacity.json.',
   PAGE_TOKEN_INVALID: 'De lijst is intussen veranderd; laad de pagina opnieuw.',
   PATIENT_HAS_REFERRAL: 'Voor deze patiënt loopt al een verwijzing.',
   REFERRAL_STATE: 'Dit kan niet meer: de verwijzing is intussen veranderd.',
