@@ -52,21 +52,24 @@ public static partial class McsdMapping
                     .Select(l => Pc4(l?.PostalCode)).FirstOrDefault(p => p is { } v && postcodes.Contains(v));
             }
             var existing = registered(org.Agb);
-            basePc4 ??= Pc4(org.PostalCode) is { } own && postcodes.Contains(own) ? own : existing?.BasePc4;
-            if (basePc4 is null)
+            var inactive = !org.Active || areas.Count == 0;
+            if (inactive && existing is null)
             {
-                skipped.Add($"Organization/{org.Id} '{org.Name}': no known PC4 in its services' locations or its own address; not registered");
+                // A GP, a physiotherapist, a closed organisation: not one of our providers, and never was.
+                skipped.Add($"Organization/{org.Id} '{org.Name}': {(org.Active ? "no active service of ours with a coverage area" : "inactive")}; not registered");
                 continue;
             }
+            // Home care often has no site: then its own address, what the registry had, or its first area.
+            basePc4 ??= Pc4(org.PostalCode) is { } own && postcodes.Contains(own) ? own : existing?.BasePc4 ?? areas.Min;
             var provider = new Provider
             {
                 Agb = org.Agb,
                 Name = org.Name,
-                BasePc4 = Codes.Pc4(basePc4.Value),
+                BasePc4 = Codes.Pc4(basePc4!.Value),
                 // An inactive Organization serves nowhere: its areas go, and their capacity with them.
                 ServedPc4S = { org.Active ? areas.Select(Codes.Pc4) : [] },
                 CareTypes = { types },
-                Inactive = !org.Active || areas.Count == 0,
+                Inactive = inactive,
                 // Not in the directory: kept as the registry has them.
                 Qualifications = existing?.ToProto().Qualifications ?? new Qualifications(),
                 Intake = existing?.Intake.ToProto(),
