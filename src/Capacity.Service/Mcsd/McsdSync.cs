@@ -65,6 +65,15 @@ public sealed class McsdSync(
             {
                 return await SyncAsync(ct);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever else broke (Redis, a resource the SDK could not take): said in the status if
+                // Redis still answers, and the watermark has not moved, so the next run repeats this one.
+                logger.LogError(e, "mCSD directory sync failed");
+                try { await store.SaveErrorAsync($"{e.GetType().Name}: {e.Message}", time.GetUtcNow()); }
+                catch (Exception) { /* Redis itself is gone: the log says it */ }
+                return McsdRunResult.Failed;
+            }
             finally
             {
                 await store.UnlockAsync(_token);
