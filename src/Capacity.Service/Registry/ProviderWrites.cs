@@ -28,7 +28,8 @@ public sealed class ProviderWrites(RegistryStore store, RegistryCache cache, Cap
     /// </summary>
     public async Task<long> WriteAsync(IReadOnlyList<Provider> providers)
     {
-        var snapshot = await cache.KnowingAsync(agb: providers.Count == 1 ? providers[0].Agb : null);
+        // What the providers were before decides which searches to recompute and which capacity to forget.
+        var snapshot = providers.Count == 1 ? await cache.KnowingAsync(agb: providers[0].Agb) : await cache.CatchUpAsync();
         var change = RegistryChange.Nothing;
         foreach (var p in providers) change = change.Merge(ChangeOf(p, snapshot));
         var (version, _) = await store.WriteAsync(providers.Select(Write).ToArray(), change);
