@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Options;
 
@@ -26,7 +27,8 @@ public sealed class McsdClient(IHttpClientFactory http, IOptions<McsdOptions> op
     static readonly FhirJsonDeserializer Json = new(new DeserializerSettings().UsingMode(DeserializationMode.BackwardsCompatible));
 
     /// <summary>Reads every page of <paramref name="relative"/> (e.g. "Organization?_count=200"); in a _history bundle the newest version of each resource wins.</summary>
-    public async Task<McsdRead> ReadAllAsync(string relative, CancellationToken ct)
+    /// <param name="betweenPages">Called before each page (the sync renews its lock there).</param>
+    public async Task<McsdRead> ReadAllAsync(string relative, Func<Task> betweenPages, CancellationToken ct)
     {
         var o = options.Value;
         var baseUri = new Uri(o.BaseUrl!.TrimEnd('/') + "/");
@@ -38,6 +40,7 @@ public sealed class McsdClient(IHttpClientFactory http, IOptions<McsdOptions> op
         for (var page = 0; ; page++)
         {
             if (page == o.MaxPages) throw new McsdException($"more than {o.MaxPages} pages from {relative}; stopped");
+            await betweenPages();
             var (bundle, date) = await GetBundleAsync(client, url, ct);
             serverTime ??= bundle.Meta?.LastUpdated ?? date
                 ?? throw new McsdException($"{url}: neither Bundle.meta.lastUpdated nor a Date header; the directory's time is unknown");

@@ -28,11 +28,18 @@ public sealed class McsdStore(IConnectionMultiplexer redis, IOptions<McsdOptions
     // was taken by another instance is not released by the first.
     const string ReleaseScript = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
+    // Renews the lock for another LockTime only while this instance holds it.
+    const string ExtendScript = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     IDatabase Db => redis.GetDatabase();
 
     /// <summary>SET NX PX: true when this instance now holds the sync lock for <see cref="McsdOptions.LockTime"/>.</summary>
     public Task<bool> TryLockAsync(string token) => Db.StringSetAsync(Keys.Lock, token, options.Value.LockTime, When.NotExists);
+
+    /// <summary>Keeps the lock for another <see cref="McsdOptions.LockTime"/>; false when it expired and is not this instance's any more.</summary>
+    public async Task<bool> ExtendLockAsync(string token) =>
+        (long)await Db.ScriptEvaluateAsync(ExtendScript, [Keys.Lock], [token, (long)options.Value.LockTime.TotalMilliseconds]) == 1;
 
     public Task UnlockAsync(string token) => Db.ScriptEvaluateAsync(ReleaseScript, [Keys.Lock], [token]);
 

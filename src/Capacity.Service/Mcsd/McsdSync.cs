@@ -85,6 +85,12 @@ public sealed class McsdSync(
         }
     }
 
+    /// <summary>A long sync keeps its lock page by page; one that lost it (this instance stalled past LockTime) stops before writing.</summary>
+    async Task KeepLockAsync()
+    {
+        if (!await store.ExtendLockAsync(_token)) throw new McsdException("the sync lock expired and another instance may hold it; stopped, nothing applied");
+    }
+
     async Task<McsdRunResult> SyncAsync(CancellationToken ct)
     {
         var since = await store.GetWatermarkAsync();
@@ -97,7 +103,7 @@ public sealed class McsdSync(
             var query = since is null
                 ? $"?_count={o.PageSize}"
                 : $"/_history?_since={Uri.EscapeDataString(since.Value.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture))}&_count={o.PageSize}";
-            foreach (var type in Types) reads.Add(await client.ReadAllAsync(type + query, ct));
+            foreach (var type in Types) reads.Add(await client.ReadAllAsync(type + query, KeepLockAsync, ct));
         }
         catch (McsdException e)
         {
@@ -106,6 +112,7 @@ public sealed class McsdSync(
             return McsdRunResult.Failed;
         }
 
+        await KeepLockAsync();
         var skipped = new List<string>();
         foreach (var entry in reads.SelectMany(r => r.Entries))
         {

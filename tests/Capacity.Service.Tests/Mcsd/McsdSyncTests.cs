@@ -136,6 +136,8 @@ public sealed class McsdSyncTests : IAsyncLifetime
         _directory.Put(Organization("org-ura", null, "Huisartsen Oost", ura: "90000009"));
         _directory.Put(CareService("svc-gp", "org-ura", [Nursing], "site", ["pc1181"]));
         _directory.Put(Organization("org3", "71000003", "Fysio West"));
+        _directory.Put(Organization("org4", "71000004", new string('W', 201)));
+        _directory.Put(CareService("svc4", "org4", [Nursing], "site", ["pc1181"]));
         _directory.Put(CareService("svc3", "org3", ["http://snomed.info/sct|722138006"], "site", ["pc1181"]));
         await StartAppAsync();
 
@@ -147,7 +149,31 @@ public sealed class McsdSyncTests : IAsyncLifetime
         Assert.Contains(status.Skipped, s => s.StartsWith("Organization/org3", StringComparison.Ordinal) && s.Contains("not registered"));
         Assert.Contains(status.Skipped, s => s.StartsWith("Organization/org-ura", StringComparison.Ordinal) && s.Contains("no AGB") && s.Contains("90000009"));
         Assert.Contains(status.Skipped, s => s.StartsWith("HealthcareService/svc3", StringComparison.Ordinal) && s.Contains("722138006"));
+        Assert.Contains(status.Skipped, s => s.StartsWith("provider 71000004", StringComparison.Ordinal) && s.Contains("refused by the registry") && s.Contains("200"));
         Assert.Empty(status.LastError);
+    }
+
+    [Fact]
+    public async Task ConfiguredCodingMapsToItsCareType()
+    {
+        _directory.Put(Location("pc1186", "1186"));
+        _directory.Put(Organization("org5", "71000005", "Nachtzorg Amstelland"));
+        _directory.Put(CareService("svc5", "org5", ["http://example.org/verrichting|NZ"], null, ["pc1186"]));
+        await StartAppAsync(("Directory:Mcsd:CareTypeCodes:0:System", "http://example.org/verrichting"),
+            ("Directory:Mcsd:CareTypeCodes:0:Code", "NZ"), ("Directory:Mcsd:CareTypeCodes:0:CareType", "NightCare"));
+
+        await SyncAsync();
+
+        Assert.Equal([CareType.NightCare], Registered("71000005").CareTypes);
+    }
+
+    [Fact]
+    public async Task PlainHttpDirectoryElsewhereRefusesToStart()
+    {
+        var app = new CapacityApp().With("Directory:Mcsd:BaseUrl", "http://directory.example.nl/fhir");
+        var refused = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () => await app.InitializeAsync());
+        Assert.Contains("Directory:Mcsd", refused.Message);
+        await app.DisposeAsync();
     }
 
     [Fact]
