@@ -7,6 +7,7 @@ using Capacity.Service.Demo;
 using Capacity.Service.Geography;
 using Capacity.Service.Live;
 using Capacity.Service.Matching;
+using Capacity.Service.Mcsd;
 using Capacity.Service.Redis;
 using Capacity.Service.Referrals;
 using Capacity.Service.Regions;
@@ -70,6 +71,7 @@ public static class CapacityServices
         // live subscriptions listen for its changes.
         services.AddHostedService(sp => sp.GetRequiredService<RegistryCache>());
         services.AddHostedService<DemoSeeder>();
+        services.AddMcsdDirectory(); // after the registry cache: the sync reads its snapshot
         services.AddHostedService(sp => sp.GetRequiredService<LiveSubscriptions>());
         services.AddHostedService(sp => sp.GetRequiredService<ReferralSweeper>());
         services.AddHostedService(sp => sp.GetRequiredService<AuditLog>());

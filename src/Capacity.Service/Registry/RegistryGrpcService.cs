@@ -8,7 +8,7 @@ using Grpc.Core;
 namespace Capacity.Service.Registry;
 
 public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache, CapacityStore capacity, PostcodeDirectory postcodes,
-    Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits)
+    ProviderWrites providers, Mcsd.McsdStore directory, Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits)
     : RegistryService.RegistryServiceBase
 {
     const int ImportBatchSize = 256;
@@ -23,13 +23,8 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
 
     public override async Task<UpsertProviderResponse> UpsertProvider(UpsertProviderRequest request, ServerCallContext context)
     {
-        var errors = new InputErrors();
-        RegistryValidation.Validate(request.Provider, "provider", errors, postcodes);
-        errors.ThrowIfAny();
-        var snapshot = await cache.KnowingAsync(agb: request.Provider.Agb);
-        var version = await WriteAsync([Write(request.Provider)], ChangeOf(request.Provider, snapshot));
-        await capacity.ForgetAsync(request.Provider.Agb, DroppedAreas(request.Provider, snapshot.Providers.GetValueOrDefault(request.Provider.Agb)));
-        return new() { RegistryVersion = version };
+        providers.Check(request.Provider).ThrowIfAny();
+        return new() { RegistryVersion = await providers.WriteAsync([request.Provider]) };
     }
 
     public override async Task<UpsertContractResponse> UpsertContract(UpsertContractRequest request, ServerCallContext context)
@@ -179,11 +174,11 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
                 case ImportRegistryRequest.ItemOneofCase.Provider:
                     RegistryValidation.Validate(item.Provider, "provider", errors, postcodes);
                     if (errors.Any) break;
-                    change = change.Merge(ChangeOf(item.Provider, snapshot, newProviders.GetValueOrDefault(item.Provider.Agb)));
-                    dropped.Add((item.Provider.Agb, DroppedAreas(item.Provider, snapshot.Providers.GetValueOrDefault(item.Provider.Agb),
+                    change = change.Merge(ProviderWrites.ChangeOf(item.Provider, snapshot, newProviders.GetValueOrDefault(item.Provider.Agb)));
+                    dropped.Add((item.Provider.Agb, ProviderWrites.DroppedAreas(item.Provider, snapshot.Providers.GetValueOrDefault(item.Provider.Agb),
                         newProviders.GetValueOrDefault(item.Provider.Agb))));
                     newProviders[item.Provider.Agb] = item.Provider;
-                    writes.Add(Write(item.Provider));
+                    writes.Add(ProviderWrites.Write(item.Provider));
                     break;
                 case ImportRegistryRequest.ItemOneofCase.Contract:
                     if (!newProviders.ContainsKey(item.Contract.ProviderAgb) && !snapshot.Providers.ContainsKey(item.Contract.ProviderAgb)
@@ -212,6 +207,9 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         await cache.EnsureVersionAsync(lastVersion);
     }
 
+    public override Task<DirectorySyncStatus> GetDirectorySyncStatus(GetDirectorySyncStatusRequest request, ServerCallContext context) =>
+        directory.ReadStatusAsync();
+
     /// <summary>An insurer's import writes its own contracts only; the registry admin insurers, providers and requesting organisations, no contracts.</summary>
     static string? DeniedItem(Security.Caller? caller, ImportRegistryRequest item) => (caller?.Role, item.ItemCase) switch
     {
@@ -232,8 +230,6 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
 
     static RegistryWrite Write(Insurer i) => RegistryWrite.Set(RegistryHash.Insurers, i.Uzovi, i);
 
-    static RegistryWrite Write(Provider p) => RegistryWrite.Set(RegistryHash.Providers, p.Agb, Normalize(p));
-
     static RegistryWrite Write(RequestingOrganisation o) => RegistryWrite.Set(RegistryHash.Organisations, o.Code, o);
 
     static RegistryWrite Write(Contract c)
@@ -242,35 +238,5 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
         copy.CareTypes.Clear();
         copy.CareTypes.AddRange(c.CareTypes.Distinct().Order());
         return RegistryWrite.Set(RegistryHash.Contracts, RegistryStore.Keys.ContractField(c.ProviderAgb, c.InsurerUzovi, c.Year), copy);
-    }
-
-    /// <summary>Stores served areas and care types sorted and without duplicates, so the stored form is canonical.</summary>
-    static Provider Normalize(Provider p)
-    {
-        var copy = p.Clone();
-        copy.Qualifications ??= new Qualifications();
-        copy.ServedPc4S.Clear();
-        copy.ServedPc4S.AddRange(p.ServedPc4S.Distinct().Order(StringComparer.Ordinal));
-        copy.CareTypes.Clear();
-        copy.CareTypes.AddRange(p.CareTypes.Distinct().Order());
-        return copy;
-    }
-
-    /// <summary>Areas the provider served before (stored, or earlier in this stream) and no longer serves.</summary>
-    static IReadOnlyCollection<int> DroppedAreas(Provider updated, ProviderInfo? stored, Provider? earlierInStream = null)
-    {
-        var before = new HashSet<int>(stored?.ServedPc4s ?? []);
-        if (earlierInStream is not null) before.UnionWith(earlierInStream.ServedPc4S.Select(int.Parse));
-        before.ExceptWith(updated.ServedPc4S.Select(int.Parse));
-        return before;
-    }
-
-    /// <summary>A provider change may affect searches near its old and its new areas.</summary>
-    static RegistryChange ChangeOf(Provider updated, RegistrySnapshot snapshot, Provider? earlierInStream = null)
-    {
-        var areas = new HashSet<int>(updated.ServedPc4S.Select(int.Parse));
-        if (snapshot.Providers.TryGetValue(updated.Agb, out var old)) areas.UnionWith(old.ServedPc4s);
-        if (earlierInStream is not null) areas.UnionWith(earlierInStream.ServedPc4S.Select(int.Parse));
-        return new RegistryChange([updated.Agb], areas);
     }
 }

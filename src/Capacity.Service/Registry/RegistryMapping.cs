@@ -11,7 +11,7 @@ public static class RegistryMapping
 
     public static ProviderInfo ToModel(this Provider p) => new(
         p.Agb, p.Name, int.Parse(p.BasePc4), p.ServedPc4S.Select(int.Parse).Distinct().Order().ToArray(), ToFlags(p.Qualifications),
-        p.Intake.ToModel(), CareTypeSet.Of(p.CareTypes));
+        p.Intake.ToModel(), CareTypeSet.Of(p.CareTypes), p.Inactive);
 
     public static ContactInfo? ToModel(this Contact? c) => c is null ? null : new(c.Phone, c.Email, c.Hours);
 
@@ -45,6 +45,7 @@ public static class RegistryMapping
         },
         Intake = p.Intake.ToProto(),
         CareTypes = { p.CareTypes.Types },
+        Inactive = p.Inactive,
     };
 
     public static Contract ToProto(this ContractInfo c) => new()

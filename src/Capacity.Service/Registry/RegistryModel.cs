@@ -20,9 +20,10 @@ public sealed record ContactInfo(string Phone, string Email, string Hours);
 
 /// <param name="Intake">The intake desk; null when the provider registered none.</param>
 /// <param name="CareTypes">The care types it says it gives; empty: those of its contracts (see <see cref="RegistrySnapshot.Gives"/>).</param>
+/// <param name="Inactive">Registered but no candidate anywhere (the directory says it is inactive, docs/MCSD.md).</param>
 public sealed record ProviderInfo(
     string Agb, string Name, int BasePc4, IReadOnlyList<int> ServedPc4s, QualificationFlags Qualifications,
-    ContactInfo? Intake = null, CareTypeSet CareTypes = default)
+    ContactInfo? Intake = null, CareTypeSet CareTypes = default, bool Inactive = false)
 {
     public bool Serves(int pc4) => ServedPc4s is int[] sorted ? Array.BinarySearch(sorted, pc4) >= 0 : ServedPc4s.Contains(pc4);
 }

@@ -31,7 +31,8 @@ public sealed class RegistrySnapshot
         StopsByProvider = Stops.Values.GroupBy(s => s.Agb)
             .ToFrozenDictionary(g => g.Key, g => g.OrderBy(s => s.From).ThenBy(s => s.Id, StringComparer.Ordinal).ToArray());
 
-        foreach (var group in Providers.Values
+        // An inactive provider serves nowhere, whatever areas it still lists: no search finds it.
+        foreach (var group in Providers.Values.Where(p => !p.Inactive)
                      .SelectMany(p => p.ServedPc4s.Select(pc4 => (pc4, p)))
                      .GroupBy(x => x.pc4, x => x.p))
             _servingByPc4[group.Key] = group.OrderBy(p => p.Agb, StringComparer.Ordinal).ToArray();

@@ -35,7 +35,7 @@ public static partial class RegistryValidation
         if (!Codes.IsAgb(provider.Agb)) errors.Add($"{prefix}.agb", Codes.AgbRule);
         ValidateName(provider.Name, $"{prefix}.name", errors);
         if (!IsKnownPc4(provider.BasePc4, postcodes)) errors.Add($"{prefix}.base_pc4", Reasons.PostcodeUnknown, $"'{provider.BasePc4}' is not a known PC4 area");
-        if (provider.ServedPc4S.Count == 0) errors.Add($"{prefix}.served_pc4s", Reasons.ListEmpty, "must list at least one PC4 area");
+        if (provider.ServedPc4S.Count == 0 && !provider.Inactive) errors.Add($"{prefix}.served_pc4s", Reasons.ListEmpty, "must list at least one PC4 area");
         else if (provider.ServedPc4S.Count > MaxServedAreas) errors.Add($"{prefix}.served_pc4s", Reasons.ListTooLong, $"at most {MaxServedAreas} areas");
         else
         {

@@ -25,6 +25,7 @@ public static class Permissions
         [M("RegistryService", "UpsertProvider")] = Allow(Role.RegistryAdmin).And(Role.Provider, (m, c) => Own(((UpsertProviderRequest)m).Provider?.Agb, c.Agb, "provider")),
         [M("RegistryService", "UpsertContract")] = Allow(Role.InsurerImport, (m, c) => Own(((UpsertContractRequest)m).Contract?.InsurerUzovi, c.Uzovi, "insurer")),
         [M("RegistryService", "RemoveContract")] = Allow(Role.InsurerImport, (m, c) => Own(((RemoveContractRequest)m).InsurerUzovi, c.Uzovi, "insurer")),
+        [M("RegistryService", "GetDirectorySyncStatus")] = Allow(Role.RegistryAdmin),
         [M("RegistryService", "ImportRegistry")] = Allow(Role.RegistryAdmin).And(Role.InsurerImport), // per item in RegistryGrpcService
         // Requesting organisations: by the registry admin; an organisation may keep its own entry (name, transfer desk).
         [M("RegistryService", "UpsertRequestingOrganisation")] = Allow(Role.RegistryAdmin)

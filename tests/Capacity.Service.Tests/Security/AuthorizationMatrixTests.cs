@@ -44,6 +44,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Registry + "ListContracts"] = Roles,
         [Registry + "UpsertRequestingOrganisation"] = ["registry_admin", "requester"],
         [Registry + "GetRequestingOrganisation"] = Roles,
+        [Registry + "GetDirectorySyncStatus"] = ["registry_admin"],
         [Capacity + "SetCapacity"] = ["provider"],
         [Capacity + "PublishCapacity"] = ["provider"],
         [Capacity + "UpdateCapacity"] = ["provider"],
@@ -113,6 +114,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Registry + "ListContracts"] = (ch, t, _, ct) => new RegistryService.RegistryServiceClient(ch).ListContractsAsync(new() { InsurerUzovi = t.Uzovi }, cancellationToken: ct).ResponseAsync,
         [Registry + "UpsertRequestingOrganisation"] = (ch, t, _, ct) => new RegistryService.RegistryServiceClient(ch).UpsertRequestingOrganisationAsync(new() { Organisation = new() { Code = t.Org, Name = "Ziekenhuis", Kind = OrganisationKind.Hospital, TransferDesk = new() { Phone = "020 123 4567" } } }, cancellationToken: ct).ResponseAsync,
         // NOT_FOUND for an unregistered code counts as allowed: the answer came from the service, not the permission check.
+        [Registry + "GetDirectorySyncStatus"] = (ch, _, _, ct) => new RegistryService.RegistryServiceClient(ch).GetDirectorySyncStatusAsync(new(), cancellationToken: ct).ResponseAsync,
         [Registry + "GetRequestingOrganisation"] = (ch, t, _, ct) => new RegistryService.RegistryServiceClient(ch).GetRequestingOrganisationAsync(new() { Code = t.Org }, cancellationToken: ct).ResponseAsync,
         [Capacity + "SetCapacity"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).SetCapacityAsync(new() { Agb = t.Agb, Pc4 = "1183", CareType = CareType.DistrictNursing, FreePlaces = 1, Version = 1 }, cancellationToken: ct).ResponseAsync,
         [Capacity + "PublishCapacity"] = async (ch, t, _, ct) =>
