@@ -3,6 +3,7 @@ using Capacity.Service.Audit;
 using Capacity.Service.Capacity;
 using Capacity.Service.ClientStops;
 using Capacity.Service.Demo;
+using Capacity.Service.Fhir;
 using Capacity.Service.Geography;
 using Capacity.Service.Live;
 using Capacity.Service.Matching;
@@ -65,6 +66,7 @@ public static class CapacityServices
         services.AddOptions<AuditOptions>().BindConfiguration("Audit")
             .Validate(o => o.Retention >= TimeSpan.FromDays(1), "Audit:Retention must be at least a day").ValidateOnStart();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<CapacityFigures>(); // the figures FHIR MeasureReport and HSDS service_capacity show
         // Start order matters: the registry is loaded before the demo is seeded and before
         // live subscriptions listen for its changes.
         services.AddHostedService(sp => sp.GetRequiredService<RegistryCache>());
@@ -163,6 +165,7 @@ public static class CapacityServices
         app.MapHub<CoordinationHub>(CoordinationHub.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapCoordinatorWeb();
         app.MapDemoSignIn();
+        app.MapFhir(); // FHIR R4 out, read-only: /fhir/r4 (docs/FHIR-HSDS.md)
         app.MapWebSignIn();
         return app;
     }
