@@ -5,6 +5,7 @@ using Capacity.Service.ClientStops;
 using Capacity.Service.Demo;
 using Capacity.Service.Fhir;
 using Capacity.Service.Geography;
+using Capacity.Service.Hsds;
 using Capacity.Service.Live;
 using Capacity.Service.Matching;
 using Capacity.Service.Redis;
@@ -166,6 +167,7 @@ public static class CapacityServices
         app.MapCoordinatorWeb();
         app.MapDemoSignIn();
         app.MapFhir(); // FHIR R4 out, read-only: /fhir/r4 (docs/FHIR-HSDS.md)
+        app.MapHsds(); // Open Referral HSDS 3.x out, read-only: /hsds/services
         app.MapWebSignIn();
         return app;
     }
