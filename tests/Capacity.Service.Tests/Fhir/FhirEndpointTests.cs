@@ -15,41 +15,50 @@ namespace Capacity.Service.Tests.Fhir;
 /// see them, reads are audited, and searches are paged and capped. The data is set up through a
 /// second host on the same Redis that lets anonymous calls through.
 /// </summary>
-public sealed class FhirEndpointTests : IAsyncLifetime
+public sealed class FhirEndpointTests(FhirEndpointTests.Hosts hosts) : IClassFixture<FhirEndpointTests.Hosts>
 {
     const string Issuer = "capacity-test", Org = "ziekenhuis-amstel";
     static readonly string Key = DevTokens.NewSigningKey();
 
-    readonly CapacityApp _setup = new CapacityApp().With("Auth:Issuer", Issuer).With("Auth:SigningKey", Key);
-    CapacityApp _app = null!;
-    string _uzovi = "";
-    string[] _agbs = [];
-    Referral _referral = null!;
+    /// <summary>The two hosts and the data, set up once for the class: the tests only read (and audit).</summary>
+    public sealed class Hosts : IAsyncLifetime
+    {
+        readonly CapacityApp _setup = new CapacityApp().With("Auth:Issuer", Issuer).With("Auth:SigningKey", Key);
+        public CapacityApp App { get; private set; } = null!;
+        public string Uzovi { get; private set; } = "";
+        public string[] Agbs { get; private set; } = [];
+        public Referral Referral { get; private set; } = null!;
+
+        public async ValueTask InitializeAsync()
+        {
+            await _setup.InitializeAsync();
+            (Uzovi, Agbs) = await _setup.ProvidersAsync("1183", 3, free: 2);
+            var created = await _setup.CreateAsync(ReferralData.NewReferral(Uzovi, "1183", parallel: 3));
+            await _setup.OfferAsync(created.Id, Agbs);
+            var offered = (await _setup.GetReferralAsync(created.Id)).Referral;
+            await _setup.AnswerAsync(offered, Agbs[0], accept: false);
+            await _setup.AnswerAsync(offered, Agbs[1], accept: true);
+            Referral = (await _setup.GetReferralAsync(created.Id)).Referral;
+            App = await _setup.StartSecondInstanceAsync(("Auth:Required", "true"));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await App.DisposeAsync();
+            await _setup.DisposeAsync();
+        }
+    }
+
+    CapacityApp App => hosts.App;
+    string Uzovi => hosts.Uzovi;
+    string[] Agbs => hosts.Agbs;
+    Referral Placed => hosts.Referral;
 
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync()
-    {
-        await _setup.InitializeAsync();
-        (_uzovi, _agbs) = await _setup.ProvidersAsync("1183", 3, free: 2);
-        var created = await _setup.CreateAsync(ReferralData.NewReferral(_uzovi, "1183", parallel: 3));
-        await _setup.OfferAsync(created.Id, _agbs);
-        var offered = (await _setup.GetReferralAsync(created.Id)).Referral;
-        await _setup.AnswerAsync(offered, _agbs[0], accept: false);
-        await _setup.AnswerAsync(offered, _agbs[1], accept: true);
-        _referral = (await _setup.GetReferralAsync(created.Id)).Referral;
-        _app = await _setup.StartSecondInstanceAsync(("Auth:Required", "true"));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _setup.DisposeAsync();
-    }
-
     HttpClient As(string? role, string? tenant = null, string subject = "tester")
     {
-        var http = _app.CreateClient();
+        var http = App.CreateClient();
         if (role is not null)
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DevTokens.Issue(new DevIdentity(subject, role, tenant), Issuer, "capacity", Key));
         return http;
@@ -66,7 +75,7 @@ public sealed class FhirEndpointTests : IAsyncLifetime
 
     static IEnumerable<T> Entries<T>(Bundle bundle) => bundle.Entry.Select(e => Assert.IsType<T>(e.Resource));
 
-    string RequestId => "ref-" + _referral.Id[4..];
+    string RequestId => "ref-" + Placed.Id[4..];
 
     [Fact]
     public async System.Threading.Tasks.Task TheCapabilityStatementIsOpenAndEverythingElseAsksForSignIn()
@@ -84,13 +93,13 @@ public sealed class FhirEndpointTests : IAsyncLifetime
         var municipality = As("municipality", "GM0362");
 
         var services = await ReadAsync<Bundle>(municipality, "/fhir/r4/HealthcareService?coverage-area=Location/pc4-1183");
-        var organization = await ReadAsync<Organization>(municipality, $"/fhir/r4/Organization/{_agbs[0]}");
+        var organization = await ReadAsync<Organization>(municipality, $"/fhir/r4/Organization/{Agbs[0]}");
         var location = await ReadAsync<Location>(municipality, "/fhir/r4/Location/pc4-1183");
         var unknown = await ReadAsync<OperationOutcome>(municipality, "/fhir/r4/Organization/00000000", HttpStatusCode.NotFound);
 
-        Assert.Equal(_agbs.Select(a => "Organization/" + a).Order(), Entries<HealthcareService>(services).Select(s => s.ProvidedBy!.Reference).Order());
+        Assert.Equal(Agbs.Select(a => "Organization/" + a).Order(), Entries<HealthcareService>(services).Select(s => s.ProvidedBy!.Reference).Order());
         Assert.All(Entries<HealthcareService>(services), s => Assert.Contains(s.CoverageArea, c => c.Reference == "Location/pc4-1183"));
-        Assert.Equal(_agbs[0], organization.Identifier.Single(i => i.System == "http://fhir.nl/fhir/NamingSystem/agb-z").Value);
+        Assert.Equal(Agbs[0], organization.Identifier.Single(i => i.System == "http://fhir.nl/fhir/NamingSystem/agb-z").Value);
         Assert.Equal("1183", location.Address!.PostalCode);
         Assert.Equal(OperationOutcome.IssueType.NotFound, unknown.Issue.Single().Code);
     }
@@ -99,21 +108,21 @@ public sealed class FhirEndpointTests : IAsyncLifetime
     public async System.Threading.Tasks.Task FreePlacesAreReportsForRequestersAndAProviderReadsOnlyItsOwn()
     {
         var nurse = As("requester", Org);
-        var provider = As("provider", _agbs[2]);
+        var provider = As("provider", Agbs[2]);
 
         var area = await ReadAsync<Bundle>(nurse, "/fhir/r4/MeasureReport?subject=Location/pc4-1183");
-        var own = await ReadAsync<Bundle>(provider, $"/fhir/r4/MeasureReport?reporter=Organization/{_agbs[2]}");
-        var one = await ReadAsync<MeasureReport>(provider, $"/fhir/r4/MeasureReport/mr-{_agbs[2]}-1183-district-nursing");
-        await ReadAsync<OperationOutcome>(provider, $"/fhir/r4/MeasureReport?reporter=Organization/{_agbs[0]}", HttpStatusCode.Forbidden);
+        var own = await ReadAsync<Bundle>(provider, $"/fhir/r4/MeasureReport?reporter=Organization/{Agbs[2]}");
+        var one = await ReadAsync<MeasureReport>(provider, $"/fhir/r4/MeasureReport/mr-{Agbs[2]}-1183-district-nursing");
+        await ReadAsync<OperationOutcome>(provider, $"/fhir/r4/MeasureReport?reporter=Organization/{Agbs[0]}", HttpStatusCode.Forbidden);
         await ReadAsync<OperationOutcome>(provider, "/fhir/r4/MeasureReport?subject=Location/pc4-1183", HttpStatusCode.Forbidden);
         await ReadAsync<OperationOutcome>(As("municipality", "GM0362"), "/fhir/r4/MeasureReport?subject=Location/pc4-1183", HttpStatusCode.Forbidden);
         await ReadAsync<OperationOutcome>(nurse, "/fhir/r4/MeasureReport", HttpStatusCode.BadRequest);
 
-        Assert.Equal(_agbs.Select(a => "Organization/" + a).Order(), Entries<MeasureReport>(area).Select(r => r.Reporter!.Reference).Order());
+        Assert.Equal(Agbs.Select(a => "Organization/" + a).Order(), Entries<MeasureReport>(area).Select(r => r.Reporter!.Reference).Order());
         // The accepted offer took one of its provider's two places; the declined and withdrawn offers gave theirs back.
         var scores = Entries<MeasureReport>(area).ToDictionary(r => r.Reporter!.Reference!, r => r.Group.Single().MeasureScore!.Value);
-        Assert.Equal([2m, 1m, 2m], _agbs.Select(a => scores["Organization/" + a]));
-        Assert.Equal($"mr-{_agbs[2]}-1183-district-nursing", Assert.Single(Entries<MeasureReport>(own)).Id);
+        Assert.Equal([2m, 1m, 2m], Agbs.Select(a => scores["Organization/" + a]));
+        Assert.Equal($"mr-{Agbs[2]}-1183-district-nursing", Assert.Single(Entries<MeasureReport>(own)).Id);
         Assert.Equal("Location/pc4-1183", one.Subject!.Reference);
     }
 
@@ -124,26 +133,26 @@ public sealed class FhirEndpointTests : IAsyncLifetime
 
         var request = await ReadAsync<ServiceRequest>(nurse, $"/fhir/r4/ServiceRequest/{RequestId}");
         var tasks = Entries<FhirTask>(await ReadAsync<Bundle>(nurse, $"/fhir/r4/Task?focus=ServiceRequest/{RequestId}")).ToDictionary(t => t.Owner!.Reference!);
-        var one = await ReadAsync<FhirTask>(nurse, $"/fhir/r4/Task/{tasks["Organization/" + _agbs[1]].Id}");
+        var one = await ReadAsync<FhirTask>(nurse, $"/fhir/r4/Task/{tasks["Organization/" + Agbs[1]].Id}");
 
-        Assert.Equal((RequestStatus.Completed, _referral.PatientRef), (request.Status, request.Subject!.Identifier!.Value));
+        Assert.Equal((RequestStatus.Completed, Placed.PatientRef), (request.Status, request.Subject!.Identifier!.Value));
         Assert.Equal(
             [(FhirTask.TaskStatus.Rejected, null), (FhirTask.TaskStatus.Accepted, "selected"), (FhirTask.TaskStatus.Cancelled, "not-selected")],
-            _agbs.Select(a => tasks["Organization/" + a]).Select(t => (t.Status, t.BusinessStatus?.Coding.Single().Code)));
+            Agbs.Select(a => tasks["Organization/" + a]).Select(t => (t.Status, t.BusinessStatus?.Coding.Single().Code)));
         Assert.Equal(FhirTask.TaskStatus.Accepted, one.Status);
     }
 
     [Fact]
     public async System.Threading.Tasks.Task AProviderSeesOnlyItsOwnOfferAndStrangersSeeNothing()
     {
-        var declined = As("provider", _agbs[0]);
+        var declined = As("provider", Agbs[0]);
 
         var own = Entries<FhirTask>(await ReadAsync<Bundle>(declined, $"/fhir/r4/Task?focus=ServiceRequest/{RequestId}")).ToList();
         var request = await ReadAsync<ServiceRequest>(declined, $"/fhir/r4/ServiceRequest/{RequestId}");
 
-        Assert.Equal(("Organization/" + _agbs[0], FhirTask.TaskStatus.Rejected), (Assert.Single(own).Owner!.Reference, own[0].Status));
+        Assert.Equal(("Organization/" + Agbs[0], FhirTask.TaskStatus.Rejected), (Assert.Single(own).Owner!.Reference, own[0].Status));
         Assert.Empty(request.Performer); // not told where the patient was placed
-        foreach (var stranger in new[] { As("requester", "ziekenhuis-b"), As("insurer_desk", _uzovi), As("provider", "75999999") })
+        foreach (var stranger in new[] { As("requester", "ziekenhuis-b"), As("insurer_desk", Uzovi), As("provider", "75999999") })
             await ReadAsync<OperationOutcome>(stranger, $"/fhir/r4/ServiceRequest/{RequestId}", HttpStatusCode.NotFound);
         await ReadAsync<OperationOutcome>(As("municipality", "GM0362"), $"/fhir/r4/ServiceRequest/{RequestId}", HttpStatusCode.Forbidden);
         await ReadAsync<OperationOutcome>(As(null), $"/fhir/r4/Task?focus=ServiceRequest/{RequestId}", HttpStatusCode.Unauthorized);
@@ -152,14 +161,14 @@ public sealed class FhirEndpointTests : IAsyncLifetime
     [Fact]
     public async System.Threading.Tasks.Task ReferralReadsAndRefusalsAreInTheReferralsAuditTrail()
     {
-        await ReadAsync<ServiceRequest>(As("requester", Org, "nurse-anna"), $"/fhir/r4/ServiceRequest/{RequestId}");
-        await ReadAsync<OperationOutcome>(As("requester", "ziekenhuis-b", "nurse-bob"), $"/fhir/r4/ServiceRequest/{RequestId}", HttpStatusCode.NotFound);
+        await ReadAsync<ServiceRequest>(As("requester", Org, "nurse-audit-anna"), $"/fhir/r4/ServiceRequest/{RequestId}");
+        await ReadAsync<OperationOutcome>(As("requester", "ziekenhuis-b", "nurse-audit-bob"), $"/fhir/r4/ServiceRequest/{RequestId}", HttpStatusCode.NotFound);
 
-        var trail = (await new AuditService.AuditServiceClient(_app.CreateChannel(DevTokens.Issue(new DevIdentity("nurse-anna", "requester", Org), Issuer, "capacity", Key)))
-            .GetAuditTrailAsync(new() { ReferralId = _referral.Id }, cancellationToken: Ct)).Entries.Where(e => e.Action.Contains("/fhir/r4/")).ToList();
+        var trail = (await new AuditService.AuditServiceClient(App.CreateChannel(DevTokens.Issue(new DevIdentity("nurse-anna", "requester", Org), Issuer, "capacity", Key)))
+            .GetAuditTrailAsync(new() { ReferralId = Placed.Id, PageSize = 200 }, cancellationToken: Ct)).Entries.Where(e => e.Subject.StartsWith("nurse-audit-", StringComparison.Ordinal)).ToList();
 
         Assert.Equal(
-            [("nurse-anna", "GET /fhir/r4/ServiceRequest/{id}", "allowed", _referral.PatientRef), ("nurse-bob", "GET /fhir/r4/ServiceRequest/{id}", "denied (NotFound)", "")],
+            [("nurse-audit-anna", "GET /fhir/r4/ServiceRequest/{id}", "allowed", Placed.PatientRef), ("nurse-audit-bob", "GET /fhir/r4/ServiceRequest/{id}", "denied (NotFound)", "")],
             trail.Select(e => (e.Subject, e.Action, e.Outcome, e.PatientRef)));
     }
 
@@ -180,7 +189,7 @@ public sealed class FhirEndpointTests : IAsyncLifetime
         var bad = await nurse.GetAsync("/fhir/r4/Location?_page=not-a-token", Ct);
         var badCount = await nurse.GetAsync("/fhir/r4/Location?_count=-1", Ct);
 
-        Assert.Equal(_agbs.Select(a => "hs-" + a).Order(), seen.Order());
+        Assert.Equal(Agbs.Select(a => "hs-" + a).Order(), seen.Order());
         var firstLocations = System.Text.Json.JsonSerializer.Deserialize<Bundle>(capped, Service.Fhir.FhirResponses.Json)!;
         Assert.Equal(200, firstLocations.Entry.Count);
         Assert.Contains(firstLocations.Link, l => l.Relation == "next");

@@ -15,36 +15,43 @@ namespace Capacity.Service.Tests.Hsds;
 /// no patient data, paging bounded, and the permission table's rules. The data is set up through
 /// a second host on the same Redis that lets anonymous calls through.
 /// </summary>
-public sealed class HsdsServicesTests : IAsyncLifetime
+public sealed class HsdsServicesTests(HsdsServicesTests.Hosts hosts) : IClassFixture<HsdsServicesTests.Hosts>
 {
     const string Issuer = "capacity-test";
     static readonly string Key = DevTokens.NewSigningKey();
 
-    readonly CapacityApp _setup = new CapacityApp().With("Auth:Issuer", Issuer).With("Auth:SigningKey", Key);
-    CapacityApp _app = null!;
-    string[] _agbs = [];
+    /// <summary>The two hosts and the data, set up once for the class: the tests only read.</summary>
+    public sealed class Hosts : IAsyncLifetime
+    {
+        readonly CapacityApp _setup = new CapacityApp().With("Auth:Issuer", Issuer).With("Auth:SigningKey", Key);
+        public CapacityApp App { get; private set; } = null!;
+        public string[] Agbs { get; private set; } = [];
+
+        public async ValueTask InitializeAsync()
+        {
+            await _setup.InitializeAsync();
+            (var uzovi, var agbs) = await _setup.ProvidersAsync("1183", 3, free: 4);
+            Agbs = agbs;
+            // A referral holds a place with the first provider: its service_capacity shows one place fewer, and nothing of the patient.
+            var referral = await _setup.CreateAsync(ReferralData.NewReferral(uzovi, "1183"));
+            await _setup.OfferAsync(referral.Id, Agbs[0]);
+            App = await _setup.StartSecondInstanceAsync(("Auth:Required", "true"));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await App.DisposeAsync();
+            await _setup.DisposeAsync();
+        }
+    }
+
+    string[] Agbs => hosts.Agbs;
 
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync()
-    {
-        await _setup.InitializeAsync();
-        (var uzovi, _agbs) = await _setup.ProvidersAsync("1183", 3, free: 4);
-        // A referral holds a place with the first provider: its service_capacity shows one place fewer, and nothing of the patient.
-        var referral = await _setup.CreateAsync(ReferralData.NewReferral(uzovi, "1183"));
-        await _setup.OfferAsync(referral.Id, _agbs[0]);
-        _app = await _setup.StartSecondInstanceAsync(("Auth:Required", "true"));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _setup.DisposeAsync();
-    }
-
     HttpClient As(string? role, string? tenant = null)
     {
-        var http = _app.CreateClient();
+        var http = hosts.App.CreateClient();
         if (role is not null)
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DevTokens.Issue(new DevIdentity("tester", role, tenant), Issuer, "capacity", Key));
         return http;
@@ -70,8 +77,8 @@ public sealed class HsdsServicesTests : IAsyncLifetime
         var nurse = As("requester", "ziekenhuis-amstel");
 
         var page = await GetAsync(nurse, "/hsds/services");
-        var services = page.GetProperty("contents").EnumerateArray().Where(s => _agbs.Any(a => s.GetProperty("description").GetString()!.Contains(a))).ToList();
-        var one = await GetAsync(nurse, $"/hsds/services/{HsdsMapping.ServiceId(_agbs[0], CareType.DistrictNursing)}");
+        var services = page.GetProperty("contents").EnumerateArray().Where(s => Agbs.Any(a => s.GetProperty("description").GetString()!.Contains(a))).ToList();
+        var one = await GetAsync(nurse, $"/hsds/services/{HsdsMapping.ServiceId(Agbs[0], CareType.DistrictNursing)}");
 
         Assert.Equal(3, services.Count);
         services.ForEach(AssertValidService);
@@ -79,7 +86,7 @@ public sealed class HsdsServicesTests : IAsyncLifetime
         var capacity = Assert.Single(one.GetProperty("capacities").EnumerateArray());
         Assert.Equal((3, "places"), (capacity.GetProperty("available").GetInt32(), capacity.GetProperty("unit").GetProperty("identifier").GetString()));
         Assert.Equal("1183", Assert.Single(one.GetProperty("service_areas").EnumerateArray()).GetProperty("name").GetString());
-        Assert.Equal("urn:oid:2.16.840.1.113883.2.4.6.1:" + _agbs[0], one.GetProperty("organization").GetProperty("uri").GetString());
+        Assert.Equal("urn:oid:2.16.840.1.113883.2.4.6.1:" + Agbs[0], one.GetProperty("organization").GetProperty("uri").GetString());
         Assert.DoesNotContain("patient", one.GetRawText(), StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("pt-", one.GetRawText(), StringComparison.Ordinal);
     }
@@ -116,15 +123,15 @@ public sealed class HsdsServicesTests : IAsyncLifetime
     [Fact]
     public async Task AnonymousAndMunicipalitiesAreRefusedAndAProviderReadsOnlyItsOwnServices()
     {
-        var provider = As("provider", _agbs[1]);
-        var ownOrganization = HsdsMapping.OrganizationId(_agbs[1]);
+        var provider = As("provider", Agbs[1]);
+        var ownOrganization = HsdsMapping.OrganizationId(Agbs[1]);
 
         await GetAsync(As(null), "/hsds/services", HttpStatusCode.Unauthorized);
         await GetAsync(As("municipality", "GM0362"), "/hsds/services", HttpStatusCode.Forbidden);
         await GetAsync(provider, "/hsds/services", HttpStatusCode.Forbidden);
-        await GetAsync(provider, $"/hsds/services/{HsdsMapping.ServiceId(_agbs[0], CareType.DistrictNursing)}", HttpStatusCode.Forbidden);
+        await GetAsync(provider, $"/hsds/services/{HsdsMapping.ServiceId(Agbs[0], CareType.DistrictNursing)}", HttpStatusCode.Forbidden);
         var own = await GetAsync(provider, $"/hsds/services?organization_id={ownOrganization}");
-        await GetAsync(provider, $"/hsds/services/{HsdsMapping.ServiceId(_agbs[1], CareType.DistrictNursing)}");
+        await GetAsync(provider, $"/hsds/services/{HsdsMapping.ServiceId(Agbs[1], CareType.DistrictNursing)}");
 
         Assert.All(own.GetProperty("contents").EnumerateArray(), s => Assert.Equal(ownOrganization, s.GetProperty("organization_id").GetString()));
         Assert.Equal(1, own.GetProperty("total_items").GetInt32());
