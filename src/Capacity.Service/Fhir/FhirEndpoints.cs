@@ -1,3 +1,4 @@
+using Capacity.Service.Redis;
 using Capacity.Service.Geography;
 using Capacity.Service.Registry;
 using Capacity.Service.Security;
@@ -17,7 +18,7 @@ public static class FhirEndpoints
 
     public static WebApplication MapFhir(this WebApplication app)
     {
-        var fhir = app.MapGroup(Prefix);
+        var fhir = app.MapGroup(Prefix).AnswerStoreOutages(FhirResponses.StoreOutage);
         fhir.MapGet("/metadata", (TimeProvider time) => FhirResponses.Resource(FhirCapability.Statement(time.GetUtcNow())));
 
         fhir.MapGet("/Organization/{id}", (HttpContext http, string id, RegistryCache registry) =>

@@ -1,3 +1,4 @@
+using Capacity.Service.Redis;
 using Capacity.Service.Audit;
 using Capacity.Service.Referrals;
 using Capacity.Service.Security;
@@ -17,7 +18,7 @@ public static class FhirReferralEndpoints
 {
     public static void MapFhirReferrals(this WebApplication app)
     {
-        var fhir = app.MapGroup(FhirEndpoints.Prefix);
+        var fhir = app.MapGroup(FhirEndpoints.Prefix).AnswerStoreOutages(FhirResponses.StoreOutage);
         fhir.MapGet("/ServiceRequest/{id}", (HttpContext http, string id, ReferralStore store, AuditLog audit, TimeProvider time) =>
             ReadAsync(http, HttpPermissions.ServiceRequest, "GET /fhir/r4/ServiceRequest/{id}", FhirCodes.OurId(id, "ref"), null, store, audit, time,
                 (seen, _) => [FhirReferrals.Request(seen)]));

@@ -20,6 +20,8 @@ public static class FhirResponses
         Issue = [new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Error, Code = type, Diagnostics = diagnostics }],
     }, status);
 
+    public static IResult StoreOutage() => Error(StatusCodes.Status503ServiceUnavailable, OperationOutcome.IssueType.Transient, global::Capacity.Service.Redis.RedisFailures.ReadMessage);
+
     public static IResult NotFound(string what) => Error(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, $"{what} is not known here");
 
     public static IResult BadRequest(string diagnostics) => Error(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, diagnostics);

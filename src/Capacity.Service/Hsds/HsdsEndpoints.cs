@@ -1,5 +1,6 @@
 using System.Globalization;
 using Capacity.Service.Capacity;
+using Capacity.Service.Redis;
 using Capacity.Service.Geography;
 using Capacity.Service.Registry;
 using Capacity.Service.Security;
@@ -18,7 +19,7 @@ public static class HsdsEndpoints
 
     public static WebApplication MapHsds(this WebApplication app)
     {
-        var hsds = app.MapGroup("/hsds");
+        var hsds = app.MapGroup("/hsds").AnswerStoreOutages(() => Results.Problem(RedisFailures.ReadMessage, statusCode: StatusCodes.Status503ServiceUnavailable));
         hsds.MapGet("/services", ListAsync);
         hsds.MapGet("/services/{id}", async (HttpContext http, string id, RegistryCache registry, CapacityFigures figures, PostcodeDirectory postcodes, TimeProvider time) =>
         {
