@@ -4,7 +4,9 @@ using Capacity.Service.Capacity;
 using Capacity.Service.Capacity.Pull;
 using Capacity.Service.ClientStops;
 using Capacity.Service.Demo;
+using Capacity.Service.Fhir;
 using Capacity.Service.Geography;
+using Capacity.Service.Hsds;
 using Capacity.Service.Live;
 using Capacity.Service.Matching;
 using Capacity.Service.Mcsd;
@@ -67,6 +69,7 @@ public static class CapacityServices
         services.AddOptions<AuditOptions>().BindConfiguration("Audit")
             .Validate(o => o.Retention >= TimeSpan.FromDays(1), "Audit:Retention must be at least a day").ValidateOnStart();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<CapacityFigures>(); // the figures FHIR MeasureReport and HSDS service_capacity show
         // Start order matters: the registry is loaded before the demo is seeded and before
         // live subscriptions listen for its changes.
         services.AddHostedService(sp => sp.GetRequiredService<RegistryCache>());
@@ -167,6 +170,8 @@ public static class CapacityServices
         app.MapHub<CoordinationHub>(CoordinationHub.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapCoordinatorWeb();
         app.MapDemoSignIn();
+        app.MapFhir(); // FHIR R4 out, read-only: /fhir/r4 (docs/FHIR-HSDS.md)
+        app.MapHsds(); // Open Referral HSDS 3.x out, read-only: /hsds/services
         app.MapWebSignIn();
         return app;
     }

@@ -15,7 +15,10 @@ public sealed record Viewer(Role? Role, string? Code)
     /// <summary>The service itself (automatic steps), or any caller when sign-in is off.</summary>
     public static readonly Viewer Service = new(null, null);
 
-    public static Viewer Of(ServerCallContext context) => context.CallerOrNull() is { } c
+    public static Viewer Of(ServerCallContext context) => Of(context.CallerOrNull());
+
+    /// <summary>The viewer a caller is; <see cref="Service"/> for none (sign-in off).</summary>
+    public static Viewer Of(Caller? caller) => caller is { } c
         ? new(c.Role, c.Role switch { Security.Role.Requester => c.Org, Security.Role.InsurerDesk => c.Uzovi, Security.Role.Provider => c.Agb, _ => null })
         : Service;
 
