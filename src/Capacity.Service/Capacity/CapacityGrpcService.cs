@@ -7,7 +7,7 @@ using Grpc.Core;
 
 namespace Capacity.Service.Capacity;
 
-public sealed class CapacityGrpcService(CapacityStore store, RegistryCache registry, TimeProvider time, Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits,
+public sealed partial class CapacityGrpcService(CapacityStore store, RegistryCache registry, TimeProvider time, Import.CapacityImporter importer, Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits,
     Microsoft.Extensions.Options.IOptionsMonitor<Matching.MatchingOptions> matching)
     : CapacityService.CapacityServiceBase
 {
@@ -138,7 +138,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
     /// Validates one request and appends one write per area it covers. Areas the provider does
     /// not serve are refused: capacity there could never match.
     /// </summary>
-    static void Expand(SetCapacityRequest request, RegistrySnapshot snapshot, TimeProvider time, InputErrors errors, List<CapacityWrite> writes)
+    internal static void Expand(SetCapacityRequest request, RegistrySnapshot snapshot, TimeProvider time, InputErrors errors, List<CapacityWrite> writes)
     {
         ProviderInfo? provider = null;
         if (!Codes.IsAgb(request.Agb)) errors.Add("agb", Codes.AgbRule);
@@ -181,7 +181,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
         foreach (var area in areas) writes.Add(new CapacityWrite(request.Agb, area, request.CareType, cell));
     }
 
-    static CapacityFigure ToFigure(int pc4, CareType careType, CapacityCell c)
+    internal static CapacityFigure ToFigure(int pc4, CareType careType, CapacityCell c)
     {
         var figure = new CapacityFigure
         {

@@ -46,6 +46,7 @@ public static class CapacityServices
 
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<CapacityStore>();
+        services.AddSingleton<Capacity.Import.CapacityImporter>();
         services.AddSingleton<HoldStore>();
         services.AddSingleton<MatchingEngine>();
         services.AddSingleton<RegionalAvailabilityService>();

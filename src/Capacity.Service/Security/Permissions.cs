@@ -41,6 +41,8 @@ public static class Permissions
         [M("CapacityService", "PublishCapacity")] = Allow(Role.Provider), // per item in CapacityGrpcService
         [M("CapacityService", "UpdateCapacity")] = Allow(Role.Provider, (m, c) => Own(((UpdateCapacityRequest)m).Agb, c.Agb, "provider")),
         [M("CapacityService", "GetProviderCapacity")] = Allow(Role.Provider, (m, c) => Own(((GetProviderCapacityRequest)m).Agb, c.Agb, "provider")),
+        [M("CapacityService", "ImportCapacity")] = Allow(Role.Provider, (m, c) => Own(((ImportCapacityRequest)m).Agb, c.Agb, "provider")),
+        [M("CapacityService", "GetCapacityTemplate")] = Allow(Role.Provider, (m, c) => Own(((GetCapacityTemplateRequest)m).Agb, c.Agb, "provider")),
 
         // Client stops: declared and lifted by their provider; listed by it, by insurers for their own insured, by the registry admin.
         [M("ClientStopService", "DeclareClientStop")] = Allow(Role.Provider, (m, c) => Own(((DeclareClientStopRequest)m).Stop?.ProviderAgb, c.Agb, "provider")),

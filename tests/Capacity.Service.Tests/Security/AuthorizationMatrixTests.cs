@@ -48,6 +48,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Capacity + "PublishCapacity"] = ["provider"],
         [Capacity + "UpdateCapacity"] = ["provider"],
         [Capacity + "GetProviderCapacity"] = ["provider"],
+        [Capacity + "ImportCapacity"] = ["provider"],
+        [Capacity + "GetCapacityTemplate"] = ["provider"],
         [Stops + "DeclareClientStop"] = ["provider"],
         [Stops + "LiftClientStop"] = ["provider"],
         [Stops + "ListClientStops"] = ["provider", "insurer_desk", "registry_admin"],
@@ -78,7 +80,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     static readonly HashSet<(string Method, string Role)> OwnerScoped =
     [
         (Registry + "UpsertProvider", "provider"), (Registry + "UpsertContract", "insurer_import"), (Registry + "RemoveContract", "insurer_import"),
-        (Capacity + "SetCapacity", "provider"), (Capacity + "UpdateCapacity", "provider"), (Capacity + "GetProviderCapacity", "provider"), (Stops + "DeclareClientStop", "provider"),
+        (Capacity + "SetCapacity", "provider"), (Capacity + "UpdateCapacity", "provider"), (Capacity + "GetProviderCapacity", "provider"),
+        (Capacity + "ImportCapacity", "provider"), (Capacity + "GetCapacityTemplate", "provider"), (Stops + "DeclareClientStop", "provider"),
         (Stops + "ListClientStops", "provider"), (Stops + "ListClientStops", "insurer_desk"), (Regions + "GetRegionalAvailability", "municipality"),
         (Referrals + "CreateReferral", "requester"), (Referrals + "ListReferrals", "requester"), (Offers + "ListOffers", "provider"),
         (Offers + "WatchOffers", "provider"), (Offers + "AnswerOffer", "provider"), (Offers + "ListPlacements", "provider"),
@@ -117,6 +120,9 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         },
         [Capacity + "UpdateCapacity"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).UpdateCapacityAsync(new() { Agb = t.Agb, Figures = { new SetCapacityRequest { Pc4 = "1183", CareType = CareType.DistrictNursing, FreePlaces = 1, Version = 1 } } }, cancellationToken: ct).ResponseAsync,
         [Capacity + "GetProviderCapacity"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).GetProviderCapacityAsync(new() { Agb = t.Agb }, cancellationToken: ct).ResponseAsync,
+        [Capacity + "ImportCapacity"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).ImportCapacityAsync(new()
+            { Agb = t.Agb, File = Google.Protobuf.ByteString.CopyFromUtf8("postcode_gebied;zorgsoort;vrije_plaatsen\n1183;Wijkverpleging;1\n") }, cancellationToken: ct).ResponseAsync,
+        [Capacity + "GetCapacityTemplate"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).GetCapacityTemplateAsync(new() { Agb = t.Agb }, cancellationToken: ct).ResponseAsync,
         [Stops + "DeclareClientStop"] = (ch, t, _, ct) => new ClientStopService.ClientStopServiceClient(ch).DeclareClientStopAsync(new() { Stop = new() { ProviderAgb = t.Agb, From = CapacityApp.Today.ToDate(), Reason = ClientStopReason.StaffShortage } }, cancellationToken: ct).ResponseAsync,
         [Stops + "LiftClientStop"] = (ch, _, _, ct) => new ClientStopService.ClientStopServiceClient(ch).LiftClientStopAsync(new() { Id = "stop-none" }, cancellationToken: ct).ResponseAsync,
         [Stops + "ListClientStops"] = (ch, t, role, ct) => new ClientStopService.ClientStopServiceClient(ch).ListClientStopsAsync(
