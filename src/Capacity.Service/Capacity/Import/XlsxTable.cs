@@ -49,11 +49,13 @@ public static class XlsxTable
         }
     }
 
-    static string TextOf(IXLCell cell) => cell.DataType switch
+    /// <summary>A cell as text. A formula gives the value Excel saved with it: the service evaluates no formulas.</summary>
+    static string TextOf(IXLCell cell) => (cell.HasFormula ? cell.CachedValue : cell.Value) switch
     {
-        XLDataType.DateTime => DateOnly.FromDateTime(cell.GetDateTime()).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        XLDataType.Number => cell.GetDouble().ToString("R", CultureInfo.InvariantCulture),
-        _ => cell.GetString(),
+        DateTime d => DateOnly.FromDateTime(d).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        double n => n.ToString("R", CultureInfo.InvariantCulture),
+        null => "",
+        var other => Convert.ToString(other, CultureInfo.InvariantCulture) ?? "",
     };
 
     /// <summary>The template as a workbook: one sheet "Capaciteit", a bold frozen header, areas as text, numbers as numbers, dates as dates.</summary>
