@@ -7,7 +7,7 @@ using Grpc.Core;
 
 namespace Capacity.Service.Capacity;
 
-public sealed class CapacityGrpcService(CapacityStore store, RegistryCache registry, TimeProvider time, Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits,
+public sealed partial class CapacityGrpcService(CapacityStore store, RegistryCache registry, TimeProvider time, Import.CapacityImporter importer, Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits,
     Microsoft.Extensions.Options.IOptionsMonitor<Matching.MatchingOptions> matching)
     : CapacityService.CapacityServiceBase
 {
@@ -181,7 +181,7 @@ public sealed class CapacityGrpcService(CapacityStore store, RegistryCache regis
         foreach (var area in areas) writes.Add(new CapacityWrite(request.Agb, area, request.CareType, cell));
     }
 
-    static CapacityFigure ToFigure(int pc4, CareType careType, CapacityCell c)
+    internal static CapacityFigure ToFigure(int pc4, CareType careType, CapacityCell c)
     {
         var figure = new CapacityFigure
         {

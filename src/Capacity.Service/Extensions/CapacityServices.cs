@@ -50,6 +50,7 @@ public static class CapacityServices
 
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<CapacityStore>();
+        services.AddSingleton<Capacity.Import.CapacityImporter>();
         services.AddSingleton<HoldStore>();
         services.AddSingleton<MatchingEngine>();
         services.AddSingleton<RegionalAvailabilityService>();

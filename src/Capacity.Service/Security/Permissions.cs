@@ -42,6 +42,8 @@ public static class Permissions
         [M("CapacityService", "PublishCapacity")] = Allow(Role.Provider), // per item in CapacityGrpcService
         [M("CapacityService", "UpdateCapacity")] = Allow(Role.Provider, (m, c) => Own(((UpdateCapacityRequest)m).Agb, c.Agb, "provider")),
         [M("CapacityService", "GetProviderCapacity")] = Allow(Role.Provider, (m, c) => Own(((GetProviderCapacityRequest)m).Agb, c.Agb, "provider")),
+        [M("CapacityService", "ImportCapacity")] = Allow(Role.Provider, (m, c) => Own(((ImportCapacityRequest)m).Agb, c.Agb, "provider")),
+        [M("CapacityService", "GetCapacityTemplate")] = Allow(Role.Provider, (m, c) => Own(((GetCapacityTemplateRequest)m).Agb, c.Agb, "provider")),
 
         // Capacity pulled from a provider's own capacity.json: registered by the provider only (an
         // endpoint publishes its figures, which only it may do); seen, pulled and removed by the registry admin too.

@@ -58,6 +58,13 @@ public static class Reasons
     public const string EmailFormat = "EMAIL_FORMAT";
     public const string UrlFormat = "URL_FORMAT";
     public const string PageTokenInvalid = "PAGE_TOKEN_INVALID";
+    // capacity import (docs/IMPORT.md): the file, and its rows
+    public const string FileTooLarge = "FILE_TOO_LARGE";
+    public const string FileUnreadable = "FILE_UNREADABLE";
+    public const string FileColumns = "FILE_COLUMNS";
+    public const string NumberFormat = "NUMBER_FORMAT";
+    public const string RowDuplicate = "ROW_DUPLICATE";
+    public const string VersionOutdated = "VERSION_OUTDATED";
 
     // --- refusals that concern no one field (google.rpc.ErrorInfo) ---
     public const string PatientHasReferral = "PATIENT_HAS_REFERRAL";

@@ -54,6 +54,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Endpoints + "GetCapacityEndpoint"] = ["provider", "registry_admin"],
         [Endpoints + "PullCapacityNow"] = ["provider", "registry_admin"],
         [Endpoints + "ListCapacityEndpoints"] = ["registry_admin"],
+        [Capacity + "ImportCapacity"] = ["provider"],
+        [Capacity + "GetCapacityTemplate"] = ["provider"],
         [Stops + "DeclareClientStop"] = ["provider"],
         [Stops + "LiftClientStop"] = ["provider"],
         [Stops + "ListClientStops"] = ["provider", "insurer_desk", "registry_admin"],
@@ -84,7 +86,8 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     static readonly HashSet<(string Method, string Role)> OwnerScoped =
     [
         (Registry + "UpsertProvider", "provider"), (Registry + "UpsertContract", "insurer_import"), (Registry + "RemoveContract", "insurer_import"),
-        (Capacity + "SetCapacity", "provider"), (Capacity + "UpdateCapacity", "provider"), (Capacity + "GetProviderCapacity", "provider"), (Stops + "DeclareClientStop", "provider"),
+        (Capacity + "SetCapacity", "provider"), (Capacity + "UpdateCapacity", "provider"), (Capacity + "GetProviderCapacity", "provider"),
+        (Capacity + "ImportCapacity", "provider"), (Capacity + "GetCapacityTemplate", "provider"), (Stops + "DeclareClientStop", "provider"),
         (Stops + "ListClientStops", "provider"), (Stops + "ListClientStops", "insurer_desk"), (Regions + "GetRegionalAvailability", "municipality"),
         (Referrals + "CreateReferral", "requester"), (Referrals + "ListReferrals", "requester"), (Offers + "ListOffers", "provider"),
         (Offers + "WatchOffers", "provider"), (Offers + "AnswerOffer", "provider"), (Offers + "ListPlacements", "provider"),
@@ -131,6 +134,9 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Endpoints + "GetCapacityEndpoint"] = (ch, t, _, ct) => new CapacityEndpointService.CapacityEndpointServiceClient(ch).GetCapacityEndpointAsync(new() { Agb = t.Agb }, cancellationToken: ct).ResponseAsync,
         [Endpoints + "PullCapacityNow"] = (ch, t, _, ct) => new CapacityEndpointService.CapacityEndpointServiceClient(ch).PullCapacityNowAsync(new() { Agb = t.Agb }, cancellationToken: ct).ResponseAsync,
         [Endpoints + "ListCapacityEndpoints"] = (ch, _, _, ct) => new CapacityEndpointService.CapacityEndpointServiceClient(ch).ListCapacityEndpointsAsync(new(), cancellationToken: ct).ResponseAsync,
+        [Capacity + "ImportCapacity"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).ImportCapacityAsync(new()
+            { Agb = t.Agb, File = Google.Protobuf.ByteString.CopyFromUtf8("postcode_gebied;zorgsoort;vrije_plaatsen\n1183;Wijkverpleging;1\n") }, cancellationToken: ct).ResponseAsync,
+        [Capacity + "GetCapacityTemplate"] = (ch, t, _, ct) => new CapacityService.CapacityServiceClient(ch).GetCapacityTemplateAsync(new() { Agb = t.Agb }, cancellationToken: ct).ResponseAsync,
         [Stops + "DeclareClientStop"] = (ch, t, _, ct) => new ClientStopService.ClientStopServiceClient(ch).DeclareClientStopAsync(new() { Stop = new() { ProviderAgb = t.Agb, From = CapacityApp.Today.ToDate(), Reason = ClientStopReason.StaffShortage } }, cancellationToken: ct).ResponseAsync,
         [Stops + "LiftClientStop"] = (ch, _, _, ct) => new ClientStopService.ClientStopServiceClient(ch).LiftClientStopAsync(new() { Id = "stop-none" }, cancellationToken: ct).ResponseAsync,
         [Stops + "ListClientStops"] = (ch, t, role, ct) => new ClientStopService.ClientStopServiceClient(ch).ListClientStopsAsync(

@@ -7,6 +7,7 @@ import { api, listInsurers, pager, insurerName as nameIn } from './api.js';
 import * as live from './live.js';
 import { clientStops } from './stops.js';
 import { capacityEndpoint } from './pull-endpoint.js';
+import { capacityImport } from './capacity-import.js';
 import { contact, facts, uncontractedWarning, moreButton, olderToggle } from './blocks.js';
 import {
   careTypes, declineReasons, texts, label, key, proto, formatDay, formatTime, formatMoment, formatWeekDay, ago, today,
@@ -34,6 +35,7 @@ export async function render(main, identity) {
     nudge, grid, h('div', { class: 'actions' }, saveButton, saveStatus));
   const stops = clientStops(agb, insurers, provider);
   const endpoint = capacityEndpoint(agb, () => loadCapacity());
+  const importCard = capacityImport(agb, () => loadCapacity()); // applied rows show in the grid at once
 
   const clients = h('div', { id: 'placements', class: 'placements' }, h('p', { class: 'muted' }, texts.loading));
   const clientsStatus = h('p', { class: 'status', role: 'status', id: 'placements-status' });
@@ -43,7 +45,7 @@ export async function render(main, identity) {
   fill(main, h('div', { class: 'provider' },
     h('section', { class: 'card', 'aria-labelledby': 'inbox-title' },
       h('h1', { id: 'inbox-title' }, `Aanvragen voor ${provider.name}`), inboxStatus, inbox),
-    gridForm,
+    gridForm, importCard,
     h('section', { class: 'card clients', 'aria-labelledby': 'placements-title' },
       h('div', { class: 'list-controls' }, h('h2', { id: 'placements-title' }, texts.newClients), olderClients.label),
       clientsStatus, clients, moreClients),

@@ -1,0 +1,156 @@
+using Capacity.Service.Registry;
+using Capacity.Service.Shared;
+using Capacity.V1;
+using Google.Api;
+using Google.Protobuf;
+
+namespace Capacity.Service.Capacity.Import;
+
+/// <summary>
+/// The spreadsheet import and template of one provider (docs/IMPORT.md). Rows are checked by the
+/// grid's own rules (<see cref="CapacityGrpcService.Expand"/>) and written by the grid's own
+/// versioned write (<see cref="CapacityStore.WriteAsync"/>): one row is one area × care type, one
+/// field of one area's hash, so a row is stored whole or not at all.
+/// </summary>
+public sealed class CapacityImporter(CapacityStore store, RegistryCache registry, TimeProvider time)
+{
+    public async Task<ImportCapacityResponse> ImportAsync(ImportCapacityRequest request)
+    {
+        var provider = await ProviderAsync(request.Agb);
+        if (request.File.Length > ImportSheet.MaxFileBytes)
+            throw InputErrors.Single("file", Reasons.FileTooLarge, $"at most {ImportSheet.MaxFileBytes / 1024} KiB; this file has {request.File.Length / 1024:N0} KiB");
+        if (request.File.IsEmpty) throw InputErrors.Single("file", Reasons.Required, "the file is empty");
+        List<ParsedRow> rows;
+        try
+        {
+            var bytes = request.File.ToByteArray();
+            var xlsx = request.Format == ImportFormat.Xlsx || (request.Format == ImportFormat.Unspecified && XlsxTable.Looks(bytes));
+            rows = ImportRows.Parse(xlsx ? XlsxTable.Read(bytes) : CsvTable.Read(bytes));
+        }
+        catch (FormatException e)
+        {
+            throw InputErrors.Single("file", Reasons.FileUnreadable, e.Message);
+        }
+
+        var snapshot = await registry.KnowingAsync(agb: provider.Agb);
+        var areas = rows.Select(r => int.TryParse(r.Pc4, out var pc4) ? pc4 : 0).Where(provider.Serves).Distinct().ToArray();
+        var stored = (await store.GetProviderAsync(provider.Agb, areas)).ToDictionary(f => (f.Pc4, f.CareType), f => f.Cell);
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var today = time.Today();
+
+        var response = new ImportCapacityResponse { Applied = request.Apply, Rows = rows.Count, Skipped = rows.Count(r => r.Blank) };
+        rows.RemoveAll(r => r.Blank);
+        var good = new List<(ParsedRow Row, ImportRowOutcome Outcome, bool Changed)>();
+        var writes = new List<CapacityWrite>();
+        var seen = new Dictionary<(int, CareType), int>();
+        foreach (var row in rows)
+        {
+            var outcome = new ImportRowOutcome { Row = row.Row, Pc4 = row.Pc4, CareType = row.CareType };
+            if (row.Good) Check(row, outcome);
+            if (!row.Good)
+            {
+                outcome.Status = outcome.Status == ImportRowStatus.Unspecified ? ImportRowStatus.Refused : outcome.Status;
+                outcome.Errors.AddRange(row.Errors);
+                response.Outcomes.Add(outcome);
+                response.Refused++;
+            }
+        }
+
+        void Check(ParsedRow row, ImportRowOutcome outcome)
+        {
+            var pc4 = int.TryParse(row.Pc4, out var p) ? p : 0;
+            CapacityCell? before = stored.TryGetValue((pc4, row.CareType), out var cell) ? cell : null;
+            if (before is { } b) outcome.Before = CapacityGrpcService.ToFigure(pc4, row.CareType, b);
+            var figure = row.ToRequest(provider.Agb, row.Version ?? Math.Max(nowMs, (before?.Version ?? 0) + 1));
+            var errors = new InputErrors();
+            var written = writes.Count;
+            CapacityGrpcService.Expand(figure, snapshot, time, errors, writes);
+            foreach (var v in errors.Violations) row.Refuse(ImportRows.ColumnOf(v.Field), v.Reason, v.Description);
+            if (!row.Good) return;
+            var write = writes[written];
+            if (seen.TryGetValue((pc4, row.CareType), out var first))
+                row.Refuse(ImportSheet.Pc4, Reasons.RowDuplicate, $"row {first} has the same area and care type already");
+            else if (before is { } old && old.Version >= figure.Version)
+            {
+                outcome.Status = ImportRowStatus.Outdated;
+                row.Refuse(ImportSheet.Version, Reasons.VersionOutdated, $"the stored figure has version {old.Version}; a row's version must be higher");
+            }
+            if (!row.Good)
+            {
+                writes.RemoveAt(written);
+                return;
+            }
+            seen[(pc4, row.CareType)] = row.Row;
+            outcome.After = CapacityGrpcService.ToFigure(pc4, row.CareType, write.Cell with { Held = before?.Held ?? 0 });
+            outcome.Status = ImportRowStatus.Change;
+            var changed = before is not { } c || c.FreePlaces != write.Cell.FreePlaces || c.HoursPerWeek != write.Cell.HoursPerWeek
+                || (c.AvailableFrom > today ? c.AvailableFrom : today) != write.Cell.AvailableFrom;
+            good.Add((row, outcome, changed));
+        }
+
+        response.Changed = good.Count(g => g.Changed);
+        response.Unchanged = good.Count - response.Changed;
+        if (request.Apply && writes.Count > 0)
+        {
+            // Also the unchanged rows are written: publishing a figure again makes it fresh for searches.
+            var results = await store.WriteAsync(writes);
+            for (var i = 0; i < good.Count; i++)
+            {
+                var (row, outcome, changed) = good[i];
+                if (results[i].Applied) { outcome.Status = ImportRowStatus.Applied; if (changed) response.Outcomes.Add(outcome); continue; }
+                outcome.Status = ImportRowStatus.Outdated;
+                outcome.Errors.Add(new Google.Rpc.BadRequest.Types.FieldViolation
+                {
+                    Field = ImportSheet.Version, Reason = Reasons.VersionOutdated, Description = $"a figure with version {results[i].StoredVersion} came in meanwhile",
+                });
+                response.Outcomes.Add(outcome);
+                response.Refused++;
+                if (changed) response.Changed--; else response.Unchanged--;
+            }
+        }
+        else response.Outcomes.AddRange(good.Where(g => g.Changed).Select(g => g.Outcome));
+        var ordered = response.Outcomes.OrderBy(o => o.Row).ToList();
+        response.Outcomes.Clear();
+        response.Outcomes.AddRange(ordered);
+        return response;
+    }
+
+    /// <summary>The template: every area the provider serves × every care type it gives (or has figures for), with the current figures; at most <see cref="ImportSheet.MaxRows"/> rows.</summary>
+    public async Task<HttpBody> TemplateAsync(GetCapacityTemplateRequest request)
+    {
+        var provider = await ProviderAsync(request.Agb);
+        if (request.Format is not (ImportFormat.Unspecified or ImportFormat.Csv or ImportFormat.Xlsx))
+            throw InputErrors.Single("format", Reasons.ValueUnknown, "CSV or XLSX");
+        var snapshot = await registry.KnowingAsync(agb: provider.Agb);
+        var figures = await store.GetProviderAsync(provider.Agb, provider.ServedPc4s);
+        var today = time.Today();
+        // The care types it gives (registered, or by its contracts; district nursing when it names
+        // none yet) and any it has figures for.
+        var given = CareTypes.All.Where(t => snapshot.Gives(provider, t, today.Year)).ToHashSet();
+        if (given.Count == 0) given.Add(CareType.DistrictNursing);
+        var types = CareTypes.All.Where(t => given.Contains(t) || figures.Exists(f => f.CareType == t)).ToArray();
+        var at = figures.ToDictionary(f => (f.Pc4, f.CareType), f => f.Cell);
+        var rows = provider.ServedPc4s.Order()
+            .SelectMany(pc4 => types.Select(t => (pc4, t)))
+            .Take(ImportSheet.MaxRows)
+            .Select(k => at.TryGetValue(k, out var c)
+                ? new TemplateRow(Codes.Pc4(k.pc4), ImportSheet.DutchNames[k.t], c.FreePlaces, c.AvailableFrom > today ? c.AvailableFrom : today, c.HoursPerWeek)
+                : new TemplateRow(Codes.Pc4(k.pc4), ImportSheet.DutchNames[k.t], null, today, null))
+            .ToList();
+        return request.Format == ImportFormat.Xlsx
+            ? new HttpBody { ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data = ByteString.CopyFrom(XlsxTable.Write(rows)) }
+            : new HttpBody
+            {
+                ContentType = "text/csv; charset=utf-8",
+                Data = ByteString.CopyFrom(CsvTable.Write(rows.Select(r => r.Cells()).Prepend(ImportSheet.Columns))),
+            };
+    }
+
+    async Task<ProviderInfo> ProviderAsync(string agb)
+    {
+        if (!Codes.IsAgb(agb)) throw InputErrors.Single("agb", Codes.AgbRule);
+        return (await registry.KnowingAsync(agb: agb)).Providers.TryGetValue(agb, out var provider)
+            ? provider
+            : throw InputErrors.Single("agb", Reasons.ProviderUnknown, $"provider {agb} is not registered");
+    }
+}
