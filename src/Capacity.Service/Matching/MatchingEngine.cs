@@ -39,6 +39,7 @@ public sealed class MatchingEngine(
     /// <param name="requireContract">False only for a mediation desk looking for uncontracted providers as a last resort.</param>
     public async Task<MatchResult> FindAsync(MatchQuery query, bool requireContract = true)
     {
+        using var span = Telemetry.CapacityMetrics.Source.StartActivity("capacity.search"); // null unless spans are on
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var snapshot = registry.Current;
         var local = snapshot.ProvidersServing(query.PatientArea.Pc4);
