@@ -43,8 +43,12 @@ public static class CapacityMetrics
     static readonly Counter<long> PullFailures = Meter.CreateCounter<long>("capacity.pull.failures", "{fetch}",
         "Fetches of a provider's capacity.json endpoint that failed, by reason.");
 
+    // The last sample (see StaleProviders), for the gauge's callback, which must not wait on Redis; -1 until the first.
+    static long _staleProviders = -1;
+
     static CapacityMetrics() =>
-        Meter.CreateObservableGauge("capacity.providers.stale", () => StaleProviders.Observe(), "{provider}",
+        Meter.CreateObservableGauge("capacity.providers.stale",
+            () => Volatile.Read(ref _staleProviders) is var n and >= 0 ? [new Measurement<long>(n)] : Array.Empty<Measurement<long>>(), "{provider}",
             "Providers in the registry with no figure published within Matching:FreshnessWindow (sampled every Telemetry:StaleSampleInterval).");
 
     // One string per enum value, made once: ToString() on each call would allocate.
@@ -55,6 +59,9 @@ public static class CapacityMetrics
 
     static string Snake<T>(T value) where T : struct, Enum =>
         string.Concat(value.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+    /// <summary>A count of stale providers sampled (the first call also creates the gauge, with the rest of this class).</summary>
+    public static void StaleProvidersSampled(long count) => Volatile.Write(ref _staleProviders, count);
 
     /// <summary>A search ended; <paramref name="started"/> from <see cref="Stopwatch.GetTimestamp"/>.</summary>
     public static void Searched(CareType careType, long started)

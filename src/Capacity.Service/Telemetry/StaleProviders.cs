@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Capacity.Service.Capacity;
 using Capacity.Service.Matching;
 using Capacity.Service.Registry;
@@ -23,12 +22,6 @@ public sealed class StaleProviders(
     /// <summary>One key for the whole country: one small write per publishing call, a few thousand members at most.</summary>
     public static readonly RedisKey Key = "providers:{published}";
 
-    // The last sample, for the gauge's callback (which must not wait on Redis); -1 until the first.
-    static long _stale = -1;
-
-    internal static IEnumerable<Measurement<long>> Observe() =>
-        Volatile.Read(ref _stale) is var n and >= 0 ? [new Measurement<long>(n)] : [];
-
     /// <summary>Records when each provider in <paramref name="writes"/> last published (the newest figure each).</summary>
     public static void Published(IDatabase db, IReadOnlyList<CapacityWrite> writes)
     {
@@ -48,7 +41,7 @@ public sealed class StaleProviders(
         var providers = registry.Current.Providers;
         var freshKnown = fresh.Count(agb => providers.ContainsKey(agb!));
         var stale = providers.Count - freshKnown;
-        Volatile.Write(ref _stale, stale);
+        CapacityMetrics.StaleProvidersSampled(stale);
         return stale;
     }
 
