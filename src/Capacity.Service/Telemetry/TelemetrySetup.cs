@@ -30,8 +30,9 @@ public static class TelemetrySetup
 
         // Read once here: which providers and exporters exist is decided at start-up.
         var options = builder.Configuration.GetSection("Telemetry").Get<TelemetryOptions>() ?? new TelemetryOptions();
-        var otlp = options.OtlpEndpoint.Length > 0 ? new Uri(options.OtlpEndpoint)
-            : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } fromEnvironment ? new Uri(fromEnvironment) : null;
+        // A malformed endpoint is left to the options' validation, which names it at start-up.
+        var otlpSetting = options.OtlpEndpoint.Length > 0 ? options.OtlpEndpoint : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
+        var otlp = Uri.TryCreate(otlpSetting, UriKind.Absolute, out var endpoint) ? endpoint : null;
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(options.ServiceName))
             .WithMetrics(metrics =>
