@@ -7,12 +7,11 @@ using OpenTelemetry.Trace;
 namespace Capacity.Service.Telemetry;
 
 /// <summary>
-/// OpenTelemetry for the service (docs/OBSERVABILITY.md). Metrics are always collected (the
-/// service's own instruments, ASP.NET Core/Kestrel/SignalR connections and the runtime): a counter
-/// or histogram costs tens of nanoseconds. They leave the process over OTLP when an endpoint is
-/// configured, and on the Prometheus port when one is. Spans cost more (an activity and its tags
-/// per call, a profiling session per Redis command), so they are made only when asked for or
-/// when there is an OTLP endpoint to send them to.
+/// OpenTelemetry for the service (docs/OBSERVABILITY.md). Metrics (the service's own instruments,
+/// ASP.NET Core/Kestrel/SignalR connections and the runtime) are collected whenever they can leave
+/// the process: over OTLP when an endpoint is configured, on the Prometheus port when one is.
+/// Spans cost more (an activity and its tags per call, a profiling session per Redis command), so
+/// they are made only when asked for or when there is an OTLP endpoint to send them to.
 /// </summary>
 public static class TelemetrySetup
 {
@@ -33,9 +32,11 @@ public static class TelemetrySetup
         // A malformed endpoint is left to the options' validation, which names it at start-up.
         var otlpSetting = options.OtlpEndpoint.Length > 0 ? options.OtlpEndpoint : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
         var otlp = Uri.TryCreate(otlpSetting, UriKind.Absolute, out var endpoint) ? endpoint : null;
-        var telemetry = services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(options.ServiceName))
-            .WithMetrics(metrics =>
+        var telemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(options.ServiceName));
+        // Without an exporter nobody could read the figures: then nothing listens, and every
+        // instrument stays a disabled no-op.
+        if (otlp is not null || options.Prometheus.Port is not null)
+            telemetry.WithMetrics(metrics =>
             {
                 metrics.AddMeter(CapacityMetrics.Name, "Capacity.Live").AddAspNetCoreInstrumentation().AddRuntimeInstrumentation();
                 if (otlp is not null) metrics.AddOtlpExporter(o => o.Endpoint = otlp);
