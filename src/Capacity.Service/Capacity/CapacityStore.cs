@@ -184,6 +184,7 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
         }).ToArray();
         long written = 0;
         foreach (var area in perArea) written += (long)await area;
+        Telemetry.StaleProviders.Published(db, writes);
         return written;
     }
 
@@ -209,6 +210,8 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
             perArea.Add(WriteAreaAsync(area.Key, indices, args));
         }
         await Task.WhenAll(perArea);
+        Telemetry.CapacityMetrics.Written(writes, outcomes);
+        Telemetry.StaleProviders.Published(Db, writes);
         return outcomes;
 
         async Task WriteAreaAsync(int pc4, int[] indices, RedisValue[] args)

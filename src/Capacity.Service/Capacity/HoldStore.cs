@@ -175,6 +175,7 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
         // would be granted again. A retry with the same hold id finds it AlreadyHeld.
         var replicated = outcome is not (HoldOutcome.Held or HoldOutcome.AlreadyHeld) || await replicas.ConfirmAsync(Keys.Holds(hold.Pc4));
         var cell = result.Length == 3 && CapacityCell.Decode((RedisValue)result[1]) is { } c ? c with { Held = (int)result[2] } : (CapacityCell?)null;
+        Telemetry.CapacityMetrics.Held(outcome, hold.CareType);
         return new HoldResult(outcome, cell, replicated);
     }
 

@@ -16,6 +16,7 @@ using Capacity.Service.Regions;
 using Capacity.Service.Registry;
 using Capacity.Service.Security;
 using Capacity.Service.Shared;
+using Capacity.Service.Telemetry;
 using Capacity.Web;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.SignalR;
@@ -35,6 +36,7 @@ public static class CapacityServices
         services.AddRedis();
         services.AddSingleton(_ => PostcodeDirectory.LoadEmbedded());
         services.AddCoordinatorWeb();
+        builder.AddCapacityTelemetry(); // metrics, traces, the Prometheus port: docs/OBSERVABILITY.md
 
         services.AddOptions<RegistryOptions>().BindConfiguration("Registry").ValidateOnStart();
         services.AddOptions<MatchingOptions>().BindConfiguration("Matching")
@@ -147,6 +149,7 @@ public static class CapacityServices
 
     public static WebApplication MapCapacityEndpoints(this WebApplication app)
     {
+        app.UseCapacityTelemetry(); // the management port's scrape, before anything else
         app.UseKnownProxies(); // first: everything after it sees the client's address, not the proxy's
         app.UseCoordinatorWeb(app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.WebSignInOrigin);
         app.UseAuthentication();

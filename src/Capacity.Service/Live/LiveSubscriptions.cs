@@ -349,6 +349,7 @@ public sealed class LiveSubscriptions(
     /// </summary>
     async Task RefreshAsync(Subscription subscription, bool initial = false, Func<MatchQuery, Task<MatchResult>>? compute = null)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var ticket = Interlocked.Increment(ref _tickets);
         var (result, fingerprint) = subscription switch
         {
@@ -387,6 +388,7 @@ public sealed class LiveSubscriptions(
             RegionAvailability a => client.RegionUpdated(new RegionUpdate(subscription.Id, a)),
             _ => Task.CompletedTask,
         });
+        Telemetry.CapacityMetrics.Pushed(result is MatchResult ? "search" : "region", started);
     }
 
     static string NewId(string kind) => $"{kind}_{Guid.CreateVersion7():N}";

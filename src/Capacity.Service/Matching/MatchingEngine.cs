@@ -39,12 +39,16 @@ public sealed class MatchingEngine(
     /// <param name="requireContract">False only for a mediation desk looking for uncontracted providers as a last resort.</param>
     public async Task<MatchResult> FindAsync(MatchQuery query, bool requireContract = true)
     {
+        using var span = Telemetry.CapacityMetrics.Source.StartActivity("capacity.search"); // null unless spans are on
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var snapshot = registry.Current;
         var local = snapshot.ProvidersServing(query.PatientArea.Pc4);
         var cells = await capacity.GetAsync(query.PatientArea.Pc4, local, query.CareType);
         var reach = Reach(query.PatientArea, query.RadiusKm);
-        return MatchRules.Evaluate(query, snapshot, reach, local, cells, postcodes, time.GetUtcNow(), options.CurrentValue.FreshnessWindow, requireContract,
+        var result = MatchRules.Evaluate(query, snapshot, reach, local, cells, postcodes, time.GetUtcNow(), options.CurrentValue.FreshnessWindow, requireContract,
             ProvidersInReach(snapshot, query.PatientArea, query.RadiusKm, reach));
+        Telemetry.CapacityMetrics.Searched(query.CareType, started);
+        return result;
     }
 
     // Which providers are in reach of an (area, radius), and how far their bases are, follows from

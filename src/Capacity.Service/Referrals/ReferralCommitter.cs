@@ -110,6 +110,7 @@ public sealed class ReferralCommitter(
         if (saved.Saved)
         {
             pending.Written = true;
+            Telemetry.CapacityMetrics.StepSaved(step.Events);
             onSaved?.Invoke();
             await FollowUpAsync(before?.Referral, step);
             // Saved and followed up, but not yet on the replicas Redis:ReplicaAcks asks for: the caller

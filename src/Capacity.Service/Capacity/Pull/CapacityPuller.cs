@@ -105,6 +105,7 @@ public sealed class CapacityPuller(
             if (e is not FetchException) logger.LogError(e, "Pulling {Agb} failed unexpectedly", agb);
             var failures = state.ConsecutiveFailures + 1;
             var wait = Backoff(failures);
+            Telemetry.CapacityMetrics.PullFailed(code);
             await endpoints.RecordFailureAsync(agb, state.Url, now, failures, code, InputErrors.Cut(message, 300), now + wait);
             logger.LogWarning("Pulling {Agb} failed ({Code}: {Message}); {Failures} in a row, next try in {Wait}", agb, code, message, failures, wait);
         }

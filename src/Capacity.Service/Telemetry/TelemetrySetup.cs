@@ -1,0 +1,83 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Capacity.Service.Telemetry;
+
+/// <summary>
+/// OpenTelemetry for the service (docs/OBSERVABILITY.md). Metrics (the service's own instruments,
+/// ASP.NET Core/Kestrel/SignalR connections and the runtime) are collected whenever they can leave
+/// the process: over OTLP when an endpoint is configured, on the Prometheus port when one is.
+/// Spans cost more (an activity and its tags per call, a profiling session per Redis command), so
+/// they are made only when asked for or when there is an OTLP endpoint to send them to.
+/// </summary>
+public static class TelemetrySetup
+{
+    /// <summary>ASP.NET Core's SignalR hub-method spans (.NET 9 and later).</summary>
+    const string SignalRSource = "Microsoft.AspNetCore.SignalR.Server";
+
+    public static WebApplicationBuilder AddCapacityTelemetry(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<TelemetryOptions>().BindConfiguration("Telemetry")
+            .Validate(o => o.IsValid, "Telemetry: StaleSampleInterval > 0, Prometheus:Port 1-65535 (or unset), Prometheus:Address an IP address, Prometheus:Path from '/', OtlpEndpoint an absolute URI")
+            .ValidateOnStart();
+        services.AddSingleton<StaleProviders>();
+        services.AddHostedService(sp => sp.GetRequiredService<StaleProviders>());
+
+        // Read once here: which providers and exporters exist is decided at start-up.
+        var options = builder.Configuration.GetSection("Telemetry").Get<TelemetryOptions>() ?? new TelemetryOptions();
+        // A malformed endpoint is left to the options' validation, which names it at start-up.
+        var otlpSetting = options.OtlpEndpoint.Length > 0 ? options.OtlpEndpoint : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
+        var otlp = Uri.TryCreate(otlpSetting, UriKind.Absolute, out var endpoint) ? endpoint : null;
+        var telemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(options.ServiceName));
+        // Without an exporter nobody could read the figures: then nothing listens, and every
+        // instrument stays a disabled no-op.
+        if (otlp is not null || options.Prometheus.Port is not null)
+            telemetry.WithMetrics(metrics =>
+            {
+                metrics.AddMeter(CapacityMetrics.Name, "Capacity.Live").AddAspNetCoreInstrumentation().AddRuntimeInstrumentation();
+                if (otlp is not null) metrics.AddOtlpExporter(o => o.Endpoint = otlp);
+                if (options.Prometheus.Port is not null) metrics.AddPrometheusExporter();
+            });
+        if (options.Tracing ?? otlp is not null)
+            telemetry.WithTracing(tracing =>
+            {
+                tracing.AddSource(CapacityMetrics.Name, SignalRSource)
+                    // Probes every second would drown the calls that matter.
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments("/healthz")
+                        && !context.Request.Path.StartsWithSegments("/grpc.health.v1.Health"))
+                    // The service's one multiplexer, resolved from DI (RedisSetup); the SignalR
+                    // backplane's own connection is not traced.
+                    .AddRedisInstrumentation();
+                if (otlp is not null) tracing.AddOtlpExporter(o => o.Endpoint = otlp);
+            });
+
+        if (options.Prometheus.Port is { } port)
+            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Prometheus.Address), port, l => l.Protocols = HttpProtocols.Http1));
+        return builder;
+    }
+
+    /// <summary>
+    /// First in the pipeline: a request that arrived on the management port is answered there — the
+    /// scrape at its path, 404 for anything else — and never reaches sign-in, rate limits, audit or
+    /// the API. On the web and gRPC ports the scrape path does not exist.
+    /// </summary>
+    public static WebApplication UseCapacityTelemetry(this WebApplication app)
+    {
+        var prometheus = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TelemetryOptions>>().Value.Prometheus;
+        if (prometheus.Port is not { } port) return app;
+        app.MapWhen(context => context.Connection.LocalPort == port, management =>
+        {
+            management.UseOpenTelemetryPrometheusScrapingEndpoint(prometheus.Path);
+            management.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+        });
+        return app;
+    }
+}

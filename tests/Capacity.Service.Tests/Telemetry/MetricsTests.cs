@@ -1,0 +1,100 @@
+using Capacity.Service.Telemetry;
+using Capacity.Service.Tests.Infrastructure;
+using Capacity.V1;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Capacity.Service.Tests.Telemetry;
+
+/// <summary>
+/// After the things that happen in the service — a search, a capacity write, a hold, an offer and
+/// its answer, an escalation — the metrics an operator reads show them with their tags.
+/// Each test has its own insurer and providers in Groningen.
+/// </summary>
+public sealed class MetricsTests(TelemetryApp app) : IClassFixture<TelemetryApp>
+{
+    static (string, string) Care(string value) => ("capacity.care_type", value);
+    static (string, string) Outcome(string value) => ("capacity.outcome", value);
+
+    [Fact]
+    public async Task ASearchIsTimedInSecondsUnderItsCareType()
+    {
+        var (uzovi, _) = await app.ProvidersAsync("9711", 1, careType: CareType.DistrictNursing);
+        long Count() => app.Points("capacity.search.duration").Where(p => p.Has(Care("district_nursing"))).Sum(p => p.GetHistogramCount());
+        var before = Count();
+
+        var found = await app.FindAsync(TestData.Search("9711", uzovi, CareType.DistrictNursing));
+
+        Assert.Single(found.Candidates);
+        Assert.True(Count() >= before + 1);
+        var point = app.Points("capacity.search.duration").First(p => p.Has(Care("district_nursing")));
+        Assert.InRange(point.GetHistogramSum() / point.GetHistogramCount(), 0, 5); // seconds, not milliseconds or ticks
+    }
+
+    [Fact]
+    public async Task CapacityWritesAreCountedAppliedOrOutdatedPerCareType()
+    {
+        var agb = await app.AddProviderAsync("9712", ["9712"]);
+        long Count(string outcome) => app.Points("capacity.capacity.writes").Where(p => p.Has(Care("district_nursing"), Outcome(outcome))).Sum(p => p.GetSumLong());
+        var (applied, outdated) = (Count("applied"), Count("outdated"));
+
+        await app.PublishAsync(agb, "9712", CareType.DistrictNursing, 3, version: 1_000_000_000);
+        await app.PublishAsync(agb, "9712", CareType.DistrictNursing, 2, version: 999_999_999); // older: not applied
+
+        Assert.True(Count("applied") >= applied + 1);
+        Assert.True(Count("outdated") >= outdated + 1);
+    }
+
+    [Fact]
+    public async Task HoldsOffersAnswersAndEscalationsAreCountedByOutcome()
+    {
+        var (uzovi, agbs) = await app.ProvidersAsync("9713", 1);
+        long Holds() => app.Points("capacity.holds").Where(p => p.Has(Outcome("held"), Care("district_nursing"))).Sum(p => p.GetSumLong());
+        long Offers(string outcome) => app.Points("capacity.offers").Where(p => p.Has(Outcome(outcome))).Sum(p => p.GetSumLong());
+        long Escalations() => app.Points("capacity.escalations").Sum(p => p.GetSumLong());
+        var (held, offered, declined, escalated) = (Holds(), Offers("offered"), Offers("declined"), Escalations());
+
+        var referral = await app.CreateAsync(ReferralData.NewReferral(uzovi, "9713"));
+        var afterOffer = (await app.OfferAsync(referral.Id, agbs[0])).Referral;
+        await app.AnswerAsync(afterOffer, agbs[0], accept: false);
+        var answered = await app.GetReferralAsync(referral.Id); // its only provider declined: to the insurer's desk
+
+        Assert.True(Holds() >= held + 1);
+        Assert.True(Offers("offered") >= offered + 1);
+        Assert.True(Offers("declined") >= declined + 1);
+        Assert.Equal(ReferralState.Escalated, answered.Referral.State);
+        Assert.True(Escalations() >= escalated + 1);
+    }
+
+    [Fact]
+    public async Task AFailedCapacityJsonPullIsCountedUnderItsReason()
+    {
+        await using var server = await Pull.StatementServer.StartAsync();
+        server.Status = 500;
+        var agb = await app.AddProviderAsync("9715", ["9715"]);
+        await new CapacityEndpointService.CapacityEndpointServiceClient(app.CreateChannel())
+            .SetCapacityEndpointAsync(new SetCapacityEndpointRequest { Agb = agb, Url = server.Url });
+        long Count() => app.Points("capacity.pull.failures").Where(p => p.Has(("capacity.reason", "http_status"))).Sum(p => p.GetSumLong());
+        var before = Count();
+
+        await app.Services.GetRequiredService<global::Capacity.Service.Capacity.Pull.CapacityPuller>().RunDueAsync(TestContext.Current.CancellationToken);
+
+        Assert.Single(server.Requests);
+        Assert.True(Count() >= before + 1);
+    }
+
+    [Fact]
+    public async Task AProviderStopsCountingAsStaleOnceItPublishes()
+    {
+        var agb = await app.AddProviderAsync("9714", ["9714"]);
+        var registry = app.Services.GetRequiredService<global::Capacity.Service.Registry.RegistryCache>();
+        await ReferralData.EventuallyAsync(() => Task.FromResult(registry.Current.Providers.ContainsKey(agb)), known => known);
+        var sampler = app.Services.GetRequiredService<StaleProviders>();
+        var before = await sampler.SampleAsync();
+
+        await app.PublishAsync(agb, "9714", CareType.DistrictNursing, 1);
+
+        Assert.True(before >= 1); // this one, at least, had published nothing
+        Assert.Equal(before - 1, await sampler.SampleAsync());
+        Assert.NotEmpty(app.Points("capacity.providers.stale"));
+    }
+}
