@@ -36,7 +36,9 @@ public sealed class CapacityEndpointGrpcService(PullStore endpoints, RegistryCac
     public override async Task<CapacityEndpoint> GetCapacityEndpoint(GetCapacityEndpointRequest request, ServerCallContext context)
     {
         if (!Codes.IsAgb(request.Agb)) throw InputErrors.Single("agb", Codes.AgbRule);
-        return await StatusAsync(request.Agb);
+        return await endpoints.GetAsync(request.Agb) is { } state
+            ? ToProto(state, await endpoints.NextPullAsync(request.Agb))
+            : new CapacityEndpoint { Agb = request.Agb };
     }
 
     public override async Task<CapacityEndpoint> PullCapacityNow(PullCapacityNowRequest request, ServerCallContext context)

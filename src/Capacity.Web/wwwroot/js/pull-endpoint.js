@@ -3,7 +3,7 @@
 // "remove" (after a confirmation). After a save or "pull now" the status is read again until the
 // pull has happened (seconds), and onPulled (the grid's reload) runs.
 import { h, say, field } from './dom.js';
-import { errorText, reasonOf, showFieldErrors, clearFieldErrors } from './errors.js';
+import { errorText, showFieldErrors, clearFieldErrors } from './errors.js';
 import { api } from './api.js';
 import { confirmAction } from './confirm.js';
 import { formatMoment } from './labels.js';
@@ -101,10 +101,10 @@ export function capacityEndpoint(agb, onPulled = () => {}) {
 
   async function load() {
     try {
-      draw(await api(path));
+      const endpoint = await api(path);
+      draw(endpoint.url ? endpoint : null); // no address: an empty url
     } catch (err) {
-      if (reasonOf(err) === 'ENDPOINT_NOT_FOUND') draw(null);
-      else say(status, errorText(err), 'error');
+      say(status, errorText(err), 'error');
     }
   }
 
