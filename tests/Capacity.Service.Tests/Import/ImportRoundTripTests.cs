@@ -171,7 +171,7 @@ public sealed class ImportRoundTripTests : IAsyncLifetime
         for (var i = 0; i < 10_001; i++) tooMany.Append("1183;PTZ;1\n");
         await RpcAssertions.AssertReasonsAsync(() => ImportAsync(agb, Csv(tooMany.ToString()), false), ("file", Reasons.ListTooLong));
         await RpcAssertions.AssertReasonsAsync(() => ImportAsync(agb, ByteString.CopyFromUtf8("PK not a zip"), false), ("file", Reasons.FileUnreadable));
-        await RpcAssertions.AssertReasonsAsync(() => ImportAsync(agb, ByteString.CopyFrom(0xC3, 0x28, 0x3B), false, ImportFormat.Csv), ("file", Reasons.FileUnreadable));
+        await RpcAssertions.AssertReasonsAsync(() => ImportAsync(agb, ByteString.CopyFrom(0xEF, 0xBB, 0xBF, 0xC3, 0x28, 0x3B), false, ImportFormat.Csv), ("file", Reasons.FileUnreadable));
         Assert.Empty(await StoredAsync(agb));
     }
 
