@@ -31,10 +31,41 @@ public sealed class ImportParsingTests
     }
 
     [Fact]
-    public void AnOpenQuoteOrTextThatIsNotUtf8IsUnreadable()
+    public void AnOpenQuoteOrABomFollowedByTextThatIsNotUtf8IsUnreadable()
     {
         Assert.Throws<FormatException>(() => Read("a;b\n\"open;1\n"));
-        Assert.Throws<FormatException>(() => CsvTable.Read([0x61, 0xFF, 0x3B]));
+        Assert.Throws<FormatException>(() => CsvTable.Read([0xEF, 0xBB, 0xBF, 0x61, 0xFF, 0x3B]));
+    }
+
+    [Fact]
+    public void WithoutBomBytesThatAreNotUtf8AreReadAsWindows1252()
+    {
+        // "Café Noël;€ 5" as Dutch Excel's "CSV (puntkomma)" saves it: é = E9, ë = EB, € = 80.
+        byte[] file = [.. Encoding.ASCII.GetBytes("naam;bedrag\r\nCaf"), 0xE9, .. Encoding.ASCII.GetBytes(" No"), 0xEB, (byte)'l', (byte)';', 0x80, .. Encoding.ASCII.GetBytes(" 5\r\n")];
+
+        var rows = CsvTable.Read(file);
+
+        Assert.Equal(["Café Noël", "€ 5"], rows[1].Cells);
+    }
+
+    [Fact]
+    public void AnExcelSepLineNamesTheSeparatorAndIsNotARow()
+    {
+        var rows = Read("sep=,\r\npostcode_gebied;x,zorgsoort\r\n1183;y,PTZ\r\n");
+
+        Assert.Equal([1, 2], rows.Select(r => r.Row));
+        Assert.Equal(["postcode_gebied;x", "zorgsoort"], rows[0].Cells);
+        Assert.Equal(["1183;y", "PTZ"], rows[1].Cells);
+        Assert.Equal(["a", "b"], Read("sep=;\na;b\n")[0].Cells);
+    }
+
+    [Fact]
+    public void TheSeparatorIsDetectedFromTheFirstNonEmptyLine()
+    {
+        var rows = Read("\r\n\r\npostcode_gebied,zorgsoort,vrije_plaatsen\r\n1183,PTZ,1\r\n");
+
+        Assert.Equal([3, 4], rows.Select(r => r.Row));
+        Assert.Equal(["1183", "PTZ", "1"], rows[1].Cells);
     }
 
     [Fact]

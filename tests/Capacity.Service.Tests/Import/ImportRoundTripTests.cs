@@ -1,4 +1,5 @@
 using System.Text;
+using Capacity.Service.Capacity.Import;
 using Capacity.Service.Shared;
 using Capacity.Service.Tests.Infrastructure;
 using Capacity.V1;
@@ -170,7 +171,27 @@ public sealed class ImportRoundTripTests : IAsyncLifetime
         for (var i = 0; i < 10_001; i++) tooMany.Append("1183;PTZ;1\n");
         await RpcAssertions.AssertReasonsAsync(() => ImportAsync(agb, Csv(tooMany.ToString()), false), ("file", Reasons.ListTooLong));
         await RpcAssertions.AssertReasonsAsync(() => ImportAsync(agb, ByteString.CopyFromUtf8("PK not a zip"), false), ("file", Reasons.FileUnreadable));
-        await RpcAssertions.AssertReasonsAsync(() => ImportAsync(agb, ByteString.CopyFrom(0xC3, 0x28, 0x3B), false, ImportFormat.Csv), ("file", Reasons.FileUnreadable));
+        await RpcAssertions.AssertReasonsAsync(() => ImportAsync(agb, ByteString.CopyFrom(0xEF, 0xBB, 0xBF, 0xC3, 0x28, 0x3B), false, ImportFormat.Csv), ("file", Reasons.FileUnreadable));
+        Assert.Empty(await StoredAsync(agb));
+    }
+
+    [Fact]
+    public async Task XlsxThatUnpacksBeyondTheLimitIsRefusedAsTooLargeAndAnUnknownFormatAsValueUnknown()
+    {
+        var agb = await _app.AddProviderAsync("1183", ["1183"]);
+        using var zip = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            // Repeated rows pack small: a few KB that unpack past the limit.
+            await using var sheet = await archive.CreateEntry("xl/worksheets/sheet1.xml", System.IO.Compression.CompressionLevel.SmallestSize).OpenAsync();
+            var row = Encoding.UTF8.GetBytes("<row><c t=\"inlineStr\"><is><t>1183</t></is></c></row>");
+            for (long written = 0; written <= ImportSheet.MaxUnpackedXlsxBytes; written += row.Length) await sheet.WriteAsync(row);
+        }
+        Assert.True(zip.Length < ImportSheet.MaxFileBytes);
+
+        await RpcAssertions.AssertReasonsAsync(() => ImportAsync(agb, ByteString.CopyFrom(zip.ToArray()), false), ("file", Reasons.FileTooLarge));
+        await RpcAssertions.AssertReasonsAsync(() => ImportAsync(agb, Csv("postcode_gebied;zorgsoort;vrije_plaatsen\n1183;PTZ;1\n"), false, (ImportFormat)99),
+            ("format", Reasons.ValueUnknown));
         Assert.Empty(await StoredAsync(agb));
     }
 }

@@ -92,4 +92,54 @@ public sealed class PublishCliTests : IAsyncLifetime
 
         Assert.Equal(Publisher.Usage, (await RunAsync("", _ => null, "--format", "ods")).Exit);
     }
+
+    [Fact]
+    public async Task ClearTextToAnotherHostOrAMissingFileOrTokenFileAreBadArgumentsWithOneLine()
+    {
+        var clear = await RunAsync("", _ => _token, "--url", "http://capaciteit.example.nl");
+        Assert.Equal(Publisher.Usage, clear.Exit);
+        Assert.Contains("https://", clear.Error);
+
+        var missing = Path.Combine(Path.GetTempPath(), $"capacity-missing-{Guid.NewGuid():N}");
+        foreach (var args in new[] { new[] { "--file", missing }, ["--token-file", missing] })
+        {
+            var run = await RunAsync("", _ => null, args);
+            Assert.Equal(Publisher.Usage, run.Exit);
+            Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.DoesNotContain(" at ", run.Error);
+        }
+    }
+
+    [Fact]
+    public async Task TokenFileGivesItsFirstLineAndTokenOnTheCommandLineIsWarnedAbout()
+    {
+        var tokenFile = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(tokenFile, $"{_token}\nsecond line, not part of the token\n");
+            var fromFile = await RunAsync("postcode_gebied;zorgsoort;vrije_plaatsen\n1181;Wijkverpleging;5\n", _ => null, "--token-file", tokenFile, "--dry-run");
+            Assert.Equal(Publisher.Ok, fromFile.Exit);
+            Assert.DoesNotContain("warning", fromFile.Error);
+
+            var onCommandLine = await RunAsync("postcode_gebied;zorgsoort;vrije_plaatsen\n1181;Wijkverpleging;5\n", _ => null, "--token", _token, "--dry-run");
+            Assert.Equal(Publisher.Ok, onCommandLine.Exit);
+            Assert.Contains("warning: --token is visible", onCommandLine.Error);
+        }
+        finally { File.Delete(tokenFile); }
+    }
+
+    [Fact]
+    public async Task StdinOverTheFileLimitIsRefusedUnsentAndAnUnreachableServiceExitsTransient()
+    {
+        var big = await RunAsync(new string('x', Publisher.MaxFileBytes + 1), _ => _token);
+        Assert.Equal(Publisher.CallRefused, big.Exit);
+        Assert.Contains("512 KiB", big.Error);
+
+        // Nothing listens on 127.0.0.1:6669 (this suite's scratch range): UNAVAILABLE, worth a retry.
+        var error = new StringWriter();
+        var exit = await Publisher.RunAsync(["--url", "http://127.0.0.1:6669", "--agb", Agb],
+            new MemoryStream(Encoding.UTF8.GetBytes("postcode_gebied;zorgsoort;vrije_plaatsen\n")), new StringWriter(), error, _ => _token);
+        Assert.Equal(Publisher.Transient, exit);
+        Assert.Contains("Unavailable", error.ToString());
+    }
 }

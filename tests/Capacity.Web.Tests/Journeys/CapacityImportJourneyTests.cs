@@ -31,13 +31,14 @@ public sealed class CapacityImportJourneyTests(WebApp web)
         Assert.Contains($"1082;Eerstelijnsverblijf (ELV);{before};", template);
 
         await provider.SetInputFilesAsync("#import-file", Csv(
-            "postcode_gebied;zorgsoort;vrije_plaatsen\n" +
-            $"1082;Eerstelijnsverblijf (ELV);{before + 3}\n" +
-            "9999;ELV;1\n" +
-            "1083;ELV;veel\n"));
+            "postcode_gebied;zorgsoort;vrije_plaatsen;uren_per_week\n" +
+            $"1082;Eerstelijnsverblijf (ELV);{before + 3};12,5\n" +
+            "9999;ELV;1;\n" +
+            "1083;ELV;veel;\n"));
 
         var preview = provider.Locator("#import-preview");
         await Expect(preview.Locator("tr[data-row='2'][data-status='change']")).ToContainTextAsync("wordt gewijzigd");
+        await Expect(preview.Locator("tr[data-row='2']")).ToContainTextAsync("12,5 uur/week"); // the Dutch decimal comma
         await Expect(preview.Locator("tr[data-row='3'][data-status='refused']")).ToContainTextAsync("postcodegebied: In dit postcodegebied werkt u niet.");
         await Expect(preview.Locator("tr[data-row='4'][data-status='refused']")).ToContainTextAsync("vrije plaatsen: Vul hier een getal in.");
         await Expect(provider.Locator("#import-status")).ToContainTextAsync("3 rijen gelezen: 1 wijziging, 0 ongewijzigd, 0 overgeslagen (leeg), 2 afgekeurd.");

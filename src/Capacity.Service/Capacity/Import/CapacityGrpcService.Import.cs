@@ -8,7 +8,7 @@ namespace Capacity.Service.Capacity;
 public sealed partial class CapacityGrpcService
 {
     public override Task<ImportCapacityResponse> ImportCapacity(ImportCapacityRequest request, ServerCallContext context) =>
-        importer.ImportAsync(request);
+        importer.ImportAsync(request, context.CancellationToken);
 
     public override async Task<HttpBody> GetCapacityTemplate(GetCapacityTemplateRequest request, ServerCallContext context)
     {

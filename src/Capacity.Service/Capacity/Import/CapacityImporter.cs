@@ -3,6 +3,7 @@ using Capacity.Service.Shared;
 using Capacity.V1;
 using Google.Api;
 using Google.Protobuf;
+using Grpc.Core;
 
 namespace Capacity.Service.Capacity.Import;
 
@@ -14,23 +15,18 @@ namespace Capacity.Service.Capacity.Import;
 /// </summary>
 public sealed class CapacityImporter(CapacityStore store, RegistryCache registry, TimeProvider time)
 {
-    public async Task<ImportCapacityResponse> ImportAsync(ImportCapacityRequest request)
+    /// <summary>Parse slots of this instance (static: one per process, whatever the DI lifetime).</summary>
+    static readonly SemaphoreSlim Parses = new(ImportSheet.MaxParallelParses, ImportSheet.MaxParallelParses);
+
+    public async Task<ImportCapacityResponse> ImportAsync(ImportCapacityRequest request, CancellationToken cancel = default)
     {
         var provider = await ProviderAsync(request.Agb);
+        if (request.Format is not (ImportFormat.Unspecified or ImportFormat.Csv or ImportFormat.Xlsx))
+            throw InputErrors.Single("format", Reasons.ValueUnknown, "CSV or XLSX");
         if (request.File.Length > ImportSheet.MaxFileBytes)
             throw InputErrors.Single("file", Reasons.FileTooLarge, $"at most {ImportSheet.MaxFileBytes / 1024} KiB; this file has {request.File.Length / 1024:N0} KiB");
         if (request.File.IsEmpty) throw InputErrors.Single("file", Reasons.Required, "the file is empty");
-        List<ParsedRow> rows;
-        try
-        {
-            var bytes = request.File.ToByteArray();
-            var xlsx = request.Format == ImportFormat.Xlsx || (request.Format == ImportFormat.Unspecified && XlsxTable.Looks(bytes));
-            rows = ImportRows.Parse(xlsx ? XlsxTable.Read(bytes) : CsvTable.Read(bytes));
-        }
-        catch (FormatException e)
-        {
-            throw InputErrors.Single("file", Reasons.FileUnreadable, e.Message);
-        }
+        var rows = await ParseAsync(request, cancel);
 
         var snapshot = await registry.KnowingAsync(agb: provider.Agb);
         var areas = rows.Select(r => int.TryParse(r.Pc4, out var pc4) ? pc4 : 0).Where(provider.Serves).Distinct().ToArray();
@@ -113,6 +109,35 @@ public sealed class CapacityImporter(CapacityStore store, RegistryCache registry
         response.Outcomes.Clear();
         response.Outcomes.AddRange(ordered);
         return response;
+    }
+
+    /// <summary>
+    /// The file's rows, parsed in one of <see cref="ImportSheet.MaxParallelParses"/> slots: a third
+    /// import waits for one at most <see cref="ImportSheet.ParseWait"/> (and no longer than the call
+    /// lives), else RESOURCE_EXHAUSTED — a workbook costs memory and CPU while it is read.
+    /// </summary>
+    static async Task<List<ParsedRow>> ParseAsync(ImportCapacityRequest request, CancellationToken cancel)
+    {
+        if (!await Parses.WaitAsync(ImportSheet.ParseWait, cancel))
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, "other imports are being read; try again in a minute"));
+        try
+        {
+            var bytes = request.File.ToByteArray();
+            var xlsx = request.Format == ImportFormat.Xlsx || (request.Format == ImportFormat.Unspecified && XlsxTable.Looks(bytes));
+            return ImportRows.Parse(xlsx ? XlsxTable.Read(bytes, cancel) : CsvTable.Read(bytes));
+        }
+        catch (UnpackedTooLargeException e)
+        {
+            throw InputErrors.Single("file", Reasons.FileTooLarge, e.Message);
+        }
+        catch (FormatException e)
+        {
+            throw InputErrors.Single("file", Reasons.FileUnreadable, e.Message);
+        }
+        finally
+        {
+            Parses.Release();
+        }
     }
 
     /// <summary>The template: every area the provider serves × every care type it gives (or has figures for), with the current figures; at most <see cref="ImportSheet.MaxRows"/> rows.</summary>

@@ -4,20 +4,26 @@ namespace Capacity.Service.Capacity.Import;
 
 /// <summary>
 /// CSV as RFC 4180 says it (quoted fields with "" for a quote, line breaks inside quotes), with
-/// ";" or "," between fields — Dutch Excel saves ";" — detected from the header line, and UTF-8
-/// with or without a byte order mark. Pure.
+/// ";" or "," between fields — Dutch Excel saves ";" — named by an Excel "sep=;" first line or
+/// detected from the first non-empty line; UTF-8 with or without a byte order mark, and without one
+/// Windows-1252 when the bytes are not UTF-8 (Dutch Excel's "CSV (puntkomma)"). Pure.
 /// </summary>
 public static class CsvTable
 {
     /// <summary>The records with their 1-based row numbers (a quoted line break keeps one row), empty rows left out.</summary>
-    /// <exception cref="FormatException">Not UTF-8 text, or a quote left open.</exception>
+    /// <exception cref="FormatException">A quote left open.</exception>
     public static List<SheetRow> Read(ReadOnlySpan<byte> file)
     {
-        string text;
-        try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(file); }
-        catch (DecoderFallbackException) { throw new FormatException("the file is not UTF-8 text"); }
+        var text = Decode(file);
         if (text.StartsWith('\uFEFF')) text = text[1..];
-        var separator = SeparatorOf(text);
+        // Excel's "sep=;" line names the separator and is not shown as a row: the header stays row 1.
+        char separator;
+        if (text.Length >= 5 && text.StartsWith("sep=", StringComparison.OrdinalIgnoreCase) && text[4] is ';' or ',' && (text.Length == 5 || text[5] is '\r' or '\n'))
+        {
+            separator = text[4];
+            text = text[5..].StartsWith("\r\n", StringComparison.Ordinal) ? text[7..] : text[Math.Min(6, text.Length)..];
+        }
+        else separator = SeparatorOf(text);
 
         var rows = new List<SheetRow>();
         var cells = new List<string>();
@@ -56,12 +62,23 @@ public static class CsvTable
         }
     }
 
-    /// <summary>";" unless the first line (outside quotes) has more "," than ";".</summary>
+    /// <summary>UTF-8; without a byte order mark, Windows-1252 when the bytes are not UTF-8 (every byte is a 1252 character or is kept as "?").</summary>
+    static string Decode(ReadOnlySpan<byte> file)
+    {
+        try { return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(file); }
+        catch (DecoderFallbackException) when (!file.StartsWith(Encoding.UTF8.Preamble))
+        {
+            return CodePagesEncodingProvider.Instance.GetEncoding(1252)!.GetString(file);
+        }
+        catch (DecoderFallbackException) { throw new FormatException("the file starts as UTF-8 (byte order mark) but is not UTF-8 text"); }
+    }
+
+    /// <summary>";" unless the first non-empty line (outside quotes) has more "," than ";".</summary>
     static char SeparatorOf(string text)
     {
         int semicolons = 0, commas = 0;
         var quoted = false;
-        foreach (var c in text)
+        foreach (var c in text.AsSpan().TrimStart("\r\n \t"))
         {
             if (c == '"') quoted = !quoted;
             else if (!quoted && c is '\r' or '\n') break;

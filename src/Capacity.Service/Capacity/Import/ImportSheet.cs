@@ -15,8 +15,18 @@ public static class ImportSheet
     /// <summary>Most rows (besides the header) a file may hold: the same bound as a grid's batch.</summary>
     public const int MaxRows = CapacityGrpcService.MaxBatchFigures;
 
-    /// <summary>Largest total of the unpacked parts of an .xlsx file (it is a zip): no zip bombs.</summary>
-    public const long MaxUnpackedXlsxBytes = 32L * 1024 * 1024;
+    /// <summary>
+    /// Largest total of the unpacked parts of an .xlsx file (it is a zip), as its directory declares
+    /// them: a full 10,000-row × 6-column sheet is 1–2 MB of XML, and ClosedXML holds the whole
+    /// workbook in memory (32 MB of rows cost 1.6 GB and seconds of CPU), so no more.
+    /// </summary>
+    public const long MaxUnpackedXlsxBytes = 4L * 1024 * 1024;
+
+    /// <summary>Most files parsed at once per instance; a further import waits at most <see cref="ParseWait"/>.</summary>
+    public const int MaxParallelParses = 2;
+
+    /// <summary>How long an import waits for a parse slot before it is answered RESOURCE_EXHAUSTED.</summary>
+    public static readonly TimeSpan ParseWait = TimeSpan.FromSeconds(10);
 
     public const string Pc4 = "postcode_gebied";
     public const string CareType = "zorgsoort";

@@ -11,10 +11,12 @@ public static class XlsxTable
     public static bool Looks(ReadOnlySpan<byte> file) => file.Length >= 2 && file[0] == (byte)'P' && file[1] == (byte)'K';
 
     /// <summary>The used rows of the first worksheet, with their row numbers; dates as yyyy-MM-dd, numbers with ".".</summary>
-    /// <exception cref="FormatException">Not a workbook, or one that unpacks to more than <see cref="ImportSheet.MaxUnpackedXlsxBytes"/>.</exception>
-    public static List<SheetRow> Read(byte[] file)
+    /// <exception cref="FormatException">Not a workbook.</exception>
+    /// <exception cref="UnpackedTooLargeException">One that unpacks to more than <see cref="ImportSheet.MaxUnpackedXlsxBytes"/>.</exception>
+    public static List<SheetRow> Read(byte[] file, CancellationToken cancel = default)
     {
         CheckUnpackedSize(file);
+        cancel.ThrowIfCancellationRequested();
         try
         {
             using var workbook = new XLWorkbook(new MemoryStream(file, writable: false));
@@ -22,6 +24,7 @@ public static class XlsxTable
             var rows = new List<SheetRow>();
             foreach (var row in sheet.RowsUsed())
             {
+                cancel.ThrowIfCancellationRequested();
                 var last = row.LastCellUsed()?.Address.ColumnNumber ?? 0;
                 var cells = new string[Math.Min(last, 64)]; // the template has 6 columns; more are ignored anyway
                 for (var c = 0; c < cells.Length; c++) cells[c] = TextOf(row.Cell(c + 1));
@@ -29,7 +32,7 @@ public static class XlsxTable
             }
             return rows;
         }
-        catch (Exception e) when (e is not FormatException)
+        catch (Exception e) when (e is not (FormatException or OperationCanceledException))
         {
             throw new FormatException($"the file is not a readable .xlsx workbook ({e.GetType().Name})");
         }
@@ -40,8 +43,9 @@ public static class XlsxTable
         try
         {
             using var zip = new ZipArchive(new MemoryStream(file, writable: false), ZipArchiveMode.Read);
+            // The sizes the zip directory declares: checked before ClosedXML unpacks anything.
             if (zip.Entries.Sum(e => e.Length) > ImportSheet.MaxUnpackedXlsxBytes)
-                throw new FormatException($"the workbook unpacks to more than {ImportSheet.MaxUnpackedXlsxBytes / (1024 * 1024)} MB");
+                throw new UnpackedTooLargeException($"the workbook unpacks to more than {ImportSheet.MaxUnpackedXlsxBytes / (1024 * 1024)} MB");
         }
         catch (InvalidDataException)
         {
@@ -85,6 +89,9 @@ public static class XlsxTable
         return output.ToArray();
     }
 }
+
+/// <summary>An .xlsx file whose parts unpack to more than <see cref="ImportSheet.MaxUnpackedXlsxBytes"/>.</summary>
+public sealed class UnpackedTooLargeException(string message) : Exception(message);
 
 /// <summary>One row of the template: an area × care type the provider serves, with its current figure if it has one.</summary>
 public sealed record TemplateRow(string Pc4, string CareTypeName, int? FreePlaces, DateOnly From, double? HoursPerWeek)

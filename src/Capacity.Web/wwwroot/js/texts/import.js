@@ -1,5 +1,7 @@
 // Every text of the capacity import on the provider's screen (js/capacity-import.js, docs/IMPORT.md).
 
+// Hours with the Dutch decimal comma: 12,5.
+const hoursFormat = new Intl.NumberFormat('nl-NL', { maximumFractionDigits: 2 });
 const rows = n => (n === 1 ? 'rij' : 'rijen');
 export const importTexts = {
   title: 'Cijfers uit een spreadsheet',
@@ -23,7 +25,7 @@ export const importTexts = {
   nothingToApply: 'Er is niets om op te slaan: verbeter de afgekeurde rijen en upload het bestand opnieuw.',
   done: (r, time) => `${r.changed + r.unchanged} ${rows(r.changed + r.unchanged)} opgeslagen om ${time} (${r.changed} gewijzigd).` +
     (r.refused ? ` ${r.refused} ${rows(r.refused)} niet opgeslagen: zie de tabel.` : ''),
-  places: (n, from, hours) => `${n}${from ? ` vanaf ${from}` : ''}${hours !== undefined ? `, ${hours} uur/week` : ''}`,
+  places: (n, from, hours) => `${n}${from ? ` vanaf ${from}` : ''}${hours !== undefined ? `, ${hoursFormat.format(hours)} uur/week` : ''}`,
   // the template's columns as a user reads them
   columns: { postcode_gebied: 'postcodegebied', zorgsoort: 'zorgsoort', vrije_plaatsen: 'vrije plaatsen', vanaf: 'vanaf', uren_per_week: 'uren per week', versie: 'versie' },
 };
