@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -29,20 +30,23 @@ public static class TelemetrySetup
 
         // Read once here: which providers and exporters exist is decided at start-up.
         var options = builder.Configuration.GetSection("Telemetry").Get<TelemetryOptions>() ?? new TelemetryOptions();
-        // A malformed endpoint is left to the options' validation, which names it at start-up.
-        var otlpSetting = options.OtlpEndpoint.Length > 0 ? options.OtlpEndpoint : Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT");
-        var otlp = Uri.TryCreate(otlpSetting, UriKind.Absolute, out var endpoint) ? endpoint : null;
+        // A malformed endpoint is left to the options' validation, which names it at start-up. One
+        // from OTEL_EXPORTER_OTLP_ENDPOINT is left to the SDK, which reads its variables itself
+        // (and appends /v1/traces, /v1/metrics for http/protobuf); setting Endpoint in code would
+        // turn that off, so a configured one gets its signal path here.
+        var configured = options.OtlpEndpoint.Length > 0 && Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var endpoint) ? endpoint : null;
+        var otlp = configured is not null || Uri.TryCreate(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"), UriKind.Absolute, out _);
         var telemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(options.ServiceName));
         // Without an exporter nobody could read the figures: then nothing listens, and every
         // instrument stays a disabled no-op.
-        if (otlp is not null || options.Prometheus.Port is not null)
+        if (otlp || options.Prometheus.Port is not null)
             telemetry.WithMetrics(metrics =>
             {
                 metrics.AddMeter(CapacityMetrics.Name, "Capacity.Live").AddAspNetCoreInstrumentation().AddRuntimeInstrumentation();
-                if (otlp is not null) metrics.AddOtlpExporter(o => o.Endpoint = otlp);
+                if (otlp) metrics.AddOtlpExporter(o => ConfigureOtlp(o, configured, "v1/metrics"));
                 if (options.Prometheus.Port is not null) metrics.AddPrometheusExporter();
             });
-        if (options.Tracing ?? otlp is not null)
+        if (options.Tracing ?? otlp)
             telemetry.WithTracing(tracing =>
             {
                 tracing.AddSource(CapacityMetrics.Name, SignalRSource)
@@ -52,12 +56,26 @@ public static class TelemetrySetup
                     // The service's one multiplexer, resolved from DI (RedisSetup); the SignalR
                     // backplane's own connection is not traced.
                     .AddRedisInstrumentation();
-                if (otlp is not null) tracing.AddOtlpExporter(o => o.Endpoint = otlp);
+                if (otlp) tracing.AddOtlpExporter(o => ConfigureOtlp(o, configured, "v1/traces"));
             });
 
         if (options.Prometheus.Port is { } port)
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Prometheus.Address), port, l => l.Protocols = HttpProtocols.Http1));
         return builder;
+    }
+
+    /// <summary>
+    /// Points <paramref name="exporter"/> at the configured Telemetry:OtlpEndpoint, if any: as it is
+    /// for gRPC, with the signal's path (<c>v1/traces</c>, <c>v1/metrics</c>) appended for
+    /// http/protobuf, as the SDK does for OTEL_EXPORTER_OTLP_ENDPOINT. Without one, the SDK's own
+    /// reading of the OTEL_EXPORTER_OTLP_* variables stands.
+    /// </summary>
+    public static void ConfigureOtlp(OtlpExporterOptions exporter, Uri? configured, string signalPath)
+    {
+        if (configured is null) return;
+        exporter.Endpoint = exporter.Protocol == OtlpExportProtocol.HttpProtobuf
+            ? new Uri(configured.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/" + signalPath)
+            : configured;
     }
 
     /// <summary>
