@@ -26,7 +26,6 @@ public static class TelemetrySetup
             .Validate(o => o.IsValid, "Telemetry: StaleSampleInterval > 0, Prometheus:Port 1-65535 (or unset), Prometheus:Address an IP address, Prometheus:Path from '/', OtlpEndpoint an absolute URI")
             .ValidateOnStart();
         services.AddSingleton<StaleProviders>();
-        services.AddHostedService(sp => sp.GetRequiredService<StaleProviders>());
 
         // Read once here: which providers and exporters exist is decided at start-up.
         var options = builder.Configuration.GetSection("Telemetry").Get<TelemetryOptions>() ?? new TelemetryOptions();
@@ -40,12 +39,16 @@ public static class TelemetrySetup
         // Without an exporter nobody could read the figures: then nothing listens, and every
         // instrument stays a disabled no-op.
         if (otlp || options.Prometheus.Port is not null)
+        {
+            // The stale-providers sampler reads Redis every interval only for the gauge.
+            services.AddHostedService(sp => sp.GetRequiredService<StaleProviders>());
             telemetry.WithMetrics(metrics =>
             {
                 metrics.AddMeter(CapacityMetrics.Name, "Capacity.Live").AddAspNetCoreInstrumentation().AddRuntimeInstrumentation();
                 if (otlp) metrics.AddOtlpExporter(o => ConfigureOtlp(o, configured, "v1/metrics"));
                 if (options.Prometheus.Port is not null) metrics.AddPrometheusExporter();
             });
+        }
         if (options.Tracing ?? otlp)
             telemetry.WithTracing(tracing =>
             {

@@ -84,13 +84,18 @@ public sealed class MetricsTests(TelemetryApp app) : IClassFixture<TelemetryApp>
         Assert.Equal(before + 1, Count());
     }
 
+    async Task<StaleProviders> KnownAsync(string agb)
+    {
+        var registry = app.Services.GetRequiredService<global::Capacity.Service.Registry.RegistryCache>();
+        await ReferralData.EventuallyAsync(() => Task.FromResult(registry.Current.Providers.ContainsKey(agb)), known => known);
+        return app.Services.GetRequiredService<StaleProviders>();
+    }
+
     [Fact]
     public async Task AProviderStopsCountingAsStaleOnceItPublishes()
     {
         var agb = await app.AddProviderAsync("9714", ["9714"]);
-        var registry = app.Services.GetRequiredService<global::Capacity.Service.Registry.RegistryCache>();
-        await ReferralData.EventuallyAsync(() => Task.FromResult(registry.Current.Providers.ContainsKey(agb)), known => known);
-        var sampler = app.Services.GetRequiredService<StaleProviders>();
+        var sampler = await KnownAsync(agb);
         var before = await sampler.SampleAsync();
 
         await app.PublishAsync(agb, "9714", CareType.DistrictNursing, 1);
@@ -98,5 +103,35 @@ public sealed class MetricsTests(TelemetryApp app) : IClassFixture<TelemetryApp>
         Assert.True(before >= 1); // this one, at least, had published nothing
         Assert.Equal(before - 1, await sampler.SampleAsync());
         Assert.NotEmpty(app.Points("capacity.providers.stale"));
+    }
+
+    [Fact]
+    public async Task AnInactiveProviderIsNotCountedAsStale()
+    {
+        var sampler = await KnownAsync(await app.AddProviderAsync("9716", ["9716"]));
+        var before = await sampler.SampleAsync();
+        var agb = TestData.NewAgb();
+        await app.Registry.UpsertProviderAsync(new UpsertProviderRequest
+        {
+            Provider = new Provider { Agb = agb, Name = $"Provider {agb}", BasePc4 = "9716", Qualifications = new Qualifications(), Inactive = true },
+        });
+
+        await KnownAsync(agb);
+
+        Assert.Equal(before, await sampler.SampleAsync()); // registered, never published, but inactive
+    }
+
+    [Fact]
+    public async Task OnlyAnAppliedWriteRecordsThatAProviderPublished()
+    {
+        var agb = await app.AddProviderAsync("9717", ["9717"]);
+        await app.PublishAsync(agb, "9717", CareType.DistrictNursing, 3, version: 1_000_000_000);
+        var db = app.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase();
+        await db.SortedSetRemoveAsync(StaleProviders.Key, agb); // as if its one applied figure had aged out
+
+        var outdated = await app.PublishAsync(agb, "9717", CareType.DistrictNursing, 2, version: 999_999_999);
+
+        Assert.False(outdated.Applied);
+        Assert.Null(await db.SortedSetScoreAsync(StaleProviders.Key, agb));
     }
 }
