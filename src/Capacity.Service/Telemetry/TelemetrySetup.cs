@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
@@ -24,6 +25,8 @@ public static class TelemetrySetup
         var services = builder.Services;
         services.AddOptions<TelemetryOptions>().BindConfiguration("Telemetry")
             .Validate(o => o.IsValid, "Telemetry: StaleSampleInterval > 0, Prometheus:Port 1-65535 (or unset), Prometheus:Address an IP address, Prometheus:Path from '/', OtlpEndpoint an absolute URI")
+            .Validate<IConfiguration>((o, config) => o.Prometheus.Port is not { } port || !KestrelPorts(config).Contains(port),
+                "Telemetry:Prometheus:Port is also the port of a Kestrel:Endpoints:*:Url; the management port must be a port of its own (on it every request but the scrape is answered 404)")
             .ValidateOnStart();
         services.AddSingleton<StaleProviders>();
 
@@ -66,6 +69,11 @@ public static class TelemetrySetup
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Prometheus.Address), port, l => l.Protocols = HttpProtocols.Http1));
         return builder;
     }
+
+    /// <summary>The ports of the configured Kestrel endpoints (Kestrel:Endpoints:*:Url, also <c>http://*:5080</c> forms).</summary>
+    static IEnumerable<int> KestrelPorts(IConfiguration config) =>
+        config.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>()
+            .Select(url => { try { return BindingAddress.Parse(url).Port; } catch (FormatException) { return 0; } });
 
     /// <summary>
     /// Points <paramref name="exporter"/> at the configured Telemetry:OtlpEndpoint, if any: as it is
