@@ -211,7 +211,7 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
         }
         await Task.WhenAll(perArea);
         Telemetry.CapacityMetrics.Written(writes, outcomes);
-        Telemetry.StaleProviders.Published(Db, writes);
+        Telemetry.StaleProviders.Published(Db, writes, outcomes);
         return outcomes;
 
         async Task WriteAreaAsync(int pc4, int[] indices, RedisValue[] args)

@@ -7,13 +7,15 @@ using StackExchange.Redis;
 namespace Capacity.Service.Telemetry;
 
 /// <summary>
-/// Counts the providers whose figures have all gone stale, for the <c>capacity.providers.stale</c>
-/// gauge. Every write records the provider's latest publication time in one sorted set
+/// Counts the active providers (not <see cref="ProviderInfo.Inactive"/>) whose figures have all
+/// gone stale, for the <c>capacity.providers.stale</c> gauge. Every applied write records the provider's latest publication time in one sorted set
 /// (<see cref="Key"/>: AGB → ms, only ever raised), so a sample is one ZRANGE BYSCORE of the
 /// providers published within the freshness window, checked against the registry snapshot: no scan
 /// of the area hashes, one small read a minute per instance whatever the size of the country.
 /// The record is fire-and-forget: a lost one only makes the gauge count a provider as stale until
-/// its next write. It is made only while metrics are collected (no exporter: no extra write).
+/// its next write. It is made only while metrics are collected (no exporter: no extra write), and
+/// the sampler runs only then. Each sample first drops the records older than the window, so the
+/// set holds only the providers that published within it.
 /// </summary>
 public sealed class StaleProviders(
     IConnectionMultiplexer redis, RegistryCache registry, IOptionsMonitor<MatchingOptions> matching, IOptions<TelemetryOptions> options,
@@ -22,25 +24,43 @@ public sealed class StaleProviders(
     /// <summary>One key for the whole country: one small write per publishing call, a few thousand members at most.</summary>
     public static readonly RedisKey Key = "providers:{published}";
 
-    /// <summary>Records when each provider in <paramref name="writes"/> last published (the newest figure each); only while metrics are collected.</summary>
-    public static void Published(IDatabase db, IReadOnlyList<CapacityWrite> writes)
+    /// <summary>
+    /// Records when each provider in <paramref name="writes"/> last published (the newest applied
+    /// figure each; <paramref name="outcomes"/> in the order of the writes, null when all were
+    /// applied); only while metrics are collected.
+    /// </summary>
+    public static void Published(IDatabase db, IReadOnlyList<CapacityWrite> writes, IReadOnlyList<CapacityWriteOutcome>? outcomes = null)
     {
         if (writes.Count == 0 || !CapacityMetrics.Collecting) return;
         var latest = new Dictionary<string, long>();
-        foreach (var w in writes)
+        for (var i = 0; i < writes.Count; i++)
+        {
+            var w = writes[i];
+            if (outcomes is not null && !outcomes[i].Applied) continue;
             if (!latest.TryGetValue(w.Agb, out var at) || w.Cell.PublishedAtMs > at) latest[w.Agb] = w.Cell.PublishedAtMs;
+        }
         foreach (var (agb, at) in latest)
             db.SortedSetAdd(Key, agb, at, SortedSetWhen.GreaterThan, CommandFlags.FireAndForget);
     }
 
-    /// <summary>One sample; public so tests can take one without waiting for the timer.</summary>
-    public async Task<long> SampleAsync()
+    /// <summary>
+    /// One sample; public so tests can take one without waiting for the timer. Null, and the gauge
+    /// left as it was, while the registry snapshot is still empty (at start-up every provider would
+    /// otherwise count as fresh, or the country as stale).
+    /// </summary>
+    public async Task<long?> SampleAsync()
     {
-        var since = (time.GetUtcNow() - matching.CurrentValue.FreshnessWindow).ToUnixTimeMilliseconds();
-        var fresh = await redis.GetDatabase().SortedSetRangeByScoreAsync(Key, since, double.PositiveInfinity);
         var providers = registry.Current.Providers;
-        var freshKnown = fresh.Count(agb => providers.ContainsKey(agb!));
-        var stale = providers.Count - freshKnown;
+        if (providers.Count == 0) return null;
+        var since = (time.GetUtcNow() - matching.CurrentValue.FreshnessWindow).ToUnixTimeMilliseconds();
+        var db = redis.GetDatabase();
+        // Records older than the window count as stale anyway: dropping them keeps the set to the
+        // providers that published within it (same connection, so before the read).
+        _ = db.SortedSetRemoveRangeByScoreAsync(Key, double.NegativeInfinity, since, Exclude.Stop, CommandFlags.FireAndForget);
+        var fresh = await db.SortedSetRangeByScoreAsync(Key, since, double.PositiveInfinity);
+        var active = providers.Values.Count(p => !p.Inactive);
+        var freshActive = fresh.Count(agb => providers.TryGetValue(agb!, out var p) && !p.Inactive);
+        var stale = active - freshActive;
         CapacityMetrics.StaleProvidersSampled(stale);
         return stale;
     }

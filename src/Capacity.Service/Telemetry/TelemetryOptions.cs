@@ -7,8 +7,10 @@ public sealed class TelemetryOptions
     public string ServiceName { get; set; } = "capacity";
 
     /// <summary>
-    /// Where traces and metrics go over OTLP, e.g. <c>http://collector:4317</c>. Empty: the standard
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable when set, else no OTLP export.
+    /// Where traces and metrics go over OTLP: the collector's base address, e.g. <c>http://collector:4317</c>
+    /// for gRPC or <c>http://collector:4318</c> for http/protobuf (then /v1/traces and /v1/metrics
+    /// are appended). Empty: the standard <c>OTEL_EXPORTER_OTLP_*</c> variables, read by the SDK,
+    /// when OTEL_EXPORTER_OTLP_ENDPOINT is set, else no OTLP export.
     /// </summary>
     public string OtlpEndpoint { get; set; } = "";
 

@@ -8,8 +8,10 @@ namespace Capacity.Service.Tests.Telemetry;
 /// <summary>
 /// After the things that happen in the service — a search, a capacity write, a hold, an offer and
 /// its answer, an escalation — the metrics an operator reads show them with their tags.
-/// Each test has its own insurer and providers in Groningen.
+/// Each test has its own insurer and providers in Groningen. The telemetry classes run alone
+/// (<see cref="TelemetryCollection"/>), so a count moves by exactly what the test itself did.
 /// </summary>
+[Collection(nameof(TelemetryCollection))]
 public sealed class MetricsTests(TelemetryApp app) : IClassFixture<TelemetryApp>
 {
     static (string, string) Care(string value) => ("capacity.care_type", value);
@@ -25,7 +27,7 @@ public sealed class MetricsTests(TelemetryApp app) : IClassFixture<TelemetryApp>
         var found = await app.FindAsync(TestData.Search("9711", uzovi, CareType.DistrictNursing));
 
         Assert.Single(found.Candidates);
-        Assert.True(Count() >= before + 1);
+        Assert.Equal(before + 1, Count());
         var point = app.Points("capacity.search.duration").First(p => p.Has(Care("district_nursing")));
         Assert.InRange(point.GetHistogramSum() / point.GetHistogramCount(), 0, 5); // seconds, not milliseconds or ticks
     }
@@ -40,8 +42,8 @@ public sealed class MetricsTests(TelemetryApp app) : IClassFixture<TelemetryApp>
         await app.PublishAsync(agb, "9712", CareType.DistrictNursing, 3, version: 1_000_000_000);
         await app.PublishAsync(agb, "9712", CareType.DistrictNursing, 2, version: 999_999_999); // older: not applied
 
-        Assert.True(Count("applied") >= applied + 1);
-        Assert.True(Count("outdated") >= outdated + 1);
+        Assert.Equal(applied + 1, Count("applied"));
+        Assert.Equal(outdated + 1, Count("outdated"));
     }
 
     [Fact]
@@ -58,11 +60,11 @@ public sealed class MetricsTests(TelemetryApp app) : IClassFixture<TelemetryApp>
         await app.AnswerAsync(afterOffer, agbs[0], accept: false);
         var answered = await app.GetReferralAsync(referral.Id); // its only provider declined: to the insurer's desk
 
-        Assert.True(Holds() >= held + 1);
-        Assert.True(Offers("offered") >= offered + 1);
-        Assert.True(Offers("declined") >= declined + 1);
+        Assert.Equal(held + 1, Holds());
+        Assert.Equal(offered + 1, Offers("offered"));
+        Assert.Equal(declined + 1, Offers("declined"));
         Assert.Equal(ReferralState.Escalated, answered.Referral.State);
-        Assert.True(Escalations() >= escalated + 1);
+        Assert.Equal(escalated + 1, Escalations());
     }
 
     [Fact]
@@ -79,16 +81,21 @@ public sealed class MetricsTests(TelemetryApp app) : IClassFixture<TelemetryApp>
         await app.Services.GetRequiredService<global::Capacity.Service.Capacity.Pull.CapacityPuller>().RunDueAsync(TestContext.Current.CancellationToken);
 
         Assert.Single(server.Requests);
-        Assert.True(Count() >= before + 1);
+        Assert.Equal(before + 1, Count());
+    }
+
+    async Task<StaleProviders> KnownAsync(string agb)
+    {
+        var registry = app.Services.GetRequiredService<global::Capacity.Service.Registry.RegistryCache>();
+        await ReferralData.EventuallyAsync(() => Task.FromResult(registry.Current.Providers.ContainsKey(agb)), known => known);
+        return app.Services.GetRequiredService<StaleProviders>();
     }
 
     [Fact]
     public async Task AProviderStopsCountingAsStaleOnceItPublishes()
     {
         var agb = await app.AddProviderAsync("9714", ["9714"]);
-        var registry = app.Services.GetRequiredService<global::Capacity.Service.Registry.RegistryCache>();
-        await ReferralData.EventuallyAsync(() => Task.FromResult(registry.Current.Providers.ContainsKey(agb)), known => known);
-        var sampler = app.Services.GetRequiredService<StaleProviders>();
+        var sampler = await KnownAsync(agb);
         var before = await sampler.SampleAsync();
 
         await app.PublishAsync(agb, "9714", CareType.DistrictNursing, 1);
@@ -96,5 +103,35 @@ public sealed class MetricsTests(TelemetryApp app) : IClassFixture<TelemetryApp>
         Assert.True(before >= 1); // this one, at least, had published nothing
         Assert.Equal(before - 1, await sampler.SampleAsync());
         Assert.NotEmpty(app.Points("capacity.providers.stale"));
+    }
+
+    [Fact]
+    public async Task AnInactiveProviderIsNotCountedAsStale()
+    {
+        var sampler = await KnownAsync(await app.AddProviderAsync("9716", ["9716"]));
+        var before = await sampler.SampleAsync();
+        var agb = TestData.NewAgb();
+        await app.Registry.UpsertProviderAsync(new UpsertProviderRequest
+        {
+            Provider = new Provider { Agb = agb, Name = $"Provider {agb}", BasePc4 = "9716", Qualifications = new Qualifications(), Inactive = true },
+        });
+
+        await KnownAsync(agb);
+
+        Assert.Equal(before, await sampler.SampleAsync()); // registered, never published, but inactive
+    }
+
+    [Fact]
+    public async Task OnlyAnAppliedWriteRecordsThatAProviderPublished()
+    {
+        var agb = await app.AddProviderAsync("9717", ["9717"]);
+        await app.PublishAsync(agb, "9717", CareType.DistrictNursing, 3, version: 1_000_000_000);
+        var db = app.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase();
+        await db.SortedSetRemoveAsync(StaleProviders.Key, agb); // as if its one applied figure had aged out
+
+        var outdated = await app.PublishAsync(agb, "9717", CareType.DistrictNursing, 2, version: 999_999_999);
+
+        Assert.False(outdated.Applied);
+        Assert.Null(await db.SortedSetScoreAsync(StaleProviders.Key, agb));
     }
 }

@@ -12,8 +12,8 @@ namespace Capacity.Service.Tests.Telemetry;
 /// <summary>
 /// The service with spans on, the Prometheus port set, and OpenTelemetry's in-memory exporters
 /// beside the configured ones. The service's meter is process-wide, so measurements of other test
-/// hosts running at the same time arrive here too: tests assert what their own calls must have
-/// added (at least), never exact totals.
+/// hosts running at the same time would arrive here too: the telemetry classes are therefore in
+/// <see cref="TelemetryCollection"/>, which xunit runs alone, and assert exact deltas.
 /// </summary>
 public sealed class TelemetryApp : CapacityApp
 {
@@ -59,6 +59,10 @@ public sealed class TelemetryApp : CapacityApp
         }
     }
 }
+
+/// <summary>Not in parallel with anything: xunit v3 runs such a collection alone, after the parallel ones.</summary>
+[CollectionDefinition(nameof(TelemetryCollection), DisableParallelization = true)]
+public sealed class TelemetryCollection;
 
 static class MetricPointExtensions
 {
