@@ -220,6 +220,24 @@ public sealed class McsdSyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RedirectToAnotherHostIsNotFollowedButRecordedAsError()
+    {
+        await using var elsewhere = await StartAsync();
+        var (a, b) = (_directory, elsewhere);
+        _directory = elsewhere; // fill the other directory: followed, the redirect would register its provider
+        FillOneProvider();
+        _directory = a;
+        a.RedirectTo = b.BaseUrl;
+        await StartAppAsync();
+
+        Assert.Equal(McsdRunResult.Failed, await SyncAsync());
+
+        Assert.False(_app!.Services.GetRequiredService<RegistryCache>().Current.Providers.ContainsKey("71000001"));
+        Assert.Contains("HTTP 302", (await StatusAsync()).LastError);
+        Assert.Empty(b.Requests);
+    }
+
+    [Fact]
     public async Task DirectoryThatDoesNotAnswerIsRecordedAsError()
     {
         FillOneProvider();
