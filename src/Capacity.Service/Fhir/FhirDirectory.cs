@@ -20,7 +20,7 @@ public static class FhirDirectory
     public static Organization Organization(ProviderInfo p) => new()
     {
         Id = p.Agb,
-        Active = true,
+        Active = !p.Inactive,
         Name = p.Name,
         Identifier = [new Identifier(FhirCodes.Agb, p.Agb)],
         Telecom = Telecom(p.Intake),
@@ -30,7 +30,7 @@ public static class FhirDirectory
     public static HealthcareService Service(ProviderInfo p, RegistrySnapshot registry, int year) => new()
     {
         Id = ServiceId(p.Agb),
-        Active = true,
+        Active = !p.Inactive,
         Name = p.Name,
         Identifier = [new Identifier(FhirCodes.Agb, p.Agb)],
         ProvidedBy = new ResourceReference("Organization/" + p.Agb, p.Name),

@@ -47,10 +47,12 @@ public static class FhirReferrals
         return request;
     }
 
-    /// <summary>Open states are active; placed: the request is fulfilled; cancelled, or closed by the desk: revoked.</summary>
+    /// <summary>
+    /// Open and placed states are active (Notified Pull: the accepted Task carries the fulfilment, the
+    /// request stays in force while the care is given); cancelled, or closed by the desk: revoked.
+    /// </summary>
     public static RequestStatus StatusOf(ReferralState s) => s switch
     {
-        ReferralState.Placed => RequestStatus.Completed,
         ReferralState.Cancelled or ReferralState.Closed => RequestStatus.Revoked,
         _ => RequestStatus.Active,
     };

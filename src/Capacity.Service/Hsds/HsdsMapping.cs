@@ -40,7 +40,7 @@ public static class HsdsMapping
         var id = ServiceId(p.Agb, careType);
         var unit = CareTypes.UnitOf(careType) == CapacityUnit.Beds ? Beds : Places;
         return new HsdsService(
-            id, OrganizationId(p.Agb), $"{Names[careType]} — {p.Name}", $"{Names[careType]} door {p.Name} (AGB {p.Agb}).", "active",
+            id, OrganizationId(p.Agb), $"{Names[careType]} — {p.Name}", $"{Names[careType]} door {p.Name} (AGB {p.Agb}).", p.Inactive ? "inactive" : "active",
             p.Intake?.Email is { Length: > 0 } e ? e : null,
             new HsdsOrganization(OrganizationId(p.Agb), p.Name, $"Zorgaanbieder met AGB-code {p.Agb}.", p.Intake?.Email is { Length: > 0 } o ? o : null,
                 "urn:oid:2.16.840.1.113883.2.4.6.1:" + p.Agb),

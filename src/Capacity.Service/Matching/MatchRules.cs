@@ -114,6 +114,7 @@ public static class MatchRules
             return ExclusionReason.NotQualified;
 
         // 4. Serves the patient's own area ...
+        // An inactive provider serves no area (ProviderInfo.ServedPc4s), so it is outside every area.
         return provider.Serves(pc4) ? null : ExclusionReason.OutsideArea;
     }
 

@@ -23,6 +23,9 @@ public sealed class McsdClient(IHttpClientFactory http, IOptions<McsdOptions> op
 {
     public const string HttpClientName = "mcsd";
 
+    /// <summary>The largest page read (32 MiB); a larger answer fails the sync instead of filling memory.</summary>
+    public const int MaxPageBytes = 32 * 1024 * 1024;
+
     // Tolerates what a newer server may add (unknown elements, codes) instead of refusing the whole page.
     static readonly FhirJsonDeserializer Json = new(new DeserializerSettings().UsingMode(DeserializationMode.BackwardsCompatible));
 

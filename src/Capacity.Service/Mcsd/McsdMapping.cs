@@ -11,17 +11,21 @@ namespace Capacity.Service.Mcsd;
 /// AGB code; its served areas are the PC4s of the active coverage-area Locations of its active
 /// HealthcareServices whose type maps to a care type; its base the PC4 of such a service's first
 /// location, else the Organization's own address. What cannot be mapped is said in
-/// <paramref name="skipped"/> and left out; nothing here fails the sync.
+/// <paramref name="skipped"/> and left out; nothing here fails the sync. Only a provider the
+/// directory has fed (<paramref name="fed"/>: written by an earlier sync) is made inactive,
+/// when its Organization turns inactive, loses its last mapped service or area, or its AGB leaves
+/// the directory; a provider registered by hand is taken over only when the directory maps an
+/// active service with an area for its AGB, and otherwise left as it is.
 /// </summary>
 public static partial class McsdMapping
 {
     public static List<Provider> Providers(
         McsdDirectory directory, IReadOnlyDictionary<string, CareType> careTypes, PostcodeDirectory postcodes,
-        Func<string, ProviderInfo?> registered, List<string> skipped)
+        Func<string, ProviderInfo?> registered, IReadOnlySet<string> fed, List<string> skipped)
     {
         var servicesByOrganization = directory.Services.Values.Where(s => s.OrganizationId is not null)
             .ToLookup(s => s.OrganizationId!, StringComparer.Ordinal);
-        var providers = new Dictionary<string, Provider>(StringComparer.Ordinal);
+        var providers = new Dictionary<string, Provider?>(StringComparer.Ordinal);
         foreach (var org in directory.Organizations.Values.OrderBy(o => o.Id, StringComparer.Ordinal))
         {
             if (org.Agb is null || !Codes.IsAgb(org.Agb))
@@ -59,6 +63,13 @@ public static partial class McsdMapping
                 skipped.Add($"Organization/{org.Id} '{org.Name}': {(org.Active ? "no active service of ours with a coverage area" : "inactive")}; not registered");
                 continue;
             }
+            if (inactive && !fed.Contains(org.Agb))
+            {
+                // Registered by hand: the directory never fed it, so it does not take it away.
+                providers[org.Agb] = null;
+                skipped.Add($"Organization/{org.Id} '{org.Name}': {(org.Active ? "no active service of ours with a coverage area" : "inactive")}; AGB {org.Agb} not fed by the directory, left as registered");
+                continue;
+            }
             // Home care often has no site: then its own address, what the registry had, or its first area.
             basePc4 ??= Pc4(org.PostalCode) is { } own && postcodes.Contains(own) ? own : existing?.BasePc4 ?? areas.Min;
             var provider = new Provider
@@ -76,7 +87,16 @@ public static partial class McsdMapping
             };
             providers[org.Agb] = provider;
         }
-        return [.. providers.Values];
+        // An AGB the directory fed and no Organization carries any more (its AGB changed or went): inactive, its areas cleared.
+        foreach (var agb in fed.Order(StringComparer.Ordinal))
+        {
+            if (providers.ContainsKey(agb) || registered(agb) is not { } gone) continue;
+            var provider = gone.ToProto();
+            provider.ServedPc4S.Clear();
+            provider.Inactive = true;
+            providers[agb] = provider;
+        }
+        return [.. providers.Values.OfType<Provider>()];
     }
 
     static int? AreaOf(McsdDirectory directory, string locationId, PostcodeDirectory postcodes, List<string> skipped)

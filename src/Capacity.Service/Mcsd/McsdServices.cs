@@ -14,7 +14,13 @@ public static class McsdServices
                 + "RequestTimeout > 0, LockTime > RequestTimeout, 1 <= PageSize <= 1000, MaxPages >= 1, each CareTypeCodes entry a System, a Code and a known CareType")
             .ValidateOnStart();
         services.AddHttpClient(McsdClient.HttpClientName)
-            .ConfigureHttpClient((sp, c) => c.Timeout = sp.GetRequiredService<IOptions<McsdOptions>>().Value.RequestTimeout);
+            .ConfigureHttpClient((sp, c) =>
+            {
+                c.Timeout = sp.GetRequiredService<IOptions<McsdOptions>>().Value.RequestTimeout;
+                c.MaxResponseContentBufferSize = McsdClient.MaxPageBytes;
+            })
+            // A redirect would bypass the same-origin check of next links: a 3xx is an error (docs/MCSD.md).
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<ProviderWrites>();
         services.AddSingleton<McsdStore>();
         services.AddSingleton<McsdClient>();

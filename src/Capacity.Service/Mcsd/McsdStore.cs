@@ -22,6 +22,7 @@ public sealed class McsdStore(IConnectionMultiplexer redis, IOptions<McsdOptions
         public static readonly RedisKey Watermark = "mcsd:{mcsd}:since";
         public static readonly RedisKey Lock = "mcsd:{mcsd}:lock";
         public static readonly RedisKey Status = "mcsd:{mcsd}:status";
+        public static readonly RedisKey Fed = "mcsd:{mcsd}:fed";
     }
 
     // Deletes the lock only if this instance still holds it (its token), so a lock that expired and
@@ -46,6 +47,10 @@ public sealed class McsdStore(IConnectionMultiplexer redis, IOptions<McsdOptions
     public async Task<DateTimeOffset?> GetWatermarkAsync() =>
         await Db.StringGetAsync(Keys.Watermark) is { HasValue: true } v ? DateTimeOffset.Parse((string)v!, System.Globalization.CultureInfo.InvariantCulture) : null;
 
+    /// <summary>The AGBs the directory has fed and still carries; only these can the sync make inactive.</summary>
+    public async Task<IReadOnlySet<string>> GetFedAsync() =>
+        (await Db.SetMembersAsync(Keys.Fed)).Select(v => (string)v!).ToHashSet(StringComparer.Ordinal);
+
     public async Task<McsdDirectory> LoadAsync()
     {
         var tx = Db.CreateTransaction();
@@ -64,10 +69,11 @@ public sealed class McsdStore(IConnectionMultiplexer redis, IOptions<McsdOptions
     /// Saves the directory as read and moves the watermark, in one transaction: called only after
     /// the registry holds what was read, so a sync that fails before reads it all again.
     /// </summary>
-    public async Task SaveAsync(McsdDirectory directory, DateTimeOffset watermark)
+    public async Task SaveAsync(McsdDirectory directory, DateTimeOffset watermark, IReadOnlyCollection<string> fed)
     {
         var tx = Db.CreateTransaction();
-        _ = tx.KeyDeleteAsync([Keys.Organizations, Keys.Services, Keys.Locations]);
+        _ = tx.KeyDeleteAsync([Keys.Organizations, Keys.Services, Keys.Locations, Keys.Fed]);
+        if (fed.Count > 0) _ = tx.SetAddAsync(Keys.Fed, [.. fed.Select(a => (RedisValue)a)]);
         _ = Put(tx, Keys.Organizations, directory.Organizations.Values.Select(o => (o.Id, (object)o)));
         _ = Put(tx, Keys.Services, directory.Services.Values.Select(s => (s.Id, (object)s)));
         _ = Put(tx, Keys.Locations, directory.Locations.Values.Select(l => (l.Id, (object)l)));

@@ -121,8 +121,11 @@ public sealed class McsdSync(
         }
 
         var snapshot = await cache.CatchUpAsync();
-        var mapped = McsdMapping.Providers(directory, o.CareTypeTable(), postcodes, agb => snapshot.Providers.GetValueOrDefault(agb), skipped);
+        var mapped = McsdMapping.Providers(directory, o.CareTypeTable(), postcodes, agb => snapshot.Providers.GetValueOrDefault(agb), await store.GetFedAsync(), skipped);
         var changed = new List<Provider>();
+        // Fed from now on: every AGB written that an Organization still carries (active or not); an AGB gone from the directory leaves the set once made inactive.
+        var carried = directory.Organizations.Values.Select(org => org.Agb).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var fed = new List<string>();
         foreach (var provider in mapped)
         {
             if (writes.Check(provider, $"provider {provider.Agb}") is { Any: true } errors)
@@ -130,6 +133,7 @@ public sealed class McsdSync(
                 skipped.Add($"provider {provider.Agb} '{provider.Name}': refused by the registry: {errors.Message}");
                 continue;
             }
+            if (carried.Contains(provider.Agb)) fed.Add(provider.Agb);
             if (snapshot.Providers.GetValueOrDefault(provider.Agb) is { } stored
                 && ProviderWrites.Normalize(stored.ToProto()).Equals(ProviderWrites.Normalize(provider))) continue;
             changed.Add(provider);
@@ -138,7 +142,7 @@ public sealed class McsdSync(
 
         // The earliest of the three reads' server times: a change made while the run read is read again next time.
         var watermark = reads.Min(r => r.ServerTime);
-        await store.SaveAsync(directory, watermark);
+        await store.SaveAsync(directory, watermark, fed);
         var status = new DirectorySyncStatus
         {
             LastSuccess = Timestamp.FromDateTimeOffset(time.GetUtcNow()),

@@ -23,6 +23,9 @@ public sealed class RegistryGrpcService(RegistryStore store, RegistryCache cache
 
     public override async Task<UpsertProviderResponse> UpsertProvider(UpsertProviderRequest request, ServerCallContext context)
     {
+        // Only the registry admin sets or clears inactive; a provider's own write keeps what is stored (docs/MCSD.md).
+        if (request.Provider is { } p && Security.Caller.From(context.GetHttpContext().User) is { Role: not Security.Role.RegistryAdmin })
+            p.Inactive = (await cache.KnowingAsync(agb: p.Agb)).Providers.GetValueOrDefault(p.Agb)?.Inactive ?? false;
         providers.Check(request.Provider).ThrowIfAny();
         return new() { RegistryVersion = await providers.WriteAsync([request.Provider]) };
     }

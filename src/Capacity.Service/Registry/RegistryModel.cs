@@ -25,6 +25,12 @@ public sealed record ProviderInfo(
     string Agb, string Name, int BasePc4, IReadOnlyList<int> ServedPc4s, QualificationFlags Qualifications,
     ContactInfo? Intake = null, CareTypeSet CareTypes = default, bool Inactive = false)
 {
+    /// <summary>
+    /// The areas it serves; none while <see cref="Inactive"/>, whatever it lists. This is the one place
+    /// that keeps an inactive provider out of searches, offers, figures (FHIR, HSDS, gRPC) and live pushes.
+    /// </summary>
+    public IReadOnlyList<int> ServedPc4s { get => Inactive ? [] : field; init; } = ServedPc4s;
+
     public bool Serves(int pc4) => ServedPc4s is int[] sorted ? Array.BinarySearch(sorted, pc4) >= 0 : ServedPc4s.Contains(pc4);
 }
 

@@ -135,7 +135,7 @@ public sealed class FhirEndpointTests(FhirEndpointTests.Hosts hosts) : IClassFix
         var tasks = Entries<FhirTask>(await ReadAsync<Bundle>(nurse, $"/fhir/r4/Task?focus=ServiceRequest/{RequestId}")).ToDictionary(t => t.Owner!.Reference!);
         var one = await ReadAsync<FhirTask>(nurse, $"/fhir/r4/Task/{tasks["Organization/" + Agbs[1]].Id}");
 
-        Assert.Equal((RequestStatus.Completed, Placed.PatientRef), (request.Status, request.Subject!.Identifier!.Value));
+        Assert.Equal((RequestStatus.Active, Placed.PatientRef), (request.Status, request.Subject!.Identifier!.Value));
         Assert.Equal(
             [(FhirTask.TaskStatus.Rejected, null), (FhirTask.TaskStatus.Accepted, "selected"), (FhirTask.TaskStatus.Cancelled, "not-selected")],
             Agbs.Select(a => tasks["Organization/" + a]).Select(t => (t.Status, t.BusinessStatus?.Coding.Single().Code)));

@@ -57,7 +57,7 @@ public sealed class FhirMappingTests
         Assert.All(tasks, t => Assert.Equal("ServiceRequest/ref-" + new string('a', 32), t.Focus!.Reference));
         Assert.Equal(["Organization/75000001", "Organization/75000002", "Organization/75000003", "Organization/75000004"], tasks.Select(t => t.Owner!.Reference));
         var request = FhirSpec.ParseAndValidate<ServiceRequest>(Json(FhirReferrals.Request(referral)));
-        Assert.Equal((RequestStatus.Completed, "Organization/75000002"), (request.Status, request.Performer.Single()!.Reference));
+        Assert.Equal((RequestStatus.Active, "Organization/75000002"), (request.Status, request.Performer.Single()!.Reference));
     }
 
     [Fact]

@@ -32,6 +32,9 @@ public sealed class FakeDirectory : IAsyncDisposable
     /// <summary>Answer every request with this HTTP status instead.</summary>
     public int? FailWith { get; set; }
 
+    /// <summary>Answer every request with a 302 to the same path and query under this base URL instead.</summary>
+    public string? RedirectTo { get; set; }
+
     /// <summary>Never answer (until the client gives up).</summary>
     public bool Hang { get; set; }
 
@@ -78,6 +81,11 @@ public sealed class FakeDirectory : IAsyncDisposable
     {
         lock (_lock) Requests.Add(http.Request.Path + http.Request.QueryString);
         if (Hang) await System.Threading.Tasks.Task.Delay(Timeout.Infinite, http.RequestAborted);
+        if (RedirectTo is { } target)
+        {
+            http.Response.Redirect(target + http.Request.Path.Value!["/fhir".Length..] + http.Request.QueryString);
+            return;
+        }
         if (FailWith is { } status)
         {
             http.Response.StatusCode = status;

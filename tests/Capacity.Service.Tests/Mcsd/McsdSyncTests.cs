@@ -220,6 +220,56 @@ public sealed class McsdSyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAgbThatChangesInTheDirectoryLeavesTheOldProviderInactiveWithoutAreas()
+    {
+        FillOneProvider();
+        await StartAppAsync();
+        await SyncAsync();
+
+        _directory.Put(Organization("org1", "71000009", "Thuiszorg Noord", ura: "90000001"));
+        Assert.Equal(McsdRunResult.Applied, await SyncAsync());
+
+        var old = Registered("71000001");
+        Assert.True(old.Inactive);
+        Assert.Empty(old.ServedPc4S);
+        Assert.Equal(["1181", "1182"], Registered("71000009").ServedPc4S);
+        Assert.DoesNotContain(_app!.Services.GetRequiredService<RegistryCache>().Current.ProvidersServing(1181), p => p.Agb == "71000001");
+    }
+
+    [Fact]
+    public async Task AHandRegisteredProviderIsNotMadeInactiveByAnOrganizationWithoutOurServices()
+    {
+        _directory.Put(Organization("org1", "71000001", "Huisartsenpraktijk"));
+        await StartAppAsync();
+        await _app!.Registry.UpsertProviderAsync(new() { Provider = new() { Agb = "71000001", Name = "Zorg met de hand", BasePc4 = "1183", ServedPc4S = { "1183" } } });
+
+        Assert.Equal(McsdRunResult.Applied, await SyncAsync());
+
+        var provider = Registered("71000001");
+        Assert.False(provider.Inactive);
+        Assert.Equal("Zorg met de hand", provider.Name);
+        Assert.Equal(["1183"], provider.ServedPc4S);
+    }
+
+    [Fact]
+    public async Task RedirectToAnotherHostIsNotFollowedButRecordedAsError()
+    {
+        await using var elsewhere = await StartAsync();
+        var (a, b) = (_directory, elsewhere);
+        _directory = elsewhere; // fill the other directory: followed, the redirect would register its provider
+        FillOneProvider();
+        _directory = a;
+        a.RedirectTo = b.BaseUrl;
+        await StartAppAsync();
+
+        Assert.Equal(McsdRunResult.Failed, await SyncAsync());
+
+        Assert.False(_app!.Services.GetRequiredService<RegistryCache>().Current.Providers.ContainsKey("71000001"));
+        Assert.Contains("HTTP 302", (await StatusAsync()).LastError);
+        Assert.Empty(b.Requests);
+    }
+
+    [Fact]
     public async Task DirectoryThatDoesNotAnswerIsRecordedAsError()
     {
         FillOneProvider();
