@@ -52,9 +52,15 @@ public sealed class McsdOptions
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Query.Length == 0
         && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback);
 
-    /// <summary>Our own codes: the care type's name in the proto, lower case, without the prefix (e.g. district_nursing).</summary>
+    /// <summary>
+    /// Our own codes: the care type's name in the proto, lower case, without the prefix (e.g.
+    /// district_nursing), and the codes our FHIR output uses (Fhir/FhirCodes: district-nursing), so
+    /// a directory that republishes this service's HealthcareServices maps back.
+    /// </summary>
     static readonly CareTypeCode[] BuiltIn = Enum.GetValues<CareType>().Where(Shared.CareTypes.IsKnown)
-        .Select(t => new CareTypeCode { System = CareTypeSystem, Code = ProtoName(t), CareType = t }).ToArray();
+        .Select(t => new CareTypeCode { System = CareTypeSystem, Code = ProtoName(t), CareType = t })
+        .Concat(Fhir.FhirCodes.CareTypes.Select(c => new CareTypeCode { System = Fhir.FhirCodes.CareTypeSystem, Code = c.Value.Code, CareType = c.Key }))
+        .ToArray();
 
     public static string ProtoName(CareType t) =>
         string.Concat(t.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? $"_{char.ToLowerInvariant(c)}" : $"{char.ToLowerInvariant(c)}"));

@@ -39,7 +39,10 @@ public sealed class FakeDirectory : IAsyncDisposable
     public bool Hang { get; set; }
 
     /// <summary>Every path and query asked, in order.</summary>
-    public List<string> Requests { get; } = [];
+    /// <summary>The requests so far (path and query), a copy: the sync may still be adding to the list while a test reads it.</summary>
+    public IReadOnlyList<string> Requests { get { lock (_lock) return [.. _requests]; } }
+
+    readonly List<string> _requests = [];
 
     public static async Task<FakeDirectory> StartAsync()
     {
@@ -79,7 +82,7 @@ public sealed class FakeDirectory : IAsyncDisposable
 
     async Task AnswerAsync(HttpContext http, string type, bool history)
     {
-        lock (_lock) Requests.Add(http.Request.Path + http.Request.QueryString);
+        lock (_lock) _requests.Add(http.Request.Path + http.Request.QueryString);
         if (Hang) await System.Threading.Tasks.Task.Delay(Timeout.Infinite, http.RequestAborted);
         if (RedirectTo is { } target)
         {

@@ -1,3 +1,4 @@
+using FhirCodes = Capacity.Service.Fhir.FhirCodes;
 using Capacity.Service.Mcsd;
 using Capacity.V1;
 
@@ -30,6 +31,9 @@ public sealed class McsdRulesTests
         Assert.Equal(CareType.DistrictNursing, table[$"{McsdOptions.CareTypeSystem}|district_nursing"]);
         Assert.Equal(CareType.ShortTermStay, table[$"{McsdOptions.CareTypeSystem}|short_term_stay"]);
         Assert.Equal(CareType.DistrictNursing, table["http://example.org/cs|WV"]);
-        Assert.Equal(7, table.Count);
+        // Our FHIR output's codes map back, for every care type it writes.
+        foreach (var careType in FhirCodes.CareTypes.Keys)
+            Assert.Equal(careType, table[$"{FhirCodes.CareTypeSystem}|{FhirCodes.Concept(careType).Coding[0].Code}"]);
+        Assert.Equal(13, table.Count);
     }
 }
