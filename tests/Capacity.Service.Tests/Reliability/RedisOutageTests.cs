@@ -39,7 +39,16 @@ public sealed class RedisOutageTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _app.DisposeAsync();
+        try
+        {
+            await _app.DisposeAsync();
+        }
+        catch (StackExchange.Redis.RedisTimeoutException)
+        {
+            // The SignalR backplane unsubscribes synchronously when the host is disposed, within the
+            // production 1 s this test sets; on a loaded machine with every write fsynced that once
+            // took longer (a clean-clone CI run). Shutting the test host down is not what is tested.
+        }
         await _redis.DisposeAsync();
     }
 
