@@ -4,7 +4,7 @@ using Capacity.Service.Security;
 // dotnet run --project tools/Capacity.Tokens -- issue --role provider --tenant 12345678 --key <base64> [--issuer capacity-dev] [--audience capacity] [--hours 8]
 const string Usage = """
     usage: Capacity.Tokens new-key
-           Capacity.Tokens issue --role provider|requester|insurer_desk|insurer_import|municipality|registry_admin
+           Capacity.Tokens issue --role provider|requester|insurer_desk|insurer_import|municipality|registry_admin|regulator
                                  [--tenant AGB|org|UZOVI|GM-code] --key base64 [--subject s] [--name n]
                                  [--issuer capacity-dev] [--audience capacity] [--hours 8]
     Prints a token for Auth:Issuer / Auth:SigningKey set to the same issuer and key.

@@ -37,7 +37,10 @@ public static class DemoSignIn
         config.GetValue<bool>("Demo:Seed") && config["Auth:Authority"] is not { Length: > 0 }
         && config["Auth:Issuer"] is { Length: > 0 } && config["Auth:SigningKey"] is { Length: > 0 };
 
-    static readonly string[] Roles = ["provider", "requester", "insurer_desk", "insurer_import", "municipality", "registry_admin"];
+    static readonly string[] Roles = ["provider", "requester", "insurer_desk", "insurer_import", "municipality", "registry_admin", "regulator"];
+
+    /// <summary>Roles that act for nobody in particular: no code.</summary>
+    static bool Untenanted(string role) => role is "registry_admin" or "regulator";
 
     public static WebApplication MapDemoSignIn(this WebApplication app)
     {
@@ -47,12 +50,13 @@ public static class DemoSignIn
         app.MapGet(Path, (string role, string? code, IOptions<AuthOptions> auth) =>
         {
             if (!Roles.Contains(role)) return Results.BadRequest(new { error = $"role must be one of {string.Join(", ", Roles)}" });
-            if (role != "registry_admin" && code is not { Length: > 0 and <= 64 }) return Results.BadRequest(new { error = "code: the AGB, organisation, UZOVI or GM code the role acts for" });
+            if (Untenanted(role)) code = null;
+            else if (code is not { Length: > 0 and <= 64 }) return Results.BadRequest(new { error = "code: the AGB, organisation, UZOVI or GM code the role acts for" });
             var lifetime = TimeSpan.FromHours(8);
             // The wall clock, as token validation uses it (not the domain clock, which tests move).
             var now = DateTime.UtcNow;
             // The name the page shows: the demo identity's own (Dutch, as on the sign-in list), else the code.
-            var name = identities.FirstOrDefault(i => i.Role == role && i.Code == code)?.Name ?? $"Demo-account {code ?? "beheer"}";
+            var name = identities.FirstOrDefault(i => i.Role == role && i.Code == (code ?? ""))?.Name ?? $"Demo-account {code ?? "beheer"}";
             var token = DevTokens.Issue(new DevIdentity($"demo-{role}-{code ?? "admin"}", role, code, name),
                 auth.Value.Issuer!, auth.Value.Audience, auth.Value.SigningKey!, lifetime, now);
             return Results.Ok(new { token, role, code, expiresAt = now + lifetime });

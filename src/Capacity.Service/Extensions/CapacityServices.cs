@@ -7,6 +7,7 @@ using Capacity.Service.Demo;
 using Capacity.Service.Fhir;
 using Capacity.Service.Geography;
 using Capacity.Service.Hsds;
+using Capacity.Service.Insight;
 using Capacity.Service.Live;
 using Capacity.Service.Matching;
 using Capacity.Service.Mcsd;
@@ -68,6 +69,7 @@ public static class CapacityServices
         services.AddSingleton<ReferralAutomation>();
         services.AddSingleton<ReferralWorkflow>();
         services.AddSingleton<ReferralLists>();
+        services.AddInsight(builder.Configuration);
         services.AddSingleton<ReferralSweeper>();
         services.AddOptions<AuditOptions>().BindConfiguration("Audit")
             .Validate(o => o.Retention >= TimeSpan.FromDays(1), "Audit:Retention must be at least a day").ValidateOnStart();
@@ -163,7 +165,7 @@ public static class CapacityServices
                  {
                      app.MapGrpcService<RegistryGrpcService>(), app.MapGrpcService<CapacityGrpcService>(), app.MapGrpcService<CapacityEndpointGrpcService>(), app.MapGrpcService<ClientStopGrpcService>(),
                      app.MapGrpcService<MatchingGrpcService>(), app.MapGrpcService<RegionGrpcService>(), app.MapGrpcService<ReferralGrpcService>(),
-                     app.MapGrpcService<OfferGrpcService>(), app.MapGrpcService<MediationGrpcService>(), app.MapGrpcService<AuditGrpcService>(),
+                     app.MapGrpcService<OfferGrpcService>(), app.MapGrpcService<MediationGrpcService>(), app.MapGrpcService<AuditGrpcService>(), app.MapGrpcService<Insight.InsightGrpcService>(),
                  })
             if (signInRequired) service.RequireAuthorization(AuthenticationSetup.SignedIn);
         app.MapGrpcHealthChecksService();

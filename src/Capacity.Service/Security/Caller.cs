@@ -17,6 +17,8 @@ public enum Role
     Municipality,
     /// <summary>Keeps insurers and providers in the registry; no contracts, no patient data.</summary>
     RegistryAdmin,
+    /// <summary>The regulator (NZa): aggregates of every insurer, with small counts hidden; nothing else.</summary>
+    Regulator,
 }
 
 /// <summary>Who is calling: from a validated token, one role and the tenant it acts for.</summary>
@@ -28,6 +30,7 @@ public sealed record Caller(string Subject, Role Role, string? Agb, string? Org,
     {
         ["provider"] = Role.Provider, ["requester"] = Role.Requester, ["insurer_desk"] = Role.InsurerDesk,
         ["insurer_import"] = Role.InsurerImport, ["municipality"] = Role.Municipality, ["registry_admin"] = Role.RegistryAdmin,
+        ["regulator"] = Role.Regulator,
     };
 
     public static string ClaimValue(Role role) => Roles.First(r => r.Value == role).Key;

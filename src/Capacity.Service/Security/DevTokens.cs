@@ -4,8 +4,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace Capacity.Service.Security;
 
 /// <summary>A demo or test identity: one role and the code of what it acts for.</summary>
-/// <param name="Role">provider, requester, insurer_desk, insurer_import, municipality or registry_admin.</param>
-/// <param name="Tenant">The AGB (provider), organisation (requester), UZOVI (insurer roles) or GM code (municipality); none for registry_admin.</param>
+/// <param name="Role">provider, requester, insurer_desk, insurer_import, municipality, registry_admin or regulator.</param>
+/// <param name="Tenant">The AGB (provider), organisation (requester), UZOVI (insurer roles) or GM code (municipality); none for registry_admin and regulator.</param>
 public sealed record DevIdentity(string Subject, string Role, string? Tenant = null, string? Name = null);
 
 /// <summary>

@@ -90,6 +90,27 @@ public static class Permissions
         [M("MediationService", "GetUnmetDemand")] = Allow(Role.InsurerDesk, (m, c) => Own(((GetUnmetDemandRequest)m).InsurerUzovi, c.Uzovi, "insurer"))
             .And(Role.Municipality, OwnUnmetDemand),
 
+        // Insight over time (docs/INSIGHT.md): capacity history is an aggregate like regional
+        // availability; analytics and reports per party (a desk its insurer's insured, a provider its
+        // own offers, a municipality its own residents); the regulator aggregates only. Which counts
+        // are hidden below the minimum cell size is decided by the service from the scope.
+        [M("InsightService", "GetCapacityHistory")] = Allow(Role.Requester).And(Role.InsurerDesk).And(Role.Regulator)
+            .And(Role.Municipality, OwnHistoryRegion),
+        [M("InsightService", "GetPlacementAnalytics")] = Allow(Role.InsurerDesk, (m, c) => ((GetPlacementAnalyticsRequest)m) is { ScopeCase: GetPlacementAnalyticsRequest.ScopeOneofCase.InsurerUzovi } r ? Own(r.InsurerUzovi, c.Uzovi, "insurer") : "a desk sees its own insurer's insured only")
+            .And(Role.Provider, (m, c) => ((GetPlacementAnalyticsRequest)m) is { ScopeCase: GetPlacementAnalyticsRequest.ScopeOneofCase.ProviderAgb } r ? Own(r.ProviderAgb, c.Agb, "provider") : "a provider sees its own offers only")
+            .And(Role.Municipality, (m, c, s) => ((GetPlacementAnalyticsRequest)m) is { ScopeCase: GetPlacementAnalyticsRequest.ScopeOneofCase.Municipality } r ? OwnMunicipality(r.Municipality, c, s) : "a municipality sees its own residents only")
+            .And(Role.Regulator, (m, _) => ((GetPlacementAnalyticsRequest)m).ScopeCase is GetPlacementAnalyticsRequest.ScopeOneofCase.National or GetPlacementAnalyticsRequest.ScopeOneofCase.Municipality ? null : "the regulator sees aggregates only (national or per municipality)"),
+        [M("InsightService", "GetClientStopAnalytics")] = Allow(Role.InsurerDesk, (m, c) => ((GetClientStopAnalyticsRequest)m) is { ScopeCase: GetClientStopAnalyticsRequest.ScopeOneofCase.InsurerUzovi } r ? Own(r.InsurerUzovi, c.Uzovi, "insurer") : "a desk sees its own insurer's stops only")
+            .And(Role.Provider, (m, c) => ((GetClientStopAnalyticsRequest)m) is { ScopeCase: GetClientStopAnalyticsRequest.ScopeOneofCase.ProviderAgb } r ? Own(r.ProviderAgb, c.Agb, "provider") : "a provider sees its own stops only")
+            .And(Role.Municipality, (m, c, s) => ((GetClientStopAnalyticsRequest)m) is { ScopeCase: GetClientStopAnalyticsRequest.ScopeOneofCase.Municipality } r ? OwnMunicipality(r.Municipality, c, s) : "a municipality sees its own area only")
+            .And(Role.Regulator, (m, _) => ((GetClientStopAnalyticsRequest)m).ScopeCase is GetClientStopAnalyticsRequest.ScopeOneofCase.National or GetClientStopAnalyticsRequest.ScopeOneofCase.Municipality ? null : "the regulator sees aggregates only (national or per municipality)"),
+        [M("InsightService", "GetUnmetDemandReport")] = Allow(Role.Regulator).And(Role.InsurerDesk, OwnReport),
+        [M("InsightService", "ExportUnmetDemandReport")] = Allow(Role.Regulator).And(Role.InsurerDesk, OwnReport),
+        [M("InsightService", "ListAlerts")] = Allow(Role.InsurerDesk, (m, c) => ((ListAlertsRequest)m) is { ScopeCase: ListAlertsRequest.ScopeOneofCase.InsurerUzovi } r ? Own(r.InsurerUzovi, c.Uzovi, "insurer") : "a desk sees its own alerts only")
+            .And(Role.Provider, (m, c) => ((ListAlertsRequest)m) is { ScopeCase: ListAlertsRequest.ScopeOneofCase.ProviderAgb } r ? Own(r.ProviderAgb, c.Agb, "provider") : "a provider sees its own alerts only")
+            .And(Role.Requester, (m, c) => ((ListAlertsRequest)m) is { ScopeCase: ListAlertsRequest.ScopeOneofCase.RequesterOrg } r ? Own(r.RequesterOrg, c.Org, "organisation") : "an organisation sees its own alerts only")
+            .And(Role.Municipality, (m, c, s) => ((ListAlertsRequest)m) is { ScopeCase: ListAlertsRequest.ScopeOneofCase.Municipality } r ? OwnMunicipality(r.Municipality, c, s) : "a municipality sees its own alerts only"),
+
         // The audit trail of one referral: whoever may see the referral (checked by ReferralAccess).
         [M("AuditService", "GetAuditTrail")] = Allow(Role.Requester).And(Role.InsurerDesk),
 
@@ -144,6 +165,27 @@ public static class Permissions
             _ => null, // the service refuses a missing scope itself
         };
     }
+
+    /// <summary>Null when <paramref name="municipality"/> (CBS code or name) is the caller's own.</summary>
+    static string? OwnMunicipality(string municipality, Caller c, IServiceProvider services) =>
+        services.GetRequiredService<PostcodeDirectory>().FindMunicipality(municipality)?.Code == c.Gm ? null : "a municipality sees its own area only";
+
+    static string? OwnHistoryRegion(IMessage m, Caller c, IServiceProvider services)
+    {
+        var request = (GetCapacityHistoryRequest)m;
+        var postcodes = services.GetRequiredService<PostcodeDirectory>();
+        return request.RegionCase switch
+        {
+            GetCapacityHistoryRequest.RegionOneofCase.Municipality => OwnMunicipality(request.Municipality, c, services),
+            GetCapacityHistoryRequest.RegionOneofCase.Pc4S =>
+                request.Pc4S.Pc4S.All(p => int.TryParse(p, out var pc4) && postcodes.Find(pc4)?.MunicipalityCode == c.Gm) ? null : "a municipality sees its own area only",
+            _ => null, // the service refuses a missing scope itself
+        };
+    }
+
+    static string? OwnReport(IMessage m, Caller c) =>
+        ((GetUnmetDemandReportRequest)m) is { ScopeCase: GetUnmetDemandReportRequest.ScopeOneofCase.InsurerUzovi } r
+            ? Own(r.InsurerUzovi, c.Uzovi, "insurer") : "a desk sees its own insurer's report only";
 
     static string? OwnUnmetDemand(IMessage m, Caller c, IServiceProvider services)
     {

@@ -5,6 +5,7 @@ using Capacity.V1;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Google.Protobuf.WellKnownTypes;
 
 namespace Capacity.Service.Tests.Security;
 
@@ -25,11 +26,12 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
     static readonly Tenant Own = new("75000001", "ziekenhuis-a", "9101", "GM0362", "Amstelveen");
     static readonly Tenant Other = new("75000002", "ziekenhuis-b", "9102", "GM0363", "Amsterdam");
 
-    public static readonly string[] Roles = ["provider", "requester", "insurer_desk", "insurer_import", "municipality", "registry_admin"];
+    public static readonly string[] Roles = ["provider", "requester", "insurer_desk", "insurer_import", "municipality", "registry_admin", "regulator"];
 
     const string Registry = "/capacity.v1.RegistryService/", Capacity = "/capacity.v1.CapacityService/", Stops = "/capacity.v1.ClientStopService/",
         Matching = "/capacity.v1.MatchingService/", Regions = "/capacity.v1.RegionService/", Referrals = "/capacity.v1.ReferralService/",
-        Offers = "/capacity.v1.OfferService/", Mediation = "/capacity.v1.MediationService/", Endpoints = "/capacity.v1.CapacityEndpointService/";
+        Offers = "/capacity.v1.OfferService/", Mediation = "/capacity.v1.MediationService/", Endpoints = "/capacity.v1.CapacityEndpointService/",
+        Insight = "/capacity.v1.InsightService/";
 
     /// <summary>Who may call each method (for their own data).</summary>
     static readonly Dictionary<string, string[]> Expected = new()
@@ -80,6 +82,12 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Mediation + "CloseReferral"] = ["insurer_desk"],
         [Mediation + "GetUnmetDemand"] = ["insurer_desk", "municipality"],
         ["/capacity.v1.AuditService/GetAuditTrail"] = ["requester", "insurer_desk"],
+        [Insight + "GetCapacityHistory"] = ["requester", "insurer_desk", "municipality", "regulator"],
+        [Insight + "GetPlacementAnalytics"] = ["insurer_desk", "provider", "municipality", "regulator"],
+        [Insight + "GetClientStopAnalytics"] = ["insurer_desk", "provider", "municipality", "regulator"],
+        [Insight + "GetUnmetDemandReport"] = ["insurer_desk", "regulator"],
+        [Insight + "ExportUnmetDemandReport"] = ["insurer_desk", "regulator"],
+        [Insight + "ListAlerts"] = ["insurer_desk", "provider", "municipality", "requester"],
     };
 
     /// <summary>Methods whose request names an owner, per role: calling with another's code must be denied.</summary>
@@ -96,6 +104,11 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         (Mediation + "GetUnmetDemand", "insurer_desk"), (Mediation + "GetUnmetDemand", "municipality"),
         (Endpoints + "SetCapacityEndpoint", "provider"), (Endpoints + "RemoveCapacityEndpoint", "provider"), (Endpoints + "GetCapacityEndpoint", "provider"),
         (Endpoints + "PullCapacityNow", "provider"),
+        (Insight + "GetCapacityHistory", "municipality"),
+        (Insight + "GetPlacementAnalytics", "insurer_desk"), (Insight + "GetPlacementAnalytics", "provider"), (Insight + "GetPlacementAnalytics", "municipality"),
+        (Insight + "GetClientStopAnalytics", "insurer_desk"), (Insight + "GetClientStopAnalytics", "provider"), (Insight + "GetClientStopAnalytics", "municipality"),
+        (Insight + "GetUnmetDemandReport", "insurer_desk"), (Insight + "ExportUnmetDemandReport", "insurer_desk"),
+        (Insight + "ListAlerts", "insurer_desk"), (Insight + "ListAlerts", "provider"), (Insight + "ListAlerts", "municipality"), (Insight + "ListAlerts", "requester"),
     ];
 
     /// <summary>One call per method, its owner fields filled from <see cref="Tenant"/> (as the role would send them).</summary>
@@ -179,7 +192,36 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         [Mediation + "GetUnmetDemand"] = (ch, t, role, ct) => new MediationService.MediationServiceClient(ch).GetUnmetDemandAsync(
             role == "municipality" ? new() { Municipality = t.Municipality } : new() { InsurerUzovi = t.Uzovi }, cancellationToken: ct).ResponseAsync,
         ["/capacity.v1.AuditService/GetAuditTrail"] = (ch, _, _, ct) => new AuditService.AuditServiceClient(ch).GetAuditTrailAsync(new() { ReferralId = NoReferral }, cancellationToken: ct).ResponseAsync,
+        [Insight + "GetCapacityHistory"] = (ch, t, _, ct) => new InsightService.InsightServiceClient(ch).GetCapacityHistoryAsync(new()
+            { Municipality = t.Municipality, From = Timestamp.FromDateTimeOffset(CapacityApp.Epoch.AddDays(-1)), To = Timestamp.FromDateTimeOffset(CapacityApp.Epoch) }, cancellationToken: ct).ResponseAsync,
+        [Insight + "GetPlacementAnalytics"] = (ch, t, role, ct) => new InsightService.InsightServiceClient(ch).GetPlacementAnalyticsAsync(role switch
+        {
+            "provider" => new() { ProviderAgb = t.Agb, Period = ThisMonth },
+            "municipality" => new() { Municipality = t.Municipality, Period = ThisMonth },
+            "regulator" => new() { National = true, Period = ThisMonth },
+            _ => new() { InsurerUzovi = t.Uzovi, Period = ThisMonth },
+        }, cancellationToken: ct).ResponseAsync,
+        [Insight + "GetClientStopAnalytics"] = (ch, t, role, ct) => new InsightService.InsightServiceClient(ch).GetClientStopAnalyticsAsync(role switch
+        {
+            "provider" => new() { ProviderAgb = t.Agb, Period = ThisMonth },
+            "municipality" => new() { Municipality = t.Municipality, Period = ThisMonth },
+            "regulator" => new() { National = true, Period = ThisMonth },
+            _ => new() { InsurerUzovi = t.Uzovi, Period = ThisMonth },
+        }, cancellationToken: ct).ResponseAsync,
+        [Insight + "GetUnmetDemandReport"] = (ch, t, role, ct) => new InsightService.InsightServiceClient(ch).GetUnmetDemandReportAsync(
+            role == "regulator" ? new() { AllInsurers = true, Period = ThisMonth } : new() { InsurerUzovi = t.Uzovi, Period = ThisMonth }, cancellationToken: ct).ResponseAsync,
+        [Insight + "ExportUnmetDemandReport"] = (ch, t, role, ct) => new InsightService.InsightServiceClient(ch).ExportUnmetDemandReportAsync(
+            role == "regulator" ? new() { AllInsurers = true, Period = ThisMonth } : new() { InsurerUzovi = t.Uzovi, Period = ThisMonth }, cancellationToken: ct).ResponseAsync,
+        [Insight + "ListAlerts"] = (ch, t, role, ct) => new InsightService.InsightServiceClient(ch).ListAlertsAsync(role switch
+        {
+            "provider" => new() { ProviderAgb = t.Agb },
+            "municipality" => new() { Municipality = t.Municipality },
+            "requester" => new() { RequesterOrg = t.Org },
+            _ => new() { InsurerUzovi = t.Uzovi },
+        }, cancellationToken: ct).ResponseAsync,
     };
+
+    static DateRange ThisMonth => new() { From = new DateOnly(CapacityApp.Today.Year, CapacityApp.Today.Month, 1).ToDate(), To = CapacityApp.Today.ToDate() };
 
     const string NoReferral = "ref_00000000000000000000000000000000";
 

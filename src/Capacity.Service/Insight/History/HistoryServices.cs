@@ -1,0 +1,10 @@
+namespace Capacity.Service.Insight.History;
+
+public static class HistoryServices
+{
+    public static IServiceCollection AddCapacityHistory(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<CapacityHistoryQuery>();
+        return services;
+    }
+}

@@ -1,0 +1,12 @@
+namespace Capacity.Service.Insight.Placements;
+
+public static class PlacementsServices
+{
+    public static IServiceCollection AddPlacementInsight(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<PlacementAnalytics>();
+        services.AddSingleton<ClientStopAnalytics>();
+        services.AddSingleton<UnmetDemandReports>();
+        return services;
+    }
+}
