@@ -5,7 +5,6 @@ public static class PlacementsServices
     public static IServiceCollection AddPlacementInsight(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<PlacementAnalytics>();
-        services.AddSingleton<ClientStopAnalytics>();
         services.AddSingleton<UnmetDemandReports>();
         return services;
     }

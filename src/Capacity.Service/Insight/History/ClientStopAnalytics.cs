@@ -1,7 +1,7 @@
 using Capacity.V1;
 using Grpc.Core;
 
-namespace Capacity.Service.Insight.Placements;
+namespace Capacity.Service.Insight.History;
 
 /// <summary>Not built yet: answers UNIMPLEMENTED.</summary>
 public sealed class ClientStopAnalytics
