@@ -135,7 +135,7 @@ public sealed class CapacityStore(IConnectionMultiplexer redis, TimeProvider tim
     // Per field: store only when the new version is higher than the stored one. Returns the
     // stored version per field, negated when this write was not applied, and the zero states that
     // changed. The history (Insight/History) is kept in the same script, so it cannot diverge.
-    const string WriteScript = CapacityHistoryKeys.Lua + """
+    const string WriteScript = CapacityHistoryKeys.Lua + "\n" + """
         local zero = {}
         local before = load_now(zero)
         local after = copy(before)
@@ -160,7 +160,7 @@ public sealed class CapacityStore(IConnectionMultiplexer redis, TimeProvider tim
         """;
 
     // Per field: store only where the area has no figure for it yet (a seed never overwrites one).
-    const string SeedScript = CapacityHistoryKeys.Lua + """
+    const string SeedScript = CapacityHistoryKeys.Lua + "\n" + """
         local zero = {}
         local before = load_now(zero)
         local after = copy(before)
@@ -176,7 +176,7 @@ public sealed class CapacityStore(IConnectionMultiplexer redis, TimeProvider tim
         """;
 
     // Removes fields; the history's totals are then recomputed from what the area still holds.
-    const string ForgetScript = CapacityHistoryKeys.Lua + """
+    const string ForgetScript = CapacityHistoryKeys.Lua + "\n" + """
         local zero = {}
         local before = load_now(zero)
         for i = 7, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end

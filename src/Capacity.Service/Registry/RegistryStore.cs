@@ -73,7 +73,7 @@ public sealed class RegistryStore(IConnectionMultiplexer redis, TimeProvider tim
     // changes nothing (deleting what is not there) neither bumps nor announces, so it costs the
     // other instances nothing. KEYS: the five hashes, the version counter, the stop history.
     // ARGV: channel, change, now (ms), then (hash, field, value) triples.
-    const string WriteScript = StopHistoryLua + """
+    const string WriteScript = StopHistoryLua + "\n" + """
         local removed, set = 0, 0
         for i = 4, #ARGV, 3 do
           local key = KEYS[tonumber(ARGV[i])]
@@ -98,7 +98,7 @@ public sealed class RegistryStore(IConnectionMultiplexer redis, TimeProvider tim
     // not there (someone registered it first): what a user changed, or removed, stays so. Bumps
     // the version and announces only when something was written. KEYS as WriteScript's, then the
     // seeded set.
-    const string SeedScript = StopHistoryLua + """
+    const string SeedScript = StopHistoryLua + "\n" + """
         local set = 0
         for i = 4, #ARGV, 3 do
           local key = KEYS[tonumber(ARGV[i])]
