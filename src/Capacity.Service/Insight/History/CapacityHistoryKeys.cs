@@ -111,13 +111,13 @@ public static class CapacityHistoryKeys
           else
             min, prev, prevRoom = s[1], '', ''
           end
-          redis.call('HSET', key, field, s[1] .. '|' .. min .. '|' .. s[2] .. '|' .. prev .. '|' .. prevRoom)
+          return redis.call('HSET', key, field, s[1] .. '|' .. min .. '|' .. s[2] .. '|' .. prev .. '|' .. prevRoom) == 1
         end
-        local recorded = false
+        -- A key is made by a new field: only then does it need its lifetime (one EXPIRE, not one per write).
+        local new_hour, new_day = false, false
         local function record(ct, old, s)
-          recorded = true
-          bucket(KEYS[3], ARGV[3] .. ct, old, s)
-          bucket(KEYS[4], ARGV[4] .. ct, old, s)
+          if bucket(KEYS[3], ARGV[3] .. ct, old, s) then new_hour = true end
+          if bucket(KEYS[4], ARGV[4] .. ct, old, s) then new_day = true end
         end
         -- The totals before this script: the now hash, or (areas written before history was kept, or
         -- emptied) rebuilt from the area's figures and stored, known from now on: points before this
@@ -169,10 +169,8 @@ public static class CapacityHistoryKeys
               if was ~= is then zero[#zero + 1] = ct .. ':' .. s[3] end
             end
           end
-          if recorded then
-            redis.call('EXPIRE', KEYS[3], ARGV[5], 'NX')
-            redis.call('EXPIRE', KEYS[4], ARGV[6], 'NX')
-          end
+          if new_hour then redis.call('EXPIRE', KEYS[3], ARGV[5], 'NX') end
+          if new_day then redis.call('EXPIRE', KEYS[4], ARGV[6], 'NX') end
           return zero
         end
         """;
