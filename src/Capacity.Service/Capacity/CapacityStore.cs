@@ -210,24 +210,24 @@ public sealed class CapacityStore(IConnectionMultiplexer redis, TimeProvider tim
         RedisValue[] args = [first, .. parts, .. items];
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(script, keys, args))!;
         var zero = (RedisValue[])result[1]!;
-        if (zero.Length > 0) await FollowZeroAsync(pc4, zero);
+        if (zero.Length > 0) FollowZero(pc4, zero);
         return result;
     }
 
-    async Task FollowZeroAsync(int pc4, RedisValue[] changes)
+    // Sent right behind the script on the same connection, not awaited: a publication does not wait
+    // a second round trip for it (a reader checks the now hash anyway).
+    void FollowZero(int pc4, RedisValue[] changes)
     {
-        var batch = Db.CreateBatch();
-        var sent = new List<Task>(changes.Length);
+        var db = Db;
         foreach (var change in changes)
         {
             var text = (string)change!;
             var colon = text.IndexOf(':');
             var member = CapacityHistoryKeys.ZeroMember(pc4, int.Parse(text.AsSpan(0, colon), CultureInfo.InvariantCulture));
             var since = long.Parse(text.AsSpan(colon + 1), CultureInfo.InvariantCulture);
-            sent.Add(since > 0 ? batch.SortedSetAddAsync(CapacityHistoryKeys.Zero, member, since) : batch.SortedSetRemoveAsync(CapacityHistoryKeys.Zero, member));
+            if (since > 0) db.SortedSetAdd(CapacityHistoryKeys.Zero, member, since, CommandFlags.FireAndForget);
+            else db.SortedSetRemove(CapacityHistoryKeys.Zero, member, CommandFlags.FireAndForget);
         }
-        batch.Execute();
-        await Task.WhenAll(sent);
     }
 
     /// <summary>Sharded channel on the area's slot where every applied write announces itself.</summary>
