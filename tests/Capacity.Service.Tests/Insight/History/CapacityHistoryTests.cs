@@ -86,7 +86,7 @@ public sealed class CapacityHistoryTests : IAsyncLifetime
     public async Task HourlyHistoryOfOneAreaFollowsEveryChange()
     {
         await ScriptedDayAsync();
-        var response = await Insight(_app).GetCapacityHistoryAsync(Hours("1181") is var r ? WithPerArea(r) : r);
+        var response = await Insight(_app).GetCapacityHistoryAsync(WithPerArea(Hours("1181")));
 
         var series = Assert.Single(response.Series);
         Assert.Equal(("1181", CareType.DistrictNursing, CapacityUnit.Places), (series.Pc4, series.CareType, series.Unit));
@@ -143,7 +143,7 @@ public sealed class CapacityHistoryTests : IAsyncLifetime
         await PublishAtAsync(At(10, 5), _p1, "1182", CareType.DistrictNursing, 2);
         await PublishAtAsync(At(11, 0), _p1, "1182", CareType.DistrictNursing, 0);
         await PublishAtAsync(At(11, 30), _p1, "1182", CareType.DistrictNursing, 0); // still zero: since 11:00
-        var db = await DatabaseAsync();
+        var db = Database;
 
         Assert.Equal($"0|0|{At(11, 0).ToUnixTimeMilliseconds()}", (string?)await db.HashGetAsync("caphist:{1182}:now", "1"));
         Assert.Equal(At(11, 0).ToUnixTimeMilliseconds(), await db.SortedSetScoreAsync("caphist:{zero}", "1182:1"));
@@ -153,11 +153,7 @@ public sealed class CapacityHistoryTests : IAsyncLifetime
         Assert.Null(await db.SortedSetScoreAsync("caphist:{zero}", "1182:1"));
     }
 
-    async Task<IDatabase> DatabaseAsync()
-    {
-        var redis = _app.Services.GetRequiredService<IConnectionMultiplexer>();
-        return await Task.FromResult(redis.GetDatabase());
-    }
+    IDatabase Database => _app.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
     [Fact]
     public async Task HistorySurvivesARestartAndEndsAtTheStateOfTheAreaHashes()
@@ -202,14 +198,14 @@ public sealed class CapacityHistoryTests : IAsyncLifetime
         var response = await Insight(_app).GetCapacityHistoryAsync(WithPerArea(Hours("1181", "1182")));
         Assert.Equal(["none/0", "1/1/1/0", "3/1/2/0", "1/1/1/0", "1/1/1/0", "none/0"], Points(response.Series[0]));
         Assert.Equal(["none/0", "4/4/1/0", "4/4/1/0", "4/4/1/0", "4/4/1/0", "none/0"], Points(response.Series[1]));
-        Assert.Equal("1|1|0", (string?)await (await DatabaseAsync()).HashGetAsync(CapacityHistoryKeys.Now(1181), "1"));
+        Assert.Equal("1|1|0", (string?)await Database.HashGetAsync(CapacityHistoryKeys.Now(1181), "1"));
     }
 
     [Fact]
     public async Task AnAreaWrittenBeforeHistoryWasKeptStartsItsHistoryAtItsNextWrite()
     {
         // Figures stored the old way (no history keys), then one write through the service at 11:15.
-        var db = await DatabaseAsync();
+        var db = Database;
         await db.HashSetAsync(CapacityStore.Keys.Area(1181), [
             new HashEntry(CapacityStore.Keys.Field(_p1, CareType.DistrictNursing), new CapacityCell(1, At(9, 0).ToUnixTimeMilliseconds(), 3, CapacityApp.Today, null).Encode()),
             new HashEntry(CapacityStore.Keys.Field(_p2, CareType.DistrictNursing), new CapacityCell(1, At(9, 0).ToUnixTimeMilliseconds(), 2, CapacityApp.Today, null).Encode()),
