@@ -3,7 +3,9 @@
 # measures what raw Redis does on this machine (redis-benchmark GEOSEARCH and HSET -P 16 at the
 # same concurrency), loads a full-Netherlands scenario through the service's gRPC API (the capacity
 # ingest measurement), then measures searches (closed and open loop), SignalR pushes with 1,000
-# connected clients, 1,000 racers for one last place, and memory. Stops both servers on exit.
+# connected clients, 1,000 racers for one last place, memory, and last the capacity history (the memory one
+# simulated day of publishing takes, extrapolated to what is kept, and the write rate with and without it).
+# Stops both servers on exit.
 #
 #   ./bench.sh            scenario `national`, 50 callers; takes about 3 minutes
 #   ./bench.sh --smoke    scenario `small`, a few callers, seconds per phase: do the tools still work?
@@ -58,12 +60,12 @@ name=bench
 if [[ -z $smoke ]]; then
   preset=national concurrency=50 duration=20 warmup=10 geo_requests=200000 hset_requests=3000000
   run_args=(--open-rate 1000 --open-duration 20 --publish-rate 500 --listeners 1000 --searches 200 --probes 200
-            --hold-racers 1000 --hold-rounds 3 --ingest-rounds 3)
+            --hold-racers 1000 --hold-rounds 3 --ingest-rounds 3 --history-changes 1)
   fsync_args=(--concurrency 16 --ingest-rounds 3)
 else
   preset=small concurrency=4 duration=2 warmup=1 geo_requests=5000 hset_requests=50000
   run_args=(--open-rate 100 --open-duration 2 --publish-rate 50 --listeners 20 --searches 5 --probes 10
-            --hold-racers 50 --hold-rounds 1 --ingest-rounds 1)
+            --hold-racers 50 --hold-rounds 1 --ingest-rounds 1 --history-changes 1)
   fsync_args=(--concurrency 4 --ingest-rounds 1)
 fi
 preset=${BENCH_PRESET:-$preset}

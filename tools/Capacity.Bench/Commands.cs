@@ -179,6 +179,20 @@ static class Commands
         return 0;
     }
 
+    /// <summary>The capacity-history step of <see cref="RunAsync"/> on its own, straight on a Redis: markdown on stdout.</summary>
+    public static async Task<int> HistoryAsync(Args args)
+    {
+        var scenario = Generate(args);
+        var redisConfig = args.Text("redis") ?? throw new FormatException("--redis host:port is required");
+        var changes = args.Number("changes", 1, 1);
+        args.EnsureAllUsed();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConfig + ",allowAdmin=true");
+        var report = new RunReport { Scenario = ScenarioSummary.Of(scenario), Options = null!, Machine = Machine.Current };
+        report.History = await HistoryMemory.RunAsync(redis, scenario, changes, Log);
+        Console.WriteLine(report.HistoryMarkdown());
+        return 0;
+    }
+
     /// <summary>A gRPC length-prefixed message: no compression flag, 4-byte big-endian length, the message.</summary>
     public static int RequestBody(Args args)
     {
@@ -206,7 +220,8 @@ static class Commands
             OpenRate: args.Number("open-rate", 2000, 1), OpenDurationS: args.Number("open-duration", 20, 1), PublishRate: args.Number("publish-rate", 500, 1),
             Listeners: args.Number("listeners", 1000), Searches: args.Number("searches", 200, 1), Probes: args.Number("probes", 200),
             HoldRacers: args.Number("hold-racers", 1000, 1), HoldRounds: args.Number("hold-rounds", 3, 1),
-            IngestRounds: args.Number("ingest-rounds", 3, 1), Streams: args.Number("streams", 16, 1), Seed: args.Number("mix-seed", 2026));
+            IngestRounds: args.Number("ingest-rounds", 3, 1), Streams: args.Number("streams", 16, 1), Seed: args.Number("mix-seed", 2026),
+            HistoryChanges: args.Number("history-changes", 1));
         var servicePid = args.Number("service-pid", 0);
         var h2load = args.Text("h2load");
         var geosearchCsv = args.Text("geosearch-csv");
@@ -310,6 +325,13 @@ static class Commands
         Log($"  hold step p99 {report.HoldStep.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms; OfferReferral p99 {report.OfferRace.Latency.GetValueAtPercentile(99) / 1000.0:0.00} ms");
 
         report.RedisAtEndMb = await Memory.RedisUsedMb(redis);
+
+        // 7. Capacity history: its memory for one day of publishing, extrapolated to what is kept, and its write cost.
+        if (o.HistoryChanges > 0)
+        {
+            report.History = await HistoryMemory.RunAsync(redis, scenario, o.HistoryChanges, Log);
+            Log($"  history: {report.History.TotalMb:0.0} MB kept (35 days hourly + 2 years daily); writes {report.History.NewFiguresPerSecond:N0}/s with history, {report.History.OldFiguresPerSecond:N0}/s without");
+        }
         report.ServiceAtEnd = servicePid > 0 ? Memory.Process(servicePid) : null;
         report.Geosearch = geosearchCsv is null ? null : RedisBenchmark.Parse(geosearchCsv);
         report.Hset = hsetCsv is null ? null : RedisBenchmark.Parse(hsetCsv);
@@ -338,4 +360,4 @@ sealed record H2LoadRound(RedisBenchmark? Anonymous, RedisBenchmark Health, Redi
 
 sealed record RunOptions(
     int Concurrency, int WarmupS, int DurationS, int OpenRate, int OpenDurationS, int PublishRate, int Listeners, int Searches,
-    int Probes, int HoldRacers, int HoldRounds, int IngestRounds, int Streams, int Seed);
+    int Probes, int HoldRacers, int HoldRounds, int IngestRounds, int Streams, int Seed, int HistoryChanges);

@@ -89,7 +89,7 @@ static class HoldRace
 
     public static async Task<HoldRaceResult> HoldStepAsync(IConnectionMultiplexer redis, int rounds, int racers, int places)
     {
-        var capacity = new CapacityStore(redis);
+        var capacity = new CapacityStore(redis, TimeProvider.System);
         var holds = new HoldStore(redis, capacity, new ReplicaAcknowledgement(redis, Microsoft.Extensions.Options.Options.Create(new RedisOptions()))); // one Redis: no replicas to wait for
         var latency = new LongHistogram(60_000_000, 3);
         var winnersPerRound = new List<int>();

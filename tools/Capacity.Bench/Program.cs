@@ -15,7 +15,11 @@ const string Usage = """
                               [--open-rate 2000] [--open-duration 20] [--publish-rate 500] [--listeners 1000] [--searches 200]
                               [--probes 200] [--hold-racers 1000] [--hold-rounds 3] [--ingest-rounds 3] [--streams 16]
                               [--service-pid n] [--geosearch-csv path] [--hset-csv path] [--json path] [--markdown path]
-             Loads the scenario (timing the capacity ingest), then measures searches, pushes, holds and memory.
+                              [--history-changes 1]
+             Loads the scenario (timing the capacity ingest), then measures searches, pushes, holds and memory, and last
+             the capacity history: one simulated day with --history-changes changes per figure (0: skip).
+           Capacity.Bench history --redis 127.0.0.1:6379 [--preset national] [--seed 1] [--changes 1]
+             The capacity-history step of run on its own, straight on a Redis (no service): memory and write rate.
            Capacity.Bench search [--preset national] [--seed 1] [--target URL] [--concurrency 50] [--warmup 5] [--duration 10]
                                  [--connections 1] [--rate n]
              Searches only, against a service that has the scenario loaded: closed loop, or open loop at --rate per second.
@@ -47,7 +51,8 @@ try
         ["referral-reads", .. var rest] => await Commands.ReferralReadsAsync(new Args(rest)),
         ["durability", .. var rest] => await Commands.DurabilityAsync(new Args(rest)),
         ["hotkeys", .. var rest] => await HotKeysCommand(new Args(rest)),
-        _ => throw new FormatException("expected a command: scenario, run, search, referral-reads, durability, hotkeys or request-body"),
+        ["history", .. var rest] => await Commands.HistoryAsync(new Args(rest)),
+        _ => throw new FormatException("expected a command: scenario, run, search, referral-reads, durability, hotkeys, history or request-body"),
     };
 }
 catch (FormatException e)

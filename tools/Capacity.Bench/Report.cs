@@ -72,6 +72,8 @@ sealed class RunReport
     public (double RssMb, double PeakRssMb)? ServiceUnderLoad { get; set; }
     public (double RssMb, double PeakRssMb)? ServiceAtEnd { get; set; }
     public double RedisAtEndMb { get; set; }
+    /// <summary>Capacity history: one simulated day's memory, extrapolated, and the write rate with and without it.</summary>
+    public HistoryFigures? History { get; set; }
     public RedisBenchmark? Geosearch { get; set; }
     public RedisBenchmark? Hset { get; set; }
     /// <summary>Whether the load generator signed in (bench.sh: always; each call as the party that would make it).</summary>
@@ -236,6 +238,30 @@ sealed class RunReport
               .AppendLine(I($"{h.Rounds} rounds; in each, {h.Racers:N0} attempts start at the same moment for {h.Places} free place(s). "
                             + $"Winners per round: {string.Join(", ", h.WinnersPerRound)} (must be {Math.Min(h.Racers, h.Places)}). "
                             + $"Latency p50 {p.P50:0.00} ms, p90 {p.P90:0.00} ms, p99 {p.P99:0.00} ms, max {p.Max:0.00} ms."))
+              .AppendLine();
+        }
+        md.Append(HistoryMarkdown());
+        return md.ToString();
+    }
+
+    /// <summary>The capacity-history section (empty when the step did not run).</summary>
+    public string HistoryMarkdown()
+    {
+        var md = new StringBuilder();
+        if (History is { } hi)
+        {
+            md.AppendLine("### Capacity history (docs/INSIGHT-history.md)").AppendLine()
+              .AppendLine(I($"One simulated day: every figure changes {hi.ChangesPerFigure}× between 06:00 and 18:00 UTC ({hi.Changes:N0} writes through CapacityStore, "
+                            + $"{hi.Series:N0} area × care type series). Redis MEMORY USAGE of the history keys:")).AppendLine()
+              .AppendLine("| | MB |")
+              .AppendLine("|---|---:|")
+              .AppendLine(I($"| current totals (`caphist:{{PC4}}:now`) | {hi.NowMb:0.0} |"))
+              .AppendLine(I($"| hourly buckets of one day ({hi.HourFields:N0} fields) | {hi.HourDayMb:0.0} |"))
+              .AppendLine(I($"| daily buckets of one full month ({hi.DayFieldsPerDay:N0} fields a day) | {hi.DayMonthFullMb:0.0} |"))
+              .AppendLine(I($"| **kept: 35 days hourly (36 day keys) + 2 years daily (25 month keys) + now** | **{hi.TotalMb:0.0}** ({hi.Hours35Mb:0.0} + {hi.Days2YearsMb:0.0} + {hi.NowMb:0.0}) |"))
+              .AppendLine()
+              .AppendLine(I($"Write rate, the same writes hour by hour in turn (batches of 512, one script per area): **{hi.NewFiguresPerSecond:N0} figures/s** with history "
+                            + $"in the script, {hi.OldFiguresPerSecond:N0} figures/s with the script as it was before ({hi.NewFiguresPerSecond / hi.OldFiguresPerSecond:P0})."))
               .AppendLine();
         }
         return md.ToString();

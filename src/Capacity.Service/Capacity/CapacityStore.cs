@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Capacity.Service.Insight.History;
 using Capacity.Service.Redis;
 using Capacity.Service.Registry;
 using Capacity.Service.Shared;
@@ -85,7 +86,7 @@ public sealed record CapacityWriteOutcome(int Pc4, bool Applied, long StoredVers
 /// to an area are one script that keeps the highest provider version per field and announces
 /// the change on the area's sharded channel <c>cap:{1183}:changed</c> (same slot).
 /// </summary>
-public sealed class CapacityStore(IConnectionMultiplexer redis)
+public sealed class CapacityStore(IConnectionMultiplexer redis, TimeProvider time)
 {
     public static class Keys
     {
@@ -132,11 +133,15 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
     }
 
     // Per field: store only when the new version is higher than the stored one. Returns the
-    // stored version per field, negated when this write was not applied.
-    const string WriteScript = """
+    // stored version per field, negated when this write was not applied, and the zero states that
+    // changed. The history (Insight/History) is kept in the same script, so it cannot diverge.
+    const string WriteScript = CapacityHistoryKeys.Lua + "\n" + """
+        local zero = {}
+        local before = load_now(zero)
+        local after = copy(before)
         local out = {}
         local changed = {}
-        for i = 2, #ARGV, 2 do
+        for i = 7, #ARGV, 2 do
           local new = tonumber(string.match(ARGV[i + 1], '^(%d+)'))
           local cur = redis.call('HGET', KEYS[1], ARGV[i])
           local stored = 0
@@ -145,22 +150,37 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
             redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
             out[#out + 1] = new
             changed[#changed + 1] = ARGV[i]
+            delta(after, ARGV[i], cur, ARGV[i + 1])
           else
             out[#out + 1] = -stored
           end
         end
         if #changed > 0 then redis.call('SPUBLISH', ARGV[1], table.concat(changed, ' ')) end
-        return out
+        return {out, commit(before, after, zero)}
         """;
 
     // Per field: store only where the area has no figure for it yet (a seed never overwrites one).
-    const string SeedScript = """
+    const string SeedScript = CapacityHistoryKeys.Lua + "\n" + """
+        local zero = {}
+        local before = load_now(zero)
+        local after = copy(before)
         local changed = {}
-        for i = 2, #ARGV, 2 do
-          if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then changed[#changed + 1] = ARGV[i] end
+        for i = 7, #ARGV, 2 do
+          if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+            changed[#changed + 1] = ARGV[i]
+            delta(after, ARGV[i], nil, ARGV[i + 1])
+          end
         end
         if #changed > 0 then redis.call('SPUBLISH', ARGV[1], table.concat(changed, ' ')) end
-        return #changed
+        return {#changed, commit(before, after, zero)}
+        """;
+
+    // Removes fields; the history's totals are then recomputed from what the area still holds.
+    const string ForgetScript = CapacityHistoryKeys.Lua + "\n" + """
+        local zero = {}
+        local before = load_now(zero)
+        for i = 7, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+        return {0, commit(before, area_totals(), zero)}
         """;
 
     IDatabase Db => redis.GetDatabase();
@@ -171,21 +191,43 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
     /// </summary>
     public async Task<long> SeedAsync(IReadOnlyList<CapacityWrite> writes)
     {
-        var db = Db;
         var perArea = writes.GroupBy(w => w.Pc4).Select(area =>
-        {
-            var args = new List<RedisValue> { ChangedChannel(area.Key).ToString() };
-            foreach (var w in area)
-            {
-                args.Add(Keys.Field(w.Agb, w.CareType));
-                args.Add(w.Cell.Encode());
-            }
-            return db.ScriptEvaluateAsync(SeedScript, [Keys.Area(area.Key)], [.. args]);
-        }).ToArray();
+            RunAsync(SeedScript, area.Key, ChangedChannel(area.Key).ToString(), area.SelectMany(w => new RedisValue[] { Keys.Field(w.Agb, w.CareType), w.Cell.Encode() }))).ToArray();
         long written = 0;
-        foreach (var area in perArea) written += (long)await area;
-        Telemetry.StaleProviders.Published(db, writes);
+        foreach (var area in perArea) written += (long)(await area)[0];
+        Telemetry.StaleProviders.Published(Db, writes);
         return written;
+    }
+
+    /// <summary>
+    /// Runs a capacity script on one area with the history's keys and clock, then follows up on the
+    /// zero states it changed (caphist:{zero} is on another slot, so it cannot be in the script; a
+    /// reader checks the now hash before acting on a member).
+    /// </summary>
+    async Task<RedisResult[]> RunAsync(string script, int pc4, RedisValue first, IEnumerable<RedisValue> items)
+    {
+        var (keys, parts) = CapacityHistoryKeys.ScriptParts(pc4, Keys.Area(pc4), time.GetUtcNow());
+        RedisValue[] args = [first, .. parts, .. items];
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(script, keys, args))!;
+        var zero = (RedisValue[])result[1]!;
+        if (zero.Length > 0) FollowZero(pc4, zero);
+        return result;
+    }
+
+    // Sent right behind the script on the same connection, not awaited: a publication does not wait
+    // a second round trip for it (a reader checks the now hash anyway).
+    void FollowZero(int pc4, RedisValue[] changes)
+    {
+        var db = Db;
+        foreach (var change in changes)
+        {
+            var text = (string)change!;
+            var colon = text.IndexOf(':');
+            var member = CapacityHistoryKeys.ZeroMember(pc4, int.Parse(text.AsSpan(0, colon), CultureInfo.InvariantCulture));
+            var since = long.Parse(text.AsSpan(colon + 1), CultureInfo.InvariantCulture);
+            if (since > 0) db.SortedSetAdd(CapacityHistoryKeys.Zero, member, since, CommandFlags.FireAndForget);
+            else db.SortedSetRemove(CapacityHistoryKeys.Zero, member, CommandFlags.FireAndForget);
+        }
     }
 
     /// <summary>Sharded channel on the area's slot where every applied write announces itself.</summary>
@@ -199,24 +241,23 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
         foreach (var area in Enumerable.Range(0, writes.Count).GroupBy(i => writes[i].Pc4))
         {
             var indices = area.ToArray();
-            var args = new RedisValue[1 + indices.Length * 2];
-            args[0] = ChangedChannel(area.Key).ToString();
+            var items = new RedisValue[indices.Length * 2];
             for (var j = 0; j < indices.Length; j++)
             {
                 var w = writes[indices[j]];
-                args[1 + j * 2] = Keys.Field(w.Agb, w.CareType);
-                args[2 + j * 2] = w.Cell.Encode();
+                items[j * 2] = Keys.Field(w.Agb, w.CareType);
+                items[1 + j * 2] = w.Cell.Encode();
             }
-            perArea.Add(WriteAreaAsync(area.Key, indices, args));
+            perArea.Add(WriteAreaAsync(area.Key, indices, items));
         }
         await Task.WhenAll(perArea);
         Telemetry.CapacityMetrics.Written(writes, outcomes);
         Telemetry.StaleProviders.Published(Db, writes, outcomes);
         return outcomes;
 
-        async Task WriteAreaAsync(int pc4, int[] indices, RedisValue[] args)
+        async Task WriteAreaAsync(int pc4, int[] indices, RedisValue[] items)
         {
-            var stored = (long[])(await Db.ScriptEvaluateAsync(WriteScript, [Keys.Area(pc4)], args))!;
+            var stored = (long[])(await RunAsync(WriteScript, pc4, ChangedChannel(pc4).ToString(), items))[0]!;
             for (var j = 0; j < indices.Length; j++)
                 outcomes[indices[j]] = new CapacityWriteOutcome(pc4, stored[j] > 0, Math.Abs(stored[j]));
         }
@@ -224,14 +265,14 @@ public sealed class CapacityStore(IConnectionMultiplexer redis)
 
     /// <summary>
     /// Removes a provider's figures from areas it no longer serves, so they cannot come back to
-    /// life if it serves the area again, and do not linger in the area hashes. One HDEL per area, pipelined.
+    /// life if it serves the area again, and do not linger in the area hashes. One script per area
+    /// (the history's totals follow in the same step), pipelined.
     /// </summary>
     public async Task ForgetAsync(string agb, IReadOnlyCollection<int> pc4s)
     {
         if (pc4s.Count == 0) return;
-        var db = Db;
         var fields = CareTypes.All.Select(ct => (RedisValue)Keys.Field(agb, ct)).ToArray();
-        await Task.WhenAll(pc4s.Select(pc4 => db.HashDeleteAsync(Keys.Area(pc4), fields)));
+        await Task.WhenAll(pc4s.Select(pc4 => RunAsync(ForgetScript, pc4, RedisValue.EmptyString, fields)));
         // Held counts stay: open offers there still release or consume their places.
     }
 

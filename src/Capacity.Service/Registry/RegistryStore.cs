@@ -47,7 +47,7 @@ public sealed record RegistryNotice(long Version, RegistryChange Change);
 /// day; searches never read it from Redis but from the snapshot in <see cref="RegistryCache"/>.
 /// Values are the public protobuf messages, so the stored form evolves with the API's rules.
 /// </summary>
-public sealed class RegistryStore(IConnectionMultiplexer redis)
+public sealed class RegistryStore(IConnectionMultiplexer redis, TimeProvider time)
 {
     public static class Keys
     {
@@ -59,6 +59,11 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
         public static readonly RedisKey Version = "reg:{registry}:version";
         /// <summary>What a seeder (the demo) has ever written, as <c>hash:field</c>: seeded once, never again.</summary>
         public static readonly RedisKey Seeded = "reg:{registry}:seeded";
+        /// <summary>
+        /// Every client stop declared or lifted since history was kept: stop id → "declaredAtMs|liftedAtMs|" and the
+        /// stop as stored (declaredAtMs 0: declared before; liftedAtMs 0: not lifted). Written by the write scripts.
+        /// </summary>
+        public static readonly RedisKey StopHistory = "reg:{registry}:stop-history";
 
         public static string ContractField(string agb, string uzovi, int year) => $"{agb}:{uzovi}:{year}";
     }
@@ -66,22 +71,25 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
     // Applies every set/delete, then bumps the version and announces the change, atomically: an
     // instance that sees version N in a snapshot has seen every write up to N. A write that
     // changes nothing (deleting what is not there) neither bumps nor announces, so it costs the
-    // other instances nothing. The version counter is the last key.
-    const string WriteScript = """
+    // other instances nothing. KEYS: the five hashes, the version counter, the stop history.
+    // ARGV: channel, change, now (ms), then (hash, field, value) triples.
+    const string WriteScript = StopHistoryLua + "\n" + """
         local removed, set = 0, 0
-        for i = 3, #ARGV, 3 do
+        for i = 4, #ARGV, 3 do
           local key = KEYS[tonumber(ARGV[i])]
           if ARGV[i + 2] == '' then
+            if ARGV[i] == '4' then lifted(ARGV[i + 1], redis.call('HGET', key, ARGV[i + 1])) end
             removed = removed + redis.call('HDEL', key, ARGV[i + 1])
           else
             redis.call('HSET', key, ARGV[i + 1], ARGV[i + 2])
+            if ARGV[i] == '4' then declared(ARGV[i + 1], ARGV[i + 2]) end
             set = set + 1
           end
         end
         if removed + set == 0 then
-          return {tonumber(redis.call('GET', KEYS[#KEYS]) or '0'), 0}
+          return {tonumber(redis.call('GET', KEYS[6]) or '0'), 0}
         end
-        local v = redis.call('INCR', KEYS[#KEYS])
+        local v = redis.call('INCR', KEYS[6])
         redis.call('SPUBLISH', ARGV[1], v .. ' ' .. ARGV[2])
         return {v, removed}
         """;
@@ -90,12 +98,13 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
     // not there (someone registered it first): what a user changed, or removed, stays so. Bumps
     // the version and announces only when something was written. KEYS as WriteScript's, then the
     // seeded set.
-    const string SeedScript = """
+    const string SeedScript = StopHistoryLua + "\n" + """
         local set = 0
-        for i = 3, #ARGV, 3 do
+        for i = 4, #ARGV, 3 do
           local key = KEYS[tonumber(ARGV[i])]
-          if redis.call('SADD', KEYS[7], ARGV[i] .. ':' .. ARGV[i + 1]) == 1 and redis.call('HEXISTS', key, ARGV[i + 1]) == 0 then
+          if redis.call('SADD', KEYS[8], ARGV[i] .. ':' .. ARGV[i + 1]) == 1 and redis.call('HEXISTS', key, ARGV[i + 1]) == 0 then
             redis.call('HSET', key, ARGV[i + 1], ARGV[i + 2])
+            if ARGV[i] == '4' then declared(ARGV[i + 1], ARGV[i + 2]) end
             set = set + 1
           end
         end
@@ -107,10 +116,31 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
         return {v, set}
         """;
 
+    // Client-stop history (Insight: how long stops last), kept in the same script as the stop: a
+    // declaration keeps the first declaration time of a stop still in force; a lift records its time
+    // and the stop as it was.
+    const string StopHistoryLua = """
+        local function declared(id, stop)
+          local h = redis.call('HGET', KEYS[7], id)
+          local at = ARGV[3]
+          if h then
+            local d, l = string.match(h, '^(%d+)|(%d+)|')
+            if l == '0' then at = d end
+          end
+          redis.call('HSET', KEYS[7], id, at .. '|0|' .. stop)
+        end
+        local function lifted(id, stop)
+          if not stop then return end
+          local h = redis.call('HGET', KEYS[7], id)
+          local d = h and string.match(h, '^(%d+)|') or '0'
+          redis.call('HSET', KEYS[7], id, d .. '|' .. ARGV[3] .. '|' .. stop)
+        end
+        """;
+
     /// <summary>Sharded channel on the registry's slot where every write announces itself.</summary>
     public RedisChannel ChangedChannel { get; } = RedisChannels.Sharded(redis, "reg:{registry}:changed");
 
-    static readonly RedisKey[] ScriptKeys = [Keys.Insurers, Keys.Providers, Keys.Contracts, Keys.Stops, Keys.Organisations, Keys.Version];
+    static readonly RedisKey[] ScriptKeys = [Keys.Insurers, Keys.Providers, Keys.Contracts, Keys.Stops, Keys.Organisations, Keys.Version, Keys.StopHistory];
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     IDatabase Db => redis.GetDatabase();
@@ -135,19 +165,20 @@ public sealed class RegistryStore(IConnectionMultiplexer redis)
         return ((long)result[0], (long)result[1]);
     }
 
-    // The change announcement, then (hash, field, value) per write. An empty value means "delete";
+    // The change announcement, the time (for the stop history), then (hash, field, value) per write. An empty value means "delete";
     // no stored message serializes to zero bytes because every registry message has a required
     // non-empty key field.
     RedisValue[] Arguments(IReadOnlyList<RegistryWrite> writes, RegistryChange change)
     {
-        var args = new RedisValue[2 + writes.Count * 3];
+        var args = new RedisValue[3 + writes.Count * 3];
         args[0] = ChangedChannel.ToString();
         args[1] = JsonSerializer.Serialize(change, Json);
+        args[2] = time.GetUtcNow().ToUnixTimeMilliseconds();
         for (var i = 0; i < writes.Count; i++)
         {
-            args[2 + i * 3] = (int)writes[i].Hash;
-            args[3 + i * 3] = writes[i].Field;
-            args[4 + i * 3] = writes[i].Value ?? RedisValue.EmptyString;
+            args[3 + i * 3] = (int)writes[i].Hash;
+            args[4 + i * 3] = writes[i].Field;
+            args[5 + i * 3] = writes[i].Value ?? RedisValue.EmptyString;
         }
         return args;
     }
