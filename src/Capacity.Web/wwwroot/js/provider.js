@@ -8,6 +8,7 @@ import * as live from './live.js';
 import { clientStops } from './stops.js';
 import { capacityEndpoint } from './pull-endpoint.js';
 import { capacityImport } from './capacity-import.js';
+import { outlookToggle, outlookRow, refreshOutlook, outlookChanged, outlookOf } from './capacity-outlook.js';
 import { contact, facts, uncontractedWarning, moreButton, olderToggle } from './blocks.js';
 import {
   careTypes, declineReasons, texts, label, key, proto, formatDay, formatTime, formatMoment, formatWeekDay, ago, today,
@@ -81,6 +82,7 @@ export async function render(main, identity) {
       const held = input.parentElement.querySelector('.held');
       if (held) held.textContent = f.heldPlaces ? `${f.heldPlaces} vast` : '';
     }
+    refreshOutlook(grid, figures);
     return true;
   }
 
@@ -93,8 +95,8 @@ export async function render(main, identity) {
         h('thead', {},
           h('tr', {}, h('th', { scope: 'col' }, 'Postcode'), types.map(t => h('th', { scope: 'col', class: 'num' }, careTypes[t]))),
           h('tr', { class: 'fill-row' }, h('th', { scope: 'row' }, 'Hele kolom'), types.map(t => h('th', { class: 'num' }, columnFill(t))))),
-        h('tbody', {}, areas.map(pc4 => h('tr', {},
-          h('th', { scope: 'row' }, pc4),
+        h('tbody', {}, areas.map(pc4 => [h('tr', {},
+          h('th', { scope: 'row' }, pc4, ' ', outlookToggle(pc4)),
           types.map(t => {
             const f = at.get(`${pc4}|${t}`);
             if (!f) return h('td', {});
@@ -106,7 +108,7 @@ export async function render(main, identity) {
             });
             return h('td', { class: 'num' }, input,
               h('small', { class: 'held', title: 'vastgehouden voor openstaande aanvragen' }, f.heldPlaces ? `${f.heldPlaces} vast` : ''));
-          }))))));
+          })), outlookRow(pc4, types, at, types.length + 1)]))));
   }
 
   function drawNudge() {
@@ -146,14 +148,18 @@ export async function render(main, identity) {
 
   gridForm.addEventListener('submit', async e => {
     e.preventDefault();
-    const changed = [...grid.querySelectorAll('input.cell')].filter(i => i.value !== i.dataset.original);
+    const changed = [...grid.querySelectorAll('input.cell')].filter(i => i.value !== i.dataset.original || outlookChanged(grid, i.dataset.pc4, i.dataset.careType));
     // Also a save without changes confirms the figures: re-publish everything then, so they are fresh again.
     const toSave = changed.length ? changed : [...grid.querySelectorAll('input.cell')];
     // The service names a figure by its place in the batch: figures[3] is toSave[3].
-    const cells = Object.fromEntries(toSave.map((input, i) => [`figures[${i}]`, input]));
-    clearFieldErrors(Object.fromEntries([...grid.querySelectorAll('input.cell')].map(input => [input.id, input])));
+    // Each figure goes with its outlook (a figure without one clears it); a day of it is figures[3].outlook[1].
+    const outlooks = toSave.map(i => outlookOf(grid, i.dataset.pc4, i.dataset.careType));
+    const cells = Object.fromEntries(toSave.flatMap((input, i) => [[`figures[${i}]`, input],
+      ...Object.entries(outlooks[i].inputs).map(([name, day]) => [`figures[${i}].${name}`, day])]));
+    clearFieldErrors(Object.fromEntries([...grid.querySelectorAll('input.cell, input.expect')].map(input => [input.id, input])));
     const wrong = new Problem();
     toSave.forEach((input, i) => { if (input.value === '' || !(Number.isInteger(Number(input.value)) && Number(input.value) >= 0)) wrong.add(`figures[${i}]`, texts.badNumber); });
+    outlooks.forEach((o, i) => o.bad.forEach(day => wrong.add(`figures[${i}].${Object.keys(o.inputs).find(k => o.inputs[k] === day)}`, texts.badNumber)));
     if (wrong.any) { showFieldErrors(wrong, cells, saveStatus); say(saveStatus, texts.notSaved, 'error'); return; }
     saveButton.disabled = true;
     // Versions only go up: the clock, unless the provider's own system has already gone past it.
@@ -162,7 +168,7 @@ export async function render(main, identity) {
       // One call for the whole grid: all or nothing, so a refused save leaves every figure as it was.
       const result = await api(`${path}/capacity/batch`, {
         method: 'POST',
-        body: { figures: toSave.map(i => ({ pc4: i.dataset.pc4, careType: proto('CARE_TYPE_', i.dataset.careType), freePlaces: Number(i.value), version })) },
+        body: { figures: toSave.map((i, n) => ({ pc4: i.dataset.pc4, careType: proto('CARE_TYPE_', i.dataset.careType), freePlaces: Number(i.value), version, outlook: outlooks[n].outlook })) },
       });
       const outdated = Number(result.outdated ?? 0);
       if (outdated > 0) say(saveStatus, `${outdated} van ${result.received} cijfers niet opgeslagen: er kwam intussen een nieuwer cijfer binnen. Controleer de getoonde aantallen.`, 'warn');
