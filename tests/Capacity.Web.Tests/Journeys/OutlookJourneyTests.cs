@@ -6,7 +6,7 @@ namespace Capacity.Web.Tests.Journeys;
 /// <summary>
 /// The 7-day outlook (docs/INSIGHT-outlook.md): a provider full today enters the places it expects
 /// in three days in its grid's outlook row; a nurse searching for that day sees it as a candidate,
-/// marked as an expectation, and a search for today still excludes it.
+/// marked as an expectation, and a search for today still excludes it; the municipality's map shows that day.
 /// </summary>
 public sealed class OutlookJourneyTests(WebApp web)
 {
@@ -46,5 +46,16 @@ public sealed class OutlookJourneyTests(WebApp web)
         await nurse.FillAsync("#start-date", DutchDays.Iso(DutchDays.Today()));
         await nurse.ClickAsync("#search-button");
         await Expect(nurse.Locator($"#exclusions li[data-agb='{JordaanThuiszorg}']")).ToHaveAttributeAsync("data-reason", "NoCapacity");
+
+        // Amsterdam's map on that day: every other figure in 1015 was published free from today
+        // and has no outlook, so the day shows today's free places plus Jordaan's 4 (0 today).
+        var municipality = await web.SignInAsync("municipality", "GM0363");
+        var area = municipality.Locator("#areas tr[data-pc4='1015']");
+        await Expect(area).ToHaveAttributeAsync("data-free", new System.Text.RegularExpressions.Regex(@"^\d+$"));
+        var today = int.Parse((await area.GetAttributeAsync("data-free"))!);
+        await municipality.Locator("#map-day").SelectOptionAsync(DutchDays.Iso(day));
+        await Expect(area).ToHaveAttributeAsync("data-free", (today + 4).ToString());
+        await Expect(municipality.Locator("#map-updated")).ToContainTextAsync($"verwachting voor {DutchDays.Weekday(day)} {DutchDays.DayMonth(day)}");
+        await WebApp.ScreenshotAsync(municipality, "outlook-municipality-map");
     }
 }
