@@ -8,7 +8,7 @@ import * as live from './live.js';
 import { clientStops } from './stops.js';
 import { capacityEndpoint } from './pull-endpoint.js';
 import { capacityImport } from './capacity-import.js';
-import { outlookToggle, outlookRow, refreshOutlook, outlookChanged, outlookOf } from './capacity-outlook.js';
+import { outlookEditor, refreshOutlook, outlookInputs, outlookChanged, outlookOf } from './capacity-outlook.js';
 import { contact, facts, uncontractedWarning, moreButton, olderToggle } from './blocks.js';
 import {
   careTypes, declineReasons, texts, label, key, proto, formatDay, formatTime, formatMoment, formatWeekDay, ago, today,
@@ -30,10 +30,11 @@ export async function render(main, identity) {
   const grid = h('div', { id: 'capacity-grid', class: 'grid-wrap' }, h('p', { class: 'muted' }, 'Laden…'));
   const saveButton = h('button', { type: 'submit', class: 'primary', id: 'save-capacity' }, 'Alles opslaan');
   const saveStatus = h('p', { class: 'status', role: 'status', id: 'save-status' });
+  const outlook = outlookEditor(); // the 7-day outlook of one area at a time, under the grid
   const gridForm = h('form', { class: 'card capacity', 'aria-labelledby': 'capacity-title', novalidate: true },
     h('h2', { id: 'capacity-title' }, 'Vrije plaatsen per postcodegebied'),
     h('p', { class: 'muted' }, 'Pas de aantallen aan en sla alles in één keer op. Tab en pijltjes werken; Enter slaat op.'),
-    nudge, grid, h('div', { class: 'actions' }, saveButton, saveStatus));
+    nudge, grid, outlook.section, h('div', { class: 'actions' }, saveButton, saveStatus));
   const stops = clientStops(agb, insurers, provider);
   const endpoint = capacityEndpoint(agb, () => loadCapacity());
   const importCard = capacityImport(agb, () => loadCapacity()); // applied rows show in the grid at once
@@ -82,7 +83,7 @@ export async function render(main, identity) {
       const held = input.parentElement.querySelector('.held');
       if (held) held.textContent = f.heldPlaces ? `${f.heldPlaces} vast` : '';
     }
-    refreshOutlook(grid, figures);
+    refreshOutlook(outlook.section, figures);
     return true;
   }
 
@@ -95,8 +96,8 @@ export async function render(main, identity) {
         h('thead', {},
           h('tr', {}, h('th', { scope: 'col' }, 'Postcode'), types.map(t => h('th', { scope: 'col', class: 'num' }, careTypes[t]))),
           h('tr', { class: 'fill-row' }, h('th', { scope: 'row' }, 'Hele kolom'), types.map(t => h('th', { class: 'num' }, columnFill(t))))),
-        h('tbody', {}, areas.map(pc4 => [h('tr', {},
-          h('th', { scope: 'row' }, pc4, ' ', outlookToggle(pc4)),
+        h('tbody', {}, areas.map(pc4 => h('tr', {},
+          h('th', { scope: 'row' }, pc4, ' ', outlook.toggle(pc4)),
           types.map(t => {
             const f = at.get(`${pc4}|${t}`);
             if (!f) return h('td', {});
@@ -108,7 +109,8 @@ export async function render(main, identity) {
             });
             return h('td', { class: 'num' }, input,
               h('small', { class: 'held', title: 'vastgehouden voor openstaande aanvragen' }, f.heldPlaces ? `${f.heldPlaces} vast` : ''));
-          })), outlookRow(pc4, types, at, types.length + 1)]))));
+          }))))));
+    outlook.draw(areas, types, at);
   }
 
   function drawNudge() {
@@ -148,19 +150,20 @@ export async function render(main, identity) {
 
   gridForm.addEventListener('submit', async e => {
     e.preventDefault();
-    const changed = [...grid.querySelectorAll('input.cell')].filter(i => i.value !== i.dataset.original || outlookChanged(grid, i.dataset.pc4, i.dataset.careType));
+    const days = outlookInputs(outlook.section);
+    const changed = [...grid.querySelectorAll('input.cell')].filter(i => i.value !== i.dataset.original || outlookChanged(days, i.dataset.pc4, i.dataset.careType));
     // Also a save without changes confirms the figures: re-publish everything then, so they are fresh again.
     const toSave = changed.length ? changed : [...grid.querySelectorAll('input.cell')];
     // The service names a figure by its place in the batch: figures[3] is toSave[3].
     // Each figure goes with its outlook (a figure without one clears it); a day of it is figures[3].outlook[1].
-    const outlooks = toSave.map(i => outlookOf(grid, i.dataset.pc4, i.dataset.careType));
+    const outlooks = toSave.map(i => outlookOf(days, i.dataset.pc4, i.dataset.careType));
     const cells = Object.fromEntries(toSave.flatMap((input, i) => [[`figures[${i}]`, input],
       ...Object.entries(outlooks[i].inputs).map(([name, day]) => [`figures[${i}].${name}`, day])]));
-    clearFieldErrors(Object.fromEntries([...grid.querySelectorAll('input.cell, input.expect')].map(input => [input.id, input])));
+    clearFieldErrors(Object.fromEntries([...gridForm.querySelectorAll('input.cell, input.expect')].map(input => [input.id, input])));
     const wrong = new Problem();
     toSave.forEach((input, i) => { if (input.value === '' || !(Number.isInteger(Number(input.value)) && Number(input.value) >= 0)) wrong.add(`figures[${i}]`, texts.badNumber); });
     outlooks.forEach((o, i) => o.bad.forEach(day => wrong.add(`figures[${i}].${Object.keys(o.inputs).find(k => o.inputs[k] === day)}`, texts.badNumber)));
-    if (wrong.any) { showFieldErrors(wrong, cells, saveStatus); say(saveStatus, texts.notSaved, 'error'); return; }
+    if (wrong.any) { showFieldErrors(wrong, cells, saveStatus); outlook.reveal(); say(saveStatus, texts.notSaved, 'error'); return; }
     saveButton.disabled = true;
     // Versions only go up: the clock, unless the provider's own system has already gone past it.
     const version = Math.max(Date.now(), ...figures.map(f => Number(f.version ?? 0) + 1));
@@ -176,6 +179,7 @@ export async function render(main, identity) {
       await loadCapacity();
     } catch (err) {
       showFieldErrors(err, cells, saveStatus);
+      outlook.reveal();
       if (!saveStatus.textContent) say(saveStatus, texts.notSaved, 'error');
     } finally {
       saveButton.disabled = false;
