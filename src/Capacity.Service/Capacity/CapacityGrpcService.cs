@@ -7,7 +7,7 @@ using Grpc.Core;
 
 namespace Capacity.Service.Capacity;
 
-public sealed partial class CapacityGrpcService(CapacityStore store, RegistryCache registry, TimeProvider time, Import.CapacityImporter importer, Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits,
+public sealed partial class CapacityGrpcService(CapacityStore store, Outlook.OutlookStore outlooks, RegistryCache registry, TimeProvider time, Import.CapacityImporter importer, Microsoft.Extensions.Options.IOptions<Security.LimitsOptions> limits,
     Microsoft.Extensions.Options.IOptionsMonitor<Matching.MatchingOptions> matching)
     : CapacityService.CapacityServiceBase
 {
@@ -24,7 +24,7 @@ public sealed partial class CapacityGrpcService(CapacityStore store, RegistryCac
         Expand(request, await registry.KnowingAsync(agb: Codes.IsAgb(request.Agb) ? request.Agb : null), time, errors, writes);
         errors.ThrowIfAny();
 
-        var outcomes = await store.WriteAsync(writes);
+        var outcomes = await WriteAsync(writes);
         return new SetCapacityResponse
         {
             Results = { outcomes.Select(o => new CapacityWriteResult { Pc4 = Codes.Pc4(o.Pc4), Applied = o.Applied, StoredVersion = o.StoredVersion }) },
@@ -39,7 +39,7 @@ public sealed partial class CapacityGrpcService(CapacityStore store, RegistryCac
 
         async Task FlushAsync()
         {
-            foreach (var outcome in await store.WriteAsync(batch))
+            foreach (var outcome in await WriteAsync(batch))
             {
                 if (outcome.Applied) response.Applied++;
                 else response.Outdated++;
@@ -114,12 +114,20 @@ public sealed partial class CapacityGrpcService(CapacityStore store, RegistryCac
         errors.ThrowIfAny(); // nothing is written unless every figure is good
 
         var response = new PublishCapacityResponse { Received = request.Figures.Count };
-        foreach (var outcome in await store.WriteAsync(writes))
+        foreach (var outcome in await WriteAsync(writes))
         {
             if (outcome.Applied) response.Applied++;
             else response.Outdated++;
         }
         return response;
+    }
+
+    /// <summary>The figures, then their outlooks (<see cref="Outlook.OutlookStore"/>: only where the figure was applied).</summary>
+    async Task<CapacityWriteOutcome[]> WriteAsync(IReadOnlyList<CapacityWrite> writes)
+    {
+        var outcomes = await store.WriteAsync(writes);
+        await outlooks.WriteAsync(writes, outcomes);
+        return outcomes;
     }
 
     public override async Task<GetProviderCapacityResponse> GetProviderCapacity(GetProviderCapacityRequest request, ServerCallContext context)
@@ -128,9 +136,19 @@ public sealed partial class CapacityGrpcService(CapacityStore store, RegistryCac
         if (!(await registry.KnowingAsync(agb: request.Agb)).Providers.TryGetValue(request.Agb, out var provider))
             throw InputErrors.Single("agb", Reasons.ProviderUnknown, $"provider {request.Agb} is not registered");
 
-        var figures = await store.GetProviderAsync(provider.Agb, provider.ServedPc4s);
+        var read = store.GetProviderAsync(provider.Agb, provider.ServedPc4s);
+        var outlooksRead = outlooks.GetProviderAsync(provider.Agb, provider.ServedPc4s); // in flight beside the figures: one round trip
+        var (figures, outlookOf) = (await read, await outlooksRead);
+        var today = time.Today();
         var response = new GetProviderCapacityResponse { FreshnessWindow = Duration.FromTimeSpan(matching.CurrentValue.FreshnessWindow) };
-        response.Figures.AddRange(figures.Select(f => ToFigure(f.Pc4, f.CareType, f.Cell)));
+        foreach (var f in figures)
+        {
+            var figure = ToFigure(f.Pc4, f.CareType, f.Cell);
+            // Only the outlook of this very version (docs/INSIGHT-outlook.md), and only its coming days.
+            if (outlookOf.TryGetValue((f.Pc4, f.CareType), out var o) && o.Version == f.Cell.Version)
+                figure.Outlook.AddRange(Outlook.OutlookValidation.ToProto(o, today));
+            response.Figures.Add(figure);
+        }
         return response;
     }
 
@@ -174,11 +192,12 @@ public sealed partial class CapacityGrpcService(CapacityStore store, RegistryCac
             else if (date > today.AddYears(1)) errors.Add("available_from", Reasons.DateTooFar, "at most one year ahead");
             else if (date > today) from = date; // a date in the past means "free now"
         }
+        var outlook = Outlook.OutlookValidation.Validate(request.Outlook, request.Version, today, errors);
         if (errors.Any) return;
 
         var cell = new CapacityCell(request.Version, time.GetUtcNow().ToUnixTimeMilliseconds(), request.FreePlaces, from,
             request.HasHoursPerWeek ? request.HoursPerWeek : null);
-        foreach (var area in areas) writes.Add(new CapacityWrite(request.Agb, area, request.CareType, cell));
+        foreach (var area in areas) writes.Add(new CapacityWrite(request.Agb, area, request.CareType, cell) { Outlook = outlook });
     }
 
     internal static CapacityFigure ToFigure(int pc4, CareType careType, CapacityCell c)

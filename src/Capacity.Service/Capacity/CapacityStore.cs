@@ -75,7 +75,11 @@ public readonly record struct CapacityCell(long Version, long PublishedAtMs, int
     }
 }
 
-public sealed record CapacityWrite(string Agb, int Pc4, CareType CareType, CapacityCell Cell);
+public sealed record CapacityWrite(string Agb, int Pc4, CareType CareType, CapacityCell Cell)
+{
+    /// <summary>The 7-day outlook published with the figure (none: the old one is cleared), written by <see cref="Outlook.OutlookStore"/> after the figure.</summary>
+    public Outlook.Outlook? Outlook { get; init; }
+}
 
 public sealed record CapacityWriteOutcome(int Pc4, bool Applied, long StoredVersion);
 

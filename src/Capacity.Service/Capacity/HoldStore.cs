@@ -74,12 +74,21 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     // id has not held and ended before (its offer was recorded and has ended: the caller read an
     // old referral), and that a search would offer the figure: fresh, and free by the start day.
     const string HoldScript = """
-        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}, 3 ended marker, 4 owners
-        -- ARGV: 1 field, 2 hold id, 3 record, 4 channel, 5 oldest trusted publication (ms), 6 start day number, 7 owner token
+        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}, 3 ended marker, 4 owners, 5 cap:{pc4}:o (outlooks)
+        -- ARGV: 1 field, 2 hold id, 3 record, 4 channel, 5 oldest trusted publication (ms), 6 start day number, 7 owner token,
+        --       8 the start day number if it is in the outlook window, else '0'
         local v = redis.call('HMGET', KEYS[1], ARGV[1], ARGV[1] .. ':h')
         local cell, held = v[1], tonumber(v[2] or '0')
         if not cell then return {-1} end
-        local published, free, from = string.match(cell, '^[^|]*|([^|]*)|([^|]*)|([^|]*)')
+        local version, published, free, from = string.match(cell, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)')
+        if ARGV[8] ~= '0' then
+          -- A coming day with an expectation of this figure's version: the expected places are the room (every hold counts against them).
+          local o = redis.call('HGET', KEYS[5], ARGV[1])
+          if o and string.match(o, '^(%d+)') == version then
+            local e = string.match(',' .. string.match(o, '|(.*)$') .. ',', ',' .. ARGV[8] .. ':(%d+),')
+            if e then free = e; from = '0' end
+          end
+        end
         if tonumber(free) - held <= 0 and redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then return {0, cell, held} end
         if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then
           if redis.call('SISMEMBER', KEYS[4], '!') == 0 then redis.call('SADD', KEYS[4], ARGV[7]) end
@@ -124,7 +133,7 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     // each hold ends exactly once; the ended marker is set either way, so no late twin of the
     // offer can hold for it again.
     const string EndScript = """
-        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}, 3 ended marker, 4 owners; ARGV: 1 hold id, 2 '0' release / '1' consume, 3 channel, 4 marker ttl (s)
+        -- KEYS: 1 cap:{pc4}, 2 hold:{pc4}, 3 ended marker, 4 owners, 5 cap:{pc4}:o (outlooks); ARGV: 1 hold id, 2 '0' release / '1' consume, 3 channel, 4 marker ttl (s)
         redis.call('SET', KEYS[3], '1', 'EX', ARGV[4])
         redis.call('DEL', KEYS[4])
         local record = redis.call('HGET', KEYS[2], ARGV[1])
@@ -138,6 +147,18 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
             local left = tonumber(free) - 1
             if left < 0 then left = 0 end
             redis.call('HSET', KEYS[1], field, version .. '|' .. published .. '|' .. left .. '|' .. rest)
+            -- The accepted client takes a place on every expected day too (it stays in care): else
+            -- the same last expected place could be offered again.
+            local o = redis.call('HGET', KEYS[5], field)
+            if o and string.match(o, '^(%d+)') == version then
+              local days = {}
+              for day, n in string.gmatch(string.match(o, '|(.*)$'), '(%d+):(%d+)') do
+                local m = tonumber(n) - 1
+                if m < 0 then m = 0 end
+                days[#days + 1] = day .. ':' .. m
+              end
+              redis.call('HSET', KEYS[5], field, version .. '|' .. table.concat(days, ','))
+            end
           end
         end
         redis.call('HDEL', KEYS[2], ARGV[1])
@@ -154,14 +175,15 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     /// bare race) any figure with a free place will do. Finding the hold already made (a retry, a
     /// twin) makes the owner one of its holders.
     /// </summary>
-    public async Task<HoldResult> HoldAsync(Hold hold, string owner, DateTimeOffset? trustedSince = null, DateOnly? startDay = null)
+    /// <param name="expectedDay">The start day when it is a coming day of the outlook window (tomorrow to today + 7): an expectation of the figure's version for it is then the room (docs/INSIGHT-outlook.md).</param>
+    public async Task<HoldResult> HoldAsync(Hold hold, string owner, DateTimeOffset? trustedSince = null, DateOnly? startDay = null, DateOnly? expectedDay = null)
     {
         var field = CapacityStore.Keys.Field(hold.Agb, hold.CareType);
         var db = await replicas.DatabaseAsync(); // the durable connection, when the hold must reach a replica
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(HoldScript,
-            [CapacityStore.Keys.Area(hold.Pc4), Keys.Holds(hold.Pc4), Keys.Ended(hold.Pc4, hold.HoldId), Keys.Owners(hold.Pc4, hold.HoldId)],
+            [CapacityStore.Keys.Area(hold.Pc4), Keys.Holds(hold.Pc4), Keys.Ended(hold.Pc4, hold.HoldId), Keys.Owners(hold.Pc4, hold.HoldId), Outlook.OutlookStore.Keys.Area(hold.Pc4)],
             [field, hold.HoldId, $"{field}|{hold.Deadline.ToUnixTimeMilliseconds()}|{hold.ReferralId}|{hold.OfferId}", capacity.ChangedChannel(hold.Pc4).ToString(),
-             trustedSince?.ToUnixTimeMilliseconds() ?? 0, (startDay ?? DateOnly.MaxValue).DayNumber, owner]))!;
+             trustedSince?.ToUnixTimeMilliseconds() ?? 0, (startDay ?? DateOnly.MaxValue).DayNumber, owner, expectedDay?.DayNumber ?? 0]))!;
         var outcome = (int)result[0] switch
         {
             1 => HoldOutcome.Held,
@@ -219,7 +241,7 @@ public sealed class HoldStore(IConnectionMultiplexer redis, CapacityStore capaci
     }
 
     async Task<bool> EndAsync(int pc4, string holdId, string how) =>
-        (int)await Db.ScriptEvaluateAsync(EndScript, [CapacityStore.Keys.Area(pc4), Keys.Holds(pc4), Keys.Ended(pc4, holdId), Keys.Owners(pc4, holdId)],
+        (int)await Db.ScriptEvaluateAsync(EndScript, [CapacityStore.Keys.Area(pc4), Keys.Holds(pc4), Keys.Ended(pc4, holdId), Keys.Owners(pc4, holdId), Outlook.OutlookStore.Keys.Area(pc4)],
             [holdId, how, capacity.ChangedChannel(pc4).ToString(), (long)EndedMemory.TotalSeconds]) == 1;
 
     static string DueMember(Hold hold) => $"{Codes.Pc4(hold.Pc4)}|{hold.HoldId}|{hold.ReferralId}|{hold.OfferId}";

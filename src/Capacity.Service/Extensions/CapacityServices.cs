@@ -53,6 +53,7 @@ public static class CapacityServices
 
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<CapacityStore>();
+        services.AddSingleton<Capacity.Outlook.OutlookStore>();
         services.AddSingleton<Capacity.Import.CapacityImporter>();
         services.AddSingleton<HoldStore>();
         services.AddSingleton<MatchingEngine>();

@@ -66,7 +66,14 @@ public sealed record Candidate(
     DateOnly AvailableFrom,
     DateTimeOffset CapacityPublishedAt,
     TimeSpan CapacityAge,
-    ContractType ContractType);
+    ContractType ContractType)
+{
+    /// <summary>
+    /// Set when <see cref="FreePlaces"/> is what the provider expects on this day (the search's
+    /// start date, from tomorrow to today + 7) in its 7-day outlook, not places free now.
+    /// </summary>
+    public DateOnly? ExpectedFor { get; init; }
+}
 
 public sealed record Exclusion(
     ProviderRef Provider,
@@ -117,6 +124,7 @@ public sealed record MatchResult(
             hash.Add(c.AvailableFrom);
             hash.Add(c.CapacityPublishedAt);
             hash.Add(c.ContractType);
+            hash.Add(c.ExpectedFor);
         }
         hash.Add(-1);
         // Not the detail text: for stale figures it states an age, which changes by itself.

@@ -28,7 +28,7 @@ public static class MatchRules
 
     /// <summary>Rules 4 (room on the start date) and 5 (fresh), on the provider's figure in the patient's area.</summary>
     public static Exclusion? ExcludeByCapacity(MatchQuery query, ProviderInfo provider, double distanceKm, CapacityCell? cell, DateTimeOffset now, TimeSpan freshness) =>
-        ExcludeByCapacity(query, ProviderRef.Of(provider), distanceKm, cell, now, freshness, new Details(query));
+        ExcludeByCapacity(query, ProviderRef.Of(provider), distanceKm, cell, now, freshness, new Details(query), expected: false);
 
     /// <summary>
     /// The texts an exclusion gives that depend only on the search, made once per search rather
@@ -119,16 +119,20 @@ public static class MatchRules
     }
 
     static Exclusion? ExcludeByCapacity(
-        MatchQuery query, ProviderRef providerRef, double distanceKm, CapacityCell? cell, DateTimeOffset now, TimeSpan freshness, Details details)
+        MatchQuery query, ProviderRef providerRef, double distanceKm, CapacityCell? cell, DateTimeOffset now, TimeSpan freshness, Details details, bool expected)
     {
         var start = query.StartDate;
 
-        // ... with free capacity on the start date ...
+        // ... with free capacity on the start date (for a coming day with an expectation, the
+        // places expected that day: its figure then is the expectation, free on that day) ...
         if (cell is not { } c)
             return Excluded(ExclusionReason.NoCapacity, details.NoFigure);
         if (c.Available <= 0)
-            return Excluded(ExclusionReason.NoCapacity, c.Held > 0 ? $"{details.Full} ({c.Held} held for referrals awaiting an answer)" : details.Full);
-        if (c.AvailableFrom > start)
+        {
+            var full = expected ? $"expected full on {start.Iso()}: no free places expected" : details.Full;
+            return Excluded(ExclusionReason.NoCapacity, c.Held > 0 ? $"{full} ({c.Held} held for referrals awaiting an answer)" : full);
+        }
+        if (!expected && c.AvailableFrom > start)
             return Excluded(ExclusionReason.NoCapacity, $"free only from {c.AvailableFrom.Iso()}") with { AvailableFrom = c.AvailableFrom };
 
         // ... published recently enough to be trusted.
@@ -153,6 +157,7 @@ public static class MatchRules
     [ThreadStatic] static int[]? t_seenAt;
     [ThreadStatic] static int[]? t_cellAt;
     [ThreadStatic] static CapacityCell?[]? t_cells;
+    [ThreadStatic] static bool[]? t_expected;
     [ThreadStatic] static int t_stamp;
 
     // Per-thread arrays indexed by provider number, marked with a stamp instead of cleared: no
@@ -217,10 +222,12 @@ public static class MatchRules
         DateTimeOffset now,
         TimeSpan freshness,
         bool requireContract = true,
-        ProviderInReach[]? providersInReach = null)
+        ProviderInReach[]? providersInReach = null,
+        IReadOnlyList<int?>? expectedFree = null)
     {
         var inReach = providersInReach ?? ProvidersInReach(registry, query.PatientArea, query.RadiusKm, areasInReach, postcodes);
         var stamp = NextStamp(registry, out _, out var cellAt, out var cellsByNumber);
+        var expectedAt = t_expected is { } marks && marks.Length >= registry.ProviderCount ? marks : t_expected = new bool[registry.ProviderCount + 256];
 
         // The figures by provider number: the local providers are the snapshot's own list for the
         // patient's area, numbered in its order (no per-search dictionary keyed by AGB). Lists from
@@ -233,6 +240,11 @@ public static class MatchRules
             if (number < 0) continue;
             cellAt[number] = stamp;
             cellsByNumber[number] = localCells[i];
+            // An expectation for the start date stands in for the figure's free places (same
+            // version, so the same publication time and holds): rule 4 on the expected day.
+            var expects = expectedFree is not null && i < expectedFree.Count && expectedFree[i] is not null && localCells[i] is not null;
+            expectedAt[number] = expects;
+            if (expects) cellsByNumber[number] = localCells[i]!.Value with { FreePlaces = expectedFree![i]!.Value };
         }
 
         var details = new Details(query);
@@ -244,17 +256,20 @@ public static class MatchRules
         foreach (var (number, distance) in inReach)
         {
             var provider = registry.ProviderAt(number);
-            var cell = cellAt[number] == stamp ? cellsByNumber[number] : null;
+            var local = cellAt[number] == stamp;
+            var cell = local ? cellsByNumber[number] : null;
+            var expected = local && expectedAt[number];
             var providerRef = registry.RefOf(number);
             if ((ExcludeByRegistry(query, provider, providerRef, distance, contracts.Of(number, year), registry.StopsAt(number), out var contract, requireContract, details)
-                 ?? ExcludeByCapacity(query, providerRef, distance, cell, now, freshness, details)) is { } exclusion)
+                 ?? ExcludeByCapacity(query, providerRef, distance, cell, now, freshness, details, expected)) is { } exclusion)
             {
                 exclusions.Add(exclusion);
                 continue;
             }
             var c = cell!.Value;
             candidates.Add(new Candidate(providerRef, distance, c.Available, CareTypes.UnitOf(query.CareType),
-                c.HoursPerWeek, c.AvailableFrom, c.PublishedAt, now - c.PublishedAt, contract?.Type ?? ContractType.Unspecified));
+                c.HoursPerWeek, expected ? query.StartDate : c.AvailableFrom, c.PublishedAt, now - c.PublishedAt, contract?.Type ?? ContractType.Unspecified)
+                { ExpectedFor = expected ? query.StartDate : null });
             var expires = c.PublishedAt + freshness;
             if (staleAt is null || expires < staleAt) staleAt = expires;
         }

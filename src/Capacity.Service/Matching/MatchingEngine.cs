@@ -16,6 +16,7 @@ namespace Capacity.Service.Matching;
 public sealed class MatchingEngine(
     RegistryCache registry,
     CapacityStore capacity,
+    Capacity.Outlook.OutlookStore outlooks,
     PostcodeDirectory postcodes,
     IOptionsMonitor<MatchingOptions> options,
     TimeProvider time)
@@ -43,12 +44,32 @@ public sealed class MatchingEngine(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var snapshot = registry.Current;
         var local = snapshot.ProvidersServing(query.PatientArea.Pc4);
-        var cells = await capacity.GetAsync(query.PatientArea.Pc4, local, query.CareType);
+        var today = time.Today();
+        // A start date in the coming week also reads the area's outlooks, beside the figures (one
+        // round trip still); a search for today reads what it always read.
+        var future = Capacity.Outlook.Outlook.InWindow(today, query.StartDate);
+        var read = capacity.GetAsync(query.PatientArea.Pc4, local, query.CareType);
+        var outlooksRead = future ? outlooks.GetAsync(query.PatientArea.Pc4, local, query.CareType) : null;
+        var cells = await read;
+        var expected = outlooksRead is null ? null : ExpectedOn(query.StartDate, cells, await outlooksRead, today);
         var reach = Reach(query.PatientArea, query.RadiusKm);
         var result = MatchRules.Evaluate(query, snapshot, reach, local, cells, postcodes, time.GetUtcNow(), options.CurrentValue.FreshnessWindow, requireContract,
-            ProvidersInReach(snapshot, query.PatientArea, query.RadiusKm, reach));
+            ProvidersInReach(snapshot, query.PatientArea, query.RadiusKm, reach), expected);
+        // At midnight the window moves: the start date may become today (its figure counts then,
+        // not the expectation) and the day a search's expectation is for may have passed.
+        if (expected is not null && Array.Exists(expected, e => e is not null) && time.NextMidnight() is var midnight && (result.StaleAt is null || midnight < result.StaleAt))
+            result = result with { StaleAt = midnight };
         Telemetry.CapacityMetrics.Searched(query.CareType, started);
         return result;
+    }
+
+    /// <summary>Per local provider, the places it expects on <paramref name="day"/> in the outlook of its stored figure's version; null where it has none.</summary>
+    static int?[] ExpectedOn(DateOnly day, IReadOnlyList<CapacityCell?> cells, IReadOnlyList<Capacity.Outlook.Outlook?> outlooks, DateOnly today)
+    {
+        var expected = new int?[cells.Count];
+        for (var i = 0; i < expected.Length && i < outlooks.Count; i++)
+            if (cells[i] is { } cell && outlooks[i] is { } outlook) expected[i] = outlook.ExpectedOn(day, cell.Version, today);
+        return expected;
     }
 
     // Which providers are in reach of an (area, radius), and how far their bases are, follows from

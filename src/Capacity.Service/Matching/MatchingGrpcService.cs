@@ -65,6 +65,11 @@ public static class MatchingMapping
             ContractType = c.ContractType,
         };
         if (c.HoursPerWeek is { } h) proto.HoursPerWeek = h;
+        if (c.ExpectedFor is { } day)
+        {
+            proto.Expected = true;
+            proto.ExpectedFor = day.ToDate();
+        }
         return proto;
     }
 

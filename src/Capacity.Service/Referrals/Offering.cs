@@ -95,7 +95,9 @@ public sealed class Offering(
             var planned = Plan(r, query, fresh, by, allowUncontracted, now, rejected);
             if (planned.Count == 0) return await NothingOfferedAsync(r, requestKey, rejected);
 
-            var results = await Task.WhenAll(planned.Select(p => holds.HoldAsync(p.Hold, pending.Token, now - matching.CurrentValue.FreshnessWindow, query.StartDate)));
+            // A start day in the coming week holds against the provider's expectation for it, when it has one (as the search counted).
+            var expectedDay = Capacity.Outlook.Outlook.InWindow(DutchCalendar.DateOf(now), query.StartDate) ? query.StartDate : (DateOnly?)null;
+            var results = await Task.WhenAll(planned.Select(p => holds.HoldAsync(p.Hold, pending.Token, now - matching.CurrentValue.FreshnessWindow, query.StartDate, expectedDay)));
             for (var i = 0; i < planned.Count; i++)
                 if (results[i].Outcome is HoldOutcome.Held or HoldOutcome.AlreadyHeld && !mine.Contains(planned[i].Hold)) mine.Add(planned[i].Hold);
             // A place held on the master but not confirmed on its replica (Redis:ReplicaAcks) is not

@@ -69,5 +69,12 @@ public static class RegionMapping
         DistinctProvidersWithRoomClosedByClientStop = c.Distinct.WithRoomClosedByClientStop,
         ProvidersInView = c.ProvidersInView,
         DistinctProvidersInView = c.Distinct.InView,
+        Outlook =
+        {
+            c.Outlook.Days.Select(d => new V1.DailyOutlook
+            {
+                Date = Registry.DateMapping.ToDate(d.Day), FreePlaces = d.FreePlaces, ProvidersExpecting = d.ProvidersExpecting, ProvidersWithRoom = d.ProvidersWithRoom,
+            }),
+        },
     };
 }

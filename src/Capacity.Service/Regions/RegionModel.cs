@@ -26,7 +26,29 @@ public sealed record CareTypeAvailability(
     int ProvidersWithRoomClosedByClientStop,
     int FreePlacesClosedByClientStop,
     int ProvidersInView,
-    DistinctProviders Distinct);
+    DistinctProviders Distinct)
+{
+    /// <summary>The coming 7 days, tomorrow first (regions.proto's outlook); empty in a model made without it.</summary>
+    public OutlookWeek Outlook { get; init; } = OutlookWeek.None;
+}
+
+/// <summary>Expected free places on one coming day, summed over providers (regions.proto's DailyOutlook).</summary>
+public sealed record DailyOutlook(DateOnly Day, int FreePlaces, int ProvidersExpecting, int ProvidersWithRoom);
+
+/// <summary>The days of an outlook, compared by value (a fingerprint of what a viewer sees must not change with a new list of the same days).</summary>
+public sealed record OutlookWeek(IReadOnlyList<DailyOutlook> Days)
+{
+    public static readonly OutlookWeek None = new([]);
+
+    public bool Equals(OutlookWeek? other) => other is not null && Days.SequenceEqual(other.Days);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var day in Days) hash.Add(day);
+        return hash.ToHashCode();
+    }
+}
 
 /// <summary>Each provider once, however many of the areas it serves (in one area: the per-area counts).</summary>
 public sealed record DistinctProviders(int Serving, int WithRoom, int WithClientStop, int Stale, int WithRoomClosedByClientStop, int InView);

@@ -19,6 +19,7 @@ namespace Capacity.Service.Regions;
 public sealed class RegionalAvailabilityService(
     RegistryCache registry,
     CapacityStore capacity,
+    Capacity.Outlook.OutlookStore outlooks,
     PostcodeDirectory postcodes,
     IOptionsMonitor<MatchingOptions> options,
     TimeProvider time)
@@ -35,7 +36,9 @@ public sealed class RegionalAvailabilityService(
         var snapshot = registry.Current;
         // The insurer as the registry names it now (a live view outlives a rename).
         var viewer = scope.Insurer is { } named ? snapshot.Insurers.GetValueOrDefault(named.Uzovi) ?? named : null;
-        var figures = await capacity.GetAreasAsync(scope.Pc4s);
+        var figuresRead = capacity.GetAreasAsync(scope.Pc4s);
+        var outlooksRead = outlooks.GetAreasAsync(scope.Pc4s); // beside the figures: the same round trip
+        var (figures, outlookOf) = (await figuresRead, await outlooksRead);
         var now = time.GetUtcNow();
         var today = time.Today();
         var freshness = options.CurrentValue.FreshnessWindow;
@@ -63,6 +66,7 @@ public sealed class RegionalAvailabilityService(
             {
                 var area = new DistinctCount();
                 int free = 0, closedFree = 0;
+                var week = new WeekSums(today);
                 foreach (var provider in serving)
                 {
                     area.Serving.Add(provider.Agb);
@@ -91,6 +95,10 @@ public sealed class RegionalAvailabilityService(
                     }
                     var expires = cell.PublishedAt + freshness;
                     if (staleAt is null || expires < staleAt) staleAt = expires;
+                    // The coming week counts the providers whose places today's figure counts (in
+                    // the insurer view not those a stop closes), also those full today.
+                    if (viewer is null || !closedByStop)
+                        week.Add(cell, outlookOf[pc4].GetValueOrDefault((provider.Agb, careType)));
                     if (cell.Available <= 0 || cell.AvailableFrom > today) continue;
 
                     if (closedByStop)
@@ -103,7 +111,7 @@ public sealed class RegionalAvailabilityService(
                     area.WithRoom.Add(provider.Agb);
                 }
                 distinct[careType].Add(area);
-                perType.Add(area.ToAvailability(careType, free, closedFree, sums: null));
+                perType.Add(area.ToAvailability(careType, free, closedFree, sums: null) with { Outlook = week.ToWeek() });
             }
             areas.Add(new AreaAvailability(Codes.Pc4(pc4), postcodes.Find(pc4)!.Municipality, perType));
         }
@@ -112,13 +120,51 @@ public sealed class RegionalAvailabilityService(
         var totals = scope.CareTypes.Select(careType =>
         {
             var all = areas.Select(a => a.CareTypes.First(c => c.CareType == careType)).ToArray();
-            return distinct[careType].ToAvailability(careType, all.Sum(a => a.FreePlaces), all.Sum(a => a.FreePlacesClosedByClientStop), all);
+            return distinct[careType].ToAvailability(careType, all.Sum(a => a.FreePlaces), all.Sum(a => a.FreePlacesClosedByClientStop), all)
+                with { Outlook = WeekSums.Total(today, all.Select(a => a.Outlook)) };
         }).ToArray();
 
         // Stops in force and places "free from" a date also change at midnight.
         var midnight = time.NextMidnight();
         if (staleAt is null || midnight < staleAt) staleAt = midnight;
         return new RegionAvailability(scope.MunicipalityCode, scope.Municipality, areas, totals, now, viewer) { StaleAt = staleAt };
+    }
+
+    /// <summary>
+    /// An area's coming week for one care type: per day, a provider's expectation for the day when
+    /// its outlook (of the figure's version) names it, else its published figure if free by that
+    /// day; places held for open offers come off either (docs/INSIGHT-outlook.md).
+    /// </summary>
+    sealed class WeekSums(DateOnly today)
+    {
+        readonly int[] _free = new int[Capacity.Outlook.Outlook.WindowDays];
+        readonly int[] _expecting = new int[Capacity.Outlook.Outlook.WindowDays];
+        readonly int[] _withRoom = new int[Capacity.Outlook.Outlook.WindowDays];
+
+        public void Add(CapacityCell cell, Capacity.Outlook.Outlook? outlook)
+        {
+            for (var i = 0; i < _free.Length; i++)
+            {
+                var day = today.AddDays(i + 1);
+                var expected = outlook?.ExpectedOn(day, cell.Version, today);
+                var places = expected is { } e ? Math.Max(0, e - cell.Held) : cell.AvailableFrom <= day ? cell.Available : 0;
+                if (expected is not null) _expecting[i]++;
+                if (places <= 0) continue;
+                _free[i] += places;
+                _withRoom[i]++;
+            }
+        }
+
+        public OutlookWeek ToWeek() =>
+            new([.. Enumerable.Range(0, _free.Length).Select(i => new DailyOutlook(today.AddDays(i + 1), _free[i], _expecting[i], _withRoom[i]))]);
+
+        /// <summary>Areas' weeks summed day by day.</summary>
+        public static OutlookWeek Total(DateOnly today, IEnumerable<OutlookWeek> weeks)
+        {
+            var all = weeks.Where(w => w.Days.Count > 0).ToArray();
+            return new([.. Enumerable.Range(0, Capacity.Outlook.Outlook.WindowDays).Select(i => new DailyOutlook(today.AddDays(i + 1),
+                all.Sum(w => w.Days[i].FreePlaces), all.Sum(w => w.Days[i].ProvidersExpecting), all.Sum(w => w.Days[i].ProvidersWithRoom)))]);
+        }
     }
 
     /// <summary>The providers in each count, by AGB: an area's, or (added up) a region's, each provider once.</summary>

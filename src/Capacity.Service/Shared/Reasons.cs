@@ -39,6 +39,8 @@ public static class Reasons
     public const string DateInPast = "DATE_IN_PAST";
     public const string DateTooFar = "DATE_TOO_FAR";
     public const string DateBeforeStart = "DATE_BEFORE_START";
+    public const string OutlookDayRange = "OUTLOOK_DAY_RANGE";
+    public const string OutlookDayDuplicate = "OUTLOOK_DAY_DUPLICATE";
     public const string UrgentStart = "URGENT_START";
     public const string AgeRange = "AGE_RANGE";
     public const string ChildCareAgeRequired = "CHILD_CARE_AGE_REQUIRED";

@@ -133,9 +133,10 @@ public sealed class ImportRoundTripTests : IAsyncLifetime
 
         Assert.Equal("text/csv; charset=utf-8", template.ContentType);
         var text = Encoding.UTF8.GetString(template.Data.ToByteArray());
-        Assert.StartsWith("\uFEFFpostcode_gebied;zorgsoort;vrije_plaatsen;vanaf;uren_per_week;versie\r\n", text);
-        Assert.Contains("1181;Wijkverpleging;;2026-06-15;;\r\n", text);
-        Assert.Contains("1183;Nachtzorg;4;2026-06-15;3,5;\r\n", text);
+        // Then the 7-day outlook's dated columns (docs/INSIGHT-outlook.md), empty without one.
+        Assert.StartsWith("\uFEFFpostcode_gebied;zorgsoort;vrije_plaatsen;vanaf;uren_per_week;versie;verwacht_2026-06-16;verwacht_2026-06-17;verwacht_2026-06-18;verwacht_2026-06-19;verwacht_2026-06-20;verwacht_2026-06-21;verwacht_2026-06-22\r\n", text);
+        Assert.Contains("1181;Wijkverpleging;;2026-06-15;;;;;;;;;\r\n", text);
+        Assert.Contains("1183;Nachtzorg;4;2026-06-15;3,5;;;;;;;;\r\n", text);
         // The template uploaded as it is: the filled rows change nothing, the empty ones are skipped.
         var preview = await ImportAsync(agb, template.Data, apply: false);
         Assert.Equal((0, 0, 1), (preview.Changed, preview.Refused, preview.Unchanged));

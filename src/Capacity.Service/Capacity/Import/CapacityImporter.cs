@@ -13,7 +13,7 @@ namespace Capacity.Service.Capacity.Import;
 /// versioned write (<see cref="CapacityStore.WriteAsync"/>): one row is one area × care type, one
 /// field of one area's hash, so a row is stored whole or not at all.
 /// </summary>
-public sealed class CapacityImporter(CapacityStore store, RegistryCache registry, TimeProvider time)
+public sealed class CapacityImporter(CapacityStore store, Outlook.OutlookStore outlooks, RegistryCache registry, TimeProvider time)
 {
     /// <summary>Parse slots of this instance (static: one per process, whatever the DI lifetime).</summary>
     static readonly SemaphoreSlim Parses = new(ImportSheet.MaxParallelParses, ImportSheet.MaxParallelParses);
@@ -30,7 +30,10 @@ public sealed class CapacityImporter(CapacityStore store, RegistryCache registry
 
         var snapshot = await registry.KnowingAsync(agb: provider.Agb);
         var areas = rows.Select(r => int.TryParse(r.Pc4, out var pc4) ? pc4 : 0).Where(provider.Serves).Distinct().ToArray();
-        var stored = (await store.GetProviderAsync(provider.Agb, areas)).ToDictionary(f => (f.Pc4, f.CareType), f => f.Cell);
+        var storedRead = store.GetProviderAsync(provider.Agb, areas);
+        var outlooksRead = outlooks.GetProviderAsync(provider.Agb, areas); // beside the figures: one round trip
+        var stored = (await storedRead).ToDictionary(f => (f.Pc4, f.CareType), f => f.Cell);
+        var storedOutlooks = await outlooksRead;
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var today = time.Today();
 
@@ -56,12 +59,13 @@ public sealed class CapacityImporter(CapacityStore store, RegistryCache registry
         {
             var pc4 = int.TryParse(row.Pc4, out var p) ? p : 0;
             CapacityCell? before = stored.TryGetValue((pc4, row.CareType), out var cell) ? cell : null;
-            if (before is { } b) outcome.Before = CapacityGrpcService.ToFigure(pc4, row.CareType, b);
-            var figure = row.ToRequest(provider.Agb, row.Version ?? Math.Max(nowMs, (before?.Version ?? 0) + 1));
+            var beforeOutlook = before is { } bv && storedOutlooks.TryGetValue((pc4, row.CareType), out var o) && o.Version == bv.Version ? o : null;
+            if (before is { } b) outcome.Before = WithOutlook(CapacityGrpcService.ToFigure(pc4, row.CareType, b), beforeOutlook);
+            var figure = row.ToRequest(provider.Agb, row.Version ?? Math.Max(nowMs, (before?.Version ?? 0) + 1), today);
             var errors = new InputErrors();
             var written = writes.Count;
             CapacityGrpcService.Expand(figure, snapshot, time, errors, writes);
-            foreach (var v in errors.Violations) row.Refuse(ImportRows.ColumnOf(v.Field), v.Reason, v.Description);
+            foreach (var v in errors.Violations) row.Refuse(ImportRows.ColumnOf(v.Field, row, today), v.Reason, v.Description);
             if (!row.Good) return;
             var write = writes[written];
             if (seen.TryGetValue((pc4, row.CareType), out var first))
@@ -77,10 +81,11 @@ public sealed class CapacityImporter(CapacityStore store, RegistryCache registry
                 return;
             }
             seen[(pc4, row.CareType)] = row.Row;
-            outcome.After = CapacityGrpcService.ToFigure(pc4, row.CareType, write.Cell with { Held = before?.Held ?? 0 });
+            outcome.After = WithOutlook(CapacityGrpcService.ToFigure(pc4, row.CareType, write.Cell with { Held = before?.Held ?? 0 }), write.Outlook);
             outcome.Status = ImportRowStatus.Change;
             var changed = before is not { } c || c.FreePlaces != write.Cell.FreePlaces || c.HoursPerWeek != write.Cell.HoursPerWeek
-                || (c.AvailableFrom > today ? c.AvailableFrom : today) != write.Cell.AvailableFrom;
+                || (c.AvailableFrom > today ? c.AvailableFrom : today) != write.Cell.AvailableFrom
+                || !(beforeOutlook?.Coming(today) ?? []).SequenceEqual(write.Outlook?.Coming(today) ?? []);
             good.Add((row, outcome, changed));
         }
 
@@ -90,6 +95,7 @@ public sealed class CapacityImporter(CapacityStore store, RegistryCache registry
         {
             // Also the unchanged rows are written: publishing a figure again makes it fresh for searches.
             var results = await store.WriteAsync(writes);
+            await outlooks.WriteAsync(writes, results);
             for (var i = 0; i < good.Count; i++)
             {
                 var (row, outcome, changed) = good[i];
@@ -147,8 +153,11 @@ public sealed class CapacityImporter(CapacityStore store, RegistryCache registry
         if (request.Format is not (ImportFormat.Unspecified or ImportFormat.Csv or ImportFormat.Xlsx))
             throw InputErrors.Single("format", Reasons.ValueUnknown, "CSV or XLSX");
         var snapshot = await registry.KnowingAsync(agb: provider.Agb);
-        var figures = await store.GetProviderAsync(provider.Agb, provider.ServedPc4s);
+        var figuresRead = store.GetProviderAsync(provider.Agb, provider.ServedPc4s);
+        var outlooksRead = outlooks.GetProviderAsync(provider.Agb, provider.ServedPc4s);
+        var (figures, outlookOf) = (await figuresRead, await outlooksRead);
         var today = time.Today();
+        var days = Enumerable.Range(1, Outlook.Outlook.WindowDays).Select(d => today.AddDays(d)).ToArray();
         // The care types it gives (registered, or by its contracts; district nursing when it names
         // none yet) and any it has figures for.
         var given = CareTypes.All.Where(t => snapshot.Gives(provider, t, today.Year)).ToHashSet();
@@ -160,15 +169,25 @@ public sealed class CapacityImporter(CapacityStore store, RegistryCache registry
             .Take(ImportSheet.MaxRows)
             .Select(k => at.TryGetValue(k, out var c)
                 ? new TemplateRow(Codes.Pc4(k.pc4), ImportSheet.DutchNames[k.t], c.FreePlaces, c.AvailableFrom > today ? c.AvailableFrom : today, c.HoursPerWeek)
+                {
+                    // The outlook of this figure's version, so that uploading the template unchanged keeps it.
+                    Outlook = outlookOf.TryGetValue(k, out var o) ? [.. days.Select(d => o.ExpectedOn(d, c.Version, today))] : [],
+                }
                 : new TemplateRow(Codes.Pc4(k.pc4), ImportSheet.DutchNames[k.t], null, today, null))
             .ToList();
         return request.Format == ImportFormat.Xlsx
-            ? new HttpBody { ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data = ByteString.CopyFrom(XlsxTable.Write(rows)) }
+            ? new HttpBody { ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data = ByteString.CopyFrom(XlsxTable.Write(rows, ImportSheet.OutlookColumns(today))) }
             : new HttpBody
             {
                 ContentType = "text/csv; charset=utf-8",
-                Data = ByteString.CopyFrom(CsvTable.Write(rows.Select(r => r.Cells()).Prepend(ImportSheet.Columns))),
+                Data = ByteString.CopyFrom(CsvTable.Write(rows.Select(r => r.Cells()).Prepend([.. ImportSheet.Columns, .. ImportSheet.OutlookColumns(today)]))),
             };
+    }
+
+    CapacityFigure WithOutlook(CapacityFigure figure, Outlook.Outlook? outlook)
+    {
+        if (outlook is not null) figure.Outlook.AddRange(Outlook.OutlookValidation.ToProto(outlook, time.Today()));
+        return figure;
     }
 
     async Task<ProviderInfo> ProviderAsync(string agb)

@@ -13,6 +13,9 @@ public sealed record ParsedRow(int Row, string Pc4, CareType CareType, int FreeP
 
     public List<BadRequest.Types.FieldViolation> Errors { get; } = [];
 
+    /// <summary>The filled-in outlook cells (docs/INSIGHT-outlook.md): column, day and places, in column order.</summary>
+    public IReadOnlyList<(string Column, DateOnly Day, int FreePlaces)> Outlook { get; init; } = [];
+
     public bool Good => Errors.Count == 0;
 
     public void Refuse(string column, string reason, string description) =>
@@ -41,10 +44,12 @@ public static class ImportRows
         if (data == 0) throw InputErrors.Single("file", Reasons.ListEmpty, "the file holds a header but no rows");
         if (data > ImportSheet.MaxRows) throw InputErrors.Single("file", Reasons.ListTooLong, $"at most {ImportSheet.MaxRows:N0} rows per file; this one has {data:N0}");
 
-        return sheet.Skip(1).Select(row => ParseRow(row, column => at[column] is var i && i >= 0 && i < row.Cells.Length ? row.Cells[i].Trim() : "")).ToList();
+        var outlook = header.Select((column, i) => (Column: column, Index: i, Day: ImportSheet.OutlookDayOf(column)))
+            .Where(c => c.Day is not null).Select(c => (c.Column, c.Index, Day: c.Day!.Value)).ToArray();
+        return sheet.Skip(1).Select(row => ParseRow(row, column => at[column] is var i && i >= 0 && i < row.Cells.Length ? row.Cells[i].Trim() : "", outlook)).ToList();
     }
 
-    static ParsedRow ParseRow(SheetRow row, Func<string, string> cell)
+    static ParsedRow ParseRow(SheetRow row, Func<string, string> cell, (string Column, int Index, DateOnly Day)[] outlookColumns)
     {
         var errors = new List<(string, string, string)>();
         var careType = ImportSheet.CareTypeOf(cell(ImportSheet.CareType)) ?? CareType.Unspecified;
@@ -77,23 +82,37 @@ public static class ImportRows
         if (versionText.Length > 0 && (version = ImportSheet.WholeOf(versionText)) is null)
             errors.Add((ImportSheet.Version, Reasons.NumberFormat, "must be a whole number"));
 
-        var parsed = new ParsedRow(row.Row, pc4, careType, free, from, hours, version);
+        var outlook = new List<(string, DateOnly, int)>();
+        foreach (var (column, index, day) in outlookColumns)
+        {
+            var text = index < row.Cells.Length ? row.Cells[index].Trim() : "";
+            if (text.Length == 0) continue;
+            if (ImportSheet.WholeOf(text) is not { } expected) errors.Add((column, Reasons.NumberFormat, "must be a whole number"));
+            else if (expected is < int.MinValue or > int.MaxValue) errors.Add((column, Reasons.NumberRange, $"at most {CapacityGrpcService.MaxFreePlaces}"));
+            else outlook.Add((column, day, (int)expected));
+        }
+
+        var parsed = new ParsedRow(row.Row, pc4, careType, free, from, hours, version) { Outlook = outlook };
         foreach (var (column, reason, description) in errors) parsed.Refuse(column, reason, description);
         return parsed;
     }
 
     /// <summary>The row's figure as the grid sends it (<see cref="SetCapacityRequest"/>), with the version to write.</summary>
-    public static SetCapacityRequest ToRequest(this ParsedRow row, string agb, long version)
+    /// <remarks>Outlook days that have come (today or earlier: a template filled in yesterday) are left out, as they would expire at once.</remarks>
+    public static SetCapacityRequest ToRequest(this ParsedRow row, string agb, long version, DateOnly today)
     {
         var request = new SetCapacityRequest { Agb = agb, Pc4 = row.Pc4, CareType = row.CareType, FreePlaces = row.FreePlaces, Version = version };
+        foreach (var (_, day, free) in row.Outlook.Where(o => o.Day > today))
+            request.Outlook.Add(new DailyExpectation { Date = day.ToDate(), FreePlaces = free });
         if (row.From is { } from) request.AvailableFrom = from.ToDate();
         if (row.HoursPerWeek is { } hours) request.HoursPerWeek = hours;
         return request;
     }
 
-    /// <summary>The column a field of <see cref="SetCapacityRequest"/> is read from.</summary>
-    public static string ColumnOf(string field) => field switch
+    /// <summary>The column a field of <see cref="SetCapacityRequest"/> is read from (<c>outlook[i].x</c>: the i-th day sent of the row's outlook).</summary>
+    public static string ColumnOf(string field, ParsedRow? row = null, DateOnly? today = null) => field switch
     {
+        _ when row is not null && today is { } t && OutlookIndex(field) is { } i && row.Outlook.Where(o => o.Day > t).ElementAtOrDefault(i) is { Column: { } column } => column,
         "pc4" or "area" => ImportSheet.Pc4,
         "care_type" => ImportSheet.CareType,
         "free_places" => ImportSheet.FreePlaces,
@@ -102,4 +121,8 @@ public static class ImportRows
         "version" => ImportSheet.Version,
         _ => field,
     };
+
+    static int? OutlookIndex(string field) =>
+        field.StartsWith("outlook[", StringComparison.Ordinal) && field.IndexOf(']') is var end and > 8
+        && int.TryParse(field.AsSpan(8, end - 8), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : null;
 }

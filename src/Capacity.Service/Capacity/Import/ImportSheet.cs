@@ -39,6 +39,21 @@ public static class ImportSheet
     public static readonly string[] Columns = [Pc4, CareType, FreePlaces, From, HoursPerWeek, Version];
     public static readonly string[] RequiredColumns = [Pc4, CareType, FreePlaces];
 
+    /// <summary>
+    /// The 7-day outlook's columns: one per day, named by its date ("verwacht_2026-06-16"), so a
+    /// filled-in sheet means the same days whenever it is uploaded. The template has the coming
+    /// seven (tomorrow to today + 7), after <see cref="Columns"/>; all are optional.
+    /// </summary>
+    public const string ExpectedPrefix = "verwacht_";
+
+    /// <summary>The outlook columns of the template made on <paramref name="today"/>.</summary>
+    public static string[] OutlookColumns(DateOnly today) =>
+        [.. Enumerable.Range(1, Outlook.Outlook.WindowDays).Select(d => ExpectedPrefix + today.AddDays(d).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))];
+
+    /// <summary>The day of an outlook column (as <see cref="ColumnOf"/> gives it: "verwacht_2026_06_16", or "verwacht_16_6_2026"), else null.</summary>
+    public static DateOnly? OutlookDayOf(string column) =>
+        column.StartsWith(ExpectedPrefix, StringComparison.Ordinal) ? DateOf(column[ExpectedPrefix.Length..].Replace('_', '-')) : null;
+
     /// <summary>The Dutch name the template writes per care type (as on the screens, labels.js).</summary>
     public static readonly IReadOnlyDictionary<CareType, string> DutchNames = new Dictionary<CareType, string>
     {

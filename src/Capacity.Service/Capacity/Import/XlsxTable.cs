@@ -63,11 +63,13 @@ public static class XlsxTable
     };
 
     /// <summary>The template as a workbook: one sheet "Capaciteit", a bold frozen header, areas as text, numbers as numbers, dates as dates.</summary>
-    public static byte[] Write(IReadOnlyList<TemplateRow> rows)
+    /// <param name="outlookColumns">The outlook's dated columns, after the figure's (<see cref="ImportSheet.OutlookColumns"/>).</param>
+    public static byte[] Write(IReadOnlyList<TemplateRow> rows, IReadOnlyList<string> outlookColumns)
     {
         using var workbook = new XLWorkbook();
         var sheet = workbook.Worksheets.Add("Capaciteit");
         for (var c = 0; c < ImportSheet.Columns.Length; c++) sheet.Cell(1, c + 1).SetValue(ImportSheet.Columns[c]);
+        for (var c = 0; c < outlookColumns.Count; c++) sheet.Cell(1, ImportSheet.Columns.Length + c + 1).SetValue(outlookColumns[c]);
         sheet.Row(1).Style.Font.Bold = true;
         sheet.SheetView.FreezeRows(1);
         sheet.Column(1).Style.NumberFormat.Format = "@";
@@ -82,8 +84,11 @@ public static class XlsxTable
             if (r.FreePlaces is { } free) sheet.Cell(n, 3).SetValue(free);
             sheet.Cell(n, 4).SetValue(r.From.ToDateTime(TimeOnly.MinValue));
             if (r.HoursPerWeek is { } hours) sheet.Cell(n, 5).SetValue(hours);
+            for (var d = 0; d < r.Outlook.Count; d++)
+                if (r.Outlook[d] is { } expected) sheet.Cell(n, ImportSheet.Columns.Length + d + 1).SetValue(expected);
         }
         sheet.Columns(1, ImportSheet.Columns.Length).Width = 18;
+        if (outlookColumns.Count > 0) sheet.Columns(ImportSheet.Columns.Length + 1, ImportSheet.Columns.Length + outlookColumns.Count).Width = 21;
         using var output = new MemoryStream();
         workbook.SaveAs(output);
         return output.ToArray();
@@ -96,10 +101,14 @@ public sealed class UnpackedTooLargeException(string message) : Exception(messag
 /// <summary>One row of the template: an area × care type the provider serves, with its current figure if it has one.</summary>
 public sealed record TemplateRow(string Pc4, string CareTypeName, int? FreePlaces, DateOnly From, double? HoursPerWeek)
 {
-    /// <summary>The row's cells as CSV text, in <see cref="ImportSheet.Columns"/> order (versie left empty: the service picks one).</summary>
+    /// <summary>The places expected on each of the coming 7 days (null: none), in the order of <see cref="ImportSheet.OutlookColumns"/>; empty: all empty.</summary>
+    public IReadOnlyList<int?> Outlook { get; init; } = [];
+
+    /// <summary>The row's cells as CSV text, in <see cref="ImportSheet.Columns"/> order (versie left empty: the service picks one), then the 7 outlook days.</summary>
     public string[] Cells() =>
     [
         Pc4, CareTypeName, FreePlaces?.ToString(CultureInfo.InvariantCulture) ?? "", From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         HoursPerWeek is { } h ? ImportSheet.Format(h) : "", "",
+        .. Enumerable.Range(0, Capacity.Outlook.Outlook.WindowDays).Select(d => d < Outlook.Count && Outlook[d] is { } e ? e.ToString(CultureInfo.InvariantCulture) : ""),
     ];
 }

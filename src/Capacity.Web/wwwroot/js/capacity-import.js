@@ -111,7 +111,7 @@ function figure(f) {
 
 /** Each refusal of a row as "column: Dutch text", or what happened to it. */
 function outcomeText(o) {
-  if (o.errors?.length) return o.errors.map(v => `${t.columns[v.field] ?? v.field}: ${reasonText(v.reason)}`).join(' ');
+  if (o.errors?.length) return o.errors.map(v => `${columnName(v.field)}: ${reasonText(v.reason)}`).join(' ');
   return t[statusKey(o.status)] ?? '';
 }
 
@@ -126,4 +126,10 @@ function base64(buffer) {
   let text = '';
   for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(text);
+}
+
+/** A column as a user reads it; an outlook column (verwacht_2026_06_18, as the service names it) by its day. */
+function columnName(field) {
+  const day = /^verwacht_(\d{4})_(\d{1,2})_(\d{1,2})$/.exec(field);
+  return t.columns[field] ?? (day ? t.expectedColumn(formatDay({ year: Number(day[1]), month: Number(day[2]), day: Number(day[3]) })) : field);
 }

@@ -144,7 +144,25 @@ export function atMoment(value) {
 export const telHref = phone => `tel:${String(phone).replace(/\(0\)/g, '').replace(/[^\d+]/g, '')}`;
 
 /** Texts of the new referral, offer, placement and lead blocks. */
+const shortDay = new Intl.DateTimeFormat('nl-NL', { weekday: 'short', day: 'numeric', month: 'short' });
+
+/** "wo 17 jun": a day of the 7-day outlook, short enough for a column head. */
+export function formatShortDay(value) {
+  const date = toDate(value);
+  return date ? shortDay.format(date) : '';
+}
+
 export const texts = {
+  // the 7-day outlook (docs/INSIGHT-outlook.md)
+  outlookToggle: 'Verwachting',
+  outlookToggleLabel: pc4 => `Verwachting voor de komende 7 dagen in ${pc4}`,
+  outlookHint: 'Verwachte vrije plaatsen per dag. Leeg: geen verwachting (dan telt het gewone cijfer). Opslaan bewaart de verwachting bij het cijfer; een cijfer zonder verwachting wist de oude.',
+  outlookCareType: 'Zorgsoort',
+  outlookTitle: pc4 => `Verwachte vrije plaatsen in ${pc4}, komende 7 dagen`,
+  outlookClose: 'Verwachting sluiten',
+  outlookCell: (careType, pc4, day) => `${careType} in ${pc4}, verwacht op ${day}`,
+  expectedFor: day => `Verwachting voor ${day}`,
+  expectedHint: 'Dit aantal heeft de aanbieder verwacht voor die dag; het is geen plaats die nu vrij is.',
   // the nurse's referral history
   referralsTitle: 'Verwijzingen van uw organisatie',
   referral: patientRef => `Verwijzing ${patientRef}`,

@@ -7,7 +7,8 @@ import { h, fill, latest } from './dom.js';
 import { api, listInsurers } from './api.js';
 import * as live from './live.js';
 import { Problem } from './errors.js';
-import { careTypes, label, key, formatTime } from './labels.js';
+import { careTypes, label, key, formatTime, formatWeekDay, formatShortDay, dateMessage, isoDay } from './labels.js';
+import { comingDays } from './capacity-outlook.js';
 import { mapTexts as t } from './texts/map.js';
 import { drawMap, band } from './municipality-map.js';
 
@@ -56,6 +57,9 @@ export async function render(main, identity) {
   const viewPicker = h('select', { id: 'map-view', 'aria-label': t.view },
     h('option', { value: '' }, t.allProviders),
     h('optgroup', { label: t.perInsurer }, insurers.map(i => h('option', { value: i.uzovi }, t.insurerOption(i.name)))));
+  // Today, or one of the coming 7 days: then free places and providers with room are the outlook's.
+  const dayPicker = h('select', { id: 'map-day', 'aria-label': t.day },
+    h('option', { value: '' }, t.dayToday), comingDays().map(d => h('option', { value: d }, t.dayOption(formatShortDay(dateMessage(d))))));
   const title = h('h1', { id: 'map-title' }, t.title);
   const updated = h('p', { class: 'muted', id: 'map-updated' });
   const viewStatus = h('p', { class: 'error', id: 'map-view-status', role: 'alert' });
@@ -80,7 +84,7 @@ export async function render(main, identity) {
 
   fill(main, h('div', { class: 'municipality' },
     h('section', { class: 'card map-card', 'aria-labelledby': 'map-title' },
-      h('div', { class: 'map-head' }, title, h('div', { class: 'map-pickers' }, viewPicker, careType)), updated, viewStatus,
+      h('div', { class: 'map-head' }, title, h('div', { class: 'map-pickers' }, viewPicker, careType, dayPicker)), updated, viewStatus,
       h('div', { class: 'map-wrap' }, mapSvg),
       legend, tooltip, h('p', { class: 'muted' }, t.source)),
     h('section', { class: 'card', 'aria-labelledby': 'areas-title' },
@@ -102,8 +106,9 @@ export async function render(main, identity) {
   /** An area's figures for the care type shown, with 0 for what the answer leaves out. */
   function numbers(area, type) {
     const f = figures(area, type);
+    const day = dayPicker.value ? (f.outlook?.days ?? f.outlook ?? []).find(d => isoDay(d.day ?? d.date) === dayPicker.value) : null;
     return {
-      free: f.freePlaces ?? 0, withRoom: f.providersWithRoom ?? 0, inView: f.providersInView ?? 0,
+      free: (day ?? f).freePlaces ?? 0, withRoom: (day ?? f).providersWithRoom ?? 0, inView: f.providersInView ?? 0,
       closed: f.providersWithRoomClosedByClientStop ?? 0, closedFree: f.freePlacesClosedByClientStop ?? 0,
       stops: f.providersWithClientStop ?? 0, stale: f.providersStale ?? 0, unmet: unmetIn(area?.pc4, type),
     };
@@ -133,7 +138,9 @@ export async function render(main, identity) {
   function draw() {
     if (!availability) return;
     const type = careType.value;
-    updated.textContent = t.updated(formatTime(availability.evaluatedAt), label(careTypes, type));
+    updated.textContent = dayPicker.value
+      ? t.updatedDay(formatTime(availability.evaluatedAt), label(careTypes, type), formatWeekDay(dateMessage(dayPicker.value)))
+      : t.updated(formatTime(availability.evaluatedAt), label(careTypes, type));
     drawLegend();
     for (const area of availability.areas ?? []) {
       const n = numbers(area, type);
@@ -151,14 +158,16 @@ export async function render(main, identity) {
     // Each provider once, however many areas it serves (the distinct counts).
     const total = (availability.totals ?? []).find(c => key(c.careType) === type) ?? {};
     const once = total.distinct ?? {};
+    const totalDay = dayPicker.value ? (total.outlook?.days ?? total.outlook ?? []).find(d => isoDay(d.day ?? d.date) === dayPicker.value) : null;
     totals.textContent = t.totals({
-      municipality: availability.municipality, free: total.freePlaces ?? 0, withRoom: once.withRoom ?? 0, inView: once.inView ?? 0,
+      municipality: availability.municipality, free: (totalDay ?? total).freePlaces ?? 0, withRoom: once.withRoom ?? 0, inView: once.inView ?? 0,
       closed: once.withRoomClosedByClientStop ?? 0, closedFree: total.freePlacesClosedByClientStop ?? 0, insurer: insurerName(),
     });
     totals.dataset.withRoom = once.withRoom ?? 0;
     if (tipPc4) showTip(tipPc4);
   }
   careType.addEventListener('change', draw);
+  dayPicker.addEventListener('change', draw);
 
   function drawUnmet(response) {
     unmetAreas = response.areas ?? [];

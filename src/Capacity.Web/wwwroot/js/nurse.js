@@ -9,7 +9,7 @@ import { referralHistory } from './referrals.js';
 import { fieldProblems, showFieldErrors, clearFieldErrors } from './errors.js';
 import { keepSearch, keptSearch } from './search-url.js';
 import {
-  careTypes, contractTypes, texts, label, key, proto, unit, formatKm, formatTime, formatDay, fromDay, ago, today, dateMessage,
+  careTypes, contractTypes, texts, label, key, proto, unit, formatKm, formatTime, formatDay, fromDay, ago, today, dateMessage, isoDay, formatWeekDay,
 } from './labels.js';
 import { exclusionText, offerOutcome } from './texts/matching.js';
 
@@ -167,16 +167,18 @@ export async function render(main, identity) {
     for (const agb of [...selected]) if (!result.candidates.some(c => c.provider.agb === agb)) selected.delete(agb);
     // Rows are kept while what they show is unchanged, so a push does not take the focus from a checkbox.
     keyed(candidates, result.candidates, c => c.provider.agb,
-      c => [c.provider.name, c.distanceKm, c.freePlaces, key(c.unit), fromDay(c.availableFrom), c.capacityPublishedAt, key(c.contractType)].join('|'),
+      c => [c.provider.name, c.distanceKm, c.freePlaces, key(c.unit), fromDay(c.availableFrom), c.capacityPublishedAt, key(c.contractType), isoDay(c.expectedFor)].join('|'),
       c => {
         const box = h('input', { type: 'checkbox', 'aria-label': `Kies ${c.provider.name}`,
           onchange: () => { box.checked ? selected.add(c.provider.agb) : selected.delete(c.provider.agb); updateOffer(); } });
-        return h('tr', { dataset: { agb: c.provider.agb, free: c.freePlaces } },
+        return h('tr', { dataset: { agb: c.provider.agb, free: c.freePlaces, ...(c.expectedFor ? { expected: isoDay(c.expectedFor) } : {}) } },
           // The label around the box is the finger's target (44 px), the box itself stays small.
           h('td', { class: 'pick' }, h('label', { class: 'pick-hit' }, box)),
           h('td', {}, c.provider.name),
           h('td', { class: 'num' }, formatKm(c.distanceKm)),
-          h('td', { class: 'num free' }, `${c.freePlaces} ${unit(c.unit, c.freePlaces)}`),
+          h('td', { class: 'num free' }, `${c.freePlaces} ${unit(c.unit, c.freePlaces)}`,
+            // An expectation of the provider's 7-day outlook for the start day, not a place free now.
+            c.expectedFor ? h('small', { class: 'expected', title: texts.expectedHint }, texts.expectedFor(formatWeekDay(c.expectedFor))) : null),
           h('td', {}, fromDay(c.availableFrom)),
           h('td', { class: 'age', dataset: { at: c.capacityPublishedAt } }, ago(c.capacityPublishedAt)),
           h('td', {}, label(contractTypes, c.contractType)));

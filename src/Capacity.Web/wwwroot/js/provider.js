@@ -8,6 +8,7 @@ import * as live from './live.js';
 import { clientStops } from './stops.js';
 import { capacityEndpoint } from './pull-endpoint.js';
 import { capacityImport } from './capacity-import.js';
+import { outlookEditor, refreshOutlook, outlookInputs, outlookChanged, outlookOf } from './capacity-outlook.js';
 import { contact, facts, uncontractedWarning, moreButton, olderToggle } from './blocks.js';
 import {
   careTypes, declineReasons, texts, label, key, proto, formatDay, formatTime, formatMoment, formatWeekDay, ago, today,
@@ -29,10 +30,11 @@ export async function render(main, identity) {
   const grid = h('div', { id: 'capacity-grid', class: 'grid-wrap' }, h('p', { class: 'muted' }, 'Laden…'));
   const saveButton = h('button', { type: 'submit', class: 'primary', id: 'save-capacity' }, 'Alles opslaan');
   const saveStatus = h('p', { class: 'status', role: 'status', id: 'save-status' });
+  const outlook = outlookEditor(); // the 7-day outlook of one area at a time, under the grid
   const gridForm = h('form', { class: 'card capacity', 'aria-labelledby': 'capacity-title', novalidate: true },
     h('h2', { id: 'capacity-title' }, 'Vrije plaatsen per postcodegebied'),
     h('p', { class: 'muted' }, 'Pas de aantallen aan en sla alles in één keer op. Tab en pijltjes werken; Enter slaat op.'),
-    nudge, grid, h('div', { class: 'actions' }, saveButton, saveStatus));
+    nudge, grid, outlook.section, h('div', { class: 'actions' }, saveButton, saveStatus));
   const stops = clientStops(agb, insurers, provider);
   const endpoint = capacityEndpoint(agb, () => loadCapacity());
   const importCard = capacityImport(agb, () => loadCapacity()); // applied rows show in the grid at once
@@ -81,6 +83,7 @@ export async function render(main, identity) {
       const held = input.parentElement.querySelector('.held');
       if (held) held.textContent = f.heldPlaces ? `${f.heldPlaces} vast` : '';
     }
+    refreshOutlook(outlook.section, figures);
     return true;
   }
 
@@ -94,7 +97,7 @@ export async function render(main, identity) {
           h('tr', {}, h('th', { scope: 'col' }, 'Postcode'), types.map(t => h('th', { scope: 'col', class: 'num' }, careTypes[t]))),
           h('tr', { class: 'fill-row' }, h('th', { scope: 'row' }, 'Hele kolom'), types.map(t => h('th', { class: 'num' }, columnFill(t))))),
         h('tbody', {}, areas.map(pc4 => h('tr', {},
-          h('th', { scope: 'row' }, pc4),
+          h('th', { scope: 'row' }, pc4, ' ', outlook.toggle(pc4)),
           types.map(t => {
             const f = at.get(`${pc4}|${t}`);
             if (!f) return h('td', {});
@@ -107,6 +110,7 @@ export async function render(main, identity) {
             return h('td', { class: 'num' }, input,
               h('small', { class: 'held', title: 'vastgehouden voor openstaande aanvragen' }, f.heldPlaces ? `${f.heldPlaces} vast` : ''));
           }))))));
+    outlook.draw(areas, types, at);
   }
 
   function drawNudge() {
@@ -146,15 +150,20 @@ export async function render(main, identity) {
 
   gridForm.addEventListener('submit', async e => {
     e.preventDefault();
-    const changed = [...grid.querySelectorAll('input.cell')].filter(i => i.value !== i.dataset.original);
+    const days = outlookInputs(outlook.section);
+    const changed = [...grid.querySelectorAll('input.cell')].filter(i => i.value !== i.dataset.original || outlookChanged(days, i.dataset.pc4, i.dataset.careType));
     // Also a save without changes confirms the figures: re-publish everything then, so they are fresh again.
     const toSave = changed.length ? changed : [...grid.querySelectorAll('input.cell')];
     // The service names a figure by its place in the batch: figures[3] is toSave[3].
-    const cells = Object.fromEntries(toSave.map((input, i) => [`figures[${i}]`, input]));
-    clearFieldErrors(Object.fromEntries([...grid.querySelectorAll('input.cell')].map(input => [input.id, input])));
+    // Each figure goes with its outlook (a figure without one clears it); a day of it is figures[3].outlook[1].
+    const outlooks = toSave.map(i => outlookOf(days, i.dataset.pc4, i.dataset.careType));
+    const cells = Object.fromEntries(toSave.flatMap((input, i) => [[`figures[${i}]`, input],
+      ...Object.entries(outlooks[i].inputs).map(([name, day]) => [`figures[${i}].${name}`, day])]));
+    clearFieldErrors(Object.fromEntries([...gridForm.querySelectorAll('input.cell, input.expect')].map(input => [input.id, input])));
     const wrong = new Problem();
     toSave.forEach((input, i) => { if (input.value === '' || !(Number.isInteger(Number(input.value)) && Number(input.value) >= 0)) wrong.add(`figures[${i}]`, texts.badNumber); });
-    if (wrong.any) { showFieldErrors(wrong, cells, saveStatus); say(saveStatus, texts.notSaved, 'error'); return; }
+    outlooks.forEach((o, i) => o.bad.forEach(day => wrong.add(`figures[${i}].${Object.keys(o.inputs).find(k => o.inputs[k] === day)}`, texts.badNumber)));
+    if (wrong.any) { showFieldErrors(wrong, cells, saveStatus); outlook.reveal(); say(saveStatus, texts.notSaved, 'error'); return; }
     saveButton.disabled = true;
     // Versions only go up: the clock, unless the provider's own system has already gone past it.
     const version = Math.max(Date.now(), ...figures.map(f => Number(f.version ?? 0) + 1));
@@ -162,7 +171,7 @@ export async function render(main, identity) {
       // One call for the whole grid: all or nothing, so a refused save leaves every figure as it was.
       const result = await api(`${path}/capacity/batch`, {
         method: 'POST',
-        body: { figures: toSave.map(i => ({ pc4: i.dataset.pc4, careType: proto('CARE_TYPE_', i.dataset.careType), freePlaces: Number(i.value), version })) },
+        body: { figures: toSave.map((i, n) => ({ pc4: i.dataset.pc4, careType: proto('CARE_TYPE_', i.dataset.careType), freePlaces: Number(i.value), version, outlook: outlooks[n].outlook })) },
       });
       const outdated = Number(result.outdated ?? 0);
       if (outdated > 0) say(saveStatus, `${outdated} van ${result.received} cijfers niet opgeslagen: er kwam intussen een nieuwer cijfer binnen. Controleer de getoonde aantallen.`, 'warn');
@@ -170,6 +179,7 @@ export async function render(main, identity) {
       await loadCapacity();
     } catch (err) {
       showFieldErrors(err, cells, saveStatus);
+      outlook.reveal();
       if (!saveStatus.textContent) say(saveStatus, texts.notSaved, 'error');
     } finally {
       saveButton.disabled = false;

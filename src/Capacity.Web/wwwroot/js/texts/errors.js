@@ -63,6 +63,8 @@ export const reasonTexts = {
   DATE_IN_PAST: 'Deze datum ligt in het verleden; kies vandaag of later.',
   DATE_TOO_FAR: 'Deze datum ligt te ver vooruit.',
   DATE_BEFORE_START: 'De einddatum ligt vóór de begindatum.',
+  OUTLOOK_DAY_RANGE: 'Een verwachting geldt voor morgen tot en met over 7 dagen.',
+  OUTLOOK_DAY_DUPLICATE: 'Deze dag staat al eerder in de verwachting.',
   URGENT_START: 'Bij spoed begint de zorg binnen 24 uur: kies vandaag of morgen als startdatum.',
   AGE_RANGE: 'Vul een leeftijd in van 0 tot en met 130 jaar.',
   CHILD_CARE_AGE_REQUIRED: 'Vul de leeftijd in: medische kindzorg is voor patiënten onder 18.',

@@ -28,4 +28,5 @@ export const importTexts = {
   places: (n, from, hours) => `${n}${from ? ` vanaf ${from}` : ''}${hours !== undefined ? `, ${hoursFormat.format(hours)} uur/week` : ''}`,
   // the template's columns as a user reads them
   columns: { postcode_gebied: 'postcodegebied', zorgsoort: 'zorgsoort', vrije_plaatsen: 'vrije plaatsen', vanaf: 'vanaf', uren_per_week: 'uren per week', versie: 'versie' },
+  expectedColumn: day => `verwacht op ${day}`,
 };

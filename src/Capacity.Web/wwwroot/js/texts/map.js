@@ -11,6 +11,11 @@ export const mapTexts = {
   insurerOption: name => `Verzekerden van ${name}`,
   viewFailed: 'Deze weergave kon niet worden geladen. Kies een andere weergave of probeer het later opnieuw.',
   updated: (time, careType) => `Bijgewerkt om ${time} · ${careType}`,
+  // the 7-day outlook: a coming day instead of today (docs/INSIGHT-outlook.md)
+  day: 'Dag',
+  dayToday: 'Vandaag',
+  dayOption: day => `Verwacht ${day}`,
+  updatedDay: (time, careType, day) => `Bijgewerkt om ${time} · ${careType} · verwachting voor ${day}: vrije plaatsen en aanbieders met ruimte zoals aanbieders ze verwachten (zonder verwachting: hun huidige cijfer)`,
   // which view the legend shows: the first thing it says
   legendAll: 'Weergave: alle aanbieders die het gebied bedienen, ongeacht contracten en cliëntenstops.',
   legendInsurer: name => `Weergave: voor verzekerden van ${name} — alleen aanbieders met een ${name}-contract voor deze zorgsoort en zonder cliëntenstop voor ${name}.`,
