@@ -13,7 +13,7 @@ namespace Capacity.Service.Insight.Placements;
 /// totals. A desk's and a provider's answers are exact; a municipality's and the national one are
 /// aggregates (small counts hidden). Who may ask for which scope is the permission table's.
 /// </summary>
-public sealed class PlacementAnalytics(PlacementStore store, PostcodeDirectory postcodes)
+public sealed class PlacementAnalytics(PlacementStore store, PostcodeDirectory postcodes, PagedAnswers answers)
 {
     public async Task<GetPlacementAnalyticsResponse> GetAsync(GetPlacementAnalyticsRequest request, ServerCallContext context)
     {
@@ -48,7 +48,19 @@ public sealed class PlacementAnalytics(PlacementStore store, PostcodeDirectory p
         }
         errors.ThrowIfAny();
 
-        var months = period!.Months;
+        var list = $"placements|{request.ScopeCase}|{owner}|{period!.From.Iso()}|{period.To.Iso()}|{careTypes.Bits}|{grouping}";
+        var (cells, totals) = await answers.GetAsync(list, request.PageToken, () => CountAsync(request, owner, period, careTypes, grouping), a => a.Cells.Count + a.Totals.Count);
+        var page = Paging.Of(cells, c => $"{c.Month}|{c.MunicipalityCode}:{c.Pc4}|{(int)c.CareType:D3}", list, size, request.PageToken);
+        var response = new GetPlacementAnalyticsResponse { NextPageToken = page.NextPageToken };
+        response.Cells.AddRange(page.Items);
+        response.Totals.AddRange(totals);
+        return response;
+    }
+
+    async Task<CountedCells> CountAsync(GetPlacementAnalyticsRequest request, string owner,
+        PlacementValidation.Period period, CareTypeSet careTypes, RegionGrouping grouping)
+    {
+        var months = period.Months;
         IReadOnlyList<RedisKey> keys = request.ScopeCase switch
         {
             GetPlacementAnalyticsRequest.ScopeOneofCase.InsurerUzovi => [.. months.Select(m => PlacementStore.Keys.Insurer(owner, m))],
@@ -59,13 +71,6 @@ public sealed class PlacementAnalytics(PlacementStore store, PostcodeDirectory p
         var facts = (await store.ReadAsync(keys)).Where(f => period.Contains(f.Created) && careTypes.Contains(f.CareType));
         var aggregate = request.ScopeCase is GetPlacementAnalyticsRequest.ScopeOneofCase.Municipality or GetPlacementAnalyticsRequest.ScopeOneofCase.National;
         var provider = request.ScopeCase == GetPlacementAnalyticsRequest.ScopeOneofCase.ProviderAgb;
-        var (cells, totals) = new PlacementCells(provider, aggregate, grouping, code => postcodes.FindMunicipality(code)?.Name ?? "").Of(facts);
-
-        var list = $"placements|{request.ScopeCase}|{owner}|{period.From.Iso()}|{period.To.Iso()}|{careTypes.Bits}|{grouping}";
-        var page = Paging.Of(cells, c => $"{c.Month}|{c.MunicipalityCode}:{c.Pc4}|{(int)c.CareType:D3}", list, size, request.PageToken);
-        var response = new GetPlacementAnalyticsResponse { NextPageToken = page.NextPageToken };
-        response.Cells.AddRange(page.Items);
-        response.Totals.AddRange(totals);
-        return response;
+        return new PlacementCells(provider, aggregate, grouping, code => postcodes.FindMunicipality(code)?.Name ?? "").Of(facts);
     }
 }

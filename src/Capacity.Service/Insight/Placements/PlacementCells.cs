@@ -2,6 +2,9 @@ using Capacity.V1;
 
 namespace Capacity.Service.Insight.Placements;
 
+/// <summary>A whole placement answer: every cell in answer order, and the totals per care type.</summary>
+public sealed record CountedCells(List<PlacementCell> Cells, List<PlacementCell> Totals);
+
 /// <summary>
 /// Facts → cells, in pure C#: one cell per month × region × care type, and totals per care type.
 /// <paramref name="provider"/>: a provider's own analytics (its offers; placed = placed with it;
@@ -42,10 +45,11 @@ public sealed class PlacementCells(bool provider, bool aggregate, RegionGrouping
     }
 
     /// <summary>The cells in answer order (month, region, care type) and the totals per care type.</summary>
-    public (List<PlacementCell> Cells, List<PlacementCell> Totals) Of(IEnumerable<PlacementFact> facts)
+    public CountedCells Of(IEnumerable<PlacementFact> facts)
     {
-        var cells = new SortedDictionary<(string Month, string Region, CareType CareType), Tally>();
-        var totals = new SortedDictionary<CareType, Tally>();
+        // Hashed while counting (a sorted map compared strings by culture on every fact), ordered once at the end.
+        var cells = new Dictionary<(string Month, string Region, CareType CareType), Tally>();
+        var totals = new Dictionary<CareType, Tally>();
         foreach (var f in facts)
         {
             var region = grouping switch
@@ -57,8 +61,9 @@ public sealed class PlacementCells(bool provider, bool aggregate, RegionGrouping
             Get(cells, (f.Month, region, f.CareType)).Add(f, provider);
             Get(totals, f.CareType).Add(f, provider);
         }
-        return (cells.Select(c => Cell(c.Value, c.Key.Month, c.Key.Region, c.Key.CareType)).ToList(),
-            totals.Select(t => Cell(t.Value, "", null, t.Key)).ToList());
+        return new CountedCells([.. cells.OrderBy(c => c.Key.Month, StringComparer.Ordinal).ThenBy(c => c.Key.Region, StringComparer.Ordinal).ThenBy(c => c.Key.CareType)
+                .Select(c => Cell(c.Value, c.Key.Month, c.Key.Region, c.Key.CareType))],
+            [.. totals.OrderBy(t => t.Key).Select(t => Cell(t.Value, "", null, t.Key))]);
     }
 
     static Tally Get<TKey>(IDictionary<TKey, Tally> tallies, TKey key)

@@ -69,7 +69,7 @@ public sealed record PlacementFact(
     public bool IsFinal => State is ReferralState.Placed or ReferralState.Closed or ReferralState.Cancelled;
 
     /// <summary>The month a referral counts in: its creation (Europe/Amsterdam), "2026-11".</summary>
-    public string Month => MonthOf(Created);
+    public string Month { get; } = MonthOf(Created);
 
     public static string MonthOf(DateTimeOffset at) => MonthOf(DutchCalendar.DateOf(at));
 
@@ -97,24 +97,35 @@ public sealed record PlacementFact(
         return s.ToString();
     }
 
+    static readonly Dictionary<DeclineReason, int> NoDeclines = [];
+
     /// <summary>The fact a line holds; null for a line this version cannot read (left out of the figures rather than failing the answer).</summary>
     public static PlacementFact? Parse(string line)
     {
-        var f = line.Split('|');
-        if (f.Length < 20) return null;
+        // Read field by field from the line (a query parses every fact it reads: no split array, no number substrings).
+        var rest = line.AsSpan();
+        var f = new Range[20];
+        var fields = 0;
+        for (var start = 0; fields < 20; fields++)
+        {
+            var cut = rest[start..].IndexOf('|');
+            f[fields] = cut < 0 ? new Range(start, rest.Length) : new Range(start, start + cut);
+            if (cut < 0) { fields++; break; }
+            start += cut + 1;
+        }
+        if (fields < 20) return null;
         try
         {
+            long Long(int i) => long.Parse(line.AsSpan()[f[i]], CultureInfo.InvariantCulture);
+            int Int(int i) => int.Parse(line.AsSpan()[f[i]], CultureInfo.InvariantCulture);
+            DateTimeOffset? Time(int i) => f[i].GetOffsetAndLength(line.Length).Length == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(Long(i));
+            var declines = rest[f[15]].IsEmpty ? NoDeclines : line[f[15]].Split(',').Select(p => p.Split(':'))
+                .ToDictionary(p => (DeclineReason)int.Parse(p[0], CultureInfo.InvariantCulture), p => int.Parse(p[1], CultureInfo.InvariantCulture));
+            TimeSpan[] answers = rest[f[19]].IsEmpty ? [] : [.. line[f[19]].Split(',').Select(a => TimeSpan.FromSeconds(long.Parse(a, CultureInfo.InvariantCulture)))];
             return new PlacementFact(
-                long.Parse(f[0], CultureInfo.InvariantCulture),
-                DateTimeOffset.FromUnixTimeSeconds(long.Parse(f[1], CultureInfo.InvariantCulture)),
-                f[2], f[3], (CareType)int.Parse(f[4], CultureInfo.InvariantCulture), f[5], (ReferralState)int.Parse(f[6], CultureInfo.InvariantCulture),
-                Time(f[7]), Time(f[8]), f[9].Length == 0 ? null : DateOnly.FromDayNumber(int.Parse(f[9], CultureInfo.InvariantCulture)),
-                Time(f[10]), (ClosureOutcome)int.Parse(f[11], CultureInfo.InvariantCulture), Time(f[12]),
-                int.Parse(f[13], CultureInfo.InvariantCulture), int.Parse(f[14], CultureInfo.InvariantCulture),
-                f[15].Length == 0 ? new Dictionary<DeclineReason, int>()
-                    : f[15].Split(',').Select(p => p.Split(':')).ToDictionary(p => (DeclineReason)int.Parse(p[0], CultureInfo.InvariantCulture), p => int.Parse(p[1], CultureInfo.InvariantCulture)),
-                int.Parse(f[16], CultureInfo.InvariantCulture), int.Parse(f[17], CultureInfo.InvariantCulture), int.Parse(f[18], CultureInfo.InvariantCulture),
-                f[19].Length == 0 ? [] : f[19].Split(',').Select(a => TimeSpan.FromSeconds(long.Parse(a, CultureInfo.InvariantCulture))).ToArray());
+                Long(0), DateTimeOffset.FromUnixTimeSeconds(Long(1)), line[f[2]], line[f[3]], (CareType)Int(4), line[f[5]], (ReferralState)Int(6),
+                Time(7), Time(8), rest[f[9]].IsEmpty ? null : DateOnly.FromDayNumber(Int(9)),
+                Time(10), (ClosureOutcome)Int(11), Time(12), Int(13), Int(14), declines, Int(16), Int(17), Int(18), answers);
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or IndexOutOfRangeException)
         {
@@ -124,5 +135,4 @@ public sealed record PlacementFact(
 
     static string Seconds(DateTimeOffset? at) => at?.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) ?? "";
 
-    static DateTimeOffset? Time(string s) => s.Length == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(long.Parse(s, CultureInfo.InvariantCulture));
 }

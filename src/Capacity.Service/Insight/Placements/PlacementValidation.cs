@@ -11,7 +11,10 @@ public static class PlacementValidation
     /// <summary>A validated period: its days and the months ("2026-11") it touches, at most <see cref="MaxMonths"/>.</summary>
     public sealed record Period(DateOnly From, DateOnly To, IReadOnlyList<string> Months)
     {
-        public bool Contains(DateTimeOffset at) => DutchCalendar.DateOf(at) is var day && day >= From && day <= To;
+        // The period's ends as instants, once: a query tests every fact it reads.
+        readonly DateTimeOffset _start = DutchCalendar.StartOf(From), _end = DutchCalendar.StartOf(To.AddDays(1));
+
+        public bool Contains(DateTimeOffset at) => at >= _start && at < _end;
     }
 
     public static Period? PeriodOf(DateRange? period, InputErrors errors)

@@ -17,7 +17,7 @@ namespace Capacity.Service.Insight.Placements;
 /// It is an aggregate for every reader, the desk too: counts from 1 to 4 and times over fewer
 /// than 5 escalations are hidden. A desk may ask for its own insurer only (the permission table).
 /// </summary>
-public sealed class UnmetDemandReports(PlacementStore store, PostcodeDirectory postcodes, RegistryCache registry)
+public sealed class UnmetDemandReports(PlacementStore store, PostcodeDirectory postcodes, RegistryCache registry, PagedAnswers answers)
 {
     static readonly ClosureOutcome[] Outcomes = [.. Enum.GetValues<ClosureOutcome>().Where(o => o != ClosureOutcome.Unspecified)];
 
@@ -25,7 +25,7 @@ public sealed class UnmetDemandReports(PlacementStore store, PostcodeDirectory p
     {
         var errors = new InputErrors();
         var size = PlacementValidation.PageSize(request.PageSize, errors);
-        var (rows, list) = await RowsAsync(request, errors);
+        var (rows, list) = await RowsAsync(request, errors, request.PageToken);
         var page = Paging.Of(rows, r => $"{r.Month}|{r.InsurerUzovi}|{r.MunicipalityCode}|{(int)r.CareType:D3}", list, size, request.PageToken);
         var response = new GetUnmetDemandReportResponse { NextPageToken = page.NextPageToken, MinimumCellSize = CellCounts.MinimumCellSize };
         response.Rows.AddRange(page.Items);
@@ -34,7 +34,7 @@ public sealed class UnmetDemandReports(PlacementStore store, PostcodeDirectory p
 
     public async Task<HttpBody> ExportAsync(GetUnmetDemandReportRequest request, ServerCallContext context)
     {
-        var (rows, _) = await RowsAsync(request, new InputErrors());
+        var (rows, _) = await RowsAsync(request, new InputErrors(), "");
         var body = new HttpBody { ContentType = "text/csv; charset=utf-8", Data = ByteString.CopyFrom(CsvTable.Write(rows.Select(Csv).Prepend(Columns))) };
         // Over JSON transcoding the answer is the file: name it for the browser's download.
         if (context.GetHttpContext() is { } http && http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
@@ -44,7 +44,7 @@ public sealed class UnmetDemandReports(PlacementStore store, PostcodeDirectory p
     }
 
     /// <summary>Every row of the report in answer order, and the name of the list for its page tokens.</summary>
-    async Task<(List<UnmetDemandRow> Rows, string List)> RowsAsync(GetUnmetDemandReportRequest request, InputErrors errors)
+    async Task<(List<UnmetDemandRow> Rows, string List)> RowsAsync(GetUnmetDemandReportRequest request, InputErrors errors, string pageToken)
     {
         var period = PlacementValidation.PeriodOf(request.Period, errors);
         switch (request.ScopeCase)
@@ -61,19 +61,27 @@ public sealed class UnmetDemandReports(PlacementStore store, PostcodeDirectory p
         }
         errors.ThrowIfAny();
 
-        string[] insurers = request.AllInsurers ? await store.InsurersAsync() : [request.InsurerUzovi];
-        var facts = await store.ReadAsync([.. insurers.SelectMany(i => period!.Months.Select(m => PlacementStore.Keys.Unmet(i, m)))]);
-        var names = registry.Current.Insurers;
-        var rows = facts.Where(f => f.Escalated is { } at && period!.Contains(at))
+        var list = $"unmet-report|{(request.AllInsurers ? "*" : request.InsurerUzovi)}|{period!.From.Iso()}|{period.To.Iso()}";
+        var rows = await answers.GetAsync(list, pageToken, async () =>
+        {
+            string[] insurers = request.AllInsurers ? await store.InsurersAsync() : [request.InsurerUzovi];
+            var facts = await store.ReadAsync([.. insurers.SelectMany(i => period.Months.Select(m => PlacementStore.Keys.Unmet(i, m)))]);
+            var names = registry.Current.Insurers;
+            return Rows(facts, period, uzovi => names.GetValueOrDefault(uzovi)?.Name ?? "", code => postcodes.FindMunicipality(code)?.Name ?? "");
+        }, r => r.Count);
+        return (rows, list);
+    }
+
+    /// <summary>The report's rows from the facts of the insurers' unmet-demand hashes: those escalated within the period, in answer order.</summary>
+    public static List<UnmetDemandRow> Rows(IEnumerable<PlacementFact> facts, PlacementValidation.Period period, Func<string, string> insurerName, Func<string, string> municipalityName) =>
+        facts.Where(f => f.Escalated is { } at && period.Contains(at))
             .GroupBy(f => (Month: PlacementFact.MonthOf(f.Escalated!.Value), f.Uzovi, f.MunicipalityCode, f.CareType))
             .OrderBy(g => g.Key.Month, StringComparer.Ordinal).ThenBy(g => g.Key.Uzovi, StringComparer.Ordinal)
             .ThenBy(g => g.Key.MunicipalityCode, StringComparer.Ordinal).ThenBy(g => g.Key.CareType)
-            .Select(g => Row(g.Key.Month, g.Key.Uzovi, names.GetValueOrDefault(g.Key.Uzovi)?.Name ?? "", g.Key.MunicipalityCode, g.Key.CareType, [.. g]))
+            .Select(g => Row(g.Key.Month, g.Key.Uzovi, insurerName(g.Key.Uzovi), g.Key.MunicipalityCode, municipalityName(g.Key.MunicipalityCode), g.Key.CareType, [.. g]))
             .ToList();
-        return (rows, $"unmet-report|{(request.AllInsurers ? "*" : request.InsurerUzovi)}|{period!.From.Iso()}|{period.To.Iso()}");
-    }
 
-    UnmetDemandRow Row(string month, string uzovi, string insurerName, string municipalityCode, CareType careType, List<PlacementFact> facts)
+    static UnmetDemandRow Row(string month, string uzovi, string insurerName, string municipalityCode, string municipality, CareType careType, List<PlacementFact> facts)
     {
         var row = new UnmetDemandRow
         {
@@ -81,7 +89,7 @@ public sealed class UnmetDemandReports(PlacementStore store, PostcodeDirectory p
             InsurerUzovi = uzovi,
             InsurerName = insurerName,
             MunicipalityCode = municipalityCode,
-            Municipality = postcodes.FindMunicipality(municipalityCode)?.Name ?? "",
+            Municipality = municipality,
             CareType = careType,
             Escalations = CellCounts.Of(facts.Count, aggregate: true),
             PlacedByDesk = CellCounts.Of(facts.Count(f => f.State == ReferralState.Placed), aggregate: true),
