@@ -32,6 +32,9 @@ const string Usage = """
            Capacity.Bench hotkeys --redis 127.0.0.1:6379 [--duration 5] [--concurrency 32]
              How fast the single-slot keys every instance shares go (the audit chain, the holds' due index, the pending
              steps) on one Redis, i.e. on one shard of a cluster: a markdown table (scripts/hot-keys.sh runs it).
+           Capacity.Bench placements --redis 127.0.0.1:6379 [--per-month 40000] [--months 24] [--insurers 10] [--repeat 5] [--load yes|no]
+             Writes generated referral facts into that Redis as the service keeps them (an empty database: it adds), then
+             times placement analytics and the unmet-demand report per scope: hashes, facts and bytes read, and latency.
            Capacity.Bench request-body [--preset national] [--seed 1] --out path
              Writes the scenario's sanity search as a gRPC message body (for h2load, a C HTTP/2 load generator).
     Every command that calls the service also takes [--signing-key-file path] [--issuer capacity-bench] [--audience capacity]:
@@ -52,7 +55,8 @@ try
         ["durability", .. var rest] => await Commands.DurabilityAsync(new Args(rest)),
         ["hotkeys", .. var rest] => await HotKeysCommand(new Args(rest)),
         ["history", .. var rest] => await Commands.HistoryAsync(new Args(rest)),
-        _ => throw new FormatException("expected a command: scenario, run, search, referral-reads, durability, hotkeys, history or request-body"),
+        ["placements", .. var rest] => await PlacementQueries.RunAsync(new Args(rest)),
+        _ => throw new FormatException("expected a command: scenario, run, search, referral-reads, durability, hotkeys, history, placements or request-body"),
     };
 }
 catch (FormatException e)

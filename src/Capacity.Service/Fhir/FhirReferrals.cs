@@ -105,6 +105,9 @@ public static class FhirReferrals
         DeclineReason.NoStaff => "no-staff",
         DeclineReason.OutsideArea => "outside-area",
         DeclineReason.CareTooComplex => "care-too-complex",
+        DeclineReason.NoCapacity => "no-capacity",
+        DeclineReason.TravelDistance => "travel-distance",
+        DeclineReason.PatientPreference => "patient-preference",
         _ => "other",
     };
 

@@ -18,7 +18,7 @@ namespace Capacity.Service.Referrals;
 /// </summary>
 public sealed class ReferralCommitter(
     ReferralStore store, ReferralIndexes indexes, UnmetDemandStore unmet, HoldStore holds, ReferralNotifier notifier,
-    IOptionsMonitor<ReferralOptions> options, TimeProvider time)
+    Insight.Placements.PlacementStore placements, IOptionsMonitor<ReferralOptions> options, TimeProvider time)
 {
     const int Attempts = 8;
 
@@ -163,6 +163,7 @@ public sealed class ReferralCommitter(
             work.Add(indexes.EnqueueForDeskAsync(r));
             work.Add(unmet.CountAsync(r));
         }
+        work.Add(placements.ProjectAsync(r)); // the referral as it is now, for analytics: idempotent, a newer version wins
         if (r.Waiting is not null) work.Add(indexes.WaitAsync(r));
         else if (replay || before?.Waiting is not null) work.Add(indexes.StopWaitingAsync(r.Id));
         await Task.WhenAll(work);

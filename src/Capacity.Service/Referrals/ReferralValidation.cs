@@ -77,7 +77,7 @@ public static partial class ReferralValidation
     public static void DeclineReason(DeclineReason reason, string text, InputErrors errors)
     {
         if (reason == V1.DeclineReason.Unspecified || !Enum.IsDefined(reason))
-            errors.Add("decline_reason", Reasons.ValueUnknown, "must be NO_STAFF, OUTSIDE_AREA, CARE_TOO_COMPLEX or OTHER");
+            errors.Add("decline_reason", Reasons.ValueUnknown, "must be NO_STAFF, OUTSIDE_AREA, CARE_TOO_COMPLEX, NO_CAPACITY, TRAVEL_DISTANCE, PATIENT_PREFERENCE or OTHER");
         else if (reason == V1.DeclineReason.Other && Shared.FreeText.IsBlank(text))
             errors.Add("decline_text", Reasons.ExplanationRequired, "is required when the reason is OTHER");
         FreeText(text, "decline_text", MaxDeclineTextLength, multiLine: true, errors);

@@ -13,6 +13,13 @@ public static class DutchCalendar
     public static DateOnly DateOf(DateTimeOffset instant) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, Amsterdam).DateTime);
 
+    /// <summary>Midnight at the start of <paramref name="day"/> in Amsterdam.</summary>
+    public static DateTimeOffset StartOf(DateOnly day)
+    {
+        var midnight = day.ToDateTime(TimeOnly.MinValue);
+        return new DateTimeOffset(midnight, Amsterdam.GetUtcOffset(midnight));
+    }
+
     /// <summary>The next midnight in Amsterdam, when "today" changes.</summary>
     public static DateTimeOffset NextMidnight(this TimeProvider time)
     {

@@ -40,6 +40,25 @@ public sealed class FhirMappingTests
 
     static string Json(Resource r) => JsonSerializer.Serialize(r, FhirResponses.Json);
 
+    [Theory]
+    [InlineData(DeclineReason.NoStaff, "no-staff")]
+    [InlineData(DeclineReason.OutsideArea, "outside-area")]
+    [InlineData(DeclineReason.CareTooComplex, "care-too-complex")]
+    [InlineData(DeclineReason.NoCapacity, "no-capacity")]
+    [InlineData(DeclineReason.TravelDistance, "travel-distance")]
+    [InlineData(DeclineReason.PatientPreference, "patient-preference")]
+    [InlineData(DeclineReason.Other, "other")]
+    public void EveryDeclineReasonHasItsOwnCode(DeclineReason reason, string code)
+    {
+        var offer = OfferTo("75000001", OfferState.Declined, 0);
+        offer.DeclineReason = reason;
+        var referral = Referral(ReferralState.Open, offer);
+
+        var task = FhirSpec.ParseAndValidate<FhirTask>(Json(FhirReferrals.Task(referral, offer)));
+
+        Assert.Equal(code, task.StatusReason!.Coding.Single().Code);
+    }
+
     [Fact]
     public void TheFirstToAcceptIsSelectedAndTheOthersAreCancelledNotSelected()
     {

@@ -40,7 +40,8 @@ export const offerStates = {
   Pending: 'wacht op antwoord', Accepted: 'geaccepteerd', Declined: 'afgewezen', Expired: 'verlopen', Withdrawn: 'ingetrokken',
 };
 
-export const declineReasons = { NoStaff: 'geen personeel', OutsideArea: 'buiten ons werkgebied', CareTooComplex: 'zorg te complex', Other: 'andere reden' };
+export const declineReasons = { NoStaff: 'geen personeel', OutsideArea: 'buiten ons werkgebied', CareTooComplex: 'zorg te complex',
+  NoCapacity: 'toch geen plek vrij', TravelDistance: 'reisafstand te groot', PatientPreference: 'voorkeur van de patiënt', Other: 'andere reden' };
 
 export const closureOutcomes = {
   PlacedElsewhere: 'elders geplaatst', PatientDeclined: 'patiënt ziet af', NoLongerNeeded: 'niet meer nodig',
