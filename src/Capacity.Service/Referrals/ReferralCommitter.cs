@@ -18,6 +18,7 @@ namespace Capacity.Service.Referrals;
 /// </summary>
 public sealed class ReferralCommitter(
     ReferralStore store, ReferralIndexes indexes, UnmetDemandStore unmet, HoldStore holds, ReferralNotifier notifier,
+    Insight.Alerts.ReferralAlerts alerts,
     IOptionsMonitor<ReferralOptions> options, TimeProvider time)
 {
     const int Attempts = 8;
@@ -165,6 +166,7 @@ public sealed class ReferralCommitter(
         }
         if (r.Waiting is not null) work.Add(indexes.WaitAsync(r));
         else if (replay || before?.Waiting is not null) work.Add(indexes.StopWaitingAsync(r.Id));
+        work.Add(alerts.FollowUpAsync(before, r, replay));
         await Task.WhenAll(work);
 
         if (!replay) await notifier.PublishAsync(step, unmetDemandCounted);
