@@ -34,7 +34,7 @@ public sealed class FigureAlerts(
     /// <summary>Members <c>PC4:careType</c>, scored by the zero-since (Unix ms) a raised AREA_WITHOUT_CAPACITY alert is about.</summary>
     public static readonly RedisKey ZeroRaised = "alerts:{zero}";
 
-    /// <summary>The history part's set of areas × care types at zero (docs/INSIGHT-history.md).</summary>
+    /// <summary>The capacity-history part's set of areas × care types at zero now (its Redis contract with this part).</summary>
     public static readonly RedisKey Zero = "caphist:{zero}";
 
     /// <summary>The history part's current figures of an area: field care type → <c>free|room|zeroSinceMs</c>.</summary>

@@ -73,7 +73,7 @@ public sealed class FigureAlertTests : IAsyncLifetime
         Assert.Equal([$"stale:{agb}:{CapacityApp.Epoch.ToUnixTimeMilliseconds()}"], (await _app.ProviderAlertsAsync(agb)).Select(a => a.Id));
     }
 
-    // Until the history part is merged, these tests write its keys (docs/INSIGHT-history.md) themselves.
+    // Until the history part is merged, these tests write its keys (caphist:{PC4}:now, caphist:{zero}) themselves, as its contract with alerts says it will.
     async Task ZeroSinceWrittenByTheTestAsync(int pc4, CareType careType, DateTimeOffset since)
     {
         var ms = since.ToUnixTimeMilliseconds();
