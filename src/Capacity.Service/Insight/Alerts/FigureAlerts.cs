@@ -111,10 +111,14 @@ public sealed class FigureAlerts(
             await alerts.ClearAsync(AlertKind.AreaWithoutCapacity, ZeroAlertId(member, zeroSince), ZeroParties(area.Pc4));
             await db.SortedSetRemoveAsync(ZeroRaised, member);
         }
-        foreach (var member in long0.Keys.Where(k => done.GetValueOrDefault(k, -1) != long0[k]))
+        var candidates = long0.Keys.Where(k => done.GetValueOrDefault(k, -1) != long0[k])
+            .Select(k => (Member: k, Area: Parse(k))).Where(c => c.Area is not null).Select(c => (c.Member, Area: c.Area!.Value)).ToArray();
+        // The set is written just after the figure: the current figure decides (read for all candidates at once).
+        var current = await Task.WhenAll(candidates.Select(c => ZeroSinceAsync(db, c.Area.Pc4, c.Area.CareType)));
+        for (var i = 0; i < candidates.Length; i++)
         {
-            // The set is written just after the figure: the current figure decides.
-            if (Parse(member) is not { } area || await ZeroSinceAsync(db, area.Pc4, area.CareType) is not { } zeroSince || zeroSince > cutoff) continue;
+            var (member, area) = candidates[i];
+            if (current[i] is not { } zeroSince || zeroSince > cutoff) continue;
             if (done.TryGetValue(member, out var earlier) && earlier != zeroSince)
                 await alerts.ClearAsync(AlertKind.AreaWithoutCapacity, ZeroAlertId(member, earlier), ZeroParties(area.Pc4));
             await alerts.RaiseAsync(new Alert

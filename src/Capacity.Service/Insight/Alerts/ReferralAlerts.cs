@@ -64,7 +64,7 @@ public sealed class ReferralAlerts(IConnectionMultiplexer redis, AlertStore aler
         }
         if (r.Waiting is { } waiting)
         {
-            if (replay || before?.Waiting?.Since != waiting.Since)
+            if (replay || !Equals(before?.Waiting?.Since, waiting.Since)) // a new wait (a reminder keeps its since)
                 work.Add(db.SortedSetAddAsync(Due, $"w|{r.Id}", (waiting.Since.ToDateTimeOffset() + AfterFor(r)).ToUnixTimeMilliseconds()));
         }
         else if (replay || before?.Waiting is not null)
