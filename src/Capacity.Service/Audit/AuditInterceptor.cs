@@ -8,7 +8,7 @@ namespace Capacity.Service.Audit;
 
 /// <summary>
 /// Writes the NEN 7513 record of every call that reads or changes referral data (the referral,
-/// offer and mediation services), allowed or not: one record per answer — naming the referral it
+/// offer and mediation services, and the alerts list), allowed or not: one record per answer — naming the referral it
 /// showed, or for a list read every referral it showed (one record, however long the page; the
 /// desk's queue of 1,720 once wrote 1,720 per read) — or, when it showed none, the referral the
 /// request named. The answer leaves only once its record is stored.
@@ -23,7 +23,9 @@ public sealed class AuditInterceptor(AuditLog audit, TimeProvider time) : Interc
     static bool Audited(string method) =>
         method.StartsWith("/capacity.v1.ReferralService/", StringComparison.Ordinal)
         || method.StartsWith("/capacity.v1.OfferService/", StringComparison.Ordinal)
-        || (method.StartsWith("/capacity.v1.MediationService/", StringComparison.Ordinal) && !method.EndsWith("/GetUnmetDemand", StringComparison.Ordinal));
+        || (method.StartsWith("/capacity.v1.MediationService/", StringComparison.Ordinal) && !method.EndsWith("/GetUnmetDemand", StringComparison.Ordinal))
+        // Alerts name the referrals waiting too long: a list read like the others.
+        || method == "/capacity.v1.InsightService/ListAlerts";
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -199,6 +201,9 @@ public sealed class AuditInterceptor(AuditLog audit, TimeProvider time) : Interc
             case OfferView v:
                 yield return (v.ReferralId, v.PatientRef);
                 yield break;
+            case Alert a:
+                if (a.ReferralId.Length > 0) yield return (a.ReferralId, a.PatientRef);
+                yield break;
         }
         foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
         {
@@ -207,7 +212,7 @@ public sealed class AuditInterceptor(AuditLog audit, TimeProvider time) : Interc
             if (field.IsRepeated)
             {
                 foreach (var item in (System.Collections.IEnumerable)value)
-                    if (item is Referral or OfferView)
+                    if (item is Referral or OfferView or Alert)
                         foreach (var t in Referrals((IMessage)item)) yield return t;
             }
             else if (value is Referral or OfferView or OfferUpdate)

@@ -26,6 +26,13 @@ public interface ICoordinationClient
     /// an insurer's mediation desk). Carries no counts: read them with MediationService/GetUnmetDemand.
     /// </summary>
     Task UnmetDemandChanged(UnmetDemandNotice notice);
+
+    /// <summary>
+    /// A new alert for the followed party (organisation, provider, desk or municipality): a referral
+    /// waiting too long for an answer, figures going stale, an area without capacity. Sent once per
+    /// alert, to that party's group only; list them with InsightService/ListAlerts.
+    /// </summary>
+    Task AlertRaised(Insight.Alerts.AlertNotice notice);
 }
 
 public sealed record SearchUpdate(string SubscriptionId, MatchResult Result);

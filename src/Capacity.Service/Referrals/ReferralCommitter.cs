@@ -18,7 +18,8 @@ namespace Capacity.Service.Referrals;
 /// </summary>
 public sealed class ReferralCommitter(
     ReferralStore store, ReferralIndexes indexes, UnmetDemandStore unmet, HoldStore holds, ReferralNotifier notifier,
-    Insight.Placements.PlacementStore placements, IOptionsMonitor<ReferralOptions> options, TimeProvider time)
+    Insight.Placements.PlacementStore placements, Insight.Alerts.ReferralAlerts alerts,
+    IOptionsMonitor<ReferralOptions> options, TimeProvider time)
 {
     const int Attempts = 8;
 
@@ -166,6 +167,7 @@ public sealed class ReferralCommitter(
         work.Add(placements.ProjectAsync(r)); // the referral as it is now, for analytics: idempotent, a newer version wins
         if (r.Waiting is not null) work.Add(indexes.WaitAsync(r));
         else if (replay || before?.Waiting is not null) work.Add(indexes.StopWaitingAsync(r.Id));
+        work.Add(alerts.FollowUpAsync(before, r, replay));
         await Task.WhenAll(work);
 
         if (!replay) await notifier.PublishAsync(step, unmetDemandCounted);

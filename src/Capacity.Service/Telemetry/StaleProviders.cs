@@ -13,9 +13,11 @@ namespace Capacity.Service.Telemetry;
 /// providers published within the freshness window, checked against the registry snapshot: no scan
 /// of the area hashes, one small read a minute per instance whatever the size of the country.
 /// The record is fire-and-forget: a lost one only makes the gauge count a provider as stale until
-/// its next write. It is made only while metrics are collected (no exporter: no extra write), and
-/// the sampler runs only then. Each sample first drops the records older than the window, so the
-/// set holds only the providers that published within it.
+/// its next write. It is made only while metrics are collected or alerts are on (neither: no extra
+/// write), and the sampler runs only while metrics are collected. Without alerts each sample first
+/// drops the records older than the window, so the set holds only the providers that published
+/// within it; with alerts (FIGURES_GOING_STALE, Insight/Alerts) every provider's record is kept, so
+/// a provider stays warned while its figures stay stale: at most one member per provider.
 /// </summary>
 public sealed class StaleProviders(
     IConnectionMultiplexer redis, RegistryCache registry, IOptionsMonitor<MatchingOptions> matching, IOptions<TelemetryOptions> options,
@@ -24,14 +26,17 @@ public sealed class StaleProviders(
     /// <summary>One key for the whole country: one small write per publishing call, a few thousand members at most.</summary>
     public static readonly RedisKey Key = "providers:{published}";
 
+    /// <summary>Set once the alerts checker runs (Insight:Alerts:Enabled): the record is kept for it as well.</summary>
+    public static bool KeepForAlerts { get; set; }
+
     /// <summary>
     /// Records when each provider in <paramref name="writes"/> last published (the newest applied
     /// figure each; <paramref name="outcomes"/> in the order of the writes, null when all were
-    /// applied); only while metrics are collected.
+    /// applied); only while metrics are collected or alerts read it.
     /// </summary>
     public static void Published(IDatabase db, IReadOnlyList<CapacityWrite> writes, IReadOnlyList<CapacityWriteOutcome>? outcomes = null)
     {
-        if (writes.Count == 0 || !CapacityMetrics.Collecting) return;
+        if (writes.Count == 0 || !(CapacityMetrics.Collecting || KeepForAlerts)) return;
         var latest = new Dictionary<string, long>();
         for (var i = 0; i < writes.Count; i++)
         {
@@ -55,8 +60,9 @@ public sealed class StaleProviders(
         var since = (time.GetUtcNow() - matching.CurrentValue.FreshnessWindow).ToUnixTimeMilliseconds();
         var db = redis.GetDatabase();
         // Records older than the window count as stale anyway: dropping them keeps the set to the
-        // providers that published within it (same connection, so before the read).
-        _ = db.SortedSetRemoveRangeByScoreAsync(Key, double.NegativeInfinity, since, Exclude.Stop, CommandFlags.FireAndForget);
+        // providers that published within it (same connection, so before the read). Alerts need
+        // them still: a stale provider's warning lasts until it publishes again.
+        if (!KeepForAlerts) _ = db.SortedSetRemoveRangeByScoreAsync(Key, double.NegativeInfinity, since, Exclude.Stop, CommandFlags.FireAndForget);
         var fresh = await db.SortedSetRangeByScoreAsync(Key, since, double.PositiveInfinity);
         var active = providers.Values.Count(p => !p.Inactive);
         var freshActive = fresh.Count(agb => providers.TryGetValue(agb!, out var p) && !p.Inactive);
