@@ -5,7 +5,7 @@
 import { h, fill } from './dom.js';
 import { api } from './api.js';
 import { lineChart, barChart } from './chart.js';
-import { careTypes, declineReasons, closureOutcomes, label, key } from './labels.js';
+import { careTypes, declineReasons, label, key, proto } from './labels.js';
 import { insightTexts as t } from './texts/insight.js';
 
 const day = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'short', timeZone: 'Europe/Amsterdam' });
@@ -63,7 +63,7 @@ export function capacityHistoryPanel(region, regionName) {
     const perHour = period.value === 'week';
     const query = {
       ...(region.municipality ? { municipality: region.municipality } : { 'pc4s.pc4s': region.pc4s.join(',') }),
-      careTypes: `CARE_TYPE_${careType.value.replace(/[A-Z]/g, (c, i) => (i ? '_' : '') + c).toUpperCase()}`,
+      careTypes: proto('CARE_TYPE_', careType.value),
       from: from.toISOString(), to: to.toISOString(),
       resolution: perHour ? 'HISTORY_RESOLUTION_HOUR' : 'HISTORY_RESOLUTION_DAY',
     };
